@@ -46,7 +46,7 @@ class ChunkSettings(_Group):
 
 class StoreSettings(_Group):
     mode: Literal["embedded", "server"] = Field(
-        "embedded", description="'embedded': PersistentClient under index_dir; 'server': HttpClient."
+        "embedded", description="embedded: PersistentClient in index_dir; server: HttpClient."
     )
     host: str = Field("127.0.0.1", description="Chroma server host (server mode).")
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port (server mode).")
@@ -84,7 +84,7 @@ class LLMSettings(_Group):
 
 
 class ServerSettings(_Group):
-    api_key: str | None = Field(None, description="If set, the API requires 'Authorization: Bearer'.")
+    api_key: str | None = Field(None, description="If set, the API requires a bearer token.")
     cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
     rate_limit: str = Field("60/minute", description="Per-client rate limit (slowapi syntax).")
