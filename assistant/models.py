@@ -101,6 +101,15 @@ class Answer(_Record):
         }
 
 
+class Draft(_Record):
+    """What a generator returns, before the caveat guard runs. Marker ids index `citations`."""
+
+    text: str = Field(description="Answer body with inline [n] markers.")
+    citations: list[Citation] = Field(default_factory=list)
+    refused: bool = False
+    notes: list[str] = Field(default_factory=list, description="e.g. 'fell back to extractive'.")
+
+
 class Turn(_Record):
     """One exchange stored in a conversation."""
 

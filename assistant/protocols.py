@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
-from assistant.models import Answer, Chunk, Citation, Turn
+from assistant.models import Answer, Chunk, Draft, Turn
 
 
 @runtime_checkable
@@ -31,23 +31,17 @@ class ChunkStore(Protocol):
         ...
 
 
-class Draft(Protocol):
-    """What a generator returns before the caveat guard runs."""
-
-    text: str
-    citations: list[Citation]
-    refused: bool
-
-
 class Generator(Protocol):
     """Writes the answer body from a question and numbered passages."""
 
     name: str
 
-    def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft: ...
+    def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft:
+        """A cited answer body; ``refused`` when the passages don't answer the question."""
+        ...
 
-    def stream(self, question: str, chunks: Sequence[Chunk]) -> Iterator[str]:
-        """Text pieces as they come; the final verified Draft still comes from generate()."""
+    def stream(self, question: str, chunks: Sequence[Chunk]) -> Iterator[str | Draft]:
+        """Text pieces as they come (unverified for LLMs), then the final verified Draft last."""
         ...
 
 

@@ -111,6 +111,18 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
+    def with_llm(
+        self, generator: str | None = None, base_url: str | None = None, model: str | None = None
+    ) -> Settings:
+        """A copy with the LLM backend chosen by CLI flags (None keeps the current value)."""
+        llm = self.llm.model_copy(
+            update={k: v for k, v in
+                    {"generator": generator, "base_url": base_url, "model": model}.items()
+                    if v is not None}
+        )
+        LLMSettings.model_validate(llm.model_dump())
+        return self.model_copy(update={"llm": llm})
+
     def vector_settings_hash(self) -> str:
         """Hash of everything that shapes vectors; stored with the index."""
         shape = {
