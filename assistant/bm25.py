@@ -1,0 +1,62 @@
+"""Lexical (BM25) search over chunk texts, with bm25s.
+
+Tokens are lower-cased words of two or more letters and numbers (decimals kept whole), so
+"CrCl <30 mL/min" gives ``crcl 30 ml min`` and "0.5mg" gives ``0.5 mg``; English stopwords
+are dropped. Queries that leave no known token score nothing (no error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+# Numbers (with an optional decimal part) and alphabetic runs of two or more letters.
+TOKEN_PATTERN = r"(?u)\d+(?:\.\d+)?|[^\W\d_]{2,}"
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """bm25s tokenization (our token pattern, English stopwords), as token strings."""
+    import bm25s
+
+    if not texts:
+        return []
+    tokens = bm25s.tokenize(
+        list(texts),
+        token_pattern=TOKEN_PATTERN,
+        stopwords="en",
+        return_ids=False,
+        show_progress=False,
+        allow_empty=False,
+    )
+    return [[tok for tok in doc if tok] for doc in tokens]
+
+
+class BM25Index:
+    """A BM25 index over a fixed list of texts; documents are addressed by position."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        import bm25s
+
+        self._size = len(texts)
+        self._model: Any = bm25s.BM25()
+        if self._size:
+            self._model.index(tokenize(texts), show_progress=False)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def scores(self, query: str) -> list[float]:
+        """BM25 score of every document for the query (all zero when nothing matches)."""
+        if not self._size:
+            return []
+        tokens = tokenize([query])[0] if query.strip() else []
+        ids = self._model.get_tokens_ids(tokens)
+        if not ids:
+            return [0.0] * self._size
+        return [float(s) for s in self._model.get_scores_from_ids(ids)]
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Up to k (position, score) pairs with a positive score, best first."""
+        scored = [(i, s) for i, s in enumerate(self.scores(query)) if s > 0.0]
+        scored.sort(key=lambda pair: (-pair[1], pair[0]))
+        return scored[:k]

@@ -1,0 +1,53 @@
+"""Rank fusion and diversity: reciprocal rank fusion and maximal marginal relevance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], rrf_k: int) -> dict[str, float]:
+    """RRF score per id: the sum over rankings of 1 / (rrf_k + rank), ranks from 1."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (rrf_k + rank)
+    return fused
+
+
+def normalize(scores: Mapping[str, float]) -> dict[str, float]:
+    """Min-max scale to [0, 1] (all 1.0 when every score is equal)."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    span = high - low
+    return {key: (value - low) / span if span > 0 else 1.0 for key, value in scores.items()}
+
+
+def mmr_order(
+    relevance: Sequence[float], vectors: np.ndarray, lam: float, k: int
+) -> list[int]:
+    """Greedy maximal marginal relevance: indices of up to k picks, in pick order.
+
+    Each step picks ``argmax lam * relevance[i] - (1 - lam) * max_sim(i, picked)`` where
+    similarities are dot products of the (normalized) rows of ``vectors``. ``lam == 1`` keeps
+    the relevance order.
+    """
+    n = len(relevance)
+    if n == 0 or k <= 0:
+        return []
+    rel = np.asarray(relevance, dtype=np.float64)
+    sims = vectors @ vectors.T if lam < 1.0 else np.zeros((n, n))
+    picked: list[int] = []
+    max_sim = np.full(n, -np.inf)
+    available = np.ones(n, dtype=bool)
+    while len(picked) < min(k, n):
+        penalty = np.where(np.isfinite(max_sim), max_sim, 0.0)
+        gain = lam * rel - (1.0 - lam) * penalty
+        gain[~available] = -np.inf
+        best = int(np.argmax(gain))
+        picked.append(best)
+        available[best] = False
+        max_sim = np.maximum(max_sim, sims[best])
+    return picked
