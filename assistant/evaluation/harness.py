@@ -1,0 +1,105 @@
+"""Orchestrates one eval run: load suites, run them with progress, write results and reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from assistant.errors import AssistantError
+from assistant.evaluation import retrieval
+from assistant.evaluation.caveats import load_caveat_patterns
+from assistant.evaluation.checks import Checker
+from assistant.evaluation.corpus import CorpusFiles
+from assistant.evaluation.metrics import summarize
+from assistant.evaluation.runner import count_turns, run_suites, write_jsonl
+from assistant.evaluation.suite import Suite, load_suites
+from assistant.protocols import Answerer
+from assistant.settings import Settings
+
+RetrieveFactory = Callable[[Settings, int], retrieval.RetrieveFn]
+
+
+@dataclass
+class EvalRun:
+    records: list[dict[str, Any]]
+    summary: dict[str, Any]
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if not r.get("passed")]
+
+
+def make_checker(settings: Settings) -> Checker:
+    return Checker(CorpusFiles(settings.corpus_dir),
+                   load_caveat_patterns(settings.prompts_dir / "caveats.yaml"))
+
+
+def _run_with_progress(
+    suites: list[Suite], answerer: Answerer, checker: Checker, console: Console
+) -> list[dict[str, Any]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("eval", total=count_turns(suites))
+
+        def on_turn(record: dict[str, Any]) -> None:
+            mark = "[green]✓[/]" if record["passed"] else "[red]✗[/]"
+            progress.update(task, advance=1,
+                            description=f"{mark} {record['suite']}/{record['case_id']}")
+
+        return run_suites(suites, answerer, checker, on_turn)
+
+
+def retrieval_metrics(
+    settings: Settings, labels_path: Path, factory: RetrieveFactory, console: Console
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Scores on the labeled questions, or None and the reason they were skipped."""
+    if not labels_path.is_file():
+        return None, f"retrieval metrics skipped: no labels at {labels_path}"
+    labels = retrieval.load_labels(labels_path)
+    try:
+        with console.status("scoring retrieval on labeled questions…"):
+            retrieve = factory(settings, 5)
+            scores = retrieval.score(labels, retrieve, CorpusFiles(settings.corpus_dir))
+    except (ImportError, AssistantError) as err:
+        return None, f"retrieval metrics skipped: {err}"
+    return scores, None
+
+
+def evaluate(
+    settings: Settings,
+    suite_paths: list[Path],
+    out: Path,
+    answerer_factory: Callable[[Settings], Answerer],
+    report_dir: Path | None = None,
+    labels_path: Path | None = None,
+    retrieve_factory: RetrieveFactory = retrieval.retriever_fn,
+    console: Console | None = None,
+) -> EvalRun:
+    """Run the suites, write results (and reports). Bad input: AssistantError, nothing written."""
+    console = console or Console(stderr=True)
+    suites = load_suites(suite_paths)
+    checker = make_checker(settings)
+    with console.status("loading the assistant (model and index)…"):
+        answerer = answerer_factory(settings)
+    records = _run_with_progress(suites, answerer, checker, console)
+    write_jsonl(out, records)
+    run = EvalRun(records=records, summary=summarize(records), written=[out])
+    notes: list[str] = []
+    if labels_path is not None:
+        scores, note = retrieval_metrics(settings, labels_path, retrieve_factory, console)
+        run.summary["retrieval"] = scores
+        notes += [note] if note else []
+    run.summary["notes"] = notes
+    if report_dir is not None:
+        from assistant.evaluation.report import write_report
+
+        run.written += write_report(report_dir, run.summary, records)
+    return run

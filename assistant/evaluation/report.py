@@ -1,0 +1,118 @@
+"""Write ``report.md``, a self-contained ``report.html`` and ``metrics.json`` for a run."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation import plots
+from assistant.evaluation.metrics import SPECS, format_value
+from assistant.evaluation.report_template import HTML
+
+Record = dict[str, Any]
+TAG_KEYS = ("turns", "pass_rate", "caveat_all", "turns_all_citations_valid",
+            "refusal_accuracy", "false_refusal_rate", "source_hit_rate", "mention_pass_rate",
+            "latency_p50_ms")
+RETRIEVAL_KEYS = ("labels", "scored", "hit@1", "hit@5", "recall@1", "recall@5", "mrr")
+
+
+def _md_cell(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |",
+             "|" + "---|" * len(headers)]
+    return lines + ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+
+
+def _fence(text: str) -> list[str]:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return [fence + "text", text, fence]
+
+
+def _metric_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    suites = summary["by_suite"]
+    return [{"label": s.label, "overall": format_value(s.key, summary["overall"][s.key]),
+             "suites": [format_value(s.key, suites[n][s.key]) for n in suites]} for s in SPECS]
+
+
+def _tag_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"tag": tag, "values": [format_value(k, m[k]) for k in TAG_KEYS]}
+            for tag, m in summary["by_tag"].items()]
+
+
+def _failing(records: list[Record]) -> list[Record]:
+    out = []
+    for r in records:
+        if r.get("passed"):
+            continue
+        valid = r.get("checks", {}).get("citations_valid", [])
+        citations = [{**c, "_valid": valid[i] if i < len(valid) else True}
+                     for i, c in enumerate(r.get("citations", []))]
+        out.append({**r, "citations": citations})
+    return out
+
+
+def _retrieval_view(retrieval: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not retrieval:
+        return None
+    return {**{k: "—" if retrieval.get(k) is None else retrieval.get(k) for k in RETRIEVAL_KEYS},
+            "unlocated": retrieval.get("unlocated", [])}
+
+
+def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) -> str:
+    lines = [f"# Eval report — {title}", ""]
+    failing = _failing(records)
+    lines += [f"{summary['overall']['turns']} turns, {len(failing)} failing.", "", "## Metrics", ""]
+    rows = _metric_rows(summary)
+    lines += _md_table(["metric", "overall", *summary["by_suite"]],
+                       [[r["label"], r["overall"], *r["suites"]] for r in rows])
+    retrieval = _retrieval_view(summary.get("retrieval"))
+    if retrieval:
+        lines += ["", "## Retrieval", ""]
+        lines += _md_table(list(RETRIEVAL_KEYS), [[str(retrieval[k]) for k in RETRIEVAL_KEYS]])
+    lines += [*(f"- {n}" for n in summary.get("notes", [])), "", "## Metrics by tag", ""]
+    lines += _md_table(["tag", *TAG_KEYS], [[r["tag"], *r["values"]] for r in _tag_rows(summary)])
+    lines += ["", f"## Failing turns ({len(failing)})", ""]
+    for r in failing:
+        lines += [f"### {r.get('suite')} / {r.get('case_id')} / turn {r.get('turn')}", "",
+                  f"**Question:** {_md_cell(r.get('question', ''))}", "", "**Reasons:**", ""]
+        lines += [f"- {_md_cell(f)}" for f in r.get("failures", [])]
+        lines += ["", f"**Answer** ({'refused' if r.get('refused') else 'answered'}):", ""]
+        lines += [*_fence(str(r.get("answer", ""))), ""]
+        lines += [f"- [{c.get('id')}] `{c.get('source')}` {c.get('start')}:{c.get('end')}"
+                  f"{'' if c['_valid'] else ' **INVALID**'} — {_md_cell(c.get('quote', ''))}"
+                  for c in r["citations"]]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(title: str, summary: dict[str, Any], records: list[Record]) -> str:
+    from jinja2 import Environment  # lazy
+
+    env = Environment(autoescape=True)
+    latencies = [float(r.get("latency_ms", 0.0)) for r in records]
+    return env.from_string(HTML).render(
+        title=title, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        overall=summary["overall"], suites=list(summary["by_suite"]),
+        metric_rows=_metric_rows(summary), tag_headers=TAG_KEYS, tag_rows=_tag_rows(summary),
+        retrieval=_retrieval_view(summary.get("retrieval")), retrieval_keys=RETRIEVAL_KEYS,
+        notes=summary.get("notes", []), tag_png=plots.by_tag_png(summary["by_tag"]),
+        latency_png=plots.latency_png(latencies), failing=_failing(records), records=records,
+    )
+
+
+def write_report(out_dir: Path, summary: dict[str, Any], records: list[Record]) -> list[Path]:
+    """Write the three report files; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    title = ", ".join(summary["by_suite"]) or "no suites"
+    paths = [out_dir / "metrics.json", out_dir / "report.md", out_dir / "report.html"]
+    paths[0].write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths[1].write_text(render_markdown(title, summary, records), encoding="utf-8")
+    paths[2].write_text(render_html(title, summary, records), encoding="utf-8")
+    return paths

@@ -1,0 +1,105 @@
+"""Load and validate eval suites (YAML, format fixed by the eval contract)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assistant.errors import InputError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _compile_all(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ValueError(f"bad regex {pattern!r}: {err}") from None
+    return patterns
+
+
+class Expect(_Strict):
+    """What a turn's reply must satisfy. Every key is optional."""
+
+    refuse: bool | None = None
+    sources_any: list[str] = Field(default_factory=list)
+    mention_all: list[str] = Field(default_factory=list)
+    mention_none: list[str] = Field(default_factory=list)
+
+    _check_regexes = field_validator("mention_all", "mention_none")(_compile_all)
+
+
+class TurnSpec(_Strict):
+    user: str = Field(min_length=1)
+    expect: Expect = Field(default_factory=Expect)
+
+
+class Case(_Strict):
+    id: str = Field(min_length=1)
+    tags: list[str] = Field(default_factory=list)
+    turns: list[TurnSpec] = Field(min_length=1)
+
+
+class Suite(_Strict):
+    suite: str = Field(min_length=1)
+    cases: list[Case] = Field(min_length=1)
+    path: str = Field("", description="Where the suite was loaded from (not part of the file).")
+
+    @model_validator(mode="after")
+    def _unique_case_ids(self) -> Suite:
+        counts = Counter(c.id for c in self.cases)
+        dupes = sorted(case_id for case_id, n in counts.items() if n > 1)
+        if dupes:
+            raise ValueError(f"duplicate case ids: {', '.join(dupes)}")
+        return self
+
+
+def _describe(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors()[:5]:
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def load_suite(path: Path) -> Suite:
+    """Read and validate one suite file; raise InputError with a clear message if it's bad."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"suite file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read suite {path}: {err}") from None
+    except yaml.YAMLError as err:
+        raise InputError(f"suite {path} is not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"suite {path}: expected a mapping with 'suite' and 'cases'")
+    if "path" in raw:
+        raise InputError(f"suite {path}: path: unknown key")
+    try:
+        return Suite.model_validate({**raw, "path": str(path)})
+    except ValidationError as err:
+        raise InputError(f"suite {path} is invalid: {_describe(err)}") from None
+
+
+def load_suites(paths: list[Path]) -> list[Suite]:
+    """Load every suite; two files with the same suite name are an error (results would clash)."""
+    if not paths:
+        raise InputError("no suite files given")
+    suites = [load_suite(p) for p in paths]
+    names: dict[str, str] = {}
+    for s in suites:
+        if s.suite in names:
+            raise InputError(f"suite name {s.suite!r} is in both {names[s.suite]} and {s.path}")
+        names[s.suite] = s.path
+    return suites
