@@ -1,0 +1,58 @@
+"""Honest refusal: no evidence, no answer.
+
+A question is declined when retrieval finds nothing close enough (evidence strength), or when it
+names something the documents never mention (a rare word such as "warfarin" that no chunk
+contains, even after spelling repair), which is the hard near-domain case: magnesium interaction
+passages come back for "magnesium with warfarin", but none of them is about warfarin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.settings import Settings
+from assistant.vocab import CorpusVocabulary
+
+#: The one phrase every refusal starts with (used by the composer, the LLM prompt and tests).
+CANNOT_ANSWER = "The documents I have don't cover"
+
+
+class _Scored(Protocol):
+    @property
+    def dense(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    refuse: bool
+    reason: str = ""
+    missing: list[str] = field(default_factory=list)
+    evidence: float = 0.0
+
+
+def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
+           settings: Settings) -> Decision:
+    """Answer or decline, with the reason recorded on the answer."""
+    best = max((h.dense for h in hits), default=0.0)
+    missing = vocab.unknown_entities(question)
+    if missing:
+        return Decision(True, "names something the documents never mention", missing, best)
+    if not hits or best < settings.answer.min_evidence:
+        return Decision(True, f"weak evidence (best similarity {best:.2f})", [], best)
+    return Decision(False, "", [], best)
+
+
+def refusal_text(decision: Decision, titles: Sequence[str]) -> str:
+    """A plain decline that names what is missing and says what the documents do cover."""
+    topic = _quote_terms(decision.missing) if decision.missing else "this question"
+    cover = "; ".join(titles)
+    return (f"{CANNOT_ANSWER} {topic}, so I can't answer it from them. "
+            f"They cover: {cover}.")
+
+
+def _quote_terms(terms: Sequence[str]) -> str:
+    safe = [re.sub(r"[^a-z0-9-]", "", t.lower())[:40] for t in terms[:4]]
+    return ", ".join(f"“{t}”" for t in safe if t)
