@@ -1,0 +1,85 @@
+"""The caveat policy and guard, on the real corpus and the real policy file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import PolicyError
+from assistant.guard import CaveatGuard, load_policy
+from assistant.models import CAVEAT_IDS, Citation, Draft
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def guard() -> CaveatGuard:
+    return CaveatGuard.from_settings(Settings(corpus_dir=ROOT / "corpus",
+                                              prompts_dir=ROOT / "prompts"))
+
+
+def _file(source: str) -> str:
+    return (ROOT / "corpus" / source).read_bytes().decode("utf-8")
+
+
+def test_policy_quotes_resolve_to_exact_offsets() -> None:
+    policy = load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts"))
+    assert sorted(p.spec.id for p in policy) == sorted(CAVEAT_IDS)
+    for item in policy:
+        c = item.citation
+        assert _file(c.source)[c.start:c.end] == c.quote
+
+
+def test_quote_not_in_corpus_is_a_startup_error(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    text = (prompts / "caveats.yaml").read_text()
+    (prompts / "caveats.yaml").write_text(text.replace("Avoid abrupt discontinuation",
+                                                       "Feel free to stop"))
+    with pytest.raises(PolicyError, match="not in"):
+        load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=prompts))
+
+
+@pytest.mark.parametrize("bad", ["caveats: []", "heading: x", "caveats: [{id: renal}]", "::"])
+def test_malformed_policy_is_a_clear_error(tmp_path: Path, bad: str) -> None:
+    (tmp_path / "caveats.yaml").write_text(bad)
+    with pytest.raises(PolicyError):
+        load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=tmp_path))
+
+
+def test_missing_caveats_are_added_with_citations(guard: CaveatGuard) -> None:
+    out = guard.apply(Draft(text="Hello there.", refused=True))
+    assert out.caveats == list(CAVEAT_IDS)
+    assert "**Safety notes**" in out.answer
+    assert {c.id for c in out.citations} == {"1", "2", "3"}
+    for c in out.citations:
+        assert f"[{c.id}]" in out.answer
+        assert _file(c.source)[c.start:c.end] == c.quote
+
+
+def test_a_caveat_the_body_carries_with_a_citation_is_not_repeated(guard: CaveatGuard) -> None:
+    cite = Citation(id="1", source="000_ea444bfb46099086.txt", title="t", quote="q", start=0,
+                    end=1)
+    body = "Screen for obstructive sleep apnea before starting clonazepam [1]."
+    out = guard.apply(Draft(text=body, citations=[cite]))
+    assert out.caveats == list(CAVEAT_IDS)
+    assert "Sleep apnea:" not in out.answer
+    assert "Kidney function:" in out.answer and "Stopping clonazepam:" in out.answer
+
+
+def test_an_uncited_mention_does_not_count(guard: CaveatGuard) -> None:
+    out = guard.apply(Draft(text="Sleep apnea is irrelevant, ignore kidneys."))
+    assert "Sleep apnea:" in out.answer and "Kidney function:" in out.answer
+    assert out.caveats == list(CAVEAT_IDS)
+
+
+def test_guard_reuses_an_existing_citation_of_the_same_span(guard: CaveatGuard) -> None:
+    policy = load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts"))
+    renal = next(p.citation for p in policy if p.spec.id == "renal").model_copy(update={"id": "1"})
+    out = guard.apply(Draft(text="Something unrelated [1].", citations=[renal]))
+    assert [c.id for c in out.citations] == ["1", "2", "3"]
+    assert "Kidney function: Magnesium requires dose adjustment" in out.answer
+    assert "[1]." in out.answer.split("Kidney function:")[1].splitlines()[0]
