@@ -1,0 +1,103 @@
+"""Shared fixtures. Names are stable: other test modules rely on them.
+
+``indexed_settings`` builds the real index (real Chroma, real embeddings) ONCE per session
+from the repo's ``corpus/`` into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_env() -> Iterator[None]:
+    """No hub downloads, no telemetry, no analytics, for the whole session."""
+    saved = {k: os.environ.get(k) for k in _OFFLINE_ENV}
+    os.environ.update(_OFFLINE_ENV)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(repo_root: Path) -> Path:
+    return repo_root / "corpus"
+
+
+def make_settings(base: Path, corpus: Path, **overrides: Any) -> Settings:
+    """Settings rooted in ``base`` (index/, data/) reading ``corpus``; prompts from the repo.
+
+    ``overrides``: Settings fields; nested groups as dicts (``chunking={"max_tokens": 120}``).
+    """
+    values: dict[str, Any] = {
+        "corpus_dir": corpus,
+        "index_dir": base / "index",
+        "data_dir": base / "data",
+        "prompts_dir": REPO_ROOT / "prompts",
+        "chunking": {"boilerplate_file": REPO_ROOT / "prompts" / "boilerplate.yaml"},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **value}
+        else:
+            values[key] = value
+    return Settings.model_validate(values)
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Settings:
+    """Settings with a real index of the repo corpus, built once per test session."""
+    from assistant.indexer import build_index
+
+    base = tmp_path_factory.mktemp("indexed")
+    settings = make_settings(base, corpus_dir)
+    build_index(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def embedder(indexed_settings):
+    """The process-wide embedder (already loaded by the index build)."""
+    from assistant.embed import get_embedder
+
+    return get_embedder(indexed_settings)
+
+
+@pytest.fixture(scope="session")
+def store(indexed_settings):
+    """The active ChromaChunkStore of ``indexed_settings``."""
+    from assistant.store import open_store
+
+    return open_store(indexed_settings)
+
+
+@pytest.fixture(scope="session")
+def settings_factory() -> Any:
+    """``settings_factory(base_dir, corpus_dir, **overrides) -> Settings`` (see make_settings)."""
+    return make_settings
