@@ -42,7 +42,7 @@ def _metric_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _tag_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"tag": tag, "values": [format_value(k, m[k]) for k in TAG_KEYS]}
+    return [{"tag": tag, "cells": [format_value(k, m[k]) for k in TAG_KEYS]}
             for tag, m in summary["by_tag"].items()]
 
 
@@ -77,7 +77,7 @@ def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) 
         lines += ["", "## Retrieval", ""]
         lines += _md_table(list(RETRIEVAL_KEYS), [[str(retrieval[k]) for k in RETRIEVAL_KEYS]])
     lines += [*(f"- {n}" for n in summary.get("notes", [])), "", "## Metrics by tag", ""]
-    lines += _md_table(["tag", *TAG_KEYS], [[r["tag"], *r["values"]] for r in _tag_rows(summary)])
+    lines += _md_table(["tag", *TAG_KEYS], [[r["tag"], *r["cells"]] for r in _tag_rows(summary)])
     lines += ["", f"## Failing turns ({len(failing)})", ""]
     for r in failing:
         lines += [f"### {r.get('suite')} / {r.get('case_id')} / turn {r.get('turn')}", "",

@@ -33,7 +33,7 @@ ul.reasons li{color:#b00020} .muted{color:#666} img{max-width:100%}
 <h2>Metrics by tag</h2>
 {% if tag_png %}<img alt="metrics by tag" src="data:image/png;base64,{{ tag_png }}">{% endif %}
 <table><tr><th>tag</th>{% for h in tag_headers %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for row in tag_rows %}<tr><td>{{ row.tag }}</td>{% for v in row.values %}
+{% for row in tag_rows %}<tr><td>{{ row.tag }}</td>{% for v in row.cells %}
 <td class="num">{{ v }}</td>{% endfor %}</tr>{% endfor %}</table>
 <h2>Latency</h2>
 {% if latency_png %}<img alt="latency distribution" src="data:image/png;base64,{{ latency_png }}">

@@ -1,0 +1,387 @@
+"""The eval harness with a scripted answerer (no model, no index): checks, runner, CLI, reports."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from assistant import cli_eval
+from assistant.errors import InputError
+from assistant.evaluation.caveats import load_caveat_patterns
+from assistant.evaluation.checks import Checker
+from assistant.evaluation.corpus import CorpusFiles
+from assistant.evaluation.metrics import compute, summarize
+from assistant.evaluation.retrieval import Label, score
+from assistant.evaluation.runner import read_jsonl, write_jsonl
+from assistant.evaluation.suite import Expect, load_suite
+from assistant.models import Answer, Citation, Turn
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SCHEMA = json.loads((ROOT / "eval" / "contract.schema.json").read_text(encoding="utf-8"))
+SRC = "000_ea444bfb46099086.txt"
+TEXT = (CORPUS / SRC).read_bytes().decode("utf-8")
+CLAIM = ("Yes, it is generally safe to take 120mg of elemental magnesium glycinate "
+         "with 0.5mg clonazepam")
+CAVEATS = {
+    "renal": "Magnesium requires dose adjustment in severe renal impairment (CrCl <30 mL/min)",
+    "osa": "Even the 0.5mg dose can worsen obstructive sleep apnea, which is a critical safety "
+    "concern",
+    "taper": "Avoid abrupt discontinuation of clonazepam",
+}
+CAVEAT_POLICY = {"caveats": [
+    {"id": "renal", "patterns": [r"\b(renal|kidney)\b[^.]{0,80}\bimpair\w*"]},
+    {"id": "osa", "patterns": [r"\bsleep[ -]apn(o)?ea\b"]},
+    {"id": "taper", "patterns": [r"\babrupt\w*\b[^.]{0,60}\bdiscontinu\w*"]},
+]}
+
+
+def cite(n: int, quote: str, source: str = SRC) -> Citation:
+    start = TEXT.find(quote)
+    assert start >= 0, quote
+    return Citation(id=str(n), source=source, title="Dr.Oracle", quote=quote,
+                    start=start, end=start + len(quote))
+
+
+def good_answer(question: str = "q", refused: bool = False) -> Answer:
+    """A reply that passes every check: body claim [1] and the three caveats [2]-[4]."""
+    body = "I can't answer that from the evidence." if refused else f"{CLAIM} [1]."
+    notes = " ".join(f"{q} [{i}]." for i, q in enumerate(CAVEATS.values(), start=2))
+    citations = [cite(i, q) for i, q in enumerate(CAVEATS.values(), start=2)]
+    if not refused:
+        citations.insert(0, cite(1, CLAIM))
+    return Answer(question=question, standalone_question=question, answer=f"{body}\n\n{notes}",
+                  refused=refused, citations=citations, caveats=list(CAVEATS))
+
+
+class ScriptedAnswerer:
+    """Answerer fake: returns queued Answers (or raises queued exceptions) in order."""
+
+    def __init__(self, replies: list[Answer | Exception]) -> None:
+        self.replies = deque(replies)
+        self.sessions: list[str] = []
+        self.asked: list[tuple[str, str | None]] = []
+
+    def ask(self, message: str, session_id: str | None = None) -> Answer:
+        self.asked.append((message, session_id))
+        reply = self.replies.popleft()
+        if isinstance(reply, Exception):
+            raise reply
+        return reply.model_copy(update={"question": message})
+
+    def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
+        yield self.ask(message, session_id)
+
+    def new_session(self) -> str:
+        self.sessions.append(f"s{len(self.sessions)}")
+        return self.sessions[-1]
+
+    def history(self, session_id: str) -> list[Turn]:
+        return []
+
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory: pytest.TempPathFactory) -> Checker:
+    policy = tmp_path_factory.mktemp("prompts") / "caveats.yaml"
+    policy.write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
+    return Checker(CorpusFiles(CORPUS), load_caveat_patterns(policy))
+
+
+def failures_of(checker: Checker, answer: Answer, **expect: Any) -> list[str]:
+    return checker.check(answer.record(), Expect(**expect)).failures
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def test_good_answer_passes_all_checks(checker: Checker) -> None:
+    assert failures_of(checker, good_answer(), refuse=False, sources_any=[SRC],
+                       mention_all=["(?i)safe"], mention_none=["(?i)lithium"]) == []
+
+
+def _drop_caveat(a: Answer) -> Answer:
+    return a.model_copy(update={"caveats": ["renal", "taper"]})
+
+
+def _caveat_not_in_text(a: Answer) -> Answer:
+    return a.model_copy(update={"answer": a.answer.replace("sleep apnea", "snoring")})
+
+
+def _quote_not_in_file(a: Answer) -> Answer:
+    bad = a.citations[0].model_copy(update={"quote": CLAIM.replace("safe", "unsafe")})
+    return a.model_copy(update={"citations": [bad, *a.citations[1:]]})
+
+
+def _wrong_offsets(a: Answer) -> Answer:
+    c = a.citations[0]
+    moved = c.model_copy(update={"start": c.start + 1, "end": c.end + 1})
+    return a.model_copy(update={"citations": [moved, *a.citations[1:]]})
+
+
+def _dangling_marker(a: Answer) -> Answer:
+    return a.model_copy(update={"answer": a.answer.replace("[1].", "[1][7].")})
+
+
+def _unknown_source(a: Answer) -> Answer:
+    bad = a.citations[0].model_copy(update={"source": "../pyproject.toml"})
+    return a.model_copy(update={"citations": [bad, *a.citations[1:]]})
+
+
+def _word_quote(a: Answer) -> Answer:
+    return a.model_copy(update={"citations": [cite(1, "generally"), *a.citations[1:]]})
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expect", "reason"),
+    [
+        (_drop_caveat, {}, "missing caveat: osa"),
+        (_caveat_not_in_text, {}, "caveat osa listed but not found in the answer text"),
+        (_quote_not_in_file, {}, "citation [1]: quote is not in"),
+        (_wrong_offsets, {}, "citation [1]: wrong offsets"),
+        (_dangling_marker, {}, "dangling marker [7]"),
+        (_unknown_source, {}, "citation [1]: source not in corpus"),
+        (_word_quote, {}, "citation [1]: quote too short"),
+        (lambda a: a, {"refuse": True}, "expected a refusal, got an answer"),
+        (lambda a: good_answer(refused=True), {"refuse": False},
+         "expected an answer, got a refusal"),
+        (lambda a: a, {"sources_any": ["004_b3b8cf56c376216f.txt"]}, "no citation from any of"),
+        (lambda a: a, {"mention_none": ["(?i)generally safe"]}, "forbidden mention"),
+        (lambda a: a, {"mention_all": ["(?i)lithium"]}, "missing mention /(?i)lithium/"),
+    ],
+    ids=["missing-caveat", "caveat-not-in-text", "quote-not-in-file", "wrong-offsets",
+         "dangling-marker", "unknown-source", "word-quote", "wrong-refusal", "false-refusal",
+         "missing-source", "forbidden-mention", "missing-mention"],
+)
+def test_each_failure_kind_is_caught(checker: Checker, mutate: Any, expect: dict[str, Any],
+                                     reason: str) -> None:
+    failures = failures_of(checker, mutate(good_answer()), **expect)
+    assert any(f.startswith(reason) for f in failures), failures
+
+
+# ----------------------------------------------------------------------------- suites
+
+
+def write_suite(path: Path, data: Any) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False) if not isinstance(data, str) else data,
+                    encoding="utf-8")
+    return path
+
+
+SUITE = {
+    "suite": "tiny",
+    "cases": [
+        {"id": "combo", "tags": ["safety", "follow-up"], "turns": [
+            {"user": "Is magnesium glycinate safe with clonazepam?",
+             "expect": {"refuse": False, "sources_any": [SRC], "mention_all": ["(?i)safe"]}},
+            {"user": "And <b>with</b> bad kidneys?", "expect": {"mention_none": ["(?i)lithium"]}},
+        ]},
+        {"id": "warfarin", "tags": ["refusal"], "turns": [
+            {"user": "Can I take magnesium with warfarin?", "expect": {"refuse": True}},
+        ]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({**SUITE, "extra": 1}, "extra: unknown key"),
+        ({"suite": "x", "cases": [{"id": "a", "turns": [{"user": "q", "expekt": {}}]}]},
+         "unknown key"),
+        ({"suite": "x", "cases": [{"id": "a", "turns": [{"user": "q"}]},
+                                  {"id": "a", "turns": [{"user": "q"}]}]}, "duplicate case ids: a"),
+        ({"suite": "x", "cases": [{"id": "a", "turns": [
+            {"user": "q", "expect": {"mention_all": ["(unclosed"]}}]}]}, "bad regex"),
+        ({"suite": "x", "cases": []}, "cases"),
+        ("suite: [unclosed", "not valid YAML"),
+        ("- just a list", "expected a mapping"),
+    ],
+)
+def test_bad_suites_are_rejected_clearly(tmp_path: Path, data: Any, message: str) -> None:
+    with pytest.raises(InputError, match=r".*") as info:
+        load_suite(write_suite(tmp_path / "s.yaml", data))
+    assert message in str(info.value)
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """Run ``assistant eval ...`` in-process with scripted replies; returns (result, answerer)."""
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(CORPUS))
+    monkeypatch.setenv("ASSISTANT_PROMPTS_DIR", str(prompts))
+    app = typer.Typer()
+    app.command("noop")(lambda: None)
+    cli_eval.register(app)
+
+    def invoke(args: list[str], replies: list[Answer | Exception] | None = None) -> Any:
+        answerer = ScriptedAnswerer(replies or [])
+        monkeypatch.setattr(cli_eval, "make_answerer", lambda settings: answerer)
+        result = CliRunner().invoke(app, ["eval", *args], env={"COLUMNS": "240"})
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result, answerer
+
+    return invoke
+
+
+def good_replies() -> list[Answer | Exception]:
+    return [good_answer(), good_answer(), good_answer(refused=True)]
+
+
+def test_good_run_exits_zero_and_records_follow_the_contract(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "anywhere").mkdir()
+    suite = write_suite(tmp_path / "anywhere" / "tiny.yaml", SUITE)
+    out = tmp_path / "out" / "results.jsonl"
+    result, answerer = cli([str(suite), "--out", str(out), "--no-retrieval"], good_replies())
+    assert result.exit_code == 0, result.output
+    records = read_jsonl(out)
+    assert [(r["case_id"], r["turn"]) for r in records] == [("combo", 0), ("combo", 1),
+                                                            ("warfarin", 0)]
+    for r in records:
+        jsonschema.validate(r, SCHEMA)
+        assert r["passed"] and r["failures"] == []
+    # one fresh conversation per case, turns in order within it
+    assert [sid for _, sid in answerer.asked] == ["s0", "s0", "s1"]
+    assert "3/3 turns passed" in result.output
+
+
+def test_failing_run_exits_one_and_report_lists_the_failing_turn(cli: Any, tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "tiny.yaml", SUITE)
+    out, rep = tmp_path / "r.jsonl", tmp_path / "rep"
+    evil = good_answer().model_copy(update={"answer": good_answer().answer + " <script>x</script>",
+                                            "caveats": ["renal", "taper"]})
+    replies: list[Answer | Exception] = [good_answer(), evil, good_answer()]  # last: not refused
+    result, _ = cli([str(suite), "--out", str(out), "--report", str(rep),
+                     "--labels", str(tmp_path / "none.yaml")], replies)
+    assert result.exit_code == 1, result.output
+    records = read_jsonl(out)
+    assert [r["passed"] for r in records] == [True, False, False]
+    assert records[1]["failures"] == ["missing caveat: osa"]
+    assert records[2]["failures"] == ["expected a refusal, got an answer"]
+    for r in records:
+        jsonschema.validate(r, SCHEMA)
+    html = (rep / "report.html").read_text(encoding="utf-8")
+    md = (rep / "report.md").read_text(encoding="utf-8")
+    metrics = json.loads((rep / "metrics.json").read_text(encoding="utf-8"))
+    assert "tiny / combo / turn 1" in html and "missing caveat: osa" in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
+    assert "And &lt;b&gt;with&lt;/b&gt; bad kidneys?" in html
+    assert html.count("data:image/png;base64,") == 2 and "<link" not in html
+    assert "### tiny / combo / turn 1" in md and "missing caveat: osa" in md
+    assert metrics["overall"]["caveat_osa"] == pytest.approx(2 / 3, abs=1e-4)
+    assert metrics["overall"]["refusal_accuracy"] == 0.0
+    assert metrics["by_tag"]["follow-up"]["pass_rate"] == 0.5
+    assert metrics["retrieval"] is None and "no labels" in metrics["notes"][0]
+
+
+def test_bad_suite_exits_two_and_writes_nothing(cli: Any, tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "bad.yaml", {**SUITE, "cases": SUITE["cases"] * 2})
+    out = tmp_path / "r.jsonl"
+    result, answerer = cli([str(suite), "--out", str(out)], good_replies())
+    assert result.exit_code == 2
+    assert "duplicate case ids: combo, warfarin" in result.output
+    assert not out.exists() and answerer.asked == []
+    missing, _ = cli([str(tmp_path / "nope.yaml"), "--out", str(out)])
+    assert missing.exit_code == 2 and "suite file not found" in missing.output
+
+
+def test_answerer_error_fails_the_turn_and_the_run_goes_on(cli: Any, tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "tiny.yaml", SUITE)
+    out = tmp_path / "r.jsonl"
+    replies = [good_answer(), InputError("message too long"), good_answer(refused=True)]
+    result, _ = cli([str(suite), "--out", str(out), "--no-retrieval"], replies)
+    assert result.exit_code == 1
+    records = read_jsonl(out)
+    assert records[1]["failures"][0] == "error: InputError: message too long"
+    assert records[2]["passed"]
+    jsonschema.validate(records[1], SCHEMA)
+
+
+def test_compare_shows_metrics_and_flips(cli: Any, tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "tiny.yaml", SUITE)
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    cli([str(suite), "--out", str(old), "--no-retrieval"], good_replies())
+    worse = good_replies()
+    worse[0] = _dangling_marker(good_answer())
+    cli([str(suite), "--out", str(new), "--no-retrieval"], worse)
+    result, _ = cli(["compare", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    assert "pass → fail" in result.output and "combo" in result.output
+    assert "dangling marker [7]" in result.output
+    assert "-33.3 pt" in result.output  # turns passed 100% -> 66.7%
+    back, _ = cli(["compare", str(new), str(old)])
+    assert "fail → pass" in back.output
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n", encoding="utf-8")
+    bad, _ = cli(["compare", str(old), str(broken)])
+    assert bad.exit_code == 2 and "is not JSON" in bad.output
+
+
+def test_eval_help_lists_commands(cli: Any) -> None:
+    result, _ = cli(["--help"])
+    assert result.exit_code == 0 and "compare" in result.output and "run" in result.output
+
+
+# ----------------------------------------------------------------------------- pieces
+
+
+def test_metrics_shares_and_none_when_unmeasured(checker: Checker) -> None:
+    def rec(answer: Answer, expect: dict[str, Any], tags: list[str], ms: float) -> dict[str, Any]:
+        checks = checker.check(answer.record(), Expect(**expect))
+        return {**answer.record(), "suite": "s", "case_id": tags[0], "turn": 0, "tags": tags,
+                "expect": expect, "checks": checks.as_dict(), "passed": not checks.failures,
+                "failures": checks.failures, "latency_ms": ms}
+
+    records = [rec(good_answer(), {"refuse": False}, ["a"], 10.0),
+               rec(good_answer(refused=True), {"refuse": False}, ["a"], 20.0),
+               rec(good_answer(refused=True), {"refuse": True}, ["b"], 30.0),
+               rec(_wrong_offsets(good_answer()), {}, ["b"], 40.0)]
+    m = compute(records)
+    assert m["false_refusal_rate"] == 0.5 and m["refusal_accuracy"] == 1.0
+    assert m["citation_validity"] == pytest.approx(13 / 14, abs=1e-4)
+    assert m["turns_all_citations_valid"] == 0.75
+    assert m["source_hit_rate"] is None and m["caveat_all"] == 1.0
+    assert m["latency_p50_ms"] == 25.0 and m["latency_p95_ms"] == 38.5
+    assert summarize(records)["by_tag"]["b"]["refusal_accuracy"] == 1.0
+
+
+def test_retrieval_scores_span_overlap() -> None:
+    corpus = CorpusFiles(CORPUS)
+    at = TEXT.find(CLAIM)
+    labels = [Label(id="hit", question="q1", source=SRC, answer_substring=CLAIM),
+              Label(id="later", question="q2", source=SRC, answer_substring=CLAIM),
+              Label(id="lost", question="q3", source=SRC, answer_substring="not in this file")]
+    ranked = {
+        "q1": [{"source": SRC, "start": at - 10, "end": at + 20},
+               {"source": SRC, "start": at + 20, "end": at + len(CLAIM) + 5}],
+        "q2": [{"source": "001_fb567213ce903ab3.txt", "start": at, "end": at + len(CLAIM)},
+               {"source": SRC, "start": 0, "end": 10},
+               {"source": SRC, "start": 0, "end": len(TEXT)}],
+    }
+    s = score(labels, lambda q: ranked[q], corpus)
+    assert s["unlocated"] == ["lost"] and s["scored"] == 2
+    assert s["hit@1"] == 0.5 and s["hit@5"] == 1.0
+    assert s["recall@1"] == pytest.approx(20 / len(CLAIM) / 2, abs=1e-3)
+    assert s["recall@5"] == 1.0 and s["mrr"] == pytest.approx((1 + 1 / 3) / 2, abs=1e-4)
+
+
+def test_jsonl_write_is_atomic_and_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_text("old\n", encoding="utf-8")
+    write_jsonl(out, [{"a": "é"}, {"b": 2}])
+    assert read_jsonl(out) == [{"a": "é"}, {"b": 2}]
+    assert [p.name for p in tmp_path.iterdir()] == ["r.jsonl"]
