@@ -1,0 +1,129 @@
+"""Hybrid vs dense-only retrieval on the labeled retrieval set, on a real index.
+
+    .venv/bin/python benchmarks/bench_retrieval.py            # build a fresh index in a tmp dir
+    .venv/bin/python benchmarks/bench_retrieval.py --index-dir index   # use a built index
+    .venv/bin/python benchmarks/bench_retrieval.py --grid     # also the tuning grid
+
+Prints one table row per configuration: mode, fetch_k, rrf_k, mmr_lambda, hit@1, hit@5,
+recall@5, MRR@10 and search latency p50/p95 (ms, query embedding included), then the labels
+the default configuration misses at 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.retrieval_metrics import Label, Metrics, evaluate, load_labels  # noqa: E402
+from assistant.settings import RetrievalSettings, Settings  # noqa: E402
+
+LABELS = ROOT / "eval" / "retrieval_labels.yaml"
+
+GRID = {
+    "mode": ["dense", "hybrid"],
+    "fetch_k": [12, 24, 48],
+    "rrf_k": [10, 30, 60],
+    "mmr_lambda": [0.5, 0.7, 0.85, 1.0],
+}
+
+
+def baseline_configs(default: RetrievalSettings) -> list[dict[str, object]]:
+    """Defaults, and each mode with and without MMR."""
+    rows: list[dict[str, object]] = []
+    for mode in ("dense", "hybrid"):
+        for lam in (1.0, default.mmr_lambda):
+            row = {"mode": mode, "fetch_k": default.fetch_k, "rrf_k": default.rrf_k,
+                   "mmr_lambda": lam}
+            if row not in rows:
+                rows.append(row)
+    return rows
+
+
+def grid_configs() -> list[dict[str, object]]:
+    keys = list(GRID)
+    rows = [dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())]
+    # rrf_k does not change a single (dense-only) ranking: one value is enough there.
+    return [r for r in rows if r["mode"] == "hybrid" or r["rrf_k"] == GRID["rrf_k"][0]]
+
+
+def run(settings: Settings, configs: list[dict[str, object]], labels: list[Label],
+        console: Console) -> list[tuple[dict[str, object], Metrics]]:
+    from assistant.embed import get_embedder
+    from assistant.retrieve import HybridRetriever
+    from assistant.store import open_store
+
+    store, embedder = open_store(settings), get_embedder(settings)
+    embedder.embed(["warm up"])
+    results = []
+    with console.status("scoring configurations") as status:
+        for i, config in enumerate(configs, start=1):
+            status.update(f"configuration {i}/{len(configs)}: {config}")
+            opts = settings.retrieval.model_copy(update=config)
+            retriever = HybridRetriever(settings=settings.model_copy(update={"retrieval": opts}),
+                                        store=store, embedder=embedder)
+            retriever.warm_up()
+
+            def search(q: str, k: int, r: HybridRetriever = retriever) -> list:  # type: ignore[type-arg]
+                return [h.chunk for h in r.search(q, k)]
+
+            results.append((config, evaluate(search, labels)))
+    return results
+
+
+def table(results: list[tuple[dict[str, object], Metrics]], title: str) -> Table:
+    t = Table(title=title)
+    for col in ("mode", "fetch_k", "rrf_k", "mmr_λ", "hit@1", "hit@5", "recall@5", "MRR",
+                "p50 ms", "p95 ms"):
+        t.add_column(col, justify="left" if col == "mode" else "right")
+    for config, m in results:
+        t.add_row(str(config["mode"]), str(config["fetch_k"]), str(config["rrf_k"]),
+                  str(config["mmr_lambda"]), f"{m.hit_at_1:.3f}", f"{m.hit_at_5:.3f}",
+                  f"{m.recall_at_5:.3f}", f"{m.mrr:.3f}", f"{m.latency_p50_ms:.1f}",
+                  f"{m.latency_p95_ms:.1f}")
+    return t
+
+
+def ensure_index(settings: Settings, console: Console) -> None:
+    from assistant.indexer import build_index
+
+    console.print(f"building index in {settings.index_dir} …")
+    report = build_index(settings, progress=True)
+    console.print(f"index ready ({report.seconds:.1f} s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-dir", type=Path, help="use this built index (default: fresh)")
+    parser.add_argument("--grid", action="store_true", help="also run the tuning grid")
+    args = parser.parse_args(argv)
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="bench-retrieval-") as tmp:
+        settings = Settings(corpus_dir=ROOT / "corpus", index_dir=args.index_dir or Path(tmp))
+        if args.index_dir is None:
+            ensure_index(settings, console)
+        labels = load_labels(LABELS, settings.corpus_dir)
+        default = settings.retrieval
+        results = run(settings, baseline_configs(default), labels, console)
+        console.print(table(results, f"Retrieval on {len(labels)} labeled questions "
+                                     f"(k={default.k})"))
+        chosen = next(m for c, m in results if c["mode"] == default.mode
+                      and c["mmr_lambda"] == default.mmr_lambda)
+        console.print(f"default ({default.mode}) misses at 5: {', '.join(chosen.misses) or '-'}")
+        if args.grid:
+            grid = run(settings, grid_configs(), labels, console)
+            grid.sort(key=lambda cm: (-cm[1].hit_at_5, -cm[1].mrr, -cm[1].recall_at_5))
+            console.print(table(grid, "Tuning grid (best first)"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

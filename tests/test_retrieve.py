@@ -1,0 +1,160 @@
+"""Hybrid retrieval on a real index (real Chroma, real embeddings, real bm25s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.bm25 import BM25Index, tokenize
+from assistant.fusion import mmr_order, normalize, reciprocal_rank_fusion
+from assistant.retrieval_metrics import Metrics, evaluate, load_labels
+from assistant.retrieve import Hit, HybridRetriever, build_retriever
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ROOT / "eval" / "retrieval_labels.yaml"
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def test_tokenize_keeps_numbers_and_drops_stopwords_and_punctuation() -> None:
+    assert tokenize(["Is CrCl <30 mL/min ok with 0.5mg of it?"]) == [
+        ["crcl", "30", "ml", "min", "ok", "0.5", "mg"]
+    ]
+    assert tokenize(["", "?!(<>)", "the and of"]) == [[], [], []]
+
+
+def test_bm25_ranks_matching_text_and_survives_odd_queries() -> None:
+    index = BM25Index(["magnesium dose CrCl <30 mL/min", "taper clonazepam slowly",
+                       "doxycycline: separate from magnesium by 2 hours"])
+    assert [i for i, _ in index.search("CrCl <30", 3)] == [0]
+    assert index.search("doxycycline magnesium", 3)[0][0] == 2
+    for query in ("", "   ", "???", "0.5mg", "zzzz unknownword", "<30"):
+        assert all(score > 0 for _, score in index.search(query, 3))
+    assert index.search("", 3) == [] and index.search("???", 3) == []
+
+
+def test_rrf_rewards_agreement() -> None:
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], rrf_k=60)
+    assert max(fused, key=fused.__getitem__) == "b"
+    assert fused["a"] == pytest.approx(1 / 61)
+    assert normalize({"x": 2.0, "y": 1.0}) == {"x": 1.0, "y": 0.0}
+
+
+def test_mmr_skips_near_duplicates_unless_lambda_is_one() -> None:
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    relevance = [1.0, 0.95, 0.6]
+    assert mmr_order(relevance, vectors, lam=1.0, k=2) == [0, 1]
+    assert mmr_order(relevance, vectors, lam=0.5, k=2) == [0, 2]
+    assert mmr_order(relevance, vectors, lam=0.5, k=10) == [0, 2, 1]
+
+
+# --------------------------------------------------------------------------- real index
+
+
+@pytest.fixture(scope="session")
+def retriever(indexed_settings: Settings) -> HybridRetriever:
+    return build_retriever(indexed_settings)
+
+
+@pytest.fixture(scope="session")
+def dense_retriever(retriever: HybridRetriever) -> HybridRetriever:
+    opts = retriever.settings.retrieval.model_copy(update={"mode": "dense"})
+    settings = retriever.settings.model_copy(update={"retrieval": opts})
+    dense = HybridRetriever(settings=settings, store=retriever.store, embedder=retriever.embedder)
+    dense.warm_up()
+    return dense
+
+
+def test_creatinine_clearance_question_finds_the_renal_dose_passage(
+    retriever: HybridRetriever,
+) -> None:
+    hits = retriever.search("creatinine clearance magnesium dose adjustment")
+    assert hits[0].chunk.source == "000_ea444bfb46099086.txt"
+    assert "CrCl <30 mL/min" in hits[0].chunk.text
+
+
+def test_doxycycline_question_finds_the_interaction_table_row(
+    retriever: HybridRetriever,
+) -> None:
+    hits = retriever.search("doxycycline magnesium spacing")
+    rows = [h for h in hits if h.chunk.source == "003_b4040f399ac66141.txt"
+            and "Doxycycline, Minocycline, Tetracycline" in h.chunk.text]
+    assert rows, [(h.chunk.source, h.chunk.text[:80]) for h in hits]
+    assert rows[0].bm25_rank == 1
+
+
+def test_broad_question_draws_on_more_than_one_file(retriever: HybridRetriever) -> None:
+    hits = retriever.search("is magnesium glycinate safe")
+    assert len(hits) == retriever.settings.retrieval.k
+    assert len({h.chunk.source for h in hits}) >= 2
+    assert len({h.chunk.id for h in hits}) == len(hits)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
+def test_empty_query_returns_nothing(retriever: HybridRetriever, query: str) -> None:
+    assert retriever.search(query) == []
+    assert retriever.invoke(query) == []
+
+
+@pytest.mark.parametrize("query", ["CrCl <30", "0.5mg", "(((", "magnesium!!! 120mg???"])
+def test_punctuation_and_numbers_do_not_break_search(
+    retriever: HybridRetriever, query: str
+) -> None:
+    assert len(retriever.search(query, k=3)) == 3
+
+
+def test_every_hit_carries_its_true_dense_similarity(retriever: HybridRetriever) -> None:
+    query = "doxycycline magnesium spacing"
+    hits = retriever.search(query, k=8)
+    qvec = np.asarray(retriever.embedder.embed([query])[0])
+    stored = retriever.store.embeddings([h.chunk.id for h in hits])
+    for hit, vec in zip(hits, stored, strict=True):
+        assert hit.dense == pytest.approx(float(np.dot(qvec, vec)), abs=1e-3)
+        assert (hit.bm25 > 0) == (hit.bm25_rank is not None)
+    assert hits[0].score == max(h.score for h in hits)  # MMR's first pick is the most relevant
+
+
+def test_dense_mode_uses_no_bm25(dense_retriever: HybridRetriever) -> None:
+    hits = dense_retriever.search("creatinine clearance magnesium dose adjustment")
+    assert hits and all(h.bm25 == 0.0 and h.bm25_rank is None for h in hits)
+    assert all(h.dense_rank is not None for h in hits)
+
+
+def test_langchain_invoke_returns_documents_whose_offsets_reproduce_the_file(
+    retriever: HybridRetriever, indexed_settings: Settings
+) -> None:
+    docs = retriever.invoke("can klonopin make sleep apnea worse")
+    assert len(docs) == retriever.settings.retrieval.k
+    for doc in docs:
+        meta = doc.metadata
+        text = (Path(indexed_settings.corpus_dir) / meta["source"]).read_bytes().decode("utf-8")
+        assert text[meta["start"]:meta["end"]] == doc.page_content
+        assert {"chunk_id", "title", "section", "score", "dense", "bm25"} <= set(meta)
+    assert isinstance(retriever.search("sleep apnea")[0], Hit)
+
+
+# --------------------------------------------------------------------------- labeled set
+
+
+@pytest.fixture(scope="session")
+def label_scores(
+    retriever: HybridRetriever, dense_retriever: HybridRetriever, indexed_settings: Settings
+) -> dict[str, Metrics]:
+    labels = load_labels(LABELS, Path(indexed_settings.corpus_dir))
+    return {
+        name: evaluate(lambda q, k, r=r: [h.chunk for h in r.search(q, k)], labels)
+        for name, r in (("hybrid", retriever), ("dense", dense_retriever))
+    }
+
+
+def test_hybrid_is_at_least_as_good_as_dense_on_the_labels(
+    label_scores: dict[str, Metrics],
+) -> None:
+    hybrid, dense = label_scores["hybrid"], label_scores["dense"]
+    assert hybrid.hit_at_5 >= dense.hit_at_5
+    assert hybrid.mrr >= dense.mrr
+    assert hybrid.hit_at_5 >= 0.8, hybrid.misses
