@@ -296,6 +296,7 @@ def _embed_chunks(settings: Settings, collection: Any, chunks: Sequence[Chunk], 
     limit = embedder.max_seq_length - 2
     sink.extend(f"chunk {c.id} of {c.source} has {c.n_tokens} tokens > {limit}; the model "
                 "truncates it" for c in unique if c.n_tokens > limit)
+    unique.sort(key=lambda c: len(c.embed_text))  # similar lengths per batch: less padding
     total = len(unique)
     if progress:
         progress("embed", 0, total)
