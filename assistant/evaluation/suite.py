@@ -42,6 +42,9 @@ class TurnSpec(_Strict):
 
 
 class Case(_Strict):
+    # The contract welcomes extra case fields (e.g. off_corpus.yaml's `absent: [...]`).
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
     id: str = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
     turns: list[TurnSpec] = Field(min_length=1)
