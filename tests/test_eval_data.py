@@ -220,3 +220,11 @@ def test_calibration_set() -> None:
     assert not set(data["in_corpus"]) & set(data["off_corpus"])
     near = re.compile(r"(?i)magnesium|clonazepam|klonopin|benzo")
     assert sum(bool(near.search(s)) for s in data["off_corpus"]) >= 25, "need >=25 near-domain"
+
+
+def test_suites_load_in_the_harness() -> None:
+    """The harness's own loader (strict pydantic models) accepts every suite file."""
+    from assistant.evaluation.suite import load_suites
+
+    loaded = load_suites(sorted(SUITES.glob("*.yaml")))
+    assert {s.suite for s in loaded} == SUITE_NAMES
