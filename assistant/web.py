@@ -64,6 +64,7 @@ class ChatSession:
 
     session_id: str | None = None
     turns: list[ChatTurn] = field(default_factory=list)
+    rejected: bool = False
 
     def last_answer(self) -> tuple[ChatTurn, Answer] | None:
         for turn in reversed(self.turns):
@@ -124,21 +125,36 @@ class ChatHandlers:
     def render(self, chat: ChatSession) -> str:
         return render_transcript_html(chat.turns, self.lookup)
 
-    def admit(self, message: str, chat: ChatSession | None) -> tuple[ChatSession, str, str, str]:
-        """Fast, unqueued: validate, check the queue, show the question with a status line."""
+    def admit(self, message: str, chat: ChatSession | None) -> tuple[ChatSession, str, Any, str]:
+        """Fast, unqueued: validate, check the queue, show the question with a status line.
+
+        A message that can't be sent leaves everything as it was (the text stays in the box)
+        and shows why; ``gate`` then stops the chain before it reaches the queue.
+        """
         import gradio as gr
 
         chat = chat or ChatSession()
+        chat.rejected = True
         try:
             text = check_message(message, self.settings)
         except InputError as err:
-            raise gr.Error(str(err), title="Check your message") from None
+            return chat, gr.skip(), gr.skip(), render_notice_html(str(err), "error")
         if chat.turns and chat.turns[-1].answer is None:
-            raise gr.Error("Please wait for the current answer to finish.", title="One moment")
+            notice = render_notice_html("Please wait for the current answer to finish.", "busy")
+            return chat, gr.skip(), gr.skip(), notice
         if self.is_busy():
-            raise gr.Error(BUSY_MESSAGE, title="Busy")
+            return chat, gr.skip(), gr.skip(), render_notice_html(BUSY_MESSAGE, "busy")
+        chat.rejected = False
         chat.turns.append(ChatTurn(user=text))
         return chat, self.render(chat), "", ""
+
+    @staticmethod
+    def gate(chat: ChatSession) -> None:
+        """Stop the event chain (silently) when ``admit`` turned the message away."""
+        import gradio as gr
+
+        if chat.rejected:
+            raise gr.Error("not sent", visible=False, print_exception=False)
 
     def respond(self, chat: ChatSession) -> Iterator[tuple[ChatSession, str, str, Any]]:
         """Queued: stream the reply to the last question into the transcript."""
@@ -227,6 +243,7 @@ def build_ui(answerer: Answerer, settings: Settings) -> gr.Blocks:
         for trigger in (message.submit, send.click):
             trigger(handlers.admit, [message, chat], [chat, transcript, message, notice],
                     queue=False, show_progress="hidden").success(
+                handlers.gate, [chat], None, queue=False, show_progress="hidden").success(
                 handlers.respond, [chat], [chat, transcript, notice, message],
                 concurrency_limit=settings.server.concurrency_limit, concurrency_id="answer",
                 show_progress="hidden")

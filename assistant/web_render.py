@@ -20,6 +20,7 @@ FileTextLookup = Callable[[str], str | None]
 MARKER = re.compile(r"\[(\d+)\]")
 SAFETY_HEADING = re.compile(r"^\s*\**\s*safety notes?\s*\**\s*:?\s*\**\s*$", re.IGNORECASE)
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
 CONTEXT_CHARS = 240
 STATUS_SEARCHING = "Searching the documents…"
 
@@ -72,7 +73,8 @@ def render_inline(text: str, citation_ids: set[str], prefix: str) -> str:
             out.append(escape(match.group(0)))
         pos = match.end()
     out.append(escape(text[pos:]))
-    return "".join(out)
+    # Markdown bold, applied after escaping (the captured text is already escaped).
+    return BOLD.sub(r"<strong>\1</strong>", "".join(out))
 
 
 def render_text_block(text: str, citation_ids: set[str], prefix: str) -> str:

@@ -112,3 +112,8 @@ def test_corpus_lookup_reads_utf8_and_refuses_paths_outside(tmp_path: Path) -> N
     lookup = corpus_lookup(tmp_path)
     assert lookup("a.txt") == "caf\u00e9\r\nline"
     assert lookup("../a.txt") is None and lookup("missing.txt") is None
+
+
+def test_bold_is_applied_after_escaping() -> None:
+    html = render_answer_html(_answer("**Yes** <b>x</b> [1].", [_citation()]), _lookup)
+    assert "<strong>Yes</strong> &lt;b&gt;x&lt;/b&gt;" in html
