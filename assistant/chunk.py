@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.clean import Excluded, find_excluded, load_policy
+from assistant.errors import CorpusError
 from assistant.models import Chunk, SourceDocument
 from assistant.settings import CHUNKER_VERSION, Settings
 from assistant.textnorm import (
@@ -324,19 +325,35 @@ class _Packer:
                     return display_text(self.doc.text[head.start : head.end])
         return ""
 
-    def embed(self, units: Sequence[Unit]) -> tuple[str, int]:
-        start, end = units[0].start, units[-1].end
-        ctx = self.context(units)
-        key = (start, end, ctx)
+    def embed(self, units: Sequence[Unit], shed: bool = True) -> tuple[str, int]:
+        """Embedded text and its token count: title, section path, context and body. With
+        ``shed``, a unit that cannot fit even alone (very tight budgets only) sheds the extras
+        (context, outer headings, title) rather than ever exceeding the budget."""
+        key = (units[0].start, units[-1].end, shed)
         if key not in self._cache:
-            parts = [self.doc.title, " > ".join(units[0].section), ctx,
-                     display_text(self.doc.text[start:end])]
-            text = "\n".join(p for p in parts if p)
-            self._cache[key] = (text, self.count(text))
+            self._cache[key] = self._embed(units, shed)
         return self._cache[key]
 
-    def fits(self, units: Sequence[Unit]) -> bool:
-        return self.embed(units)[1] <= self.max_tokens
+    def _embed(self, units: Sequence[Unit], shed: bool) -> tuple[str, int]:
+        body = display_text(self.doc.text[units[0].start : units[-1].end])
+        section, ctx = units[0].section, self.context(units)
+        variants = [[self.doc.title, " > ".join(section), ctx, body]]
+        if shed:
+            variants += [
+                [self.doc.title, " > ".join(section), body],
+                [self.doc.title, section[-1] if section else "", body],
+                [body],
+            ]
+        best = ("", 0)
+        for parts in variants:
+            text = "\n".join(p for p in parts if p)
+            best = (text, self.count(text))
+            if best[1] <= self.max_tokens:
+                break
+        return best
+
+    def fits(self, units: Sequence[Unit], shed: bool = False) -> bool:
+        return self.embed(units, shed)[1] <= self.max_tokens
 
     def pack(self, atoms: list[list[Unit]]) -> list[list[Unit]]:
         groups: list[list[Unit]] = []
@@ -377,11 +394,17 @@ class _Packer:
         return pieces
 
     def split_small(self, unit: Unit, seps: tuple[str, ...] = ("; ", ", ", " ")) -> list[Unit]:
+        """Clause, then word splits of an over-budget sentence; before cutting into words, the
+        embedded extras (context, outer headings, title) are shed instead."""
         if self.fits([unit]):
             return [unit]
+        if (not seps or seps[0] == " ") and self.fits([unit], shed=True):
+            self.note(unit, "embedded text sheds context/headings to fit the budget")
+            return [unit]
         if not seps:
-            raise RuntimeError(f"cannot fit text at {unit.start} of {self.doc.source}")
-        self.note(unit, f"sentence over budget; split at {seps[0]!r}")
+            raise CorpusError(f"cannot fit the text at {unit.start} of {self.doc.source} into "
+                              f"{self.max_tokens} tokens")
+        self.note(unit, f"over budget; split at {seps[0]!r}")
         out = []
         for s, e in _split_at(self.doc.text, unit.start, unit.end, seps[0]):
             out.extend(self.split_small(replace(unit, start=s, end=e), seps[1:]))
@@ -448,7 +471,7 @@ def chunk_document_with_notes(
     for group in packer.pack(_atoms(units)):
         start, end = group[0].start, group[-1].end
         text = doc.text[start:end]
-        embed, n_tokens = packer.embed(group)
+        embed, n_tokens = packer.embed(group, shed=not packer.fits(group))
         chunks.append(Chunk(
             id=chunk_id(doc.source, start, end, text), source=doc.source, title=doc.title,
             section=list(group[0].section), text=text, start=start, end=end, kind=_kind(group),

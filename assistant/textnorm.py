@@ -50,6 +50,7 @@ _SPAN_LEAD_RE = re.compile(r"(?:\s|[•\-*–]\s|✅\s?|\|)+")
 _SPAN_TRAIL_RE = re.compile(
     rf"(?:(?<=[.!?\"”)])(?:\s*<sup>[^<]{{0,20}}</sup>|\s*\[\d+\])+|(?<=[.!?])\s+{_REFS}|\s|\|)+$"
 )
+_SPAN_TRAIL_REF_RE = re.compile(rf"(?<=[A-Za-z)%])[ \t]+{_REFS}$")
 
 
 def latex_to_text(match: re.Match[str]) -> str:
@@ -87,7 +88,7 @@ def strip_markup(text: str) -> str:
 def _cells_to_text(text: str) -> str:
     lines = []
     for line in text.split("\n"):
-        if line.lstrip().startswith("|"):
+        if line.lstrip().startswith("|") or line.count(" | ") >= 2:
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
             line = "; ".join(c for c in cells if c)
         lines.append(line)
@@ -196,14 +197,18 @@ def _sentence_cuts(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
-def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink a span past surrounding whitespace, bullet glyphs, pipes and trailing markers."""
+def trim_span(text: str, start: int, end: int, row: bool = False) -> tuple[int, int]:
+    """Shrink a span past surrounding whitespace, bullet glyphs, pipes and trailing reference
+    markers (for non-table text also a bare "… impairment 2" reference list at the very end)."""
     lead = _SPAN_LEAD_RE.match(text, start, end)
     if lead:
         start = lead.end()
     trail = _SPAN_TRAIL_RE.search(text[start:end])
     if trail:
         end = start + trail.start()
+    ref = None if row else _SPAN_TRAIL_REF_RE.search(text[start:end])
+    if ref:
+        end = start + ref.start()
     return start, end
 
 
@@ -220,7 +225,7 @@ def split_sentences(text: str, base_offset: int = 0) -> list[tuple[int, int]]:
         is_row = "\t" in block or block.lstrip().startswith("|")
         pieces = [(b_start, b_end)] if is_row else _sentence_cuts(text, b_start, b_end)
         for p_start, p_end in pieces:
-            s, e = trim_span(text, p_start, p_end)
+            s, e = trim_span(text, p_start, p_end, row=is_row)
             if e > s and re.search(r"[A-Za-z]{2}", text[s:e]) and not _is_separator(text[s:e]):
                 spans.append((base_offset + s, base_offset + e))
     return spans
