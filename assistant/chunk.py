@@ -315,7 +315,7 @@ class _Packer:
         self.count = count
         self.heads = {u.table: u for u in units if u.kind == "head"}
         self.notes: list[str] = []
-        self._cache: dict[tuple[int, int, str], tuple[str, int]] = {}
+        self._cache: dict[tuple[int, int, bool], tuple[str, int]] = {}
 
     def context(self, units: Sequence[Unit]) -> str:
         for u in units:
