@@ -273,9 +273,12 @@ def test_ids_are_deterministic_and_versioned(
     assert [c.id for c in again] == [c.id for c in chunked["001"]]
     ids = [c.id for c in all_chunks(chunked)]
     assert len(ids) == len(set(ids))
+    first = chunked["001"][0]
+    same = chunk_mod.chunk_id(first.source, first.start, first.end, first.text)
+    assert same == first.id
+    assert chunk_mod.chunk_id(first.source, first.start, first.end + 1, first.text) != same
     monkeypatch.setattr(chunk_mod, "CHUNKER_VERSION", "test-other")
-    assert chunk_mod.chunk_id("a", 1, 2, "x") != chunked["001"][0].id
-    assert chunk_mod.chunk_id("a", 1, 2, "x") != chunk_mod.chunk_id("a", 1, 3, "x")
+    assert chunk_mod.chunk_id(first.source, first.start, first.end, first.text) != same
 
 
 def test_small_budget_splits_at_sentences_and_clauses_and_records_it(
