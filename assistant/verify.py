@@ -57,8 +57,10 @@ class VerifyPolicy(BaseModel):
     units: dict[str, list[str]] = Field(min_length=1)
     stop_advice: StopAdvicePolicy
     instruction_patterns: list[str] = Field(min_length=1)
+    negation_pattern: str
+    min_coverage: float = Field(ge=0.0, le=1.0)
 
-    @field_validator("drug_suffix_pattern", "instruction_patterns")
+    @field_validator("drug_suffix_pattern", "instruction_patterns", "negation_pattern")
     @classmethod
     def _compiles(cls, value: Any) -> Any:
         for pattern in value if isinstance(value, list) else [value]:
@@ -178,6 +180,28 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in (_trim(text, a, b) for a, b in spans) if e > s]
 
 
+CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[—–-])\s+(?=(?:and|but|which|while|though|although|"
+                          r"so|because|whereas|with|particularly|especially)\b)|[;—]\s*")
+
+
+def clause_spans(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """Clauses of a long sentence (each at least MIN_QUOTE_CHARS), for finer support windows."""
+    start, end = span
+    if end - start < 2 * MIN_QUOTE_CHARS:
+        return []
+    cuts = list(CLAUSE_BREAK.finditer(text, start, end))
+    if not cuts:
+        return []
+    bounds = [start] + [m.end() for m in cuts] + [end]
+    ends = [m.start() for m in cuts] + [end]
+    out = []
+    for a, b in zip(bounds[:-1], ends, strict=True):
+        a, b = _trim(text, a, b)
+        if b - a >= MIN_QUOTE_CHARS:
+            out.append((a, b))
+    return [c for c in out if c != span]
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start].isspace() or text[start] in "•·*-–"):
         start += 1
@@ -245,6 +269,10 @@ class Lexicon:
         self._suffix_re = re.compile(policy.drug_suffix_pattern)
         self._stop = policy.stop_advice
         self._instructions = [re.compile(p) for p in policy.instruction_patterns]
+        self._negation = re.compile(policy.negation_pattern)
+
+    def negated(self, text: str) -> bool:
+        return bool(self._negation.search(text))
 
     def quantities(self, text: str) -> set[tuple[float, str | None]]:
         """(value, normalized unit or None) for every number in the text."""
@@ -279,6 +307,15 @@ class Lexicon:
     def missing_names(self, sentence: str, evidence: str) -> list[str]:
         return sorted(self._name_keys(sentence) - self._name_keys(evidence))
 
+    @staticmethod
+    def coverage(sentence: str, evidence: str) -> float:
+        """Share of the sentence's content words (5-letter stems) that occur in the evidence."""
+        from assistant.vocab import content_words
+
+        have = {w[:5] for w in content_words(evidence)}
+        words = content_words(sentence)
+        return sum(w[:5] in have for w in words) / len(words) if words else 1.0
+
     def advises_stopping_benzo(self, sentence: str) -> bool:
         if not re.search(self._stop.drug, sentence) or re.search(self._stop.taper, sentence):
             return False
@@ -311,6 +348,7 @@ class Verifier:
         self.embedder = embedder
         self.min_support = min_support
         self.lexicon = Lexicon(policy)
+        self.min_coverage = policy.min_coverage
         self._cache: dict[str, _Passage] = {}
 
     @classmethod
@@ -322,21 +360,33 @@ class Verifier:
         return self._passage(chunk).flagged
 
     def _passage(self, chunk: Chunk) -> _Passage:
-        cached = self._cache.get(chunk.id)
-        if cached is not None:
-            return cached
-        spans = sentence_spans(chunk.text)
-        clean = [s for s in spans if not self.lexicon.is_instruction(chunk.text[s[0]:s[1]])]
-        windows = list(clean)
-        windows += [(a[0], b[1]) for a, b in itertools.pairwise(clean)
-                    if chunk.text[a[1]:b[0]].count("\n") == 0]
-        vectors = self.embedder.embed([chunk.text[a:b] for a, b in windows]) if windows else []
-        evidence = " ".join(chunk.text[a:b] for a, b in clean) + "\n" + chunk.title
-        passage = _Passage(windows, vectors, evidence, flagged=len(clean) < len(spans))
-        if len(self._cache) > 4096:
+        return self._passages([chunk])[0]
+
+    def _passages(self, chunks: Sequence[Chunk]) -> list[_Passage]:
+        """Support windows of each chunk, embedded in one batch for the ones not cached."""
+        todo: dict[str, tuple[Chunk, list[tuple[int, int]], list[tuple[int, int]], bool]] = {}
+        for chunk in chunks:
+            if chunk.id in self._cache or chunk.id in todo:
+                continue
+            spans = sentence_spans(chunk.text)
+            clean = [s for s in spans if not self.lexicon.is_instruction(chunk.text[s[0]:s[1]])]
+            windows = list(clean)
+            windows += [(a[0], b[1]) for a, b in itertools.pairwise(clean)
+                        if chunk.text[a[1]:b[0]].count("\n") == 0]
+            windows += [c for s in clean for c in clause_spans(chunk.text, s)]
+            todo[chunk.id] = (chunk, clean, windows, len(clean) < len(spans))
+        texts = [c.text[a:b] for c, _, windows, _ in todo.values() for a, b in windows]
+        vectors = self.embedder.embed(texts) if texts else []
+        found = {c.id: self._cache[c.id] for c in chunks if c.id in self._cache}
+        at = 0
+        for cid, (chunk, clean, windows, flagged) in todo.items():
+            evidence = " ".join(chunk.text[a:b] for a, b in clean) + "\n" + chunk.title
+            found[cid] = _Passage(windows, vectors[at:at + len(windows)], evidence, flagged)
+            at += len(windows)
+        if len(self._cache) + len(todo) > 4096:
             self._cache.clear()
-        self._cache[chunk.id] = passage
-        return passage
+        self._cache.update(found)
+        return [found[c.id] for c in chunks]
 
     def similarity(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int] | None]:
         """Best cosine between the sentence and a support window of the chunk, and that window."""
@@ -354,7 +404,7 @@ class Verifier:
 
     def verify(self, reply: str, chunks: Sequence[Chunk]) -> VerifiedReply:
         claims, cannot = parse_reply(reply)
-        passages = [self._passage(c) for c in chunks]
+        passages = self._passages(chunks)
         vectors = self.embedder.embed([c.text for c in claims]) if claims else []
         decisions = [self._decide(c, v, chunks, passages)
                      for c, v in zip(claims, vectors, strict=True)]
@@ -384,6 +434,13 @@ class Verifier:
             return Decision(claim, False, f"not supported by cited passage (similarity "
                                           f"{best:.2f} < {self.min_support:.2f})", best)
         evidence = "\n".join(passages[m - 1].evidence for m, _ in supporting)
+        coverage = self.lexicon.coverage(claim.text, evidence)
+        if coverage < self.min_coverage:
+            return Decision(claim, False, f"words not in cited passage (coverage "
+                                          f"{coverage:.2f} < {self.min_coverage:.2f})", best)
+        if not any(self.lexicon.negated(claim.text) ==
+                   self.lexicon.negated(chunks[m - 1].text[w[0]:w[1]]) for m, w in supporting):
+            return Decision(claim, False, "negation differs from the cited passage", best)
         missing = self.lexicon.missing_quantities(claim.text, evidence)
         if missing:
             return Decision(claim, False, f"number/dose not in cited passage: "
