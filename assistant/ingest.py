@@ -171,9 +171,7 @@ def _html_text(html: str) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        if tag.name == "head":
-            continue
+    for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else None
     if soup.head is not None:
