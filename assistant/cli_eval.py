@@ -86,6 +86,7 @@ def _settings(cls: Any, generator: str | None, base_url: str | None, model: str 
 
 
 def _print_summary(console: Any, run: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from assistant.evaluation.metrics import SPECS, format_value
@@ -94,16 +95,19 @@ def _print_summary(console: Any, run: Any) -> None:
     table.add_column("metric")
     table.add_column("value", justify="right")
     for spec in SPECS:
-        table.add_row(spec.label, format_value(spec.key, run.summary["overall"][spec.key]))
-    for key, value in (run.summary.get("retrieval") or {}).items():
-        if key not in ("per_label", "unlocated"):
-            table.add_row(f"retrieval {key}", "—" if value is None else str(value))
+        value = format_value(spec.key, run.summary["overall"][spec.key])
+        table.add_row(escape(spec.label), value)
+    retrieval = run.summary.get("retrieval") or {}
+    for key in ("labels", "scored", "hit@1", "hit@5", "recall@1", "recall@5", "mrr"):
+        if key in retrieval:
+            kind = "count" if key in ("labels", "scored") else "share"
+            table.add_row(f"retrieval {key}", format_value(key, retrieval[key], kind))
     console.print(table)
     for note in run.summary.get("notes", []):
-        console.print(f"[yellow]{note}[/]")
+        console.print(f"[yellow]{escape(note)}[/]")
     for r in run.failed:
-        console.print(f"[red]FAIL[/] {r['suite']}/{r['case_id']} turn {r['turn']}: "
-                      + "; ".join(r["failures"]), markup=True, highlight=False)
+        console.print(f"[red]FAIL[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} "
+                      f"turn {r['turn']}: " + escape("; ".join(r["failures"])), highlight=False)
     console.print(f"{len(run.records) - len(run.failed)}/{len(run.records)} turns passed; "
                   f"wrote {', '.join(str(p) for p in run.written)}")
 

@@ -257,6 +257,7 @@ def test_good_run_exits_zero_and_records_follow_the_contract(cli: Any, tmp_path:
     # one fresh conversation per case, turns in order within it
     assert [sid for _, sid in answerer.asked] == ["s0", "s0", "s1"]
     assert "3/3 turns passed" in result.output
+    assert "unresolved [n] markers" in result.output  # labels are not eaten as rich markup
 
 
 def test_failing_run_exits_one_and_report_lists_the_failing_turn(cli: Any, tmp_path: Path) -> None:
@@ -385,3 +386,29 @@ def test_jsonl_write_is_atomic_and_replaces(tmp_path: Path) -> None:
     write_jsonl(out, [{"a": "é"}, {"b": 2}])
     assert read_jsonl(out) == [{"a": "é"}, {"b": 2}]
     assert [p.name for p in tmp_path.iterdir()] == ["r.jsonl"]
+
+
+def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
+                                                              tmp_path: Path) -> None:
+    from assistant.evaluation.harness import evaluate
+    from assistant.settings import Settings
+
+    labels = tmp_path / "labels.yaml"
+    labels.write_text(yaml.safe_dump({"questions": [
+        {"id": "claim", "question": "q", "source": SRC, "answer_substring": CLAIM},
+        {"id": "missed", "question": "q", "source": SRC, "answer_substring": CAVEATS["taper"]},
+    ]}), encoding="utf-8")
+    at = TEXT.find(CLAIM)
+
+    def factory(settings: Settings, k: int) -> Any:
+        return lambda q: [{"source": SRC, "start": at, "end": at + len(CLAIM)}]
+
+    settings = Settings(corpus_dir=CORPUS, prompts_dir=tmp_path)
+    run = evaluate(settings, [write_suite(tmp_path / "s.yaml", SUITE)], tmp_path / "r.jsonl",
+                   lambda s: ScriptedAnswerer(good_replies()), report_dir=tmp_path / "rep",
+                   labels_path=labels, retrieve_factory=factory)
+    assert not run.failed
+    assert run.summary["retrieval"]["hit@1"] == 0.5
+    assert run.summary["retrieval"]["misses"] == ["missed"]
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert "Not hit in the top 5:\nmissed" in html and "50.0%" in html

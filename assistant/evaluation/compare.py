@@ -65,14 +65,16 @@ def format_delta(d: MetricDelta) -> str:
 
 def render(result: Comparison, old_name: str, new_name: str) -> list[Any]:
     """Rich renderables: the metrics table, then the flipped turns."""
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Metrics")
-    for column in ("metric", old_name, new_name, "delta"):
+    for column in ("metric", escape(old_name), escape(new_name), "delta"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for d in result.metrics:
         style = "" if d.better is None else ("green" if d.better else "red")
-        table.add_row(d.label, format_value(d.key, d.old), format_value(d.key, d.new),
+        table.add_row(escape(d.label), format_value(d.key, d.old), format_value(d.key, d.new),
                       format_delta(d), style=style)
     flips = Table(title="Turns that flipped")
     for column in ("change", "suite", "case", "turn", "reasons now"):
@@ -80,10 +82,11 @@ def render(result: Comparison, old_name: str, new_name: str) -> list[Any]:
     for label, style, rows in (("pass → fail", "red", result.broke),
                                ("fail → pass", "green", result.fixed)):
         for r in rows:
-            flips.add_row(label, str(r.get("suite")), str(r.get("case_id")), str(r.get("turn")),
-                          "; ".join(r.get("failures", [])) or "—", style=style)
+            cells = (str(r.get("suite")), str(r.get("case_id")), str(r.get("turn")),
+                     "; ".join(r.get("failures", [])) or "—")
+            flips.add_row(label, *(escape(c) for c in cells), style=style)
     out: list[Any] = [table, flips if flips.row_count else "No turn flipped."]
     if result.only_old or result.only_new:
-        out.append(f"{len(result.only_old)} turns only in {old_name}, "
-                   f"{len(result.only_new)} only in {new_name}.")
+        out.append(Text(f"{len(result.only_old)} turns only in {old_name}, "
+                        f"{len(result.only_new)} only in {new_name}."))
     return out

@@ -130,11 +130,11 @@ def summarize(records: list[Record]) -> dict[str, Any]:
     }
 
 
-def format_value(key: str, value: Value) -> str:
+def format_value(key: str, value: Value, kind: str | None = None) -> str:
     """A metric as people read it: shares as percentages, latencies in ms."""
     if value is None:
         return "—"
-    kind = SPEC_BY_KEY[key].kind if key in SPEC_BY_KEY else "count"
+    kind = kind or (SPEC_BY_KEY[key].kind if key in SPEC_BY_KEY else "count")
     if kind == "share":
         return f"{100 * value:.1f}%"
     if kind == "ms":

@@ -61,8 +61,10 @@ def _failing(records: list[Record]) -> list[Record]:
 def _retrieval_view(retrieval: dict[str, Any] | None) -> dict[str, Any] | None:
     if not retrieval:
         return None
-    return {**{k: "—" if retrieval.get(k) is None else retrieval.get(k) for k in RETRIEVAL_KEYS},
-            "unlocated": retrieval.get("unlocated", [])}
+    view = {k: format_value(k, retrieval.get(k), "count" if k in ("labels", "scored") else "share")
+            for k in RETRIEVAL_KEYS}
+    return {**view, "unlocated": retrieval.get("unlocated", []),
+            "misses": retrieval.get("misses", [])}
 
 
 def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) -> str:
@@ -76,6 +78,8 @@ def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) 
     if retrieval:
         lines += ["", "## Retrieval", ""]
         lines += _md_table(list(RETRIEVAL_KEYS), [[str(retrieval[k]) for k in RETRIEVAL_KEYS]])
+        if retrieval["misses"]:
+            lines += ["", f"Not hit in the top 5: {', '.join(retrieval['misses'])}"]
     lines += [*(f"- {n}" for n in summary.get("notes", [])), "", "## Metrics by tag", ""]
     lines += _md_table(["tag", *TAG_KEYS], [[r["tag"], *r["cells"]] for r in _tag_rows(summary)])
     lines += ["", f"## Failing turns ({len(failing)})", ""]

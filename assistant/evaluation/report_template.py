@@ -27,6 +27,8 @@ ul.reasons li{color:#b00020} .muted{color:#666} img{max-width:100%}
 {% if retrieval %}<h2>Retrieval</h2>
 <table><tr>{% for k in retrieval_keys %}<th>{{ k }}</th>{% endfor %}</tr>
 <tr>{% for k in retrieval_keys %}<td class="num">{{ retrieval[k] }}</td>{% endfor %}</tr></table>
+{% if retrieval.misses %}<p class="muted">Not hit in the top 5:
+{{ retrieval.misses|join(', ') }}</p>{% endif %}
 {% if retrieval.unlocated %}<p class="muted">Labels whose answer text was not found in the source:
 {{ retrieval.unlocated|join(', ') }}</p>{% endif %}{% endif %}
 {% if notes %}<ul class="muted">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}

@@ -97,6 +97,7 @@ def score(
         summary[name] = round(sum(r[name] for r in per_label) / n, 4) if n else None
     ranks = [r["first_hit_rank"] for r in per_label]
     summary["mrr"] = round(sum(1 / r for r in ranks if r) / n, 4) if n else None
+    summary["misses"] = [r["id"] for r in per_label if not r[f"hit@{max(ks)}"]]
     summary["per_label"] = per_label
     return summary
 
