@@ -33,6 +33,14 @@ def test_store_satisfies_protocols_and_offsets_are_exact(
         assert texts[chunk.source][chunk.start:chunk.end] == chunk.text
 
 
+def test_collection_is_cosine_with_explicit_embedding_function(
+    indexed_settings: Settings,
+) -> None:
+    config = open_store(indexed_settings).collection.configuration_json
+    assert config["hnsw"]["space"] == "cosine"
+    assert config["embedding_function"]["name"] == "assistant-sentence-transformers"
+
+
 def test_query_returns_cosine_similarity_of_normalized_vectors(indexed_settings: Settings) -> None:
     store = open_store(indexed_settings)
     chunk = store.all_chunks()[0]
