@@ -134,6 +134,25 @@ def compare_command(
     run_guarded(body)
 
 
+@eval_app.command("report")
+def report_command(
+    results: Path = typer.Argument(..., help="A results.jsonl written by `assistant eval`."),
+    out_dir: Path = typer.Option(..., "--report", help="Output directory."),
+) -> None:
+    """Re-render the reports from an earlier results file (no answering, no model)."""
+
+    def body() -> None:
+        from assistant.evaluation.metrics import summarize
+        from assistant.evaluation.report import write_report
+        from assistant.evaluation.runner import read_jsonl
+
+        records = read_jsonl(results)
+        written = write_report(out_dir, {**summarize(records), "notes": []}, records)
+        typer.echo("wrote " + ", ".join(str(p) for p in written))
+
+    run_guarded(body)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``assistant eval`` (run by default, plus ``compare``) to the app."""
     app.add_typer(eval_app, name="eval")

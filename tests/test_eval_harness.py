@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from assistant import cli_eval
 from assistant.errors import InputError
-from assistant.evaluation.caveats import load_caveat_patterns
+from assistant.evaluation.caveats import load_caveat_patterns, load_caveat_quotes
 from assistant.evaluation.checks import Checker
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.metrics import compute, summarize
@@ -39,9 +39,11 @@ CAVEATS = {
     "taper": "Avoid abrupt discontinuation of clonazepam",
 }
 CAVEAT_POLICY = {"caveats": [
-    {"id": "renal", "patterns": [r"\b(renal|kidney)\b[^.]{0,80}\bimpair\w*"]},
-    {"id": "osa", "patterns": [r"\bsleep[ -]apn(o)?ea\b"]},
-    {"id": "taper", "patterns": [r"\babrupt\w*\b[^.]{0,60}\bdiscontinu\w*"]},
+    {"id": "renal", "patterns": [r"\b(renal|kidney)\b[^.]{0,80}\bimpair\w*"],
+     "quote": CAVEATS["renal"]},
+    {"id": "osa", "patterns": [r"\bsleep[ -]apn(o)?ea\b"], "quote": CAVEATS["osa"]},
+    {"id": "taper", "patterns": [r"\babrupt\w*\b[^.]{0,60}\bdiscontinu\w*"],
+     "quote": CAVEATS["taper"]},
 ]}
 
 
@@ -93,7 +95,7 @@ class ScriptedAnswerer:
 def checker(tmp_path_factory: pytest.TempPathFactory) -> Checker:
     policy = tmp_path_factory.mktemp("prompts") / "caveats.yaml"
     policy.write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
-    return Checker(CorpusFiles(CORPUS), load_caveat_patterns(policy))
+    return Checker(CorpusFiles(CORPUS), load_caveat_patterns(policy), load_caveat_quotes(policy))
 
 
 def failures_of(checker: Checker, answer: Answer, **expect: Any) -> list[str]:
@@ -165,6 +167,14 @@ def test_each_failure_kind_is_caught(checker: Checker, mutate: Any, expect: dict
                                      reason: str) -> None:
     failures = failures_of(checker, mutate(good_answer()), **expect)
     assert any(f.startswith(reason) for f in failures), failures
+
+
+def test_caveat_citations_do_not_count_as_body_source_hits(checker: Checker) -> None:
+    refused = checker.check(good_answer(refused=True).record(), Expect(sources_any=[SRC]))
+    answered = checker.check(good_answer().record(), Expect(sources_any=[SRC]))
+    assert refused.source_hit and not refused.body_source_hit  # contract metric vs. stricter one
+    assert answered.source_hit and answered.body_source_hit
+    assert refused.failures == []  # pass/fail follows the contract's literal sources_any
 
 
 # ----------------------------------------------------------------------------- suites

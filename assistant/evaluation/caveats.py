@@ -12,6 +12,16 @@ from assistant.errors import PolicyError
 CaveatPatterns = dict[str, list[re.Pattern[str]]]
 
 
+def load_caveat_quotes(path: Path) -> frozenset[str]:
+    """The backing quotes of the caveats (to tell caveat citations from answer citations)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return frozenset()
+    entries = raw.get("caveats", []) if isinstance(raw, dict) else []
+    return frozenset(str(e["quote"]) for e in entries if isinstance(e, dict) and e.get("quote"))
+
+
 def load_caveat_patterns(path: Path) -> CaveatPatterns:
     """Map caveat id -> compiled regexes (case-insensitive). Empty when the file doesn't exist.
 

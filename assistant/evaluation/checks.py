@@ -30,6 +30,7 @@ class TurnChecks:
     unresolved_markers: list[str] = field(default_factory=list)
     refuse_ok: bool | None = None
     source_hit: bool | None = None
+    body_source_hit: bool | None = None  # same, not counting the caveats' own citations
     mention_ok: bool | None = None
     error: str | None = None
     failures: list[str] = field(default_factory=list)
@@ -66,9 +67,13 @@ def citation_problem(citation: dict[str, Any], corpus: CorpusFiles) -> str | Non
 class Checker:
     """Checks result records against the corpus, the caveat patterns and a turn's ``expect``."""
 
-    def __init__(self, corpus: CorpusFiles, caveat_patterns: CaveatPatterns) -> None:
+    def __init__(
+        self, corpus: CorpusFiles, caveat_patterns: CaveatPatterns,
+        caveat_quotes: frozenset[str] = frozenset(),
+    ) -> None:
         self.corpus = corpus
         self.caveat_patterns = caveat_patterns
+        self.caveat_quotes = caveat_quotes
 
     def check(self, record: dict[str, Any], expect: Expect, error: str | None = None) -> TurnChecks:
         out = TurnChecks(error=error)
@@ -117,6 +122,9 @@ class Checker:
         if expect.sources_any:
             cited = {str(c.get("source")) for c in citations}
             out.source_hit = bool(cited & set(expect.sources_any))
+            body = {str(c.get("source")) for c in citations
+                    if c.get("quote") not in self.caveat_quotes}
+            out.body_source_hit = bool(body & set(expect.sources_any))
             if not out.source_hit:
                 out.failures.append(f"no citation from any of: {', '.join(expect.sources_any)}")
         if expect.mention_all or expect.mention_none:

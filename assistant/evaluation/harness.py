@@ -11,7 +11,7 @@ from rich.console import Console
 
 from assistant.errors import AssistantError
 from assistant.evaluation import retrieval
-from assistant.evaluation.caveats import load_caveat_patterns
+from assistant.evaluation.caveats import load_caveat_patterns, load_caveat_quotes
 from assistant.evaluation.checks import Checker
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.metrics import summarize
@@ -35,8 +35,9 @@ class EvalRun:
 
 
 def make_checker(settings: Settings) -> Checker:
-    return Checker(CorpusFiles(settings.corpus_dir),
-                   load_caveat_patterns(settings.prompts_dir / "caveats.yaml"))
+    policy = settings.prompts_dir / "caveats.yaml"
+    return Checker(CorpusFiles(settings.corpus_dir), load_caveat_patterns(policy),
+                   load_caveat_quotes(policy))
 
 
 def _run_with_progress(

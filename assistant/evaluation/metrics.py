@@ -33,6 +33,7 @@ SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("refusal_accuracy", "refusal accuracy (expect refuse)", "share", True),
     MetricSpec("false_refusal_rate", "false refusals (expect answer)", "share", False),
     MetricSpec("source_hit_rate", "source hit (sources_any)", "share", True),
+    MetricSpec("body_source_hit_rate", "source hit, caveat citations excluded", "share", True),
     MetricSpec("mention_pass_rate", "mentions pass (all/none)", "share", True),
     MetricSpec("errors", "answerer errors", "count", False),
     MetricSpec("latency_p50_ms", "latency p50 (ms)", "ms", False),
@@ -103,6 +104,7 @@ def compute(records: list[Record]) -> dict[str, Value]:
             [r for r in records if _expects_refuse(r, False)], lambda r: bool(r.get("refused"))
         ),
         "source_hit_rate": _share(records, lambda r: _checks(r).get("source_hit")),
+        "body_source_hit_rate": _share(records, lambda r: _checks(r).get("body_source_hit")),
         "mention_pass_rate": _share(records, lambda r: _checks(r).get("mention_ok")),
         "errors": sum(1 for r in records if _checks(r).get("error")),
         "latency_p50_ms": round(p50, 1) if p50 is not None else None,
