@@ -209,6 +209,34 @@ class ApiGuard:
                          "request_too_large")
 
 
+class CatchAll:
+    """Turns an unexpected exception into the generic 500 JSON *without* re-raising it, so the
+    server logs it once and keeps the client's connection usable (Starlette's own catch-all
+    re-raises, and uvicorn then drops the connection)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await _error(500, GENERIC_500, "internal_error")(scope, receive, send)
+
+
 # --- error handlers ----------------------------------------------------------------------------
 
 
@@ -300,17 +328,39 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
     app.state.limiter = limiter
     limit = limiter.shared_limit(settings.server.rate_limit, scope="api")
     install_error_handlers(app)
+    app.add_middleware(CatchAll)
     app.add_middleware(ApiGuard, api_key=settings.server.api_key,
                        max_bytes=settings.server.max_request_bytes)
     _add_cors(app, settings)
     _add_meta_routes(app, lazy)
-    app.include_router(build_api_router(lazy, settings, limit),
-                       dependencies=_auth_doc(settings))
-    app.include_router(build_openai_router(lazy, settings, limit),
-                       dependencies=_auth_doc(settings))
+    routers = [build_api_router(lazy, settings, limit), build_openai_router(lazy, settings, limit)]
+    for router in routers:
+        app.include_router(router, dependencies=_auth_doc(settings))
+    _add_api_fallback(app, [r for router in routers for r in router.routes])
     if ui:
         _mount_ui(app, lazy, settings)
     return app
+
+
+def _add_api_fallback(app: FastAPI, api_routes: list[Any]) -> None:
+    """JSON 404/405 for anything else under /api and /v1, which would otherwise fall through to
+    the UI mounted at ``/``."""
+    from fastapi.routing import APIRoute
+
+    routes = [r for r in api_routes if isinstance(r, APIRoute)]
+
+    async def fallback(request: Request, rest: str) -> JSONResponse:
+        path = request.url.path
+        allowed = sorted({m for r in routes if r.path_regex.match(path) for m in r.methods})
+        if allowed:
+            return _error(405, f"method {request.method} not allowed on {path}; use "
+                          f"{', '.join(allowed)}", "method_not_allowed",
+                          {"Allow": ", ".join(allowed)})
+        return _error(404, f"no such endpoint: {path} (see /docs)", "not_found")
+
+    for prefix in GUARDED_PREFIXES:
+        app.add_api_route(f"{prefix}/{{rest:path}}", fallback, include_in_schema=False,
+                          methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
 
 
 def _auth_doc(settings: Settings) -> list[Any]:

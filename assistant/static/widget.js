@@ -22,7 +22,8 @@
   var TITLE = script.getAttribute("data-title") || "Ask the evidence assistant";
   var API_KEY = script.getAttribute("data-api-key");
   var SESSION_KEY = "evidence-assistant-session:" + ORIGIN;
-  var MARKER = /\[(\d+)\]/g;
+  var TOKEN = /\*\*([^*\n]+)\*\*|\[(\d+)\]/g;  // **bold** and [n] citation markers
+  var NOTES_HEADING = /^\s*\*\*Safety notes\*\*\s*\n?/i;
 
   var CSS = [
     ":host { all: initial; }",
@@ -94,18 +95,20 @@
     } catch (e) { /* storage blocked: the conversation just won't survive a reload */ }
   }
 
-  /* Text with [n] markers -> text nodes and buttons that open the cited passage. */
+  /* Text with [n] markers and **bold** -> text nodes, <strong> and buttons that open the cited
+     passage. No HTML is ever parsed: every piece goes in through textContent. */
   function renderCited(container, text, citations, cardHost) {
     var byId = {};
     (citations || []).forEach(function (c) { byId[String(c.id)] = c; });
     var last = 0;
     var match;
-    MARKER.lastIndex = 0;
-    while ((match = MARKER.exec(text)) !== null) {
+    TOKEN.lastIndex = 0;
+    while ((match = TOKEN.exec(text)) !== null) {
       container.appendChild(document.createTextNode(text.slice(last, match.index)));
-      var citation = byId[match[1]];
-      if (citation) {
-        container.appendChild(citeButton(match[1], citation, cardHost));
+      if (match[1] !== undefined) {
+        container.appendChild(el("strong", null, match[1]));
+      } else if (byId[match[2]]) {
+        container.appendChild(citeButton(match[2], byId[match[2]], cardHost));
       } else {
         container.appendChild(document.createTextNode(match[0]));
       }
@@ -164,7 +167,7 @@
       notes.setAttribute("role", "note");
       notes.appendChild(el("span", "label", "Safety notes"));
       var text = el("div");
-      renderCited(text, reply.safety_notes, reply.citations, box);
+      renderCited(text, reply.safety_notes.replace(NOTES_HEADING, ""), reply.citations, box);
       notes.appendChild(text);
       box.appendChild(notes);
     }
