@@ -37,12 +37,26 @@ NUMBER_RE = re.compile(
 MIN_QUOTE_CHARS = 25
 
 
+def _compile_all(value: Any) -> Any:
+    for pattern in value if isinstance(value, list) else [value]:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ValueError(f"invalid regular expression {pattern!r}: {err}") from None
+    return value
+
+
 class StopAdvicePolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     verb: str
     drug: str
     negation_before_verb: str
     taper: str
+
+    @field_validator("verb", "drug", "negation_before_verb", "taper")
+    @classmethod
+    def _compiles(cls, value: Any) -> Any:
+        return _compile_all(value)
 
 
 class VerifyPolicy(BaseModel):
@@ -63,9 +77,7 @@ class VerifyPolicy(BaseModel):
     @field_validator("drug_suffix_pattern", "instruction_patterns", "negation_pattern")
     @classmethod
     def _compiles(cls, value: Any) -> Any:
-        for pattern in value if isinstance(value, list) else [value]:
-            re.compile(pattern)
-        return value
+        return _compile_all(value)
 
 
 @dataclass(frozen=True)
