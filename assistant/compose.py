@@ -52,6 +52,7 @@ class ExtractiveComposer:
     def __init__(self, embedder: Embedder, settings: Settings) -> None:
         self.embedder = embedder
         self.settings = settings
+        self._vectors: dict[tuple[str, int, int], np.ndarray] = {}  # unit spans -> vectors
 
     def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft:
         chosen = self.select(question, chunks)
@@ -72,19 +73,33 @@ class ExtractiveComposer:
         scored = self._score(question, units)
         return _pick(scored, self.settings.answer.max_sentences)
 
+    def _embed_units(self, units: list[Unit]) -> np.ndarray:
+        """Unit vectors, embedding only spans not seen before (the corpus is fixed per index)."""
+        missing = [u for u in units if _key(u) not in self._vectors]
+        if missing:
+            fresh = self.embedder.embed([u.display for u in missing])
+            for unit, vec in zip(missing, fresh, strict=True):
+                self._vectors[_key(unit)] = np.asarray(vec, dtype=np.float32)
+        return np.stack([self._vectors[_key(u)] for u in units])
+
     def _score(self, question: str, units: list[Unit]) -> list[Scored]:
-        vectors = np.asarray(self.embedder.embed([question, *[u.display for u in units]]))
-        sims = vectors[1:] @ vectors[0]
+        query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
+        vectors = self._embed_units(units)
+        sims = vectors @ query
         q_terms = _weighted_terms(question)
         q_numbers = set(_NUMBER.findall(question))
         out = []
-        for unit, sim, vec in zip(units, sims, vectors[1:], strict=True):
+        for unit, sim, vec in zip(units, sims, vectors, strict=True):
             coverage = _coverage(q_terms, unit.display)
             numbers = 1.0 if q_numbers & set(_NUMBER.findall(unit.display)) else 0.0
             prior = 0.05 / (1 + unit.rank)
             score = 0.55 * float(sim) + 0.35 * coverage + 0.05 * numbers + prior
             out.append(Scored(unit=unit, score=score, vector=vec))
         return sorted(out, key=lambda s: -s.score)
+
+
+def _key(unit: Unit) -> tuple[str, int, int]:
+    return (unit.chunk.source, unit.start, unit.end)
 
 
 def _units(chunk: Chunk, rank: int) -> list[Unit]:
@@ -94,9 +109,17 @@ def _units(chunk: Chunk, rank: int) -> list[Unit]:
         shown = display_text(quote)
         if len(shown) < MIN_UNIT_CHARS or shown.endswith("?") or len(shown.split()) < 5:
             continue
+        if _looks_like_heading(quote, shown):
+            continue
         units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
                           display=shown))
     return units
+
+
+def _looks_like_heading(quote: str, shown: str) -> bool:
+    """A short line without final punctuation that is not a table row (a title, a heading)."""
+    is_row = "|" in quote or "\t" in quote
+    return not is_row and shown[-1] not in ".!?:;)\"'”" and len(shown.split()) <= 14
 
 
 def _weighted_terms(text: str) -> dict[str, float]:
