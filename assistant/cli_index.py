@@ -166,12 +166,14 @@ def print_rows(console: Console, query: str, rows: list[dict[str, Any]]) -> None
     from rich.table import Table
 
     table = Table(title=f"search: {query}", show_lines=True)
-    for col in ("#", "score", "source", "section", "offsets", "text"):
-        table.add_column(col, overflow="fold")
+    for col in ("#", "score", "source", "offsets"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("section", max_width=24, overflow="fold")
+    table.add_column("text", overflow="fold", min_width=20)
     for row in rows:
         snippet = " ".join(row["text"].split())
-        table.add_row(str(row["rank"]), f"{row['score']:.3f}", row["source"], row["section"],
-                      f"{row['start']}-{row['end']}",
+        table.add_row(str(row["rank"]), f"{row['score']:.3f}", row["source"],
+                      f"{row['start']}-{row['end']}", row["section"],
                       snippet[:160] + ("…" if len(snippet) > 160 else ""))
     console.print(table)
 
