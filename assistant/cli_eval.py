@@ -54,6 +54,9 @@ def run_command(
     generator: str | None = typer.Option(None, "--generator", help="extractive|openai|ollama"),
     base_url: str | None = typer.Option(None, "--base-url", help="LLM backend base URL."),
     model: str | None = typer.Option(None, "--model", help="LLM model name."),
+    judge: bool = typer.Option(
+        False, "--judge", help="Also score faithfulness/relevance with the LLM backend (optional)."
+    ),
 ) -> None:
     """Run suites. Exit 1 when any turn fails (caveat, citation, marker, expect); 2 on bad input."""
 
@@ -65,7 +68,7 @@ def run_command(
 
         settings = _settings(Settings, generator, base_url, model)
         run = evaluate(settings, suites, out, make_answerer, report_dir=report,
-                       labels_path=None if no_retrieval else labels)
+                       labels_path=None if no_retrieval else labels, judge=judge)
         _print_summary(Console(), run)
         return 1 if run.failed else 0
 
@@ -102,6 +105,11 @@ def _print_summary(console: Any, run: Any) -> None:
         if key in retrieval:
             kind = "count" if key in ("labels", "scored") else "share"
             table.add_row(f"retrieval {key}", format_value(key, retrieval[key], kind))
+    judged = run.summary.get("judge") or {}
+    for key in ("turns_judged", "faithfulness_mean", "relevance_mean", "parse_failures", "errors"):
+        if key in judged:
+            kind = "share" if key.endswith("_mean") else "count"
+            table.add_row(f"judge {key}", format_value(key, judged[key], kind))
     console.print(table)
     for note in run.summary.get("notes", []):
         console.print(f"[yellow]{escape(note)}[/]")

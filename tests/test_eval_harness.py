@@ -422,3 +422,25 @@ def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
     assert run.summary["retrieval"]["misses"] == ["missed"]
     html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
     assert "Not hit in the top 5:\nmissed" in html and "50.0%" in html
+
+
+def test_judge_is_opt_in_and_lands_in_records_and_report(tmp_path: Path) -> None:
+    from assistant.evaluation.harness import evaluate
+    from assistant.settings import Settings
+
+    suite = write_suite(tmp_path / "s.yaml", SUITE)
+    base = Settings(corpus_dir=CORPUS, prompts_dir=ROOT / "prompts")
+    offline = evaluate(base, [suite], tmp_path / "a.jsonl", lambda s: ScriptedAnswerer(
+        good_replies()), judge=True)
+    assert offline.summary["judge"] is None and "judge skipped" in offline.summary["notes"][0]
+
+    def fake_llm(settings: Settings) -> Any:  # an LLM-backend fake: (system, user) -> reply
+        return lambda system, user: '{"score": 0.75, "reason": "ok"}'
+
+    online = evaluate(base.with_llm("openai", "http://127.0.0.1:9/v1", "m"), [suite],
+                      tmp_path / "b.jsonl", lambda s: ScriptedAnswerer(good_replies()),
+                      report_dir=tmp_path / "rep", judge=True, judge_factory=fake_llm)
+    assert online.summary["judge"]["faithfulness_mean"] == 0.75
+    assert online.summary["judge"]["turns_judged"] == 2  # the refusal is not judged
+    assert read_jsonl(tmp_path / "b.jsonl")[0]["judge"]["relevance"] == 0.75
+    assert "## LLM judge" in (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")

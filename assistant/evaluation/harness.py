@@ -21,6 +21,7 @@ from assistant.protocols import Answerer
 from assistant.settings import Settings
 
 RetrieveFactory = Callable[[Settings, int], retrieval.RetrieveFn]
+JudgeFactory = Callable[[Settings], Callable[[str, str], str]]
 
 
 @dataclass
@@ -74,6 +75,34 @@ def retrieval_metrics(
     return scores, None
 
 
+def judge_metrics(
+    settings: Settings, records: list[dict[str, Any]], complete_factory: JudgeFactory,
+    console: Console,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """LLM-judge scores added to the records in place, or None and why they were skipped."""
+    from assistant.evaluation import judge
+
+    reason = judge.disabled_reason(settings)
+    if reason:
+        return None, reason
+    prompts = judge.load_judge_prompts(settings.prompts_dir / "judge.yaml")
+    complete = complete_factory(settings)
+    with console.status("judging answers with the LLM…") as status:
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            status.update(f"judging answers with the LLM… {done[0]}/{len(records)}")
+
+        return judge.judge_records(records, prompts, complete, tick), None
+
+
+def _default_completer(settings: Settings) -> Callable[[str, str], str]:
+    from assistant.evaluation.judge import chat_completer
+
+    return chat_completer(settings)
+
+
 def evaluate(
     settings: Settings,
     suite_paths: list[Path],
@@ -83,6 +112,8 @@ def evaluate(
     labels_path: Path | None = None,
     retrieve_factory: RetrieveFactory = retrieval.retriever_fn,
     console: Console | None = None,
+    judge: bool = False,
+    judge_factory: JudgeFactory = _default_completer,
 ) -> EvalRun:
     """Run the suites, write results (and reports). Bad input: AssistantError, nothing written."""
     console = console or Console(stderr=True)
@@ -91,9 +122,14 @@ def evaluate(
     with console.status("loading the assistant (model and index)…"):
         answerer = answerer_factory(settings)
     records = _run_with_progress(suites, answerer, checker, console)
+    notes: list[str] = []
+    judged, note = None, None
+    if judge:
+        judged, note = judge_metrics(settings, records, judge_factory, console)
+    notes += [note] if note else []
     write_jsonl(out, records)
     run = EvalRun(records=records, summary=summarize(records), written=[out])
-    notes: list[str] = []
+    run.summary["judge"] = judged
     if labels_path is not None:
         scores, note = retrieval_metrics(settings, labels_path, retrieve_factory, console)
         run.summary["retrieval"] = scores

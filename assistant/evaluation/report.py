@@ -15,6 +15,8 @@ Record = dict[str, Any]
 TAG_KEYS = ("turns", "pass_rate", "caveat_all", "turns_all_citations_valid",
             "refusal_accuracy", "false_refusal_rate", "source_hit_rate", "mention_pass_rate",
             "latency_p50_ms")
+JUDGE_KEYS = ("turns_judged", "faithfulness_mean", "faithfulness_scored", "relevance_mean",
+              "relevance_scored", "parse_failures", "errors")
 RETRIEVAL_KEYS = ("labels", "scored", "hit@1", "hit@5", "recall@1", "recall@5", "mrr")
 
 
@@ -67,6 +69,13 @@ def _retrieval_view(retrieval: dict[str, Any] | None) -> dict[str, Any] | None:
             "misses": retrieval.get("misses", [])}
 
 
+def _judge_view(judged: dict[str, Any] | None) -> dict[str, str] | None:
+    if not judged:
+        return None
+    return {k: format_value(k, judged.get(k), "share" if k.endswith("_mean") else "count")
+            for k in JUDGE_KEYS}
+
+
 def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) -> str:
     lines = [f"# Eval report — {title}", ""]
     failing = _failing(records)
@@ -80,6 +89,10 @@ def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) 
         lines += _md_table(list(RETRIEVAL_KEYS), [[str(retrieval[k]) for k in RETRIEVAL_KEYS]])
         if retrieval["misses"]:
             lines += ["", f"Not hit in the top 5: {', '.join(retrieval['misses'])}"]
+    judged = _judge_view(summary.get("judge"))
+    if judged:
+        lines += ["", "## LLM judge", ""]
+        lines += _md_table(list(JUDGE_KEYS), [[judged[k] for k in JUDGE_KEYS]])
     lines += [*(f"- {n}" for n in summary.get("notes", [])), "", "## Metrics by tag", ""]
     lines += _md_table(["tag", *TAG_KEYS], [[r["tag"], *r["cells"]] for r in _tag_rows(summary)])
     lines += ["", f"## Failing turns ({len(failing)})", ""]
@@ -106,6 +119,7 @@ def render_html(title: str, summary: dict[str, Any], records: list[Record]) -> s
         overall=summary["overall"], suites=list(summary["by_suite"]),
         metric_rows=_metric_rows(summary), tag_headers=TAG_KEYS, tag_rows=_tag_rows(summary),
         retrieval=_retrieval_view(summary.get("retrieval")), retrieval_keys=RETRIEVAL_KEYS,
+        judge=_judge_view(summary.get("judge")), judge_keys=JUDGE_KEYS,
         notes=summary.get("notes", []), tag_png=plots.by_tag_png(summary["by_tag"]),
         latency_png=plots.latency_png(latencies), failing=_failing(records), records=records,
     )

@@ -31,6 +31,9 @@ ul.reasons li{color:#b00020} .muted{color:#666} img{max-width:100%}
 {{ retrieval.misses|join(', ') }}</p>{% endif %}
 {% if retrieval.unlocated %}<p class="muted">Labels whose answer text was not found in the source:
 {{ retrieval.unlocated|join(', ') }}</p>{% endif %}{% endif %}
+{% if judge %}<h2>LLM judge</h2>
+<table><tr>{% for k in judge_keys %}<th>{{ k }}</th>{% endfor %}</tr>
+<tr>{% for k in judge_keys %}<td class="num">{{ judge[k] }}</td>{% endfor %}</tr></table>{% endif %}
 {% if notes %}<ul class="muted">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 <h2>Metrics by tag</h2>
 {% if tag_png %}<img alt="metrics by tag" src="data:image/png;base64,{{ tag_png }}">{% endif %}
