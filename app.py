@@ -17,7 +17,8 @@ import assistant  # noqa: F401  (sets the offline / no-telemetry environment def
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="app.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=7860, help="port (default: %(default)s)")
     parser.add_argument("--generator", choices=["extractive", "openai", "ollama"],
                         help="answer generator (default: extractive, offline)")

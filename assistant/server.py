@@ -351,7 +351,7 @@ def _add_api_fallback(app: FastAPI, api_routes: list[Any]) -> None:
 
     async def fallback(request: Request, rest: str) -> JSONResponse:
         path = request.url.path
-        allowed = sorted({m for r in routes if r.path_regex.match(path) for m in r.methods})
+        allowed = sorted({m for r in routes if r.path_regex.match(path) for m in (r.methods or ())})
         if allowed:
             return _error(405, f"method {request.method} not allowed on {path}; use "
                           f"{', '.join(allowed)}", "method_not_allowed",

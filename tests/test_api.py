@@ -172,7 +172,8 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "kwargs", "status"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
+@pytest.mark.parametrize(("case", "kwargs", "status"), BAD_REQUESTS,
+                         ids=[b[0] for b in BAD_REQUESTS])
 def test_bad_requests_get_clear_json_errors(
     client: httpx.Client, case: str, kwargs: dict[str, Any], status: int
 ) -> None:
