@@ -45,7 +45,8 @@ def by_tag_png(by_tag: dict[str, dict[str, Any]]) -> str | None:
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("% of turns (missing bars: not measured or 0)")
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.5 / len(tags)), ncol=4,
+                  fontsize="small", frameon=False)
         return _png(fig)
     finally:
         plt.close(fig)

@@ -12,9 +12,11 @@ from assistant.evaluation.metrics import SPECS, format_value
 from assistant.evaluation.report_template import HTML
 
 Record = dict[str, Any]
-TAG_KEYS = ("turns", "pass_rate", "caveat_all", "turns_all_citations_valid",
-            "refusal_accuracy", "false_refusal_rate", "source_hit_rate", "mention_pass_rate",
-            "latency_p50_ms")
+TAG_COLUMNS = {"turns": "turns", "pass_rate": "passed", "caveat_all": "3 caveats",
+               "turns_all_citations_valid": "cites valid", "refusal_accuracy": "refusal acc.",
+               "false_refusal_rate": "false refusals", "source_hit_rate": "source hit",
+               "mention_pass_rate": "mentions", "latency_p50_ms": "p50 ms"}
+TAG_KEYS = tuple(TAG_COLUMNS)
 JUDGE_KEYS = ("turns_judged", "faithfulness_mean", "faithfulness_scored", "relevance_mean",
               "relevance_scored", "parse_failures", "errors")
 RETRIEVAL_KEYS = ("labels", "scored", "hit@1", "hit@5", "recall@1", "recall@5", "mrr")
@@ -94,7 +96,8 @@ def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) 
         lines += ["", "## LLM judge", ""]
         lines += _md_table(list(JUDGE_KEYS), [[judged[k] for k in JUDGE_KEYS]])
     lines += [*(f"- {n}" for n in summary.get("notes", [])), "", "## Metrics by tag", ""]
-    lines += _md_table(["tag", *TAG_KEYS], [[r["tag"], *r["cells"]] for r in _tag_rows(summary)])
+    lines += _md_table(["tag", *TAG_COLUMNS.values()],
+                       [[r["tag"], *r["cells"]] for r in _tag_rows(summary)])
     lines += ["", f"## Failing turns ({len(failing)})", ""]
     for r in failing:
         lines += [f"### {r.get('suite')} / {r.get('case_id')} / turn {r.get('turn')}", "",
@@ -117,7 +120,8 @@ def render_html(title: str, summary: dict[str, Any], records: list[Record]) -> s
     return env.from_string(HTML).render(
         title=title, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         overall=summary["overall"], suites=list(summary["by_suite"]),
-        metric_rows=_metric_rows(summary), tag_headers=TAG_KEYS, tag_rows=_tag_rows(summary),
+        metric_rows=_metric_rows(summary), tag_headers=list(TAG_COLUMNS.values()),
+        tag_rows=_tag_rows(summary),
         retrieval=_retrieval_view(summary.get("retrieval")), retrieval_keys=RETRIEVAL_KEYS,
         judge=_judge_view(summary.get("judge")), judge_keys=JUDGE_KEYS,
         notes=summary.get("notes", []), tag_png=plots.by_tag_png(summary["by_tag"]),

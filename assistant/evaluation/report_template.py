@@ -9,7 +9,8 @@ body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;paddi
      color:#222}
 h1,h2,h3{line-height:1.2} table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f3f3f3} .wide{overflow-x:auto}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
 .pass{color:#17692c;font-weight:600} .fail{color:#b00020;font-weight:600}
 .turn{border:1px solid #e0b4b4;border-left:5px solid #b00020;border-radius:4px;
       padding:.5rem 1rem;margin:1rem 0;background:#fffafa}
@@ -37,9 +38,9 @@ ul.reasons li{color:#b00020} .muted{color:#666} img{max-width:100%}
 {% if notes %}<ul class="muted">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 <h2>Metrics by tag</h2>
 {% if tag_png %}<img alt="metrics by tag" src="data:image/png;base64,{{ tag_png }}">{% endif %}
-<table><tr><th>tag</th>{% for h in tag_headers %}<th>{{ h }}</th>{% endfor %}</tr>
+<div class="wide"><table><tr><th>tag</th>{% for h in tag_headers %}<th>{{ h }}</th>{% endfor %}</tr>
 {% for row in tag_rows %}<tr><td>{{ row.tag }}</td>{% for v in row.cells %}
-<td class="num">{{ v }}</td>{% endfor %}</tr>{% endfor %}</table>
+<td class="num">{{ v }}</td>{% endfor %}</tr>{% endfor %}</table></div>
 <h2>Latency</h2>
 {% if latency_png %}<img alt="latency distribution" src="data:image/png;base64,{{ latency_png }}">
 {% endif %}
