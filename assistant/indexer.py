@@ -143,7 +143,8 @@ def load_documents(settings: Settings, corpus_dir: Path | None,
     except (UnicodeError, OSError, ValueError) as err:
         raise CorpusError(f"cannot read the corpus in {root}: {err}") from None
     if not docs:
-        raise CorpusError(f"no usable documents in {root}")
+        detail = f" ({'; '.join(sink)})" if sink else ""
+        raise CorpusError(f"no usable documents in {root}{detail}; the index was not changed")
     return docs
 
 
@@ -297,14 +298,14 @@ def _embed_chunks(settings: Settings, collection: Any, chunks: Sequence[Chunk], 
             continue
         seen.add(chunk.id)
         unique.append(chunk)
+    if progress:
+        progress("embed", 0, len(unique))  # show the bar while the model loads
     embedder = get_embedder(settings)
     limit = embedder.max_seq_length - 2
     sink.extend(f"chunk {c.id} of {c.source} has {c.n_tokens} tokens > {limit}; the model "
                 "truncates it" for c in unique if c.n_tokens > limit)
     unique.sort(key=lambda c: len(c.embed_text))  # similar lengths per batch: less padding
     total = len(unique)
-    if progress:
-        progress("embed", 0, total)
     step = max(settings.embedding.batch_size, 1)
     for start in range(0, total, step):
         batch = unique[start:start + step]

@@ -221,3 +221,19 @@ def test_second_indexer_is_refused_while_locked(
     with index_lock(settings), pytest.raises(IndexBusy, match="another `assistant index`"):
         build_index(settings, progress=False)
     assert not (Path(settings.index_dir) / "CURRENT").exists()
+
+
+def test_corpus_of_only_unusable_files_is_refused_with_reasons(
+    tmp_path: Path, small_corpus: Path, settings_factory: Any
+) -> None:
+    from assistant.errors import CorpusError
+    from assistant.indexer import build_index
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "blob.txt").write_bytes(bytes(range(256)) * 4)
+    settings = settings_factory(tmp_path, small_corpus)
+    with pytest.raises(CorpusError, match=r"blob\.txt"):
+        build_index(settings, corpus_dir=bad, progress=False)
+    assert not (Path(settings.index_dir) / "CURRENT").exists()
+    assert not _versions(settings)
