@@ -1,0 +1,136 @@
+"""The web chat's event handlers and Blocks wiring, called directly (no browser).
+
+The answerer here is a scripted fake: these tests are about the UI logic (streaming into the
+transcript, bad input, busy queue, feedback), not about answering.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.models import Answer, Citation, Turn
+from assistant.settings import Settings
+from assistant.web import BUSY_MESSAGE, ChatHandlers, ChatSession, build_ui, example_questions
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+class ScriptedAnswerer:
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.fail = fail
+        self.sessions: list[str] = []
+        self.calls: list[tuple[str, str | None]] = []
+
+    def new_session(self) -> str:
+        self.sessions.append(uuid.uuid4().hex)
+        return self.sessions[-1]
+
+    def history(self, session_id: str) -> list[Turn]:
+        return []
+
+    def ask(self, message: str, session_id: str | None = None) -> Answer:
+        return next(x for x in self.stream(message, session_id) if isinstance(x, Answer))
+
+    def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
+        self.calls.append((message, session_id))
+        yield "Partial "
+        if self.fail:
+            raise self.fail
+        cit = Citation(id="1", source="x.txt", title="X", quote="a quote", start=0, end=7)
+        yield Answer(question=message, standalone_question=message, body="Done [1].",
+                     answer="Done [1].\n\nSafety notes:\n- Taper [1].", refused=False,
+                     citations=[cit], caveats=["taper"], session_id=session_id)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(corpus_dir=CORPUS, data_dir=tmp_path / "data", index_dir=tmp_path / "i",
+                    answer={"max_message_chars": 50})
+
+
+def _ask(h: ChatHandlers, chat: ChatSession, text: str) -> list[str]:
+    chat, html, box, notice = h.admit(text, chat)
+    assert box == "" and notice == "" and "Searching the documents" in html
+    h.gate(chat)
+    return [out[1] for out in h.respond(chat)]
+
+
+def test_reply_streams_then_renders_and_keeps_one_session(settings: Settings) -> None:
+    answerer = ScriptedAnswerer()
+    h = ChatHandlers(answerer, settings)
+    chat = ChatSession()
+    frames = _ask(h, chat, "first?")
+    assert "Partial" in frames[0] and 'class="reply streaming"' in frames[0]
+    assert 'class="safety"' in frames[-1] and 'href="#t1-c1"' in frames[-1]
+    _ask(h, chat, "second?")
+    assert len(answerer.sessions) == 1
+    assert [c[1] for c in answerer.calls] == [answerer.sessions[0]] * 2
+    assert 'href="#t2-c1"' in h.render(chat)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 51])
+def test_bad_input_changes_nothing_and_says_why(settings: Settings, text: str) -> None:
+    import gradio as gr
+
+    h = ChatHandlers(ScriptedAnswerer(), settings)
+    chat = ChatSession()
+    chat, html, box, notice = h.admit(text, chat)
+    assert chat.turns == [] and chat.rejected
+    assert isinstance(html, type(gr.skip())) and isinstance(box, type(gr.skip()))
+    assert 'class="notice error"' in notice
+    with pytest.raises(gr.Error):
+        h.gate(chat)
+
+
+def test_busy_queue_turns_the_message_away(settings: Settings) -> None:
+    import gradio as gr
+
+    h = ChatHandlers(ScriptedAnswerer(), settings)
+    h.is_busy = lambda: True
+    chat, _, _, notice = h.admit("hello?", ChatSession())
+    assert BUSY_MESSAGE in notice and chat.turns == []
+    with pytest.raises(gr.Error):
+        h.gate(chat)
+
+
+@pytest.mark.parametrize("fail", [AssistantError("index is being rebuilt"), RuntimeError("boom")])
+def test_failure_drops_the_turn_and_gives_the_text_back(
+    settings: Settings, fail: Exception
+) -> None:
+    h = ChatHandlers(ScriptedAnswerer(fail=fail), settings)
+    chat = ChatSession()
+    h.admit("what now?", chat)
+    *_, (chat, _html, notice, box) = list(h.respond(chat))
+    assert chat.turns == [] and box == "what now?"
+    expected = "index is being rebuilt" if isinstance(fail, AssistantError) else "went wrong"
+    assert expected in notice and "boom" not in notice
+
+
+def test_feedback_is_stored_with_a_thank_you(settings: Settings) -> None:
+    h = ChatHandlers(ScriptedAnswerer(), settings)
+    chat = ChatSession()
+    notice, _ = h.rate("up", "", chat)
+    assert "Ask a question first" in notice and h.feedback.rows() == []
+    _ask(h, chat, "first?")
+    notice, comment = h.rate("down", "too short", chat)
+    assert "Thanks" in notice and comment == ""
+    row = h.feedback.rows()[0]
+    assert (row["rating"], row["comment"], row["question"]) == ("down", "too short", "first?")
+    assert row["session_id"] == chat.session_id and row["citations"][0]["quote"] == "a quote"
+    assert (settings.data_dir / "feedback.db").exists()
+
+
+def test_blocks_have_explicit_queue_limits(settings: Settings) -> None:
+    settings = settings.model_copy(update={"server": settings.server.model_copy(
+        update={"concurrency_limit": 2, "max_queue": 5})})
+    demo = build_ui(ScriptedAnswerer(), settings)
+    assert demo._queue.max_size == 5
+    limits = {fn.concurrency_limit for fn in demo.fns.values() if fn.queue}
+    assert limits == {2}
+    assert example_questions(settings)[0].startswith("Is it safe for an adult patient")
+    assert "What if my creatinine clearance is 25?" in example_questions(settings)
