@@ -2,11 +2,13 @@
 
 Tokens are lower-cased words of two or more letters and numbers (decimals kept whole), so
 "CrCl <30 mL/min" gives ``crcl 30 ml min`` and "0.5mg" gives ``0.5 mg``; English stopwords
-are dropped. Queries that leave no known token score nothing (no error).
+are dropped and words are Snowball-stemmed (PyStemmer, as bm25s recommends), so "interactions"
+matches "interaction". Queries that leave no known token score nothing (no error).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +16,15 @@ from typing import Any
 TOKEN_PATTERN = r"(?u)\d+(?:\.\d+)?|[^\W\d_]{2,}"
 
 
+@functools.cache
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """bm25s tokenization (our token pattern, English stopwords), as token strings."""
+    """bm25s tokenization (our token pattern, English stopwords, stemming), as token strings."""
     import bm25s
 
     if not texts:
@@ -24,6 +33,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         list(texts),
         token_pattern=TOKEN_PATTERN,
         stopwords="en",
+        stemmer=_stemmer(),
         return_ids=False,
         show_progress=False,
         allow_empty=False,

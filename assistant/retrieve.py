@@ -37,8 +37,11 @@ class Hit:
 
 
 def bm25_text(chunk: Chunk) -> str:
-    """What BM25 indexes: heading path, context (e.g. a table header) and the span text."""
-    return "\n".join([*chunk.section, chunk.context, chunk.text])
+    """What BM25 indexes: the normalized embedded text (heading path, context such as a table
+    header, body without markup or reference numbers) less the title line, which every chunk
+    of a file repeats and which would pull whole files toward title words."""
+    head, sep, rest = chunk.embed_text.partition("\n")
+    return rest if sep and head.strip() == chunk.title.strip() else chunk.embed_text
 
 
 class HybridRetriever(BaseRetriever):
