@@ -41,12 +41,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-async def one(client: httpx.AsyncClient, question: str) -> tuple[float, int, bool]:
+async def one(client: httpx.AsyncClient, question: str) -> tuple[float, int, bool, str]:
     started = time.perf_counter()
     response = await client.post("/api/chat", json={"message": question})
     elapsed = (time.perf_counter() - started) * 1000
-    ok = response.status_code == 200 and len(response.json().get("caveats", [])) == 3
-    return elapsed, response.status_code, ok
+    body = response.json()
+    ok = response.status_code == 200 and len(body.get("caveats", [])) == 3
+    return elapsed, response.status_code, ok, f"{question}\x00{body.get('answer')}"
 
 
 async def run(url: str, requests: int, concurrency: int, api_key: str | None) -> dict[str, Any]:
@@ -55,7 +56,7 @@ async def run(url: str, requests: int, concurrency: int, api_key: str | None) ->
     queue: asyncio.Queue[str] = asyncio.Queue()
     for i in range(requests):
         queue.put_nowait(QUESTIONS[i % len(QUESTIONS)])
-    results: list[tuple[float, int, bool]] = []
+    results: list[tuple[float, int, bool, str]] = []
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300,
                                  limits=limits) as client:
         await one(client, QUESTIONS[0])  # not timed: connection + caches
@@ -69,8 +70,9 @@ async def run(url: str, requests: int, concurrency: int, api_key: str | None) ->
         wall = time.perf_counter() - started
     latencies = [r[0] for r in results]
     statuses: dict[str, int] = {}
-    for _, status, _ in results:
+    for _, status, _, _ in results:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
+    distinct = {r[3] for r in results}
     return {
         "requests": len(results), "concurrency": concurrency, "wall_s": round(wall, 2),
         "requests_per_s": round(len(results) / wall, 2),
@@ -78,6 +80,8 @@ async def run(url: str, requests: int, concurrency: int, api_key: str | None) ->
         "p95_ms": round(percentile(latencies, 95), 1),
         "max_ms": round(max(latencies), 1), "mean_ms": round(statistics.fmean(latencies), 1),
         "statuses": statuses, "all_caveats": sum(r[2] for r in results),
+        # the same question must get the same answer however many run at once (thread safety)
+        "distinct_answers_per_question": round(len(distinct) / len(set(QUESTIONS)), 2),
     }
 
 
