@@ -71,6 +71,10 @@ def test_reply_streams_then_renders_and_keeps_one_session(settings: Settings) ->
     assert len(answerer.sessions) == 1
     assert [c[1] for c in answerer.calls] == [answerer.sessions[0]] * 2
     assert 'href="#t2-c1"' in h.render(chat)
+    other = ChatSession()  # another browser session: its own conversation and id
+    _ask(h, other, "third?")
+    assert len(other.turns) == 1 and other.session_id != chat.session_id
+    assert len(chat.turns) == 2
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 51])
