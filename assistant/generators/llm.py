@@ -81,9 +81,10 @@ class LLMGenerator:
             yield self.extractive.generate(question, chunks)
             return
         pieces: list[str] = []
+        messages = self.messages(question, chunks)
         deadline = time.monotonic() + STREAM_DEADLINE_FACTOR * self.settings.llm.timeout_s
         try:
-            for chunk in self.chat_model.stream(self.messages(question, chunks)):
+            for chunk in self.chat_model.stream(messages):
                 piece = content_text(chunk.content)
                 if piece:
                     pieces.append(piece)
