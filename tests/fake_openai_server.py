@@ -18,6 +18,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -34,6 +35,10 @@ class Reply:
     empty_choices: bool = False  # {"choices": []}
     chunk_chars: int = 6  # characters per streamed chunk
     chunk_sleep: float = 0.0  # seconds between streamed chunks
+    content_fn: Callable[[dict[str, Any]], str] | None = None  # content from the request body
+
+    def text(self, body: dict[str, Any]) -> str:
+        return self.content_fn(body) if self.content_fn else self.content
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,17 +84,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         model = body.get("model", "fake")
         if body.get("stream"):
-            self._openai_stream(model, reply)
+            self._openai_stream(model, reply, reply.text(body))
             return
         choices = [] if reply.empty_choices else [{
             "index": 0, "finish_reason": "stop",
-            "message": {"role": "assistant", "content": reply.content}}]
+            "message": {"role": "assistant", "content": reply.text(body)}}]
         self._send(200, json.dumps({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
             "model": model, "choices": choices,
         }).encode(), "application/json")
 
-    def _openai_stream(self, model: str, reply: Reply) -> None:
+    def _openai_stream(self, model: str, reply: Reply, text: str) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -107,7 +112,6 @@ class _Handler(BaseHTTPRequestHandler):
             return f"data: {json.dumps(data)}\n\n".encode()
 
         self.wfile.write(event({"role": "assistant", "content": ""}))
-        text = reply.content
         for i in range(0, len(text), reply.chunk_chars):
             self.wfile.write(event({"content": text[i:i + reply.chunk_chars]}))
             self.wfile.flush()
@@ -135,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/x-ndjson")
             self.end_headers()
-            text = reply.content
+            text = reply.text(body)
             for i in range(0, len(text), reply.chunk_chars):
                 line = json.dumps(message(text[i:i + reply.chunk_chars], False)) + "\n"
                 self.wfile.write(line.encode())
@@ -143,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write((json.dumps(message("", True)) + "\n").encode())
             self.wfile.flush()
             return
-        self._send(200, json.dumps(message(reply.content, True)).encode(), "application/json")
+        self._send(200, json.dumps(message(reply.text(body), True)).encode(), "application/json")
 
 
 class _Server(ThreadingHTTPServer):
