@@ -72,7 +72,7 @@ class Assistant:
         retriever = build_retriever(settings)
         chunks = retriever.chunks
         titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
-        vocab = CorpusVocabulary(c.text for c in chunks)
+        vocab = CorpusVocabulary([c.embed_text for c in chunks] + _first_lines(settings, titles))
         extractive = ExtractiveComposer(retriever.embedder, settings)
         generator: Generator = extractive
         condenser: Any = Condenser(vocab)
@@ -210,6 +210,18 @@ def _llm_parts(settings: Settings, embedder: Any, extractive: Generator,
     except ImportError:
         pass
     return generator, condenser
+
+
+def _first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
+    """Each document's opening line (a page's own question or title) also names its topics."""
+    lines = []
+    for source in titles:
+        try:
+            text = (settings.corpus_dir / source).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        lines.append(next((ln for ln in text.splitlines() if ln.strip()), ""))
+    return lines
 
 
 def _ms(start: float) -> float:

@@ -14,15 +14,26 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.settings import Settings
-from assistant.vocab import CorpusVocabulary
+from assistant.vocab import CorpusVocabulary, mentions, words, zipf
+
+#: Words rarer than this (Zipf scale) are treated as named things: drugs, supplements, tests.
+NAMED_ZIPF = 3.0
 
 #: The one phrase every refusal starts with (used by the composer, the LLM prompt and tests).
 CANNOT_ANSWER = "The documents I have don't cover"
 
 
+class _Chunkish(Protocol):
+    @property
+    def embed_text(self) -> str: ...
+
+
 class _Scored(Protocol):
     @property
     def dense(self) -> float: ...
+
+    @property
+    def chunk(self) -> _Chunkish: ...
 
 
 @dataclass(frozen=True)
@@ -42,17 +53,33 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or best < settings.answer.min_evidence:
         return Decision(True, f"weak evidence (best similarity {best:.2f})", [], best)
+    apart = _never_together(question, hits, vocab)
+    if apart:
+        return Decision(True, "the evidence never discusses these together", apart, best)
     return Decision(False, "", [], best)
+
+
+def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary) -> list[str]:
+    """The two rarest named things of the question, when the evidence has both but never in the
+    same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered."""
+    passages = [frozenset(words(h.chunk.embed_text)) for h in hits]
+    named = [e for e in vocab.entities(question) if zipf(e) < NAMED_ZIPF
+             and any(mentions(p, e) for p in passages)]
+    pair = sorted(named, key=zipf)[:2]
+    if len(pair) < 2 or any(all(mentions(p, e) for e in pair) for p in passages):
+        return []
+    return pair
 
 
 def refusal_text(decision: Decision, titles: Sequence[str]) -> str:
     """A plain decline that names what is missing and says what the documents do cover."""
-    topic = _quote_terms(decision.missing) if decision.missing else "this question"
+    joiner = " together with " if decision.reason.startswith("the evidence never") else ", "
+    topic = _quote_terms(decision.missing, joiner) if decision.missing else "this question"
     cover = "; ".join(titles)
     return (f"{CANNOT_ANSWER} {topic}, so I can't answer it from them. "
             f"They cover: {cover}.")
 
 
-def _quote_terms(terms: Sequence[str]) -> str:
+def _quote_terms(terms: Sequence[str], joiner: str = ", ") -> str:
     safe = [re.sub(r"[^a-z0-9-]", "", t.lower())[:40] for t in terms[:4]]
-    return ", ".join(f"“{t}”" for t in safe if t)
+    return joiner.join(f"“{t}”" for t in safe if t)

@@ -52,7 +52,7 @@ class CorpusVocabulary:
                 self._by_initial.setdefault(w[0], []).append(w)
 
     def known(self, word: str) -> bool:
-        return any(form in self.words for form in _forms(word))
+        return mentions(self.words, word)
 
     def correct(self, word: str) -> str:
         """The corpus word a misspelling most likely means (or the word itself)."""
@@ -94,11 +94,21 @@ class CorpusVocabulary:
 
 
 def _forms(word: str) -> tuple[str, ...]:
-    forms = [word]
+    """The word and its likely inflections (plural/singular, -ed, -ing)."""
+    forms = [word, word + "s", word + "es"]
     if word.endswith("ies"):
         forms.append(word[:-3] + "y")
     if word.endswith("es"):
         forms.append(word[:-2])
     if word.endswith("s"):
         forms.append(word[:-1])
+    if word.endswith("ed") and len(word) > 4:
+        forms += [word[:-2], word[:-1], word[:-2] + "ing"]
+    if word.endswith("ing") and len(word) > 5:
+        forms += [word[:-3], word[:-3] + "e", word[:-3] + "ed"]
     return tuple(forms)
+
+
+def mentions(text_words: frozenset[str] | set[str], word: str) -> bool:
+    """Does a set of words contain the word in one of its forms?"""
+    return any(form in text_words for form in _forms(word))
