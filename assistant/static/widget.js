@@ -32,7 +32,7 @@
     "  color: #1f2937; }",
     ".bubble { position: fixed; right: 20px; bottom: 20px; z-index: 2147483646; width: 56px;",
     "  height: 56px; border-radius: 50%; border: none; background: #0f766e; color: #fff;",
-    "  font-size: 26px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }",
+    "  font: 700 15px/1 system-ui, sans-serif; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }",
     ".bubble:focus-visible { outline: 3px solid #99f6e4; outline-offset: 2px; }",
     ".panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483647;",
     "  width: min(390px, calc(100vw - 40px)); height: min(560px, calc(100vh - 120px));",
@@ -209,7 +209,7 @@
     var shadow = host.attachShadow({ mode: "open" });
     var style = el("style", null, CSS);
     var root = el("div", "root");
-    var bubble = el("button", "bubble", "\ud83d\udcac");
+    var bubble = el("button", "bubble", "Ask");  // plain text: no emoji font needed
     bubble.type = "button";
     bubble.setAttribute("aria-label", "Open the help chat");
     bubble.setAttribute("aria-expanded", "false");
