@@ -121,7 +121,14 @@ class Settings(BaseSettings):
                     {"generator": generator, "base_url": base_url, "model": model}.items()
                     if v is not None}
         )
-        LLMSettings.model_validate(llm.model_dump())
+        try:
+            LLMSettings.model_validate(llm.model_dump())
+        except ValueError as err:  # pydantic ValidationError: a clear message, no traceback
+            from assistant.errors import InputError
+
+            bad = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}"
+                            for e in getattr(err, "errors", list)())
+            raise InputError(f"invalid LLM option: {bad or err}") from None
         return self.model_copy(update={"llm": llm})
 
     def vector_settings_hash(self) -> str:
