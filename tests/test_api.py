@@ -231,6 +231,7 @@ def test_openai_client_streaming(openai_client: Any, seed_question: str) -> None
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert len(chunks) > 3
     assert "[1]" in text and "Safety notes" in text
+    assert "Verified answer" not in text  # the streamed pieces were a prefix of the final reply
     final = chunks[-1]
     assert final.choices[0].finish_reason == "stop"
     assert final.model_extra["citations"]
