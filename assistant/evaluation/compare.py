@@ -58,9 +58,10 @@ def compare(old: list[Record], new: list[Record]) -> Comparison:
 def format_delta(d: MetricDelta) -> str:
     if d.delta is None:
         return "—"
-    spec_kind = next(s.kind for s in SPECS if s.key == d.key)
-    text = f"{100 * d.delta:+.1f} pt" if spec_kind == "share" else f"{d.delta:+g}"
-    return text
+    kind = next(s.kind for s in SPECS if s.key == d.key)
+    if kind == "share":
+        return f"{100 * d.delta:+.1f} pt"
+    return f"{d.delta:+.1f}" if kind == "ms" else f"{d.delta:+g}"
 
 
 def render(result: Comparison, old_name: str, new_name: str) -> list[Any]:
