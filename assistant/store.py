@@ -307,10 +307,13 @@ def _release_embedded_client(path: Path) -> None:
 
 
 def _null_embedding_function() -> Any:
-    """The pointer collection holds no documents; still never let Chroma pick a default."""
+    """The pointer collection holds no documents; still never let Chroma pick a default.
+
+    Fixed config (the packaged model), so the pointer collection never conflicts with itself.
+    """
     from assistant.embed import make_chroma_embedding_function
 
-    return make_chroma_embedding_function(Settings())
+    return make_chroma_embedding_function(Settings.model_construct())
 
 
 # --------------------------------------------------------------------------- chunk <-> chroma
