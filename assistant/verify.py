@@ -35,6 +35,7 @@ NUMBER_RE = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?![\d])\s*(?:-|–|to)?\s*"
 )
 MIN_QUOTE_CHARS = 25
+RISKY_START = re.compile(r"(?i)\b(?:ignore|disregard|forget|override|tell|instruct|system)\b")
 
 
 def _compile_all(value: Any) -> Any:
@@ -333,6 +334,13 @@ class Lexicon:
             return False
         return any(not re.search(self._stop.negation_before_verb, sentence[: m.start()])
                    for m in re.finditer(self._stop.verb, sentence))
+
+    def may_turn_unsafe(self, partial: str) -> bool:
+        """An unfinished sentence that could still become stop advice or injected text."""
+        return bool(re.search(self._stop.verb, partial) or RISKY_START.search(partial))
+
+    def is_unsafe(self, sentence: str) -> bool:
+        return self.advises_stopping_benzo(sentence) or self.is_instruction(sentence)
 
     def is_instruction(self, text: str) -> bool:
         return any(p.search(text) for p in self._instructions)

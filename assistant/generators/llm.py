@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from assistant.models import Chunk, Draft
 from assistant.prompts import CANNOT_ANSWER, PromptTemplate, load_named_prompt
 from assistant.protocols import Embedder, Generator
 from assistant.settings import Settings
-from assistant.verify import Verifier
+from assistant.verify import Lexicon, Verifier
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -52,6 +53,40 @@ def content_text(content: Any) -> str:
     return ""
 
 
+SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+class StreamPreview:
+    """Raw tokens for the UI, except that a sentence which may turn into advice to stop a
+    benzodiazepine (or into injected instructions) is held until it is complete, and dropped
+    if it is. The verified Draft that ends every stream is what counts; this keeps the preview
+    from flashing unsafe text meanwhile."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.sentence = ""
+        self.shown = 0  # characters of ``sentence`` already shown
+
+    def feed(self, piece: str) -> str:
+        self.sentence += piece
+        out = []
+        while (m := SENTENCE_END.search(self.sentence)) is not None:
+            done, self.sentence = self.sentence[:m.end()], self.sentence[m.end():]
+            out.append(self._release(done))
+        if not self.lexicon.may_turn_unsafe(self.sentence):
+            out.append(self.sentence[self.shown:])
+            self.shown = len(self.sentence)
+        return "".join(out)
+
+    def flush(self) -> str:
+        done, self.sentence = self.sentence, ""
+        return self._release(done)
+
+    def _release(self, done: str) -> str:
+        rest, self.shown = done[self.shown:], 0
+        return "" if self.lexicon.is_unsafe(done) else rest
+
+
 class LLMGenerator:
     """Satisfies ``assistant.protocols.Generator``."""
 
@@ -77,10 +112,12 @@ class LLMGenerator:
         return self.finish(question, chunks, reply)
 
     def stream(self, question: str, chunks: Sequence[Chunk]) -> Iterator[str | Draft]:
+        """Tokens as they come (see StreamPreview), then the verified (or fallback) Draft."""
         if not chunks:
             yield self.extractive.generate(question, chunks)
             return
         pieces: list[str] = []
+        preview = StreamPreview(self.verifier.lexicon)
         messages = self.messages(question, chunks)
         deadline = time.monotonic() + STREAM_DEADLINE_FACTOR * self.settings.llm.timeout_s
         try:
@@ -88,12 +125,15 @@ class LLMGenerator:
                 piece = content_text(chunk.content)
                 if piece:
                     pieces.append(piece)
-                    yield piece
+                    if shown := preview.feed(piece):
+                        yield shown
                 if time.monotonic() > deadline:
                     raise TimeoutError("stream deadline")
         except Exception as err:  # any backend failure falls back
             yield self._fallback(question, chunks, self.failure_note(err))
             return
+        if rest := preview.flush():
+            yield rest
         yield self.finish(question, chunks, "".join(pieces))
 
     # --- steps ----------------------------------------------------------------------------
