@@ -308,6 +308,10 @@ def test_bad_suite_exits_two_and_writes_nothing(cli: Any, tmp_path: Path) -> Non
     assert not out.exists() and answerer.asked == []
     missing, _ = cli([str(tmp_path / "nope.yaml"), "--out", str(out)])
     assert missing.exit_code == 2 and "suite file not found" in missing.output
+    good = write_suite(tmp_path / "good.yaml", SUITE)
+    into_dir, answerer = cli([str(good), "--out", str(tmp_path)], good_replies())
+    assert into_dir.exit_code == 2 and "is a directory" in into_dir.output
+    assert answerer.asked == []  # refused before running anything
 
 
 def test_answerer_error_fails_the_turn_and_the_run_goes_on(cli: Any, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, InputError
 from assistant.evaluation import retrieval
 from assistant.evaluation.caveats import load_caveat_patterns, load_caveat_quotes
 from assistant.evaluation.checks import Checker
@@ -33,6 +34,21 @@ class EvalRun:
     @property
     def failed(self) -> list[dict[str, Any]]:
         return [r for r in self.records if not r.get("passed")]
+
+
+def check_writable(out: Path, report_dir: Path | None) -> None:
+    """Fail before a long run, not after it, when the outputs can't be written."""
+    if out.is_dir():
+        raise InputError(f"--out {out} is a directory; give a file path like {out}/results.jsonl")
+    for directory in (out.parent, report_dir):
+        if directory is None:
+            continue
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InputError(f"cannot create {directory}: {err.strerror or err}") from None
+        if not os.access(directory, os.W_OK):
+            raise InputError(f"cannot write to {directory}")
 
 
 def make_checker(settings: Settings) -> Checker:
@@ -118,6 +134,7 @@ def evaluate(
     """Run the suites, write results (and reports). Bad input: AssistantError, nothing written."""
     console = console or Console(stderr=True)
     suites = load_suites(suite_paths)
+    check_writable(out, report_dir)
     checker = make_checker(settings)
     with console.status("loading the assistant (model and index)…"):
         answerer = answerer_factory(settings)
