@@ -140,8 +140,12 @@ class ChatHandlers:
         except InputError as err:
             return chat, gr.skip(), gr.skip(), render_notice_html(str(err), "error")
         if chat.turns and chat.turns[-1].answer is None:
-            notice = render_notice_html("Please wait for the current answer to finish.", "busy")
-            return chat, gr.skip(), gr.skip(), notice
+            if chat.turns[-1].started:
+                notice = render_notice_html("Please wait for the current answer to finish.",
+                                            "busy")
+                return chat, gr.skip(), gr.skip(), notice
+            # Never picked up (e.g. Gradio's own queue check turned it away): replace it.
+            chat.turns.pop()
         if self.is_busy():
             return chat, gr.skip(), gr.skip(), render_notice_html(BUSY_MESSAGE, "busy")
         chat.rejected = False
@@ -160,10 +164,11 @@ class ChatHandlers:
         """Queued: stream the reply to the last question into the transcript."""
         import gradio as gr
 
-        if not chat.turns or chat.turns[-1].answer is not None:
+        if not chat.turns or chat.turns[-1].answer is not None or chat.turns[-1].started:
             yield chat, self.render(chat), "", gr.skip()
             return
         turn = chat.turns[-1]
+        turn.started = True
         try:
             if chat.session_id is None:
                 chat.session_id = self.answerer.new_session()

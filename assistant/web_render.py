@@ -33,6 +33,7 @@ class ChatTurn:
     answer: Answer | None = None
     partial: str = ""
     status: str = STATUS_SEARCHING
+    started: bool = False
 
 
 def corpus_lookup(corpus_dir: Path) -> FileTextLookup:

@@ -138,3 +138,18 @@ def test_blocks_have_explicit_queue_limits(settings: Settings) -> None:
     assert limits == {2}
     assert example_questions(settings)[0].startswith("Is it safe for an adult patient")
     assert "What if my creatinine clearance is 25?" in example_questions(settings)
+
+
+def test_a_turn_never_picked_up_is_replaced_but_a_running_one_is_not(settings: Settings) -> None:
+    h = ChatHandlers(ScriptedAnswerer(), settings)
+    chat = ChatSession()
+    h.admit("lost in a full queue?", chat)  # respond never ran (Gradio turned the event away)
+    chat, _, _, notice = h.admit("retry?", chat)
+    assert [t.user for t in chat.turns] == ["retry?"] and notice == ""
+    stream = h.respond(chat)
+    next(stream)  # now streaming
+    chat, _, _, notice = h.admit("too soon?", chat)
+    assert chat.rejected and "wait for the current answer" in notice
+    assert [t.user for t in chat.turns] == ["retry?"]
+    list(stream)
+    assert chat.turns[0].answer is not None
