@@ -252,3 +252,18 @@ def test_stream_preview_holds_only_risky_sentences(gen) -> None:
     assert shown[:2] == ["Magnes", "ium helps"]  # streamed as it came
     assert "".join(shown) == ("Magnesium helps sleep [1]. Do not stop clonazepam abruptly [2]. "
                               "You can st")  # the rest is held, then dropped
+
+
+def test_ollama_down_and_slow_fall_back(server, gen, embedder, extractive, chunks) -> None:
+    from assistant.generators.backends import make_chat_model
+
+    for url, reason in ((f"http://127.0.0.1:{free_port()}", "could not be reached"),
+                        (server.root, "did not answer in 1 s")):
+        settings = llm_settings(url, "ollama")
+        ollama = LLMGenerator(make_chat_model(settings), embedder, extractive, settings,
+                              verifier=gen.verifier)
+        server.push(Reply(content=GOOD, sleep=TIMEOUT_S + 2))
+        started = time.monotonic()
+        draft = ollama.generate("Is it safe?", chunks)
+        assert time.monotonic() - started < TIMEOUT_S + 5
+        assert_fallback(draft, extractive, chunks, f"backend at {url} {reason}")
