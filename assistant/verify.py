@@ -35,6 +35,7 @@ NUMBER_RE = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?![\d])\s*(?:-|–|to)?\s*"
 )
 MIN_QUOTE_CHARS = 25
+LIST_PREFIX = re.compile(r"^(?:\s*(?:[-*•]|\d{1,2}[.)])(?:\s+|$)|\s*\*\*[^*]{1,30}:?\*\*:?\s*)+")
 RISKY_START = re.compile(r"(?i)\b(?:ignore|disregard|forget|override|tell|instruct|system)\b")
 
 
@@ -254,9 +255,12 @@ def parse_reply(reply: str) -> tuple[list[Claim], bool]:
                         for n in re.split(r"\s*[,;]\s*", m.group(1)))
         text = MARKER_RE.sub("", piece).strip()
         text = re.sub(r"\s+([.!?;:,])", r"\1", text)
+        text = LIST_PREFIX.sub("", text)  # "- claim", "2. claim", "**Answer:** claim"
         if _is_cannot_answer(text):
             cannot = True
             continue
+        if not markers and text.endswith(":"):
+            continue  # a lead-in ("Here is what the passages say:"), not a claim
         if re.search(r"\w", text):
             claims.append(Claim(text=text, markers=markers))
     return claims, cannot

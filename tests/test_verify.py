@@ -149,6 +149,10 @@ def test_parse_reply_markers_and_cannot_answer() -> None:
         ("First claim.", (1,)), ("Second claim.", (2, 3)), ("Third.", (1, 2))]
     assert cannot
     assert parse_reply(CANNOT_ANSWER.lower().rstrip(".")) == ([], True)
+    claims, _ = parse_reply("Here is what I found:\n- Magnesium is fine [1].\n2. The dose is "
+                            "low [2].\n**Answer:** It is safe [1].")
+    assert [(c.text, c.markers) for c in claims] == [
+        ("Magnesium is fine.", (1,)), ("The dose is low.", (2,)), ("It is safe.", (1,))]
 
 
 def test_same_passage_different_spans_get_separate_citations(verifier: Verifier) -> None:
