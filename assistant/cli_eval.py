@@ -57,6 +57,9 @@ def run_command(
     judge: bool = typer.Option(
         False, "--judge", help="Also score faithfulness/relevance with the LLM backend (optional)."
     ),
+    gate: str = typer.Option(
+        "all", "--gate", help="all: exit 1 when any turn fails; promises: only when a turn misses "
+        "a caveat or carries an invalid citation/marker (the CI gate)."),
 ) -> None:
     """Run suites. Exit 1 when any turn fails (caveat, citation, marker, expect); 2 on bad input."""
 
@@ -66,10 +69,17 @@ def run_command(
         from assistant.evaluation.harness import evaluate
         from assistant.settings import Settings
 
+        if gate not in ("all", "promises"):
+            from assistant.errors import InputError
+
+            raise InputError("--gate must be 'all' or 'promises'")
         settings = _settings(Settings, generator, base_url, model)
         run = evaluate(settings, suites, out, make_answerer, report_dir=report,
                        labels_path=None if no_retrieval else labels, judge=judge)
         _print_summary(Console(), run)
+        if gate == "promises":
+            Console().print(f"gate (promises): {len(run.broken_promises)} turn(s) break a promise")
+            return 1 if run.broken_promises else 0
         return 1 if run.failed else 0
 
     code = run_guarded(body)

@@ -63,7 +63,7 @@ def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     """The two rarest named things of the question, when the evidence has both but never in the
     same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered."""
     passages = [frozenset(words(h.chunk.embed_text)) for h in hits]
-    named = [e for e in vocab.entities(question) if zipf(e) < NAMED_ZIPF
+    named = [e for e in vocab.entities(question) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
              and any(mentions(p, e) for p in passages)]
     pair = sorted(named, key=zipf)[:2]
     if len(pair) < 2 or any(all(mentions(p, e) for e in pair) for p in passages):

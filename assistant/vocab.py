@@ -6,9 +6,17 @@ documents never mention (e.g. "warfarin"). Word rarity comes from ``wordfreq`` (
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import PolicyError
 
 WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
@@ -32,8 +40,35 @@ def zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
+class QueryTerms(BaseModel):
+    """``prompts/query_terms.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    synonyms: dict[str, str] = Field(default_factory=dict)
+    named_prototypes: list[str] = Field(min_length=1)
+    general_prototypes: list[str] = Field(min_length=1)
+    very_rare_zipf: float = 2.4
+    rare_zipf: float = 4.0
+    named_margin: float = 0.06
+
+
+def load_query_terms(prompts_dir: Path) -> QueryTerms:
+    path = Path(prompts_dir) / "query_terms.yaml"
+    try:
+        return QueryTerms.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise PolicyError(f"query vocabulary policy not found: {path}") from None
+    except (yaml.YAMLError, ValidationError) as err:
+        raise PolicyError(f"invalid query vocabulary policy {path}: {err}") from None
+
+
+_CONTRACTION = re.compile(r"(n't|'s|'re|'ve|'ll|'d|'m)\b")
+
+
 def words(text: str) -> list[str]:
-    return WORD.findall(text.lower().replace("’", "'").replace("'", ""))
+    text = _CONTRACTION.sub("", text.lower().replace("’", "'"))
+    return WORD.findall(text.replace("'", ""))
 
 
 def content_words(text: str) -> list[str]:
@@ -44,15 +79,56 @@ def content_words(text: str) -> list[str]:
 class CorpusVocabulary:
     """Every word of the answerable chunks, with light stemming and fuzzy spelling repair."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.words: frozenset[str] = frozenset(w for t in texts for w in words(t))
+    def __init__(self, texts: Iterable[str], terms: QueryTerms | None = None,
+                 embed: Callable[[Sequence[str]], list[list[float]]] | None = None) -> None:
+        self.words: frozenset[str] = frozenset(
+            part for t in texts for w in words(t) for part in (w, *w.split("-")))
+        self._sorted = sorted(self.words)
         self._by_initial: dict[str, list[str]] = {}
         for w in self.words:
             if len(w) >= 4:
                 self._by_initial.setdefault(w[0], []).append(w)
+        self.terms = terms
+        self._embed = embed
+        self._named: dict[str, bool] = {}
+        self._protos: tuple[np.ndarray, np.ndarray] | None = None
 
     def known(self, word: str) -> bool:
-        return mentions(self.words, word)
+        if mentions(self.words, word):
+            return True
+        if "-" in word:
+            return all(self.known(part) for part in word.split("-") if part)
+        return self._shares_stem(word)
+
+    def _shares_stem(self, word: str) -> bool:
+        """'infused' ~ 'infusion', 'pharmacist' ~ 'pharmacokinetics': a long common prefix."""
+        if len(word) < 7:
+            return False
+        prefix = word[: max(5, len(word) - 3)]
+        i = bisect.bisect_left(self._sorted, prefix)
+        return i < len(self._sorted) and self._sorted[i].startswith(prefix)
+
+    def is_named(self, word: str) -> bool:
+        """Is this rare word a named medical thing (drug, supplement, condition)?"""
+        if word not in self._named:
+            self._named[word] = self._judge_named(word)
+        return self._named[word]
+
+    def _judge_named(self, word: str) -> bool:
+        t = self.terms
+        very_rare, rare, margin = (t.very_rare_zipf, t.rare_zipf, t.named_margin) if t \
+            else (2.4, ENTITY_ZIPF, 0.06)
+        frequency = zipf(word)
+        if frequency < very_rare:
+            return True
+        if frequency >= rare or self._embed is None or t is None:
+            return self._embed is None and frequency < rare
+        if self._protos is None:
+            self._protos = (np.asarray(self._embed(t.named_prototypes)),
+                            np.asarray(self._embed(t.general_prototypes)))
+        vec = np.asarray(self._embed([word])[0])
+        named, general = self._protos
+        return float((named @ vec).max() - (general @ vec).max()) > margin
 
     def correct(self, word: str) -> str:
         """The corpus word a misspelling most likely means (or the word itself)."""
@@ -65,9 +141,13 @@ class CorpusVocabulary:
         return str(match[0]) if match else word
 
     def repair(self, text: str) -> str:
-        """Text with misspelled domain words replaced by their corpus spelling."""
+        """Text with shorthand and misspelled domain words replaced by the corpus's words."""
+        synonyms = self.terms.synonyms if self.terms else {}
+
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
+            if word.lower() in synonyms:
+                return synonyms[word.lower()]
             fixed = self.correct(word.lower())
             return word if fixed == word.lower() else fixed
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, text)
@@ -86,7 +166,7 @@ class CorpusVocabulary:
         for w in content_words(text):
             if len(w) < 3 or w.isdigit() or any(ch.isdigit() for ch in w):
                 continue
-            if self.known(self.correct(w)) or zipf(w) >= ENTITY_ZIPF:
+            if self.known(self.correct(w)) or not self.is_named(w):
                 continue
             if w not in missing:
                 missing.append(w)

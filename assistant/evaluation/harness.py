@@ -35,6 +35,16 @@ class EvalRun:
     def failed(self) -> list[dict[str, Any]]:
         return [r for r in self.records if not r.get("passed")]
 
+    @property
+    def broken_promises(self) -> list[dict[str, Any]]:
+        """Turns that miss a caveat, carry an invalid citation or marker, or errored."""
+        return [r for r in self.records
+                if any(f.startswith(PROMISE_FAILURES) for f in r.get("failures", []))]
+
+
+#: Failure kinds that break a product promise (the CI gate), as opposed to answer quality.
+PROMISE_FAILURES = ("missing caveat", "caveat ", "dangling marker", "citation [", "error:")
+
 
 def check_writable(out: Path, report_dir: Path | None) -> None:
     """Fail before a long run, not after it, when the outputs can't be written."""
