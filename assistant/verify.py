@@ -361,7 +361,8 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
 class _Passage:
     windows: list[tuple[int, int]]  # candidate support spans in chunk.text
     vectors: list[list[float]]
-    evidence: str  # text (instruction spans removed) + title, for lexical checks
+    evidence: str  # text (instruction spans removed) + title: names and wording
+    body: str  # text (instruction spans removed): numbers and doses
     flagged: bool
 
 
@@ -404,8 +405,9 @@ class Verifier:
         found = {c.id: self._cache[c.id] for c in chunks if c.id in self._cache}
         at = 0
         for cid, (chunk, clean, windows, flagged) in todo.items():
-            evidence = " ".join(chunk.text[a:b] for a, b in clean) + "\n" + chunk.title
-            found[cid] = _Passage(windows, vectors[at:at + len(windows)], evidence, flagged)
+            body = " ".join(chunk.text[a:b] for a, b in clean)
+            found[cid] = _Passage(windows, vectors[at:at + len(windows)],
+                                  f"{body}\n{chunk.title}", body, flagged)
             at += len(windows)
         if len(self._cache) + len(todo) > 4096:
             self._cache.clear()
@@ -465,7 +467,8 @@ class Verifier:
         if not any(self.lexicon.negated(claim.text) ==
                    self.lexicon.negated(chunks[m - 1].text[w[0]:w[1]]) for m, w in supporting):
             return Decision(claim, False, "negation differs from the cited passage", best)
-        missing = self.lexicon.missing_quantities(claim.text, evidence)
+        body = "\n".join(passages[m - 1].body for m, _ in supporting)
+        missing = self.lexicon.missing_quantities(claim.text, body)
         if missing:
             return Decision(claim, False, f"number/dose not in cited passage: "
                                           f"{', '.join(missing)}", best)

@@ -79,6 +79,14 @@ def test_dose_not_in_cited_passage_is_removed(verifier: Verifier, passages: list
     assert "number/dose not in cited passage: 400 mg" in result.decisions[0].reason
 
 
+def test_numbers_in_the_title_only_do_not_count(verifier: Verifier, passages: list) -> None:
+    taper = passages[2]
+    assert "120mg" in taper.title and "120" not in taper.text
+    result = verifier.verify("Avoid abrupt discontinuation of clonazepam with 120mg magnesium "
+                             "glycinate [3].", passages)
+    assert "number/dose not in cited passage: 120 mg" in result.decisions[0].reason
+
+
 def test_dose_units_and_spacing_are_normalized(verifier: Verifier, passages: list) -> None:
     reply = ("It is generally safe to take 120 milligrams of elemental magnesium glycinate "
              "with 0.5 mg clonazepam [1].")
