@@ -107,7 +107,7 @@ def _units(chunk: Chunk, rank: int) -> list[Unit]:
     for start, end in split_sentences(chunk.text, chunk.start):
         quote = chunk.text[start - chunk.start:end - chunk.start]
         shown = display_text(quote)
-        if len(shown) < MIN_UNIT_CHARS or shown.endswith("?") or len(shown.split()) < 5:
+        if len(shown) < MIN_UNIT_CHARS or shown.endswith(("?", ":")) or len(shown.split()) < 5:
             continue
         if _looks_like_heading(quote, shown):
             continue
