@@ -195,7 +195,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[—–-])\s+(?=(?:and|but|which|while|though|although|"
-                          r"so|because|whereas|with|particularly|especially)\b)|[;—]\s*")
+                          r"so|because|whereas|with|particularly|especially)\b)|[;—]\s*"
+                          r"|\t+|\s+\|\s+")  # table cells are clauses too
 
 
 def clause_spans(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
@@ -307,11 +308,15 @@ class Lexicon:
         missing = []
         for value, unit in sorted(self.quantities(sentence), key=lambda q: q[0]):
             ok = (value, unit) in have if unit else value in values
-            if unit and not ok:  # "120 to 240 mg": the unit follows the range's last number
-                ok = (value, None) in have and any(u == unit for _, u in have)
+            if unit and not ok:  # "120 to 240 mg", or a table cell wrapped between 2 and hours
+                ok = (value, None) in have and self._has_unit(evidence, unit)
             if not ok:
                 missing.append(f"{value:g}{' ' + unit if unit else ''}")
         return missing
+
+    def _has_unit(self, text: str, unit: str) -> bool:
+        return any(self._unit_alias[m.group(0).lower()] == unit
+                   for m in re.finditer(r"(?<![a-z])" + self._unit_re.pattern, text, re.I))
 
     def _name_keys(self, text: str) -> set[str]:
         keys = set()
@@ -428,6 +433,14 @@ class Verifier:
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         return scores[order[0]], passage.windows[order[0]]
 
+    def _support(self, vec: Sequence[float], passage: _Passage, text: str, negated: bool
+                 ) -> tuple[float, tuple[int, int], bool]:
+        """(score, window, same negation) for the best window. Only the best one: a weaker
+        window that happens to agree in polarity would let negation flips through."""
+        score, window = self._best(vec, passage)
+        assert window is not None
+        return score, window, self.lexicon.negated(text[window[0]:window[1]]) == negated
+
     def verify(self, reply: str, chunks: Sequence[Chunk]) -> VerifiedReply:
         claims, cannot = parse_reply(reply)
         passages = self._passages(chunks)
@@ -449,13 +462,11 @@ class Verifier:
                                           f"{len(chunks)})")
         if self.lexicon.advises_stopping_benzo(claim.text):
             return Decision(claim, False, "policy: advises stopping a benzodiazepine")
-        scored = []
-        for m in valid:
-            if passages[m - 1].windows:
-                score, window = self._best(vec, passages[m - 1])
-                scored.append((score, m, window))
-        best = max((s for s, _, _ in scored), default=-1.0)
-        supporting = [(m, w) for s, m, w in scored if s >= self.min_support and w is not None]
+        negated = self.lexicon.negated(claim.text)
+        scored = [(*self._support(vec, passages[m - 1], chunks[m - 1].text, negated), m)
+                  for m in valid if passages[m - 1].windows]
+        best = max((s for s, _, _, _ in scored), default=-1.0)
+        supporting = [(m, w) for s, w, _, m in scored if s >= self.min_support]
         if not supporting:
             return Decision(claim, False, f"not supported by cited passage (similarity "
                                           f"{best:.2f} < {self.min_support:.2f})", best)
@@ -464,9 +475,10 @@ class Verifier:
         if coverage < self.min_coverage:
             return Decision(claim, False, f"words not in cited passage (coverage "
                                           f"{coverage:.2f} < {self.min_coverage:.2f})", best)
-        if not any(self.lexicon.negated(claim.text) ==
-                   self.lexicon.negated(chunks[m - 1].text[w[0]:w[1]]) for m, w in supporting):
+        same_polarity = [(m, w) for s, w, ok, m in scored if s >= self.min_support and ok]
+        if not same_polarity:
             return Decision(claim, False, "negation differs from the cited passage", best)
+        supporting = same_polarity
         body = "\n".join(passages[m - 1].body for m, _ in supporting)
         missing = self.lexicon.missing_quantities(claim.text, body)
         if missing:
