@@ -15,10 +15,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import PolicyError
+from assistant.refusal import CANNOT_ANSWER
 
-# The ONE phrase an LLM must use when the passages don't answer. The answer prompt, the reply
-# parser and the tests all use this constant.
-CANNOT_ANSWER = "The retrieved passages do not answer this question."
+# The ONE refusal phrase (defined in assistant.refusal): the answer prompt tells an LLM to use it
+# when the passages don't answer, the reply parser looks for it, and every refusal starts with it.
+__all__ = ["CANNOT_ANSWER"]
 
 
 @dataclass(frozen=True)
