@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.errors import PolicyError
+from assistant.patterns import valid_regex
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,11 +36,7 @@ class _Rule(BaseModel):
 
 
 def _compile(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as err:
-        raise ValueError(f"invalid regular expression {value!r}: {err}") from err
-    return value
+    return valid_regex(value)
 
 
 class LineRule(_Rule):

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant.errors import PolicyError
 from assistant.models import CAVEAT_IDS, Citation, Draft
+from assistant.patterns import valid_regex
 from assistant.settings import Settings
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -34,12 +35,7 @@ class CaveatSpec(BaseModel):
     @field_validator("patterns")
     @classmethod
     def _compile(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                raise ValueError(f"bad regex {pattern!r}: {err}") from err
-        return patterns
+        return [valid_regex(p) for p in patterns]
 
 
 class CaveatPolicy(BaseModel):

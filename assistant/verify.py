@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant.errors import PolicyError
 from assistant.models import Chunk, Citation
+from assistant.patterns import valid_regex
 from assistant.prompts import CANNOT_ANSWER
 from assistant.protocols import Embedder
 
@@ -41,10 +42,7 @@ RISKY_START = re.compile(r"(?i)\b(?:ignore|disregard|forget|override|tell|instru
 
 def _compile_all(value: Any) -> Any:
     for pattern in value if isinstance(value, list) else [value]:
-        try:
-            re.compile(pattern)
-        except re.error as err:
-            raise ValueError(f"invalid regular expression {pattern!r}: {err}") from None
+        valid_regex(pattern)
     return value
 
 

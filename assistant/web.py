@@ -92,14 +92,12 @@ def _css() -> str:
 
 
 def check_message(message: str, settings: Settings) -> str:
-    """The message to send, or InputError with a clear reason."""
-    text = (message or "").strip()
-    if not text:
+    """The message to send, or InputError with a clear reason (the pipeline's own rules)."""
+    from assistant.pipeline import validate_message
+
+    if not (message or "").strip():
         raise InputError("Please type a question first.")
-    limit = settings.answer.max_message_chars
-    if len(text) > limit:
-        raise InputError(f"That message is too long ({len(text)} characters; at most {limit}).")
-    return text
+    return validate_message(message, settings)
 
 
 def queue_is_full(blocks: Any, max_size: int) -> bool:

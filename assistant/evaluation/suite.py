@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import InputError
+from assistant.patterns import valid_regex
 
 
 class _Strict(BaseModel):
@@ -17,12 +17,7 @@ class _Strict(BaseModel):
 
 
 def _compile_all(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as err:
-            raise ValueError(f"bad regex {pattern!r}: {err}") from None
-    return patterns
+    return [valid_regex(p) for p in patterns]
 
 
 class Expect(_Strict):
