@@ -22,6 +22,7 @@ from assistant.textnorm import display_text, split_sentences
 from assistant.vocab import content_words, zipf
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 MIN_UNIT_CHARS = 25
 
 
@@ -106,7 +107,7 @@ def _units(chunk: Chunk, rank: int) -> list[Unit]:
     units = []
     for start, end in split_sentences(chunk.text, chunk.start):
         quote = chunk.text[start - chunk.start:end - chunk.start]
-        shown = display_text(quote)
+        shown = _labelled_row(chunk, start - chunk.start, quote) or display_text(quote)
         if len(shown) < MIN_UNIT_CHARS or shown.endswith(("?", ":")) or len(shown.split()) < 5:
             continue
         if _looks_like_heading(quote, shown):
@@ -114,6 +115,28 @@ def _units(chunk: Chunk, rank: int) -> list[Unit]:
         units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
                           display=shown))
     return units
+
+
+def _labelled_row(chunk: Chunk, offset: int, quote: str) -> str | None:
+    """A pipe-table row shown as 'Header: cell; Header: cell' (its header is in the chunk text
+    above it, or in the chunk's context when the table was split across chunks)."""
+    if quote.count("|") < 2 or _TABLE_RULE.match(quote):
+        return None
+    lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
+    header = next((lines[i - 1] for i in range(len(lines) - 1, 0, -1)
+                   if _TABLE_RULE.match(lines[i]) and "|" in lines[i - 1]), None)
+    if header is None:
+        return None
+    names, cells = _cells(header), _cells(quote)
+    if len(names) != len(cells) or not any(names):
+        return None
+    pairs = [f"{name}: {cell}" if name else cell for name, cell in zip(names, cells, strict=True)
+             if cell]
+    return "; ".join(pairs) + "." if pairs else None
+
+
+def _cells(line: str) -> list[str]:
+    return [display_text(cell).strip(" .") for cell in line.strip().strip("|").split("|")]
 
 
 def _looks_like_heading(quote: str, shown: str) -> bool:

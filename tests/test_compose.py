@@ -1,0 +1,65 @@
+"""Extractive composer units on real corpus chunks (real chunker, real tokenizer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.chunk import chunk_document
+from assistant.compose import _units, _with_marker
+from assistant.ingest import load_corpus
+from assistant.models import Chunk
+from assistant.settings import Settings
+from assistant.tokens import TokenCounter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def chunks() -> dict[str, list[Chunk]]:
+    settings = Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts",
+                        chunking={"boilerplate_file": ROOT / "prompts" / "boilerplate.yaml"})
+    counter = TokenCounter(settings)
+    return {d.source: chunk_document(d, settings, counter.count) for d in load_corpus(settings)}
+
+
+def _file(source: str) -> str:
+    return (ROOT / "corpus" / source).read_bytes().decode("utf-8")
+
+
+def test_units_quote_exact_file_text_and_drop_source_markup(
+        chunks: dict[str, list[Chunk]]) -> None:
+    for source, items in chunks.items():
+        text = _file(source)
+        for rank, chunk in enumerate(items):
+            for unit in _units(chunk, rank):
+                assert text[unit.start:unit.end] == unit.quote
+                assert "<sup>" not in unit.display and "**" not in unit.display
+                assert not unit.display.endswith(("?", ":"))
+
+
+def test_pipe_table_rows_are_shown_with_their_column_headers(
+        chunks: dict[str, list[Chunk]]) -> None:
+    units = [u for c in chunks["004_b3b8cf56c376216f.txt"] for u in _units(c, 0)
+             if u.quote.lstrip("| ").startswith("Magnesium Glycinate | 40-50%")]
+    assert units, "the glycinate bioavailability row is a unit"
+    shown = units[0].display
+    assert "Magnesium Form: Magnesium Glycinate" in shown
+    assert "Bioavailability %: 40-50%" in shown
+    assert "|" not in shown
+
+
+def test_headings_and_lead_in_lines_are_not_answer_sentences(
+        chunks: dict[str, list[Chunk]]) -> None:
+    shown = {u.display for c in chunks["000_ea444bfb46099086.txt"] for u in _units(c, 0)}
+    assert "Renal Function Considerations" not in shown
+    assert not any(s.startswith("Before initiating this combination") for s in shown)
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Avoid abrupt discontinuation.", "Avoid abrupt discontinuation [3]."),
+    ("Screen for sleep apnea", "Screen for sleep apnea [3]"),
+])
+def test_marker_sits_before_the_final_period(sentence: str, expected: str) -> None:
+    assert _with_marker(sentence, "3") == expected
