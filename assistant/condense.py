@@ -18,6 +18,8 @@ from assistant.vocab import CorpusVocabulary, content_words
 #: The documents' core subjects: a message naming one of them is about its own topic.
 CORE_TERMS = ("magnesium", "glycinate", "clonazepam", "klonopin", "benzodiazepine", "benzo",
               "benzos", "benzodiazepines")
+#: A message without a cue word or pronoun reads as a follow-up only when it is this short.
+MAX_BARE_FOLLOW_UP_WORDS = 6
 _SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
                    r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
 _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what about|how about|"
@@ -46,7 +48,9 @@ class Condenser:
         names_core = any(w in CORE_TERMS for w in words)
         if names_core and not _FOLLOW.match(question):
             return False
-        return bool(_FOLLOW.match(question) or _PRONOUN.search(question) or not names_core)
+        short = len(words) <= MAX_BARE_FOLLOW_UP_WORDS
+        return bool(_FOLLOW.match(question) or _PRONOUN.search(question)
+                    or (not names_core and short))
 
     def _swap(self, question: str, previous: str) -> str | None:
         m = _SWAP.match(question)

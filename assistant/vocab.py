@@ -21,6 +21,9 @@ from assistant.errors import PolicyError
 WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
 ENTITY_ZIPF = 4.0
+#: Only words rarer than this (not real English words, e.g. "magnesum") are spelling-repaired,
+#: so a real drug name ("hydroxyzine") is never "corrected" into a corpus word ("hydroxide").
+MISSPELLING_ZIPF = 1.0
 
 
 @cache
@@ -132,7 +135,7 @@ class CorpusVocabulary:
 
     def correct(self, word: str) -> str:
         """The corpus word a misspelling most likely means (or the word itself)."""
-        if self.known(word) or len(word) < 5 or zipf(word) >= 3.0:
+        if mentions(self.words, word) or len(word) < 5 or zipf(word) >= MISSPELLING_ZIPF:
             return word
         from rapidfuzz import fuzz, process
 

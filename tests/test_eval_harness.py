@@ -210,7 +210,7 @@ SUITE = {
         ({"suite": "x", "cases": [{"id": "a", "turns": [{"user": "q"}]},
                                   {"id": "a", "turns": [{"user": "q"}]}]}, "duplicate case ids: a"),
         ({"suite": "x", "cases": [{"id": "a", "turns": [
-            {"user": "q", "expect": {"mention_all": ["(unclosed"]}}]}]}, "invalid regular expression"),
+            {"user": "q", "expect": {"mention_all": ["(unclosed"]}}]}]}, "invalid regular"),
         ({"suite": "x", "cases": []}, "cases"),
         ("suite: [unclosed", "not valid YAML"),
         ("- just a list", "expected a mapping"),
