@@ -73,7 +73,7 @@ class Assistant:
         chunks = retriever.chunks
         titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
         vocab = CorpusVocabulary([c.embed_text for c in chunks] + _first_lines(settings, titles),
-                                 load_query_terms(settings.prompts_dir), _cached_embed(retriever))
+                                 load_query_terms(settings.prompts_dir), retriever.embedder.embed)
         extractive = ExtractiveComposer(retriever.embedder, settings)
         generator: Generator = extractive
         condenser: Any = Condenser(vocab)
@@ -211,12 +211,6 @@ def _llm_parts(settings: Settings, embedder: Any, extractive: Generator,
     except ImportError:
         pass
     return generator, condenser
-
-
-def _cached_embed(retriever: Any) -> Any:
-    def embed(texts: Any) -> list[list[float]]:
-        return [list(v) for v in retriever.embedder.embed(list(texts))]
-    return embed
 
 
 def _first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
