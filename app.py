@@ -4,7 +4,7 @@ the embeddable widget at /widget.js (demo page at /demo), API docs at /docs.
     python app.py [--host 127.0.0.1] [--port 7860] [--generator extractive|openai|ollama
                   --base-url URL --model NAME]
 
-Every other setting comes from the environment (ASSISTANT_..., see assistant/settings.py).
+Every other setting comes from the environment (ASSISTANT_..., see assistant/core/settings.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-import assistant  # noqa: F401  (sets the offline / no-telemetry environment defaults)
+from assistant.core.environment import set_offline_defaults
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,10 +33,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    set_offline_defaults()
     from pydantic import ValidationError
 
-    from assistant.errors import AssistantError
-    from assistant.settings import Settings
+    from assistant.core.errors import AssistantError
+    from assistant.core.settings import Settings
 
     try:
         settings = Settings().with_llm(args.generator, args.base_url, args.model)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import uvicorn
 
-    from assistant.server import create_app
+    from assistant.serving.app import create_app
 
     try:
         app = create_app(settings, ui=not args.no_ui)

@@ -5,7 +5,7 @@
 Index timings run in fresh processes (model load included: "wall") and also report the time
 ``build_index`` itself took ("in build_index"). Search latency is measured in this process after
 one warm-up query, over the first N user questions of eval/suites/facts.yaml, for dense search
-(embed the query + Chroma query) and for the hybrid retriever when ``assistant.retrieve`` exists.
+(embed the query + Chroma query) and for the hybrid retriever when ``assistant.retrieval.hybrid`` exists.
 Everything is built in a temporary directory; the repo's index/ is not touched.
 """
 
@@ -26,8 +26,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 BUILD = """
 import json, sys
-from assistant.indexer import build_index
-from assistant.settings import Settings
+from assistant.indexing.indexer import build_index
+from assistant.core.settings import Settings
 report = build_index(Settings(), rebuild=sys.argv[1] == "rebuild", progress=False)
 print(json.dumps(report.to_dict()))
 """
@@ -96,9 +96,9 @@ def main() -> None:
         full = cold_build(env, "rebuild")
         noop = cold_build(env, "update")
         os.environ.update(env)
-        from assistant.embed import get_embedder
-        from assistant.settings import Settings
-        from assistant.store import open_store
+        from assistant.core.settings import Settings
+        from assistant.indexing.embed import get_embedder
+        from assistant.indexing.store import open_store
 
         settings = Settings()
         queries = load_queries(args.queries)
@@ -115,8 +115,8 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "load_avg_1m": round(os.getloadavg()[0], 2),
         }
-        if importlib.util.find_spec("assistant.retrieve") is not None:
-            from assistant.retrieve import build_retriever
+        if importlib.util.find_spec("assistant.retrieval.hybrid") is not None:
+            from assistant.retrieval.hybrid import build_retriever
 
             retriever = build_retriever(settings)
             results["hybrid_search"] = time_search(retriever.search, queries)

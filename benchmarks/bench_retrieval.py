@@ -25,9 +25,9 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.models import Chunk  # noqa: E402
-from assistant.retrieval_metrics import Label, Metrics, evaluate, load_labels  # noqa: E402
-from assistant.settings import RetrievalSettings, Settings  # noqa: E402
+from assistant.core.models import Chunk  # noqa: E402
+from assistant.core.settings import RetrievalSettings, Settings  # noqa: E402
+from assistant.evaluation.retrieval_metrics import Label, Metrics, evaluate, load_labels  # noqa: E402
 
 LABELS = ROOT / "eval" / "retrieval_labels.yaml"
 
@@ -78,9 +78,9 @@ class CachedQueries:
 def run(settings: Settings, configs: list[dict[str, object]], labels: list[Label],
         console: Console, *, cache_queries: bool = False
         ) -> list[tuple[dict[str, object], Metrics]]:
-    from assistant.embed import get_embedder
-    from assistant.retrieve import HybridRetriever
-    from assistant.store import open_store
+    from assistant.indexing.embed import get_embedder
+    from assistant.indexing.store import open_store
+    from assistant.retrieval.hybrid import HybridRetriever
 
     store, embedder = open_store(settings), get_embedder(settings)
     embedder.embed(["warm up"])
@@ -116,7 +116,7 @@ def table(results: list[tuple[dict[str, object], Metrics]], title: str) -> Table
 
 
 def ensure_index(settings: Settings, console: Console) -> None:
-    from assistant.indexer import build_index
+    from assistant.indexing.indexer import build_index
 
     console.print(f"building index in {settings.index_dir} …")
     report = build_index(settings, progress=True)

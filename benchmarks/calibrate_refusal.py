@@ -16,9 +16,9 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from assistant.pipeline import Assistant
-from assistant.refusal import decide
-from assistant.settings import Settings
+from assistant.answering.pipeline import Assistant
+from assistant.answering.refusal import decide
+from assistant.core.settings import Settings
 
 Row = tuple[str, float, list[str], list[str]]
 
@@ -50,8 +50,8 @@ def _measure(assistant: Assistant, settings: Settings, question: str,
     for t in thresholds:
         tuned = settings.model_copy(update={"answer": settings.answer.model_copy(
             update={"min_evidence": t})})
-        verdicts.append("R" if decide(standalone, hits, assistant.vocab, tuned).refuse else "A")
-    missing = decide(standalone, hits, assistant.vocab, settings).missing
+        verdicts.append("R" if decide(standalone, hits, assistant.answering.vocabulary, tuned).refuse else "A")
+    missing = decide(standalone, hits, assistant.answering.vocabulary, settings).missing
     return question, best, missing, verdicts
 
 

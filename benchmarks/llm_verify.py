@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.models import Chunk  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.core.models import Chunk  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 
@@ -131,8 +131,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    from assistant.embed import get_embedder
-    from assistant.verify import Verifier
+    from assistant.answering.verify import Verifier
+    from assistant.indexing.embed import get_embedder
 
     settings = Settings()
     embedder = get_embedder(settings)
@@ -165,7 +165,7 @@ def main() -> None:
 
 
 def latency(embedder: object) -> None:
-    from assistant.verify import Verifier
+    from assistant.answering.verify import Verifier
 
     settings = Settings()
     answers = []
@@ -189,7 +189,7 @@ def latency(embedder: object) -> None:
             verifier.verify(reply, chunks)
             times.append((time.perf_counter() - t0) * 1000)
         if label == "warm":  # reference: embedding the reply's sentences alone
-            from assistant.verify import parse_reply
+            from assistant.answering.verify import parse_reply
 
             base = []
             for reply, _ in answers:

@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     import yaml
 
-    from assistant.compose import ExtractiveComposer
-    from assistant.retrieve import build_retriever
-    from assistant.settings import Settings
-    from assistant.verify import Verifier, parse_reply
+    from assistant.answering.compose import ExtractiveComposer
+    from assistant.answering.verify import Verifier, parse_reply
+    from assistant.core.settings import Settings
+    from assistant.retrieval.hybrid import build_retriever
 
     settings = Settings()
     retriever = build_retriever(settings)

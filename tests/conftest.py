@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +73,7 @@ def make_settings(base: Path, corpus: Path, **overrides: Any) -> Settings:
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Settings:
     """Settings with a real index of the repo corpus, built once per test session."""
-    from assistant.indexer import build_index
+    from assistant.indexing.indexer import build_index
 
     base = tmp_path_factory.mktemp("indexed")
     settings = make_settings(base, corpus_dir)
@@ -84,7 +84,7 @@ def indexed_settings(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path)
 @pytest.fixture(scope="session")
 def embedder(indexed_settings):
     """The process-wide embedder (already loaded by the index build)."""
-    from assistant.embed import get_embedder
+    from assistant.indexing.embed import get_embedder
 
     return get_embedder(indexed_settings)
 
@@ -92,7 +92,7 @@ def embedder(indexed_settings):
 @pytest.fixture(scope="session")
 def store(indexed_settings):
     """The active ChromaChunkStore of ``indexed_settings``."""
-    from assistant.store import open_store
+    from assistant.indexing.store import open_store
 
     return open_store(indexed_settings)
 

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.server import background_server, create_app
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.serving.app import background_server, create_app
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "sentence_transformers", "chromadb", "gradio", "uvicorn", "fastapi")

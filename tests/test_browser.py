@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ ANSWER_TIMEOUT_MS = 120_000
 
 @pytest.fixture(scope="module")
 def real_answerer(indexed_settings: Settings) -> Any:
-    from assistant.pipeline import Assistant
+    from assistant.answering.pipeline import Assistant
 
     answerer = Assistant.from_settings(indexed_settings)
     answerer.warm_up()
@@ -40,7 +40,7 @@ def real_answerer(indexed_settings: Settings) -> Any:
 
 @pytest.fixture(scope="module")
 def base_url(indexed_settings: Settings, real_answerer: Any) -> Iterator[str]:
-    from assistant.server import background_server, create_app
+    from assistant.serving.app import background_server, create_app
 
     with background_server(create_app(indexed_settings, real_answerer)) as url:
         yield url
@@ -177,8 +177,8 @@ def test_full_queue_says_busy_and_keeps_the_message(
     browser: Any, indexed_settings: Settings, real_answerer: Any
 ) -> None:
     """One worker, queue of one: the third concurrent question is turned away clearly."""
-    from assistant.server import background_server, create_app
-    from assistant.web import BUSY_MESSAGE
+    from assistant.serving.app import background_server, create_app
+    from assistant.serving.web import BUSY_MESSAGE
 
     settings = indexed_settings.model_copy(update={"server": indexed_settings.server.model_copy(
         update={"concurrency_limit": 1, "max_queue": 1})})

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant import chunk as chunk_mod
-from assistant.chunk import chunk_document, chunk_document_with_notes, read_units
-from assistant.clean import find_excluded, load_policy
-from assistant.errors import PolicyError
-from assistant.ingest import load_corpus
-from assistant.models import Chunk, SourceDocument
-from assistant.settings import Settings
-from assistant.textnorm import split_sentences
-from assistant.tokens import TokenCounter
+from assistant.core.errors import PolicyError
+from assistant.core.models import Chunk, SourceDocument
+from assistant.core.settings import Settings
+from assistant.indexing import chunk as chunk_mod
+from assistant.indexing.boilerplate import find_excluded, load_policy
+from assistant.indexing.chunk import chunk_document, chunk_document_with_notes, read_units
+from assistant.indexing.ingest import load_corpus
+from assistant.indexing.tokens import TokenCounter
+from assistant.text.normalize import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY_FILE = REPO / "prompts" / "boilerplate.yaml"

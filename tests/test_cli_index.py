@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant import cli_index
-from assistant.settings import Settings
+from assistant.cli import index as cli_index
+from assistant.core.settings import Settings
 
 QUERY = "creatinine clearance magnesium dose adjustment"
 RENAL_FILE = "000_ea444bfb46099086.txt"
@@ -72,7 +72,7 @@ def test_index_noop_prints_summary(run: Any) -> None:
 
 
 def test_stats(run: Any, indexed_settings: Settings) -> None:
-    from assistant.store import open_store
+    from assistant.indexing.store import open_store
 
     result = run("stats")
     assert result.exit_code == 0, result.output
@@ -92,7 +92,7 @@ def test_bad_input_is_exit_2_without_traceback(run: Any, tmp_path: Path) -> None
 
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    code = "from assistant.cli import main; main()"
+    code = "from assistant.cli.main import main; main()"
     return subprocess.run([sys.executable, "-c", code, *args], env=os.environ | env,
                           capture_output=True, text=True, timeout=300)
 
@@ -112,8 +112,9 @@ def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_import_stays_light() -> None:
-    code = ("import sys, assistant.cli, assistant.cli_index, assistant.indexer, assistant.store, "
-            "assistant.embed; heavy = {'torch', 'sentence_transformers', 'chromadb', 'gradio'}; "
+    code = ("import sys, assistant.cli.main, assistant.cli.index, assistant.indexing.indexer, "
+            "assistant.indexing.store, assistant.indexing.embed; "
+            "heavy = {'torch', 'sentence_transformers', 'chromadb', 'gradio'}; "
             "print(sorted(heavy & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout

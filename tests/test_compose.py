@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunk import chunk_document
-from assistant.compose import _units, _with_marker
-from assistant.ingest import load_corpus
-from assistant.models import Chunk
-from assistant.settings import Settings
-from assistant.tokens import TokenCounter
+from assistant.answering.compose import _units, _with_marker
+from assistant.core.models import Chunk
+from assistant.core.settings import Settings
+from assistant.indexing.chunk import chunk_document
+from assistant.indexing.ingest import load_corpus
+from assistant.indexing.tokens import TokenCounter
 
 ROOT = Path(__file__).resolve().parents[1]
 

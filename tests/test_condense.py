@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.condense import Condenser
-from assistant.models import Turn
-from assistant.vocab import CorpusVocabulary, load_query_terms
+from assistant.answering.condense import Condenser
+from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+from assistant.core.models import Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = (ROOT / "corpus" / "000_ea444bfb46099086.txt").read_text(encoding="utf-8").splitlines()[0]

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from assistant.store import open_store
+from assistant.indexing.store import open_store
 
 FIRST = "000_ea444bfb46099086.txt"
 LATER = ("001_fb567213ce903ab3.txt", "002_90f8025de4ee4743.txt")
 
 # Prints every progress step; the test kills it once embedding has written some chunks.
 INDEXER = """
-from assistant.indexer import build_index
-from assistant.settings import Settings
+from assistant.indexing.indexer import build_index
+from assistant.core.settings import Settings
 
 def progress(phase, done, total):
     print(phase, done, total, flush=True)
@@ -38,7 +38,7 @@ def _versions(index_dir: Path) -> set[str]:
 def test_sigkill_mid_embedding_keeps_previous_index(
     tmp_path: Path, corpus_dir: Path, settings_factory: Any
 ) -> None:
-    from assistant.indexer import build_index
+    from assistant.indexing.indexer import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

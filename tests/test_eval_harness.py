@@ -14,8 +14,9 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from assistant import cli_eval
-from assistant.errors import InputError
+from assistant.cli import eval as cli_eval
+from assistant.core.errors import InputError
+from assistant.core.models import Answer, Citation, Turn
 from assistant.evaluation.caveats import load_caveat_patterns, load_caveat_quotes
 from assistant.evaluation.checks import Checker
 from assistant.evaluation.corpus import CorpusFiles
@@ -23,7 +24,6 @@ from assistant.evaluation.metrics import compute, summarize
 from assistant.evaluation.retrieval import Label, score
 from assistant.evaluation.runner import read_jsonl, write_jsonl
 from assistant.evaluation.suite import Expect, load_suite
-from assistant.models import Answer, Citation, Turn
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -404,8 +404,8 @@ def test_jsonl_write_is_atomic_and_replaces(tmp_path: Path) -> None:
 
 def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
                                                               tmp_path: Path) -> None:
+    from assistant.core.settings import Settings
     from assistant.evaluation.harness import evaluate
-    from assistant.settings import Settings
 
     labels = tmp_path / "labels.yaml"
     labels.write_text(yaml.safe_dump({"questions": [
@@ -429,8 +429,8 @@ def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
 
 
 def test_judge_is_opt_in_and_lands_in_records_and_report(tmp_path: Path) -> None:
+    from assistant.core.settings import Settings
     from assistant.evaluation.harness import evaluate
-    from assistant.settings import Settings
 
     suite = write_suite(tmp_path / "s.yaml", SUITE)
     base = Settings(corpus_dir=CORPUS, prompts_dir=ROOT / "prompts")

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ SUITE = {
 
 def test_real_pipeline_run_follows_the_contract(indexed_settings: Settings, tmp_path: Path,
                                                 repo_root: Path) -> None:
-    from assistant.cli_eval import make_answerer
+    from assistant.cli.eval import make_answerer
     from assistant.evaluation.harness import evaluate
 
     suite = tmp_path / "suite.yaml"

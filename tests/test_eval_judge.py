@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from fake_openai_server import FakeLLMServer, Reply
 
-from assistant.errors import PolicyError
+from assistant.core.errors import PolicyError
+from assistant.core.settings import Settings
 from assistant.evaluation.judge import (
     chat_completer,
     disabled_reason,
@@ -16,7 +17,6 @@ from assistant.evaluation.judge import (
     load_judge_prompts,
     parse_score,
 )
-from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 

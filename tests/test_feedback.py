@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InputError
-from assistant.feedback import FeedbackStore
-from assistant.models import Citation
+from assistant.core.errors import InputError
+from assistant.core.models import Citation
+from assistant.serving.feedback import FeedbackStore
 
 CIT = Citation(id="1", source="a.txt", title="A", quote="a quote here", start=0, end=12)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import PolicyError
-from assistant.guard import CaveatGuard, load_policy
-from assistant.models import CAVEAT_IDS, Citation, Draft
-from assistant.settings import Settings
+from assistant.answering.guard import CaveatGuard, load_policy
+from assistant.core.errors import PolicyError
+from assistant.core.models import CAVEAT_IDS, Citation, Draft
+from assistant.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

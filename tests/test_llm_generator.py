@@ -15,12 +15,12 @@ import pytest
 from fake_openai_server import FakeLLMServer, Reply, free_port
 from llm_fixtures import chunk_with, file_text, repo_settings
 
-from assistant.errors import BackendUnavailable, InputError
-from assistant.generators import make_generator
-from assistant.generators.llm import LLMGenerator
-from assistant.models import Draft
-from assistant.prompts import CANNOT_ANSWER
-from assistant.settings import Settings
+from assistant.answering.generators import make_generator
+from assistant.answering.generators.llm import LLMGenerator
+from assistant.answering.prompts import CANNOT_ANSWER
+from assistant.core.errors import BackendUnavailable, InputError
+from assistant.core.models import Draft
+from assistant.core.settings import Settings
 
 pytestmark = pytest.mark.timeout(300)
 TIMEOUT_S = 1.0
@@ -42,7 +42,7 @@ def _fresh_script(server: FakeLLMServer) -> None:
 
 @pytest.fixture(scope="module")
 def embedder():
-    from assistant.embed import get_embedder
+    from assistant.indexing.embed import get_embedder
 
     return get_embedder(repo_settings())
 
@@ -61,7 +61,7 @@ def llm_settings(base_url: str, generator: str = "openai") -> Settings:
 
 @pytest.fixture(scope="module")
 def extractive(embedder):
-    from assistant.compose import ExtractiveComposer
+    from assistant.answering.compose import ExtractiveComposer
 
     return ExtractiveComposer(embedder, repo_settings())
 
@@ -193,7 +193,7 @@ def test_trickling_stream_is_cut_at_the_deadline(server, gen, extractive, chunks
 
 
 def test_connection_refused_falls_back_fast(gen, embedder, extractive, chunks) -> None:
-    from assistant.generators.backends import make_chat_model
+    from assistant.answering.generators.backends import make_chat_model
 
     url = f"http://127.0.0.1:{free_port()}/v1"
     settings = llm_settings(url).model_copy(update={"llm": llm_settings(url).llm.model_copy(
@@ -242,7 +242,7 @@ def test_stream_preview_never_shows_stop_advice(server, gen, chunks) -> None:
 
 
 def test_stream_preview_holds_only_risky_sentences(gen) -> None:
-    from assistant.generators.llm import StreamPreview
+    from assistant.answering.generators.llm import StreamPreview
 
     preview = StreamPreview(gen.verifier.lexicon)
     shown = [preview.feed(t) for t in ["Magnes", "ium helps", " sleep [1].", " Do not st",
@@ -255,7 +255,7 @@ def test_stream_preview_holds_only_risky_sentences(gen) -> None:
 
 
 def test_ollama_down_and_slow_fall_back(server, gen, embedder, extractive, chunks) -> None:
-    from assistant.generators.backends import make_chat_model
+    from assistant.answering.generators.backends import make_chat_model
 
     for url, reason in ((f"http://127.0.0.1:{free_port()}", "could not be reached"),
                         (server.root, "did not answer in 1 s")):

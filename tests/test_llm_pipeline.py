@@ -17,8 +17,8 @@ import pytest
 from fake_openai_server import FakeLLMServer, Reply
 from llm_fixtures import POISON, REPO
 
-from assistant.models import CAVEAT_IDS, Answer
-from assistant.settings import Settings
+from assistant.core.models import CAVEAT_IDS, Answer
+from assistant.core.settings import Settings
 
 pytestmark = pytest.mark.timeout(600)
 QUESTION = "Is it safe to take magnesium glycinate with clonazepam?"
@@ -64,7 +64,7 @@ def server() -> Iterator[FakeLLMServer]:
 @pytest.fixture(scope="module")
 def poisoned_settings(tmp_path_factory: pytest.TempPathFactory, server: FakeLLMServer
                       ) -> Settings:
-    from assistant.indexer import build_index
+    from assistant.indexing.indexer import build_index
 
     base = tmp_path_factory.mktemp("poisoned")
     corpus = base / "corpus"
@@ -80,7 +80,7 @@ def poisoned_settings(tmp_path_factory: pytest.TempPathFactory, server: FakeLLMS
 
 @pytest.fixture(scope="module")
 def assistant(poisoned_settings: Settings) -> Any:
-    from assistant.pipeline import Assistant
+    from assistant.answering.pipeline import Assistant
 
     llm = poisoned_settings.llm.model_copy(update={"timeout_s": 5.0})
     return Assistant.from_settings(poisoned_settings.model_copy(update={"llm": llm}))
@@ -127,7 +127,7 @@ def test_poison_sentence_removed_clean_sentence_kept(server, assistant) -> None:
     assert not any("extractive" in n for n in answer.notes)  # the LLM answer stood
     assert "removed 1 of 2" in answer.notes[0]
     assert_safe(answer)
-    source = Path(assistant.settings.corpus_dir)
+    source = Path(assistant.core.settings.corpus_dir)
     for c in answer.citations:  # the guard's caveat citations included
         assert (source / c.source).read_bytes().decode("utf-8")[c.start:c.end] == c.quote
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from assistant import openai_compat as oc
-from assistant.errors import InputError
-from assistant.models import Answer, Citation
+from assistant.core.errors import InputError
+from assistant.core.models import Answer, Citation
+from assistant.serving import openai_compat as oc
 
 CITATION = Citation(id="1", source="000_ea444bfb46099086.txt", title="Safety",
                     quote="Avoid abrupt discontinuation of clonazepam", start=4479, end=4521)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import SessionNotFound
-from assistant.models import CAVEAT_IDS, Answer
-from assistant.pipeline import Assistant
-from assistant.refusal import CANNOT_ANSWER
-from assistant.settings import Settings
+from assistant.answering.pipeline import Assistant
+from assistant.answering.refusal import CANNOT_ANSWER
+from assistant.core.errors import SessionNotFound
+from assistant.core.models import CAVEAT_IDS, Answer
+from assistant.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE = "000_ea444bfb46099086.txt"

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import PolicyError
-from assistant.prompts import (
+from assistant.answering.prompts import (
     ANSWER,
     CANNOT_ANSWER,
     CONDENSE,
@@ -15,6 +14,7 @@ from assistant.prompts import (
     load_prompt,
     template_variables,
 )
+from assistant.core.errors import PolicyError
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD_USER = "Passages:\n{passages}\n\nQuestion: {question}"

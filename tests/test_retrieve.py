@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.bm25 import BM25Index, tokenize
-from assistant.fusion import mmr_order, normalize, reciprocal_rank_fusion
-from assistant.retrieval_metrics import Metrics, evaluate, load_labels
-from assistant.retrieve import Hit, HybridRetriever, build_retriever
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.evaluation.retrieval_metrics import Metrics, evaluate, load_labels
+from assistant.retrieval.bm25 import BM25Index, tokenize
+from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
+from assistant.retrieval.hybrid import Hit, HybridRetriever, build_retriever
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "eval" / "retrieval_labels.yaml"

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InputError, SessionNotFound
-from assistant.models import Turn
-from assistant.sessions import SessionStore
+from assistant.answering.sessions import SessionStore
+from assistant.core.errors import InputError, SessionNotFound
+from assistant.core.models import Turn
 
 
 def test_turns_persist_in_order_across_store_instances(tmp_path: Path) -> None:

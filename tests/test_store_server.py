@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.errors import BackendUnavailable
-from assistant.store import open_store
+from assistant.core.errors import BackendUnavailable
+from assistant.indexing.store import open_store
 
 FILES = ("000_ea444bfb46099086.txt", "002_90f8025de4ee4743.txt")
 
@@ -64,7 +64,7 @@ def test_index_and_query_through_server(
 ) -> None:
     import chromadb
 
-    from assistant.indexer import build_index
+    from assistant.indexing.indexer import build_index
 
     host, port = chroma_server
     corpus = tmp_path / "corpus"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.textnorm import display_text, split_sentences
+from assistant.text.normalize import display_text, split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from llm_fixtures import REPO, chunk_with, file_text, poisoned_chunk, repo_settings
 
-from assistant.errors import PolicyError
-from assistant.prompts import CANNOT_ANSWER
-from assistant.verify import Verifier, load_policy, parse_reply, sentence_spans
+from assistant.answering.prompts import CANNOT_ANSWER
+from assistant.answering.verify import Verifier, load_policy, parse_reply, sentence_spans
+from assistant.core.errors import PolicyError
 
 SAFE = "Yes, it is generally safe to take 120mg"
 RENAL = "Magnesium requires dose adjustment in severe renal impairment"
@@ -20,7 +20,7 @@ OSA = "Screen for obstructive sleep apnea before starting clonazepam"
 
 @pytest.fixture(scope="module")
 def verifier() -> Verifier:
-    from assistant.embed import get_embedder
+    from assistant.indexing.embed import get_embedder
 
     settings = repo_settings()
     return Verifier.from_settings(settings, get_embedder(settings))

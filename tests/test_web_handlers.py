@@ -12,10 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.models import Answer, Citation, Turn
-from assistant.settings import Settings
-from assistant.web import BUSY_MESSAGE, ChatHandlers, ChatSession, build_ui, example_questions
+from assistant.core.errors import AssistantError
+from assistant.core.models import Answer, Citation, Turn
+from assistant.core.settings import Settings
+from assistant.serving.web import (
+    BUSY_MESSAGE,
+    ChatHandlers,
+    ChatSession,
+    build_ui,
+    example_questions,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.models import Answer, Citation
-from assistant.web_render import (
+from assistant.core.models import Answer, Citation
+from assistant.serving.web_render import (
     ChatTurn,
     corpus_lookup,
     render_answer_html,

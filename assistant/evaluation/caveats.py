@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.errors import PolicyError
+from assistant.core.errors import PolicyError
 
 CaveatPatterns = dict[str, list[re.Pattern[str]]]
 

@@ -11,10 +11,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from assistant.core.models import CAVEAT_IDS
 from assistant.evaluation.caveats import CaveatPatterns
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.suite import Expect
-from assistant.models import CAVEAT_IDS
 
 MARKER = re.compile(r"\[(\d+)\]")
 MIN_QUOTE_WORDS = 3

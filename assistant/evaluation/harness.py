@@ -10,7 +10,9 @@ from typing import Any
 
 from rich.console import Console
 
-from assistant.errors import AssistantError, InputError
+from assistant.core.errors import AssistantError, InputError
+from assistant.core.protocols import Answerer
+from assistant.core.settings import Settings
 from assistant.evaluation import retrieval
 from assistant.evaluation.caveats import load_caveat_patterns, load_caveat_quotes
 from assistant.evaluation.checks import Checker
@@ -18,8 +20,6 @@ from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.runner import count_turns, run_suites, write_jsonl
 from assistant.evaluation.suite import Suite, load_suites
-from assistant.protocols import Answerer
-from assistant.settings import Settings
 
 RetrieveFactory = Callable[[Settings, int], retrieval.RetrieveFn]
 JudgeFactory = Callable[[Settings], Callable[[str, str], str]]

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from assistant.errors import PolicyError
-from assistant.settings import Settings
+from assistant.core.errors import PolicyError
+from assistant.core.settings import Settings
 
 METRICS = ("faithfulness", "relevance")
 PLACEHOLDERS = {"faithfulness": ("{evidence}", "{answer}"), "relevance": ("{question}", "{answer}")}
@@ -81,8 +81,8 @@ def chat_completer(settings: Settings) -> Complete:
     """(system, user) -> reply text through the configured LangChain chat model."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from assistant.generators.backends import make_chat_model
-    from assistant.generators.llm import content_text
+    from assistant.answering.generators.backends import make_chat_model
+    from assistant.answering.generators.llm import content_text
 
     model = make_chat_model(settings)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assistant.models import CAVEAT_IDS
+from assistant.core.models import CAVEAT_IDS
 
 Record = dict[str, Any]
 Value = float | int | None

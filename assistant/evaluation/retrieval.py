@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from assistant.errors import InputError
+from assistant.core.errors import InputError
 from assistant.evaluation.corpus import CorpusFiles
 
 Span = tuple[int, int]
@@ -103,8 +103,8 @@ def score(
 
 
 def retriever_fn(settings: Any, k: int) -> RetrieveFn:
-    """Wrap the real retriever (``assistant.retrieve.build_retriever``) to return top-k spans."""
-    from assistant.retrieve import build_retriever  # lazy: loads the model and the index
+    """Wrap the real retriever (``retrieval.hybrid.build_retriever``) to return top-k spans."""
+    from assistant.retrieval.hybrid import build_retriever  # lazy: loads the model and the index
 
     retrieval = settings.retrieval.model_copy(update={"k": max(k, settings.retrieval.k)})
     retriever = build_retriever(settings.model_copy(update={"retrieval": retrieval}))

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IndexMismatch, IndexMissing, InputError, PolicyError
+from assistant.core.errors import IndexMismatch, IndexMissing, InputError, PolicyError
+from assistant.core.protocols import Answerer
 from assistant.evaluation.checks import Checker
 from assistant.evaluation.suite import Case, Suite, TurnSpec
-from assistant.protocols import Answerer
 
 # Configuration problems abort the run; anything else a turn raises is recorded as its failure.
 FATAL = (IndexMissing, IndexMismatch, PolicyError)

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.errors import InputError
-from assistant.patterns import valid_regex
+from assistant.core.errors import InputError
+from assistant.core.patterns import valid_regex
 
 
 class _Strict(BaseModel):

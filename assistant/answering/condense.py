@@ -1,0 +1,79 @@
+"""Turn the latest message of a conversation into a standalone question, without an LLM.
+
+* "And gabapentin?" after "How far apart should I take doxycycline and magnesium?" swaps the
+  entity and keeps the topic: "How far apart should I take gabapentin and magnesium?".
+* "What if my creatinine clearance is 25?" after a question about magnesium with clonazepam
+  carries the earlier topic terms: "What if my creatinine clearance is 25? (about magnesium
+  glycinate, clonazepam)".
+* A message that names its own topic is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.vocabulary import CorpusVocabulary, content_words
+from assistant.core.models import Turn
+
+#: The documents' core subjects: a message naming one of them is about its own topic.
+CORE_TERMS = ("magnesium", "glycinate", "clonazepam", "klonopin", "benzodiazepine", "benzo",
+              "benzos", "benzodiazepines")
+#: A message without a cue word or pronoun reads as a follow-up only when it is this short.
+MAX_BARE_FOLLOW_UP_WORDS = 6
+_SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
+                   r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
+_FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what about|how about|"
+                     r"is (it|that|this)|does (it|that|this)|can (it|that|this)|"
+                     r"should i still|same for|why|how come)\b", re.I)
+_PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
+
+
+class Condenser:
+    def __init__(self, vocab: CorpusVocabulary) -> None:
+        self.vocab = vocab
+
+    def condense(self, message: str, history: list[Turn]) -> str:
+        question = _squash(self.vocab.repair(message))
+        previous = next((t.standalone_question for t in reversed(history) if not t.refused), None)
+        if not previous or not self._is_follow_up(question):
+            return question
+        swapped = self._swap(question, previous)
+        if swapped:
+            return swapped
+        topic = [t for t in self._topic(previous) if t not in question.lower()]
+        return f"{question} (about {', '.join(topic)})" if topic else question
+
+    def _is_follow_up(self, question: str) -> bool:
+        words = content_words(question)
+        names_core = any(w in CORE_TERMS for w in words)
+        if names_core and not _FOLLOW.match(question):
+            return False
+        short = len(words) <= MAX_BARE_FOLLOW_UP_WORDS
+        return bool(_FOLLOW.match(question) or _PRONOUN.search(question)
+                    or (not names_core and short))
+
+    def _swap(self, question: str, previous: str) -> str | None:
+        m = _SWAP.match(question)
+        if not m:
+            return None
+        new = (m.group("x") or m.group("y") or "").strip(" ?.!")
+        if not new or len(new.split()) > 5:
+            return None
+        old = [e for e in self.vocab.entities(previous) if e not in CORE_TERMS]
+        if not old:
+            return f"{previous.rstrip(' ?.')} and {new}?"
+        pattern = re.compile(rf"\b{re.escape(old[-1])}\b", re.I)
+        return pattern.sub(new, previous, count=1)
+
+    def _topic(self, previous: str) -> list[str]:
+        text = previous.split(" (about ")[0]
+        topic = list(self.vocab.entities(text))
+        carried = re.search(r"\(about ([^)]*)\)", previous)
+        if carried:
+            topic += [t.strip() for t in carried.group(1).split(",") if t.strip() not in topic]
+        core = [t for t in topic if t in CORE_TERMS]
+        return (core + [t for t in topic if t not in CORE_TERMS])[:8]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

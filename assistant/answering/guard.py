@@ -1,0 +1,153 @@
+"""The caveat guard: every reply carries the three safety caveats, each with a corpus citation.
+
+The policy lives in ``prompts/caveats.yaml`` and is validated on load: a backing quote that is
+not exact text of its source file is a start-up error. The guard only looks at the reply it is
+given (never at the user's message), so nothing a user says can switch it off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.core.errors import PolicyError
+from assistant.core.models import CAVEAT_IDS, Citation, Draft
+from assistant.core.patterns import valid_regex
+from assistant.core.settings import Settings
+
+MARKER = re.compile(r"\[(\d+)\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+
+
+class CaveatSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    label: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    quote: str = Field(min_length=15)
+    patterns: list[str] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, patterns: list[str]) -> list[str]:
+        return [valid_regex(p) for p in patterns]
+
+
+class CaveatPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    heading: str = "Safety notes"
+    caveats: list[CaveatSpec]
+
+    @field_validator("caveats")
+    @classmethod
+    def _all_three(cls, caveats: list[CaveatSpec]) -> list[CaveatSpec]:
+        ids = [c.id for c in caveats]
+        if sorted(ids) != sorted(CAVEAT_IDS):
+            raise ValueError(f"caveat ids must be exactly {list(CAVEAT_IDS)}, got {ids}")
+        return caveats
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    spec: CaveatSpec
+    patterns: tuple[re.Pattern[str], ...]
+    citation: Citation  # id is a placeholder, renumbered per reply
+
+
+def load_policy(settings: Settings, titles: dict[str, str] | None = None) -> list[_Resolved]:
+    """Read and validate the caveat policy against the corpus files."""
+    path = Path(settings.prompts_dir) / "caveats.yaml"
+    try:
+        policy = CaveatPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise PolicyError(f"caveat policy not found: {path}") from None
+    except (yaml.YAMLError, ValidationError) as err:
+        raise PolicyError(f"invalid caveat policy {path}: {err}") from None
+    return [_resolve(spec, settings, titles or {}) for spec in policy.caveats]
+
+
+def _resolve(spec: CaveatSpec, settings: Settings, titles: dict[str, str]) -> _Resolved:
+    file = Path(settings.corpus_dir) / spec.source
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PolicyError(f"caveat {spec.id!r}: cannot read backing source {file}: {err}") from None
+    start = text.find(spec.quote)
+    if start < 0:
+        raise PolicyError(
+            f"caveat {spec.id!r}: backing quote is not in {spec.source}: {spec.quote!r}"
+        )
+    citation = Citation(id="0", source=spec.source, title=titles.get(spec.source, spec.source),
+                        section="", quote=spec.quote, start=start, end=start + len(spec.quote))
+    patterns = tuple(re.compile(p, re.IGNORECASE) for p in spec.patterns)
+    return _Resolved(spec=spec, patterns=patterns, citation=citation)
+
+
+def split_claims(text: str) -> list[str]:
+    """Lines, then sentences: the units a caveat must sit in (together with a marker)."""
+    units: list[str] = []
+    for line in text.splitlines():
+        units.extend(part for part in _SENTENCE_END.split(line) if part.strip())
+    return units
+
+
+@dataclass(frozen=True)
+class Guarded:
+    body: str
+    answer: str
+    citations: list[Citation]
+    caveats: list[str]
+
+
+class CaveatGuard:
+    """Finds the caveats a reply carries and appends the missing ones, each cited."""
+
+    def __init__(self, policy: list[_Resolved], heading: str = "Safety notes") -> None:
+        self._policy = policy
+        self._heading = heading
+
+    @classmethod
+    def from_settings(cls, settings: Settings, titles: dict[str, str] | None = None) -> CaveatGuard:
+        return cls(load_policy(settings, titles))
+
+    def detect(self, text: str, citations: list[Citation]) -> list[str]:
+        """Caveat ids carried by a sentence that also has a marker resolving to a citation."""
+        known = {c.id for c in citations}
+        found: set[str] = set()
+        for unit in split_claims(text):
+            if not any(m in known for m in MARKER.findall(unit)):
+                continue
+            for item in self._policy:
+                if any(p.search(unit) for p in item.patterns):
+                    found.add(item.spec.id)
+        return [cid for cid in CAVEAT_IDS if cid in found]
+
+    def apply(self, draft: Draft) -> Guarded:
+        body = draft.text.strip()
+        citations = list(draft.citations)
+        carried = set(self.detect(body, citations))
+        notes = []
+        for item in self._policy:
+            if item.spec.id in carried:
+                continue
+            marker = _citation_id(citations, item.citation)
+            notes.append(f"- {item.spec.label} {item.spec.quote} [{marker}].")
+        answer = body if not notes else f"{body}\n\n**{self._heading}**\n" + "\n".join(notes)
+        return Guarded(body=body, answer=answer, citations=citations,
+                       caveats=self.detect(answer, citations))
+
+
+def _citation_id(citations: list[Citation], wanted: Citation) -> str:
+    """Reuse a citation of the same span, else append one with the next free id."""
+    for c in citations:
+        if (c.source, c.start, c.end) == (wanted.source, wanted.start, wanted.end):
+            return c.id
+    next_id = str(max((int(c.id) for c in citations if c.id.isdigit()), default=0) + 1)
+    citations.append(wanted.model_copy(update={"id": next_id}))
+    return next_id

@@ -1,0 +1,229 @@
+"""The whole answering pipeline: message -> standalone question -> retrieval -> refusal check ->
+generator -> caveat guard -> Answer. One typed Answer feeds the CLI, web app, API and eval."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Generator as Gen
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.answering.guard import CaveatGuard
+from assistant.answering.refusal import Decision, decide, refusal_text
+from assistant.answering.sessions import SessionStore
+from assistant.core.errors import AssistantError, InputError
+from assistant.core.models import Answer, Draft, RetrievedChunk, Turn
+from assistant.core.protocols import Generator
+from assistant.core.settings import Settings
+
+log = logging.getLogger(__name__)
+ERROR_REPLY = "Sorry, something went wrong while answering. Please try again."
+
+
+def validate_message(message: object, settings: Settings) -> str:
+    """The message as text, or InputError with a clear reason."""
+    if not isinstance(message, str):
+        raise InputError("the message must be text")
+    if "\x00" in message or sum(ch < " " and ch not in "\n\r\t" for ch in message) > 8:
+        raise InputError("the message looks like binary data, not text")
+    text = message.strip()
+    if not text:
+        raise InputError("the message is empty")
+    limit = settings.answer.max_message_chars
+    if len(text) > limit:
+        raise InputError(f"the message is too long ({len(text)} characters, limit {limit})")
+    return text
+
+
+@dataclass
+class _Prepared:
+    session_id: str
+    question: str
+    standalone: str
+    hits: list[Any]
+    decision: Decision
+    timings: dict[str, float]
+
+
+class Assistant:
+    """Satisfies ``core.protocols.Answerer``. Build with ``from_settings``; call warm_up()."""
+
+    def __init__(self, settings: Settings, retriever: Any, generator: Generator,
+                 guard: CaveatGuard, condenser: Any, sessions: SessionStore, vocab: Any,
+                 titles: dict[str, str]) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.generator = generator
+        self.guard = guard
+        self.condenser = condenser
+        self.sessions = sessions
+        self.vocab = vocab
+        self.titles = titles
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        from assistant.answering.compose import ExtractiveComposer
+        from assistant.answering.condense import Condenser
+        from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+        from assistant.retrieval.hybrid import build_retriever
+
+        retriever = build_retriever(settings)
+        chunks = retriever.chunks
+        titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
+        vocab = CorpusVocabulary([c.embed_text for c in chunks] + _first_lines(settings, titles),
+                                 load_query_terms(settings.prompts_dir), retriever.embedder.embed)
+        extractive = ExtractiveComposer(retriever.embedder, settings)
+        generator: Generator = extractive
+        condenser: Any = Condenser(vocab)
+        if settings.llm.generator != "extractive":
+            generator, condenser = _llm_parts(settings, retriever.embedder, extractive, condenser)
+        guard = CaveatGuard.from_settings(settings, titles)
+        sessions = SessionStore(settings.data_dir / "sessions.db")
+        return cls(settings, retriever, generator, guard, condenser, sessions, vocab, titles)
+
+    def warm_up(self) -> None:
+        """Load models and indexes now rather than on the first question."""
+        self.retriever.search("magnesium glycinate")
+
+    # --- sessions -------------------------------------------------------------------------
+    def new_session(self) -> str:
+        return self.sessions.new()
+
+    def open_session(self, session_id: str) -> str:
+        """Use this id, creating the conversation if it is new (CLI --session)."""
+        return self.sessions.ensure(session_id)
+
+    def history(self, session_id: str) -> list[Turn]:
+        return self.sessions.history(session_id)
+
+    # --- answering ------------------------------------------------------------------------
+    def ask(self, message: str, session_id: str | None = None) -> Answer:
+        answer: Answer | None = None
+        for item in self.stream(message, session_id):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
+        """Text pieces of the reply, then the final Answer (caveats included) as the last item."""
+        started = time.perf_counter()
+        session_id = self._session(session_id)
+        try:
+            prep = self._prepare(message, session_id)
+        except InputError as err:
+            yield self._error_reply(message, session_id, f"I can't read that message: {err}.",
+                                    started, save=False)
+            return
+        except AssistantError as err:
+            yield self._error_reply(message, session_id, f"{ERROR_REPLY} ({err})", started)
+            return
+        try:
+            draft = yield from self._draft(prep)
+        except Exception:  # a reply (with caveats) beats a stack trace
+            log.exception("answering failed")
+            yield self._error_reply(prep.question, session_id, ERROR_REPLY, started)
+            return
+        yield self._finish(prep, draft, started)
+
+    def _session(self, session_id: str | None) -> str:
+        if session_id is None:
+            return self.sessions.new()
+        self.sessions.history(session_id, limit=0)  # raises SessionNotFound / InputError
+        return session_id
+
+    def _prepare(self, message: str, session_id: str) -> _Prepared:
+        timings: dict[str, float] = {}
+        question = validate_message(message, self.settings)
+        t = time.perf_counter()
+        history = self.sessions.history(session_id, self.settings.answer.max_history_turns)
+        standalone = self.condenser.condense(question, history)
+        timings["condense_ms"] = _ms(t)
+        t = time.perf_counter()
+        hits = self.retriever.search(standalone)
+        timings["retrieve_ms"] = _ms(t)
+        decision = decide(standalone, hits, self.vocab, self.settings)
+        return _Prepared(session_id, question, standalone, hits, decision, timings)
+
+    def _draft(self, prep: _Prepared) -> Gen[str, None, Draft]:
+        """Yields text pieces; returns the Draft (via StopIteration.value)."""
+        t = time.perf_counter()
+        draft: Draft | None = None
+        if not prep.decision.refuse:
+            for piece in self.generator.stream(prep.standalone, [h.chunk for h in prep.hits]):
+                if isinstance(piece, Draft):
+                    draft = piece
+                else:
+                    yield piece
+        if draft is None or draft.refused or not draft.text.strip():
+            decision = prep.decision if prep.decision.refuse else Decision(
+                True, "no sentence of the evidence answers it", [], prep.decision.evidence)
+            draft = Draft(text=refusal_text(decision, list(self.titles.values())), refused=True,
+                          notes=[decision.reason, *(draft.notes if draft else [])])
+        prep.timings["generate_ms"] = _ms(t)
+        return draft
+
+    def _finish(self, prep: _Prepared, draft: Draft, started: float) -> Answer:
+        guarded = self.guard.apply(draft)
+        answer = Answer(
+            question=prep.question, standalone_question=prep.standalone, answer=guarded.answer,
+            body=guarded.body, refused=draft.refused, citations=guarded.citations,
+            caveats=guarded.caveats, retrieved=[_retrieved(h) for h in prep.hits],
+            latency_ms=_ms(started), timings=prep.timings, session_id=prep.session_id,
+            generator=self.generator.name, notes=list(draft.notes))
+        self.sessions.add(prep.session_id, Turn(
+            user=prep.question, standalone_question=prep.standalone, answer=answer.answer,
+            refused=answer.refused, citations=answer.citations))
+        return answer
+
+    def _error_reply(self, message: object, session_id: str, text: str, started: float,
+                     save: bool = True) -> Answer:
+        guarded = self.guard.apply(Draft(text=text, refused=True))
+        question = message[:500] if isinstance(message, str) else ""
+        answer = Answer(question=question, standalone_question=question, answer=guarded.answer,
+                        body=guarded.body, refused=True, citations=guarded.citations,
+                        caveats=guarded.caveats, latency_ms=_ms(started), session_id=session_id,
+                        generator=self.generator.name, notes=["error reply"])
+        if save and question.strip():
+            self.sessions.add(session_id, Turn(user=question, standalone_question=question,
+                                               answer=answer.answer, refused=True,
+                                               citations=answer.citations))
+        return answer
+
+
+def _retrieved(hit: Any) -> RetrievedChunk:
+    c = hit.chunk
+    return RetrievedChunk(source=c.source, chunk_id=c.id, score=round(float(hit.score), 4),
+                          start=c.start, end=c.end, section=" > ".join(c.section), text=c.text)
+
+
+def _llm_parts(settings: Settings, embedder: Any, extractive: Generator,
+               condenser: Any) -> tuple[Generator, Any]:
+    from assistant.answering.generators import make_generator
+
+    generator = make_generator(settings, embedder=embedder, extractive=extractive)
+    try:
+        from assistant.answering.condense_llm import LLMCondenser
+
+        condenser = LLMCondenser(settings, fallback=condenser)
+    except ImportError:
+        pass
+    return generator, condenser
+
+
+def _first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
+    """Each document's opening line (a page's own question or title) also names its topics."""
+    lines = []
+    for source in titles:
+        try:
+            text = (settings.corpus_dir / source).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        lines.append(next((ln for ln in text.splitlines() if ln.strip()), ""))
+    return lines
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

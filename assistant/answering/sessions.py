@@ -1,0 +1,105 @@
+"""Conversation state per session id, in a small SQLite database under the data directory."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from assistant.core.errors import InputError, SessionNotFound
+from assistant.core.models import Citation, Turn
+
+_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS turns (
+  session_id TEXT NOT NULL REFERENCES sessions(id),
+  idx INTEGER NOT NULL,
+  created REAL NOT NULL,
+  user TEXT NOT NULL,
+  standalone TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  refused INTEGER NOT NULL,
+  citations TEXT NOT NULL,
+  PRIMARY KEY (session_id, idx)
+);
+"""
+
+
+def check_session_id(session_id: object) -> str:
+    if not isinstance(session_id, str) or not _ID.match(session_id):
+        raise InputError("session id must be 1-64 characters of letters, digits, '.', '_' or '-'")
+    return session_id
+
+
+class SessionStore:
+    """Thread-safe; one connection per store, each write in its own transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def new(self) -> str:
+        session_id = uuid.uuid4().hex
+        self.ensure(session_id)
+        return session_id
+
+    def ensure(self, session_id: str) -> str:
+        check_session_id(session_id)
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO sessions VALUES (?, ?)",
+                             (session_id, time.time()))
+        return session_id
+
+    def exists(self, session_id: str) -> bool:
+        check_session_id(session_id)
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return row is not None
+
+    def history(self, session_id: str, limit: int | None = None) -> list[Turn]:
+        if not self.exists(session_id):
+            raise SessionNotFound(f"unknown conversation id: {session_id}")
+        sql = ("SELECT user, standalone, answer, refused, citations FROM turns "
+               "WHERE session_id = ? ORDER BY idx DESC")
+        params: tuple[object, ...] = (session_id,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (session_id, limit)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [_turn(row) for row in reversed(rows)]
+
+    def add(self, session_id: str, turn: Turn) -> None:
+        citations = json.dumps([c.model_dump() for c in turn.citations])
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                (idx,) = self._db.execute(
+                    "SELECT COALESCE(MAX(idx), 0) + 1 FROM turns WHERE session_id = ?",
+                    (session_id,)).fetchone()
+                self._db.execute(
+                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (session_id, idx, time.time(), turn.user, turn.standalone_question,
+                     turn.answer, int(turn.refused), citations))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _turn(row: tuple[str, str, str, int, str]) -> Turn:
+    user, standalone, answer, refused, citations = row
+    return Turn(user=user, standalone_question=standalone, answer=answer, refused=bool(refused),
+                citations=[Citation.model_validate(c) for c in json.loads(citations)])

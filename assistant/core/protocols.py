@@ -1,0 +1,68 @@
+"""Protocol-style boundaries. Real implementations and small test fakes both satisfy these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+from assistant.core.models import Answer, Chunk, Draft, Turn
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Normalized embeddings, one per text."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Model tokens the text takes, special tokens excluded."""
+        ...
+
+
+class ChunkStore(Protocol):
+    """The active index version: read side."""
+
+    def all_chunks(self) -> list[Chunk]: ...
+
+    def embeddings(self, ids: Sequence[str]) -> list[list[float]]: ...
+
+    def query(self, embedding: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
+        """Nearest chunks with cosine similarity (higher is closer)."""
+        ...
+
+
+class Generator(Protocol):
+    """Writes the answer body from a question and numbered passages."""
+
+    name: str
+
+    def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft:
+        """A cited answer body; ``refused`` when the passages don't answer the question."""
+        ...
+
+    def stream(self, question: str, chunks: Sequence[Chunk]) -> Iterator[str | Draft]:
+        """Text pieces as they come (unverified for LLMs), then the final verified Draft last."""
+        ...
+
+
+class Answerer(Protocol):
+    """The whole pipeline as seen by the CLI, web app, API and eval harness.
+
+    The real one is ``answering.pipeline.Assistant``; tests of the harness use scripted fakes.
+    """
+
+    def ask(self, message: str, session_id: str | None = None) -> Answer:
+        """Answer one message within a conversation (a new one when session_id is None)."""
+        ...
+
+    def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
+        """Text pieces of the reply as they are ready, then the final Answer as the last item."""
+        ...
+
+    def new_session(self) -> str:
+        """A fresh conversation id."""
+        ...
+
+    def history(self, session_id: str) -> list[Turn]:
+        """Earlier turns of a conversation; raises SessionNotFound for an unknown id."""
+        ...

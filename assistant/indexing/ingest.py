@@ -1,0 +1,198 @@
+"""Read a corpus directory into SourceDocuments.
+
+* ``.txt`` / ``.md``: the text is the file's bytes decoded as UTF-8, unchanged (no newline
+  translation), because citations quote ``text[start:end]`` of the file itself.
+* ``.html`` / ``.htm``: the visible text (BeautifulSoup); ``.pdf``: the page text (pypdf). For
+  these, ``SourceDocument.text`` is the *extracted* text and offsets refer to it, not to the file
+  bytes (the eval contract covers .txt/.md files only); ``is_extracted(doc)`` tells them apart.
+* ``manifest.yaml`` in the corpus directory (optional) gives each file a title, publisher, kind and
+  date; it is validated on load (unknown keys are an error). Files without an entry get a title from
+  their first heading.
+
+Unusable files (empty, binary, not UTF-8, unreadable HTML/PDF) are skipped with a warning naming
+the file; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.core.errors import CorpusError
+from assistant.core.models import SourceDocument
+from assistant.core.settings import Settings
+from assistant.text.normalize import heading_text
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.yaml"
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+EXTRACTED_SUFFIXES = frozenset({".html", ".htm", ".pdf"})
+SUFFIXES = TEXT_SUFFIXES | EXTRACTED_SUFFIXES
+MAX_TITLE = 120
+
+
+class ManifestEntry(BaseModel):
+    """What we know about one corpus file beyond its text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, description="Human title shown with citations.")
+    publisher: str | None = Field(None, description="Publisher or web site.")
+    kind: str | None = Field(None, description="clinical Q&A, patient article, review, ...")
+    date: str | None = Field(None, description="Publication/update date as the text gives it.")
+    url: str | None = Field(None, description="Where the text came from, if known.")
+    note: str | None = Field(None, description="Free-form remark (e.g. extraction problems).")
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(1, ge=1)
+    documents: dict[str, ManifestEntry] = Field(default_factory=dict)
+
+
+@dataclass
+class CorpusLoad:
+    """Documents read from a corpus directory plus the warnings to show the user."""
+
+    documents: list[SourceDocument]
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_extracted(doc: SourceDocument) -> bool:
+    """True when ``doc.text`` was extracted (HTML/PDF) rather than being the file's own text."""
+    return Path(doc.source).suffix.lower() in EXTRACTED_SUFFIXES
+
+
+def load_manifest(root: Path) -> Manifest:
+    """The validated manifest of a corpus directory (empty when there is none)."""
+    path = root / MANIFEST_NAME
+    if not path.exists():
+        return Manifest()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise CorpusError(f"cannot read corpus manifest {path}: {err}") from None
+    try:
+        return Manifest.model_validate(data or {})
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'manifest'}: "
+            f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
+            for e in err.errors()
+        )
+        raise CorpusError(f"invalid corpus manifest {path}: {problems}") from None
+
+
+def load_corpus_with_warnings(settings: Settings, corpus_dir: Path | None = None) -> CorpusLoad:
+    """All usable documents of the corpus directory, sorted by file name, and the warnings."""
+    root = Path(corpus_dir or settings.corpus_dir)
+    if not root.is_dir():
+        raise CorpusError(f"corpus directory not found: {root}")
+    manifest = load_manifest(root)
+    result = CorpusLoad([])
+    paths = sorted(p for p in root.iterdir()
+                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES)
+    for path in paths:
+        try:
+            result.documents.append(read_document(path, manifest.documents.get(path.name)))
+        except _Skip as skip:
+            result.warnings.append(f"skipped {path.name}: {skip}")
+    present = {p.name for p in paths}
+    for name in sorted(set(manifest.documents) - present):
+        result.warnings.append(f"manifest entry {name!r} has no file in {root}")
+    return result
+
+
+def load_corpus(settings: Settings, corpus_dir: Path | None = None) -> list[SourceDocument]:
+    """All usable documents of the corpus directory; skipped files are logged as warnings."""
+    result = load_corpus_with_warnings(settings, corpus_dir)
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    return result.documents
+
+
+class _Skip(Exception):
+    """A file that cannot be used; the message says why."""
+
+
+def read_document(path: Path, entry: ManifestEntry | None = None) -> SourceDocument:
+    """One file as a SourceDocument; raises _Skip with the reason when it is unusable."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise _Skip(f"cannot read the file ({err.strerror})") from None
+    if not raw.strip():
+        raise _Skip("the file is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        text, meta_title = _pdf_text(raw)
+    elif suffix in (".html", ".htm"):
+        text, meta_title = _html_text(_decode(raw))
+    else:
+        text, meta_title = _decode(raw), None
+    if not text.strip():
+        raise _Skip("no text could be extracted")
+    entry = entry or ManifestEntry(title=meta_title or guess_title(text, path))
+    return SourceDocument(
+        source=path.name, path=str(path.resolve()), title=entry.title,
+        publisher=entry.publisher, kind=entry.kind, date=entry.date, text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _decode(raw: bytes) -> str:
+    if b"\x00" in raw:
+        raise _Skip("looks binary (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _Skip(f"is not valid UTF-8 (byte {err.start}); convert it to UTF-8") from None
+
+
+def guess_title(text: str, path: Path) -> str:
+    """The first markdown ``#`` heading, else the first non-empty line, else the file stem."""
+    heading = re.search(r"^\s{0,3}#{1,6}\s+(\S.*)$", text, re.M)
+    line = heading.group(0) if heading else next(
+        (ln for ln in text.splitlines() if ln.strip()), path.stem)
+    title = heading_text(line) or path.stem
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
+
+
+def _html_text(html: str) -> tuple[str, str | None]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    title = soup.title.get_text(strip=True) if soup.title else None
+    if soup.head is not None:
+        soup.head.decompose()
+    body = soup.body or soup
+    lines = [ln.strip() for ln in body.get_text("\n").splitlines()]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    return text, title or None
+
+
+def _pdf_text(raw: bytes) -> tuple[str, str | None]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            raise _Skip("the PDF is encrypted")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        meta = reader.metadata
+        title = str(meta.title).strip() if meta and meta.title else None
+    except (PdfReadError, ValueError, KeyError, TypeError) as err:
+        raise _Skip(f"is not a readable PDF ({err})") from None
+    return "\n\n".join(p for p in pages if p) + "\n", title or None

@@ -1,0 +1,169 @@
+"""Hybrid retrieval (dense Chroma search + BM25, fused by RRF, diversified by MMR).
+
+``build_retriever(settings)`` opens the active index and returns a warmed-up
+``HybridRetriever``. The answer pipeline calls ``search(query)`` for typed ``Hit``s; anything
+LangChain-shaped can ``invoke(query)`` it for ``Document``s carrying the same numbers.
+``settings.retrieval.mode == "dense"`` skips BM25; ``mmr_lambda == 1`` skips diversity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from assistant.core.models import Chunk
+from assistant.core.protocols import ChunkStore, Embedder
+from assistant.core.settings import Settings
+from assistant.retrieval.bm25 import BM25Index
+from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with the evidence for its rank (ranks are 1-based, None = absent)."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    bm25: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+def bm25_text(chunk: Chunk) -> str:
+    """What BM25 indexes: the normalized embedded text (heading path, context such as a table
+    header, body without markup or reference numbers) less the title line, which every chunk
+    of a file repeats and which would pull whole files toward title words."""
+    head, sep, rest = chunk.embed_text.partition("\n")
+    return rest if sep and head.strip() == chunk.title.strip() else chunk.embed_text
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retriever over the active index; call ``warm_up()`` before use."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    store: Any
+    embedder: Any
+
+    _chunks: list[Chunk] = PrivateAttr(default_factory=list)
+    _row: dict[str, int] = PrivateAttr(default_factory=dict)
+    _vectors: Any = PrivateAttr(default=None)
+    _bm25: BM25Index | None = PrivateAttr(default=None)
+
+    def warm_up(self) -> None:
+        """Load all chunks and their stored embeddings; build the BM25 index (once)."""
+        if self._bm25 is not None:
+            return
+        store: ChunkStore = self.store
+        chunks = store.all_chunks()
+        ids = [c.id for c in chunks]
+        vectors = np.asarray(store.embeddings(ids), dtype=np.float32) if ids else np.zeros((0, 1))
+        self._chunks = chunks
+        self._row = {cid: i for i, cid in enumerate(ids)}
+        self._vectors = vectors
+        self._bm25 = BM25Index([bm25_text(c) for c in chunks])
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk of the index (after warm-up)."""
+        self.warm_up()
+        return list(self._chunks)
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        """The best ``k`` (default ``settings.retrieval.k``) chunks for the query, best first."""
+        self.warm_up()
+        if not query.strip() or not self._chunks:
+            return []
+        opts = self.settings.retrieval
+        k = opts.k if k is None else k
+        embedder: Embedder = self.embedder
+        qvec = np.asarray(embedder.embed([query])[0], dtype=np.float32)
+        dense_ranked = self._dense_ranking(qvec, opts.fetch_k)
+        bm25_ranked = self._bm25_ranking(query, opts.fetch_k) if opts.mode == "hybrid" else []
+        rankings = [[cid for cid, _ in dense_ranked]]
+        if bm25_ranked:
+            rankings.append([cid for cid, _ in bm25_ranked])
+        fused = reciprocal_rank_fusion(rankings, opts.rrf_k)
+        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        picks = self._diversify(order, fused, opts.mmr_lambda, k)
+        dense_pos = {cid: (r, s) for r, (cid, s) in enumerate(dense_ranked, start=1)}
+        bm25_pos = {cid: (r, s) for r, (cid, s) in enumerate(bm25_ranked, start=1)}
+        return [self._hit(cid, fused[cid], qvec, dense_pos, bm25_pos) for cid in picks]
+
+    def _dense_ranking(self, qvec: np.ndarray, fetch_k: int) -> list[tuple[str, float]]:
+        store: ChunkStore = self.store
+        found = store.query(qvec.tolist(), min(fetch_k, len(self._chunks)))
+        return [(chunk.id, float(sim)) for chunk, sim in found if chunk.id in self._row]
+
+    def _bm25_ranking(self, query: str, fetch_k: int) -> list[tuple[str, float]]:
+        assert self._bm25 is not None
+        return [(self._chunks[i].id, s) for i, s in self._bm25.search(query, fetch_k)]
+
+    def _diversify(
+        self, order: list[str], fused: dict[str, float], lam: float, k: int
+    ) -> list[str]:
+        if lam >= 1.0:
+            return order[:k]
+        rel = normalize({cid: fused[cid] for cid in order})
+        vectors = self._vectors[[self._row[cid] for cid in order]]
+        return [order[i] for i in mmr_order([rel[c] for c in order], vectors, lam, k)]
+
+    def _hit(
+        self,
+        cid: str,
+        score: float,
+        qvec: np.ndarray,
+        dense_pos: dict[str, tuple[int, float]],
+        bm25_pos: dict[str, tuple[int, float]],
+    ) -> Hit:
+        row = self._row[cid]
+        dense_rank, dense = dense_pos.get(cid, (None, float(self._vectors[row] @ qvec)))
+        bm25_rank, bm25 = bm25_pos.get(cid, (None, 0.0))
+        return Hit(self._chunks[row], score, dense, bm25, dense_rank, bm25_rank)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [hit_document(hit) for hit in self.search(query)]
+
+
+def hit_document(hit: Hit) -> Document:
+    """A LangChain Document for a hit: chunk text plus ids, span and scores as metadata."""
+    c = hit.chunk
+    return Document(
+        page_content=c.text,
+        id=c.id,
+        metadata={
+            "chunk_id": c.id,
+            "source": c.source,
+            "title": c.title,
+            "section": " > ".join(c.section),
+            "start": c.start,
+            "end": c.end,
+            "score": hit.score,
+            "dense": hit.dense,
+            "bm25": hit.bm25,
+            "dense_rank": hit.dense_rank,
+            "bm25_rank": hit.bm25_rank,
+        },
+    )
+
+
+def build_retriever(settings: Settings) -> HybridRetriever:
+    """Open the active index and the embedder; return a warmed-up retriever."""
+    from assistant.indexing.embed import get_embedder
+    from assistant.indexing.store import open_store
+
+    retriever = HybridRetriever(
+        settings=settings, store=open_store(settings), embedder=get_embedder(settings)
+    )
+    retriever.warm_up()
+    return retriever

@@ -1,0 +1,201 @@
+"""HTTP routes: the help-desk JSON API (``/api``) and the OpenAI-compatible API (``/v1``).
+
+Handlers are plain ``def`` functions (FastAPI runs them in its thread pool) because the
+Answerer is synchronous, CPU-bound code. Errors are raised as AssistantError / HTTPException and
+turned into JSON by the handlers in ``assistant.serving.app``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from itertools import chain
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import iterate_in_threadpool
+from starlette.responses import Response
+
+from assistant.core.errors import AssistantError, InputError
+from assistant.core.models import Answer, Citation, Turn
+from assistant.core.protocols import Answerer
+from assistant.core.settings import Settings
+from assistant.serving import openai_compat as oc
+
+log = logging.getLogger(__name__)
+
+MAX_ID_CHARS = 200
+HARD_MAX_MESSAGE_CHARS = 32_000
+
+
+class ChatRequest(BaseModel):
+    """A help-desk question, optionally continuing a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+    session_id: str | None = Field(
+        None, min_length=1, max_length=MAX_ID_CHARS,
+        description="Continue this conversation; omit to start a new one.",
+    )
+    message: str = Field(min_length=1, max_length=HARD_MAX_MESSAGE_CHARS,
+                         description="The user's question.")
+
+
+class RetrievedSpan(BaseModel):
+    source: str
+    chunk_id: str
+    score: float
+    start: int
+    end: int
+
+
+class ChatReply(BaseModel):
+    """The eval contract's result fields plus the session id and the reply split for display."""
+
+    session_id: str
+    question: str
+    standalone_question: str
+    answer: str = Field(description="The full reply as shown: body, then the safety notes.")
+    body: str = Field(description="The reply without the safety notes.")
+    safety_notes: str = Field(description="The safety notes part of `answer`.")
+    refused: bool
+    citations: list[Citation]
+    caveats: list[str]
+    retrieved: list[RetrievedSpan]
+    latency_ms: float
+    generator: str
+
+
+class SessionInfo(BaseModel):
+    session_id: str
+
+
+class SessionHistory(BaseModel):
+    session_id: str
+    turns: list[Turn]
+
+
+def check_message(message: str, settings: Settings) -> None:
+    """Reject what the pipeline would reject, before any work (clear 400s)."""
+    if not message.strip():
+        raise InputError("message is empty: type a question")
+    limit = settings.answer.max_message_chars
+    if len(message) > limit:
+        raise InputError(f"message is too long ({len(message)} characters; the limit is {limit})")
+
+
+def chat_reply(answer: Answer, session_id: str) -> dict[str, Any]:
+    """The ``/api/chat`` response body for one Answer."""
+    body = answer.body or answer.answer
+    notes = answer.answer[len(body):].strip() if answer.answer.startswith(body) else ""
+    return {**answer.record(), "session_id": session_id, "body": body, "safety_notes": notes,
+            "generator": answer.generator}
+
+
+def build_api_router(
+    answerer: Answerer, settings: Settings, limit: Callable[..., Any]
+) -> APIRouter:
+    """``/api``: chat and sessions. ``limit`` is the shared rate-limit decorator."""
+    router = APIRouter(prefix="/api", tags=["help-desk API"])
+
+    @router.post("/chat", response_model=ChatReply)
+    @limit
+    def chat(request: Request, body: ChatRequest) -> dict[str, Any]:
+        """Answer one message; every reply carries citations and the three safety notes."""
+        check_message(body.message, settings)
+        if body.session_id is not None:
+            answerer.history(body.session_id)  # unknown id -> SessionNotFound (404)
+            session_id = body.session_id
+        else:
+            session_id = answerer.new_session()
+        answer = answerer.ask(body.message, session_id)
+        return chat_reply(answer, answer.session_id or session_id)
+
+    @router.post("/sessions", response_model=SessionInfo, status_code=201)
+    @limit
+    def new_session(request: Request) -> dict[str, str]:
+        """Start a new conversation."""
+        return {"session_id": answerer.new_session()}
+
+    @router.get("/sessions/{session_id}", response_model=SessionHistory)
+    @limit
+    def history(request: Request, session_id: str) -> dict[str, Any]:
+        """The turns of a conversation (404 for an unknown id)."""
+        if len(session_id) > MAX_ID_CHARS:
+            raise InputError(f"session id is too long (limit {MAX_ID_CHARS} characters)")
+        return {"session_id": session_id, "turns": answerer.history(session_id)}
+
+    return router
+
+
+def build_openai_router(
+    answerer: Answerer, settings: Settings, limit: Callable[..., Any]
+) -> APIRouter:
+    """``/v1``: OpenAI-compatible chat completions and models."""
+    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"])
+    sessions = oc.SessionMap(max_replay=settings.answer.max_history_turns)
+
+    @router.get("/models")
+    @limit
+    def models(request: Request) -> dict[str, Any]:
+        """The one model served."""
+        return oc.models_list()
+
+    @router.post("/chat/completions", response_model=None)
+    @limit
+    def chat_completions(request: Request, body: oc.ChatCompletionRequest) -> Any:
+        """Chat completions, non-streaming or SSE streaming (``stream: true``)."""
+        question, earlier = body.question_and_history()
+        check_message(question, settings)
+        session_id = sessions.session_for(answerer, earlier, body.user, body.session_id)
+        if not body.stream:
+            answer = answerer.ask(question, session_id)
+            sessions.remember(body.user, [*earlier, question], session_id)
+            return oc.completion(answer, session_id)
+        pieces = answerer.stream(question, session_id)
+        first = next(pieces)  # early errors (bad input, no index) become a proper status code
+
+        def remembered(items: Iterator[str | Answer]) -> Iterator[str | Answer]:
+            for item in items:
+                if isinstance(item, Answer):
+                    sessions.remember(body.user, [*earlier, question], session_id)
+                yield item
+
+        chunks = oc.completion_chunks(remembered(chain([first], pieces)), session_id)
+        return sse_response(chunks)
+
+    return router
+
+
+def sse_response(chunks: Iterator[dict[str, Any]]) -> Response:
+    """Server-sent events: ``data: {chunk}`` lines, an error event if it fails, ``data: [DONE]``."""
+    from sse_starlette.sse import EventSourceResponse
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            async for chunk in iterate_in_threadpool(chunks):
+                yield json.dumps(chunk, ensure_ascii=False)
+        except AssistantError as err:
+            yield json.dumps({"error": error_body(err.http_status, str(err), type(err).__name__)})
+        except Exception:
+            log.exception("streaming reply failed")
+            yield json.dumps({"error": error_body(500, GENERIC_500, "internal_error")})
+        yield "[DONE]"
+
+    return EventSourceResponse(events(), sep="\n")
+
+
+GENERIC_500 = "Something went wrong on our side; please try again. The error was logged."
+
+_ERROR_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+    405: "invalid_request_error", 413: "invalid_request_error", 415: "invalid_request_error",
+    422: "invalid_request_error", 429: "rate_limit_error", 502: "backend_error",
+    503: "service_unavailable",
+}
+
+
+def error_body(status: int, message: str, code: str) -> dict[str, Any]:
+    """OpenAI-style error object: ``{"message", "type", "code"}``."""
+    return {"message": message, "type": _ERROR_TYPES.get(status, "server_error"), "code": code}

@@ -1,0 +1,235 @@
+"""The OpenAI chat-completions wire format, mapped onto our Answerer.
+
+Request: ``model``, ``messages[]``, ``stream``, optional ``user`` and an extra ``session_id``.
+The last message must come from the user: it is the question. Earlier *user* messages are the
+conversation so far; they are mapped onto one of our sessions so that follow-ups are understood
+(see :class:`SessionMap`). System/developer messages are ignored on purpose: the grounding and
+safety policy is not negotiable from the request.
+
+Response: the standard ``chat.completion`` object whose ``message.content`` is the full reply
+(inline ``[n]`` markers and the safety notes), plus our extras: ``message.citations``, top-level
+``citations`` and ``x_assistant`` (session id, refused, caveats, retrieved spans, latency).
+Streaming sends ``chat.completion.chunk`` objects; the final chunk carries the extras.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.core.errors import InputError
+from assistant.core.models import Answer
+from assistant.core.protocols import Answerer
+
+MODEL_ID = "evidence-assistant"
+MAX_MESSAGES = 100
+MAX_CONTENT_CHARS = 32_000
+
+
+class TextPart(BaseModel):
+    """One part of a multi-part message; only text is supported."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["text"]
+    text: str = Field(max_length=MAX_CONTENT_CHARS)
+
+
+class ChatMessage(BaseModel):
+    """One message. Tool and function fields are not supported (no tools here)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["system", "developer", "user", "assistant"]
+    content: Annotated[str, Field(max_length=MAX_CONTENT_CHARS)] | list[TextPart] | None = None
+    name: str | None = Field(None, max_length=64)
+    refusal: str | None = None
+
+    def text(self) -> str:
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text for part in self.content)
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    include_usage: bool | None = None
+
+
+class ChatCompletionRequest(BaseModel):
+    """The accepted subset of OpenAI's request. Sampling knobs are accepted and ignored: answers
+    are drawn from evidence, not sampled. Unknown fields are rejected, as OpenAI does."""
+
+    model_config = ConfigDict(extra="forbid")
+    model: str = Field(MODEL_ID, max_length=200, description="Any name; we serve one model.")
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    user: str | None = Field(None, max_length=200, description="End-user id; scopes sessions.")
+    session_id: str | None = Field(
+        None, max_length=200, description="Extra: continue this session of ours explicitly."
+    )
+    n: int = Field(1, ge=1, le=1, description="Only one choice is produced.")
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    top_p: float | None = Field(None, ge=0.0, le=1.0)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    stop: str | list[str] | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    metadata: dict[str, str] | None = None
+
+    def question_and_history(self) -> tuple[str, list[str]]:
+        """The last user message and the earlier user messages, oldest first."""
+        last = self.messages[-1]
+        if last.role != "user":
+            raise InputError("the last message must have role 'user': it is the question")
+        earlier = [m.text() for m in self.messages[:-1] if m.role == "user"]
+        return last.text(), [text for text in earlier if text.strip()]
+
+
+def _conversation_key(user: str | None, user_messages: Sequence[str]) -> str:
+    blob = json.dumps([user or "", list(user_messages)], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class SessionMap:
+    """Maps an OpenAI-style conversation (the whole history re-sent each time) onto a session.
+
+    After answering user messages ``[u1..un]`` we remember ``key(u1..un) -> session``; the next
+    request ``[u1..un, un+1]`` finds it and continues there. An entry is taken out when used, so
+    two clients continuing the same prefix differently never share a session. A history we have
+    not seen (new client, restarted server) is replayed into a fresh session, its last
+    ``max_replay`` user messages only.
+    """
+
+    def __init__(self, capacity: int = 2048, max_replay: int = 6) -> None:
+        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.capacity = capacity
+        self.max_replay = max_replay
+
+    def session_for(
+        self, answerer: Answerer, history: Sequence[str], user: str | None,
+        explicit: str | None = None,
+    ) -> str:
+        """The session to ask the next question in (replays ``history`` if unknown)."""
+        if explicit:
+            answerer.history(explicit)  # raises SessionNotFound (404) for an unknown id
+            return explicit
+        with self._lock:
+            found = self._entries.pop(_conversation_key(user, history), None)
+        if found is not None:
+            return found
+        session_id = answerer.new_session()
+        for message in list(history)[-self.max_replay:] if self.max_replay else []:
+            try:
+                answerer.ask(message, session_id)
+            except InputError:
+                continue  # an earlier message we would have rejected adds no context
+        return session_id
+
+    def remember(self, user: str | None, user_messages: Sequence[str], session_id: str) -> None:
+        with self._lock:
+            self._entries[_conversation_key(user, user_messages)] = session_id
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+
+def assistant_extras(answer: Answer, session_id: str) -> dict[str, Any]:
+    """Our structured extras: everything a client needs to render citations and caveats."""
+    record = answer.record()
+    return {
+        "session_id": session_id,
+        "refused": record["refused"],
+        "caveats": record["caveats"],
+        "standalone_question": record["standalone_question"],
+        "retrieved": record["retrieved"],
+        "latency_ms": record["latency_ms"],
+        "generator": answer.generator,
+    }
+
+
+def _envelope(kind: str, completion_id: str, created: int, model: str) -> dict[str, Any]:
+    return {"id": completion_id, "object": kind, "created": created, "model": model,
+            "system_fingerprint": None}
+
+
+def new_completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def completion(answer: Answer, session_id: str, model: str = MODEL_ID) -> dict[str, Any]:
+    """A non-streaming ``chat.completion`` object for one Answer."""
+    citations = [c.model_dump() for c in answer.citations]
+    body = _envelope("chat.completion", new_completion_id(), int(time.time()), model)
+    body["choices"] = [{
+        "index": 0,
+        "message": {"role": "assistant", "content": answer.answer, "refusal": None,
+                    "citations": citations},
+        "finish_reason": "stop",
+        "logprobs": None,
+    }]
+    body["citations"] = citations
+    body["x_assistant"] = assistant_extras(answer, session_id)
+    return body
+
+
+def completion_chunks(
+    pieces: Iterator[str | Answer], session_id: str, model: str = MODEL_ID
+) -> Iterator[dict[str, Any]]:
+    """``chat.completion.chunk`` objects for a streamed reply, ending with the extras.
+
+    The streamed text always adds up to the final ``answer`` text: if the pieces turn out not to
+    be a prefix of it (a backend rewrote its draft while verifying), the verified reply follows
+    after a separator, so what the user ends up with is never unverified-only text.
+    """
+    completion_id, created = new_completion_id(), int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        body = _envelope("chat.completion.chunk", completion_id, created, model)
+        body["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish,
+                            "logprobs": None}]
+        return body
+
+    yield chunk({"role": "assistant", "content": ""})
+    sent = ""
+    for piece in pieces:
+        if isinstance(piece, Answer):
+            yield from _closing_chunks(piece, sent, session_id, chunk)
+            return
+        if piece:
+            sent += piece
+            yield chunk({"content": piece})
+    raise RuntimeError("the answer stream ended without a final Answer")
+
+
+def _closing_chunks(
+    answer: Answer, sent: str, session_id: str, chunk: Any
+) -> Iterator[dict[str, Any]]:
+    if answer.answer.startswith(sent):
+        rest = answer.answer[len(sent):]
+    else:
+        rest = "\n\n---\nVerified answer:\n" + answer.answer
+    if rest:
+        yield chunk({"content": rest})
+    last = chunk({}, finish="stop")
+    last["citations"] = [c.model_dump() for c in answer.citations]
+    last["x_assistant"] = assistant_extras(answer, session_id)
+    yield last
+
+
+def models_list() -> dict[str, Any]:
+    """The ``GET /v1/models`` body: the one model we serve."""
+    return {"object": "list", "data": [
+        {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "evidence-assistant"}
+    ]}

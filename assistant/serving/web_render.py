@@ -1,0 +1,225 @@
+"""HTML for the web chat, built from escaped text only.
+
+Every piece of text that comes from a document or a user goes through ``html.escape`` first;
+only then are our own tags added. Nothing here imports gradio, so it is cheap to test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+from assistant.core.models import Answer, Citation
+
+FileTextLookup = Callable[[str], str | None]
+
+MARKER = re.compile(r"\[(\d+)\]")
+SAFETY_HEADING = re.compile(r"^\s*\**\s*safety notes?\s*\**\s*:?\s*\**\s*$", re.IGNORECASE)
+BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
+CONTEXT_CHARS = 240
+STATUS_SEARCHING = "Searching the documents…"
+
+
+@dataclass
+class ChatTurn:
+    """One exchange as the web chat shows it: the user's text and the reply so far."""
+
+    user: str
+    answer: Answer | None = None
+    partial: str = ""
+    status: str = STATUS_SEARCHING
+    started: bool = False
+
+
+def corpus_lookup(corpus_dir: Path) -> FileTextLookup:
+    """A cached reader of corpus files by file name (UTF-8, no newline translation)."""
+    root = corpus_dir.resolve()
+
+    @lru_cache(maxsize=64)
+    def lookup(source: str) -> str | None:
+        path = (root / source).resolve()
+        if path.parent != root or not path.is_file():
+            return None
+        try:
+            return path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return lookup
+
+
+def _anchor_id(prefix: str, cid: str) -> str:
+    return f"{prefix}c{cid}"
+
+
+def render_inline(text: str, citation_ids: set[str], prefix: str) -> str:
+    """Escape ``text`` and turn known ``[n]`` markers into citation links."""
+    out: list[str] = []
+    pos = 0
+    for match in MARKER.finditer(text):
+        out.append(escape(text[pos:match.start()]))
+        cid = match.group(1)
+        if cid in citation_ids:
+            target = _anchor_id(prefix, cid)
+            out.append(
+                f'<a class="cite" href="#{target}" data-cite="{target}" '
+                f'title="Show source {cid}">[{cid}]</a>'
+            )
+        else:
+            out.append(escape(match.group(0)))
+        pos = match.end()
+    out.append(escape(text[pos:]))
+    # Markdown bold, applied after escaping (the captured text is already escaped).
+    return BOLD.sub(r"<strong>\1</strong>", "".join(out))
+
+
+def render_text_block(text: str, citation_ids: set[str], prefix: str) -> str:
+    """Paragraphs and bullet lists from plain text with markers."""
+    parts: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if items:
+            parts.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in text.splitlines():
+        if not line.strip():
+            flush()
+            continue
+        if BULLET.match(line):
+            items.append(render_inline(BULLET.sub("", line, count=1), citation_ids, prefix))
+        else:
+            flush()
+            parts.append(f"<p>{render_inline(line.strip(), citation_ids, prefix)}</p>")
+    flush()
+    return "".join(parts)
+
+
+def split_safety(answer: Answer) -> tuple[str, str]:
+    """(body, safety notes) of a reply; the heading line of the notes is dropped."""
+    full = answer.answer
+    body = answer.body.strip()
+    if body and full.startswith(answer.body):
+        rest = full[len(answer.body):]
+    elif body and body in full:
+        idx = full.index(body)
+        rest = full[:idx] + full[idx + len(body):]
+    else:
+        match = re.search(r"^\s*\**\s*safety notes?", full, re.IGNORECASE | re.MULTILINE)
+        if not match:
+            return full.strip(), ""
+        body, rest = full[:match.start()].strip(), full[match.start():]
+    lines = [ln for ln in rest.strip().splitlines() if not SAFETY_HEADING.match(ln)]
+    return body, "\n".join(lines).strip()
+
+
+def _trim_left(text: str) -> str:
+    if len(text) < CONTEXT_CHARS:
+        return text
+    cut = text[-CONTEXT_CHARS:]
+    space = cut.find(" ")
+    return "…" + (cut[space + 1:] if 0 <= space < 40 else cut)
+
+
+def _trim_right(text: str) -> str:
+    if len(text) < CONTEXT_CHARS:
+        return text
+    cut = text[:CONTEXT_CHARS]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > CONTEXT_CHARS - 40 else cut) + "…"
+
+
+def render_passage(citation: Citation, file_text: str | None) -> str:
+    """The quote highlighted in its surrounding file text (or alone if the file is unavailable)."""
+    quote = escape(citation.quote)
+    if file_text is None or file_text[citation.start:citation.end] != citation.quote:
+        return f'<div class="passage"><mark>{quote}</mark></div>'
+    before = _trim_left(file_text[:citation.start])
+    after = _trim_right(file_text[citation.end:])
+    return (
+        f'<div class="passage"><span class="ctx">{escape(before)}</span>'
+        f"<mark>{quote}</mark><span class=\"ctx\">{escape(after)}</span></div>"
+    )
+
+
+def render_sources_html(
+    citations: Sequence[Citation], file_text_lookup: FileTextLookup, prefix: str = ""
+) -> str:
+    """The sources panel: one collapsible entry per citation (title, file, section, quote)."""
+    if not citations:
+        return ""
+    entries = []
+    for c in citations:
+        section = f'<span class="src-section">§ {escape(c.section)}</span>' if c.section else ""
+        entries.append(
+            f'<details class="source" id="{_anchor_id(prefix, escape(c.id))}">'
+            f'<summary><span class="src-num">[{escape(c.id)}]</span> '
+            f'<span class="src-title">{escape(c.title)}</span> '
+            f'<span class="src-file">{escape(c.source)}</span> {section}</summary>'
+            f'<blockquote class="src-quote">“{escape(c.quote)}”</blockquote>'
+            f'<div class="src-offsets">characters {c.start}–{c.end}</div>'
+            f"{render_passage(c, file_text_lookup(c.source))}</details>"
+        )
+    return (
+        '<div class="sources"><div class="sources-title">Sources</div>'
+        + "".join(entries) + "</div>"
+    )
+
+
+def render_answer_html(answer: Answer, file_text_lookup: FileTextLookup, prefix: str = "") -> str:
+    """One reply: body (or a grey refusal box), the amber safety notes, and its sources."""
+    ids = {c.id for c in answer.citations}
+    body, safety = split_safety(answer)
+    body_html = render_text_block(body, ids, prefix)
+    if answer.refused:
+        main = (
+            '<div class="refusal"><div class="refusal-title">Not covered by the documents</div>'
+            f"{body_html}</div>"
+        )
+    else:
+        main = f'<div class="answer-body">{body_html}</div>'
+    safety_html = ""
+    if safety:
+        safety_html = (
+            '<div class="safety"><div class="safety-title">⚠ Safety notes</div>'
+            f"{render_text_block(safety, ids, prefix)}</div>"
+        )
+    sources = render_sources_html(answer.citations, file_text_lookup, prefix)
+    kind = "refused" if answer.refused else "answered"
+    return f'<div class="reply {kind}">{main}{safety_html}{sources}</div>'
+
+
+def render_turn_html(turn: ChatTurn, index: int, file_text_lookup: FileTextLookup) -> str:
+    """A user bubble and the reply (final, partial while streaming, or a status line)."""
+    user = f'<div class="msg user"><div class="bubble">{escape(turn.user)}</div></div>'
+    if turn.answer is not None:
+        reply = render_answer_html(turn.answer, file_text_lookup, prefix=f"t{index}-")
+    elif turn.partial:
+        reply = f'<div class="reply streaming">{render_text_block(turn.partial, set(), "")}</div>'
+    else:
+        status = escape(turn.status)
+        reply = f'<div class="reply status"><span class="spinner"></span>{status}</div>'
+    return f'{user}<div class="msg bot"><div class="bubble">{reply}</div></div>'
+
+
+def render_transcript_html(turns: Sequence[ChatTurn], file_text_lookup: FileTextLookup) -> str:
+    """The whole conversation, or a short welcome when it is empty."""
+    if not turns:
+        return (
+            '<div class="transcript empty"><p class="welcome">Ask a question about magnesium '
+            "glycinate and clonazepam. Answers come only from the documents, with sources."
+            "</p></div>"
+        )
+    body = "".join(render_turn_html(t, i, file_text_lookup) for i, t in enumerate(turns, 1))
+    return f'<div class="transcript">{body}</div>'
+
+
+def render_notice_html(message: str, kind: str = "error") -> str:
+    """A short escaped notice (errors, busy, feedback thanks)."""
+    return f'<div class="notice {escape(kind)}">{escape(message)}</div>'
