@@ -143,7 +143,10 @@ def test_blocks_have_explicit_queue_limits(settings: Settings) -> None:
     limits = {fn.concurrency_limit for fn in demo.fns.values() if fn.queue}
     assert limits == {2}
     assert example_questions(settings)[0].startswith("Is it safe for an adult patient")
-    assert "What if my creatinine clearance is 25?" in example_questions(settings)
+    examples = example_questions(settings)
+    corpus = "\n".join(p.read_text(encoding="utf-8") for p in settings.corpus_dir.glob("*.txt"))
+    assert 2 <= len(examples) <= 4 and len(set(examples)) == len(examples)
+    assert all(q.endswith("?") and q in corpus for q in examples)
 
 
 def test_a_turn_never_picked_up_is_replaced_but_a_running_one_is_not(settings: Settings) -> None:

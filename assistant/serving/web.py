@@ -8,6 +8,7 @@ stream from ``answerer.stream``. Each browser session keeps its own conversation
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,11 +36,10 @@ log = logging.getLogger(__name__)
 BUSY_MESSAGE = "The assistant is busy, please try again in a moment."
 FAILED_MESSAGE = "Something went wrong while answering. Please try again."
 THANKS_MESSAGE = "Thanks, your feedback was saved."
-FOLLOW_UP_EXAMPLE = "What if my creatinine clearance is 25?"
-OTHER_EXAMPLES = (
-    "Can I stop taking clonazepam suddenly?",
-    "Does magnesium glycinate interact with warfarin?",
-)
+#: Example questions shown under the chat box: the corpus's own seed question, then questions the
+#: documents themselves ask (FAQ lines), one per document.
+MAX_EXAMPLES = 4
+_QUESTION_LINE = re.compile(r"^[#*\s\d.]*(?P<q>[A-Z][^?\n|]{15,110}\?)\W*$", re.M)
 
 # Citation clicks: open the cited source entry and bring it into view (event delegation on
 # the transcript root, which survives re-renders).
@@ -83,8 +83,18 @@ def seed_question(corpus_dir: Path) -> str | None:
 
 
 def example_questions(settings: Settings) -> list[str]:
+    """The seed question, then the first question line of each other document (derived from the
+    corpus, so a new corpus brings its own examples)."""
     seed = seed_question(settings.corpus_dir)
-    return [q for q in (seed, FOLLOW_UP_EXAMPLE, *OTHER_EXAMPLES) if q]
+    examples = [seed] if seed else []
+    for path in sorted(p for p in settings.corpus_dir.glob("*.txt") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found = next((q for m in _QUESTION_LINE.finditer(text)
+                      if len((q := m.group("q").strip()).split()) >= 5 and q not in examples),
+                     None)
+        if found and len(examples) < MAX_EXAMPLES:
+            examples.append(found)
+    return examples
 
 
 def _css() -> str:
@@ -220,7 +230,7 @@ def build_ui(answerer: Answerer, settings: Settings) -> gr.Blocks:
     css = _css()
     with gr.Blocks(title="Evidence assistant", analytics_enabled=False) as demo:
         gr.Markdown(
-            "## Evidence assistant: magnesium glycinate & clonazepam\n"
+            "## Evidence assistant\n"
             "Answers come only from the indexed documents. Click a marker like **[1]** to see "
             "the quoted passage. This is not medical advice."
         )
@@ -230,12 +240,12 @@ def build_ui(answerer: Answerer, settings: Settings) -> gr.Blocks:
                              padding=True, container=True)
         notice = gr.HTML("", elem_id="notice", css_template=css, js_on_load=None)
         with gr.Row():
-            message = gr.Textbox(placeholder="Ask about magnesium glycinate and clonazepam…",
+            message = gr.Textbox(placeholder="Ask a question about the documents…",
                                  show_label=False, lines=1, max_lines=6, scale=8,
                                  elem_id="message")
             send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
         gr.Examples(examples=[[q] for q in example_questions(settings)], inputs=[message],
-                    label="Example questions (then try a follow-up)")
+                    label="Example questions (then ask a follow-up)")
         with gr.Row():
             new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm")
             up = gr.Button("▲ Helpful", elem_id="thumbs-up", size="sm")

@@ -212,8 +212,8 @@ def render_transcript_html(turns: Sequence[ChatTurn], file_text_lookup: FileText
     """The whole conversation, or a short welcome when it is empty."""
     if not turns:
         return (
-            '<div class="transcript empty"><p class="welcome">Ask a question about magnesium '
-            "glycinate and clonazepam. Answers come only from the documents, with sources."
+            '<div class="transcript empty"><p class="welcome">Ask a question about the '
+            "indexed documents. Answers come only from them, with sources."
             "</p></div>"
         )
     body = "".join(render_turn_html(t, i, file_text_lookup) for i, t in enumerate(turns, 1))
