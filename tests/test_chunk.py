@@ -19,7 +19,7 @@ from assistant.indexing.tokens import TokenCounter
 from assistant.text.normalize import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
-POLICY_FILE = REPO / "prompts" / "boilerplate.yaml"
+POLICY_FILE = REPO / "policies" / "boilerplate.yaml"
 
 BOILERPLATE = [
     "Personalize", "Help us tailor your experience", "Which best describes you",
