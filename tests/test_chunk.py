@@ -301,5 +301,5 @@ def test_policy_is_validated(tmp_path: Path) -> None:
     unknown.write_text("version: 1\nlinez: []\n")
     with pytest.raises(PolicyError, match="linez"):
         load_policy(unknown)
-    with pytest.raises(PolicyError, match="cannot read"):
+    with pytest.raises(PolicyError, match="boilerplate policy not found"):
         load_policy(tmp_path / "missing.yaml")
