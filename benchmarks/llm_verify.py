@@ -131,7 +131,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    from assistant.answering.verify import Verifier
+    from assistant.answering.verify.verifier import Verifier
     from assistant.indexing.embed import get_embedder
 
     settings = Settings()
@@ -165,7 +165,7 @@ def main() -> None:
 
 
 def latency(embedder: object) -> None:
-    from assistant.answering.verify import Verifier
+    from assistant.answering.verify.verifier import Verifier
 
     settings = Settings()
     answers = []
@@ -189,7 +189,7 @@ def latency(embedder: object) -> None:
             verifier.verify(reply, chunks)
             times.append((time.perf_counter() - t0) * 1000)
         if label == "warm":  # reference: embedding the reply's sentences alone
-            from assistant.answering.verify import parse_reply
+            from assistant.answering.verify.claims import parse_reply
 
             base = []
             for reply, _ in answers:

@@ -22,7 +22,8 @@ def main() -> None:
     import yaml
 
     from assistant.answering.compose import ExtractiveComposer
-    from assistant.answering.verify import Verifier, parse_reply
+    from assistant.answering.verify.claims import parse_reply
+    from assistant.answering.verify.verifier import Verifier
     from assistant.core.settings import Settings
     from assistant.retrieval.hybrid import build_retriever
 

@@ -51,7 +51,7 @@ def corpus_dir(repo_root: Path) -> Path:
 
 
 def make_settings(base: Path, corpus: Path, **overrides: Any) -> Settings:
-    """Settings rooted in ``base`` (index/, data/) reading ``corpus``; prompts from the repo.
+    """Settings rooted in ``base`` (index/, data/) reading ``corpus``; prompts, policies: the repo.
 
     ``overrides``: Settings fields; nested groups as dicts (``chunking={"max_tokens": 120}``).
     """
@@ -60,7 +60,8 @@ def make_settings(base: Path, corpus: Path, **overrides: Any) -> Settings:
         "index_dir": base / "index",
         "data_dir": base / "data",
         "prompts_dir": REPO_ROOT / "prompts",
-        "chunking": {"boilerplate_file": REPO_ROOT / "prompts" / "boilerplate.yaml"},
+        "policies_dir": REPO_ROOT / "policies",
+        "chunking": {"boilerplate_file": REPO_ROOT / "policies" / "boilerplate.yaml"},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(values.get(key), dict):

@@ -71,6 +71,7 @@ def test_app_starts_serves_and_stops(indexed_settings: Settings, tmp_path: Path)
            "ASSISTANT_CORPUS_DIR": str(s.corpus_dir), "ASSISTANT_INDEX_DIR": str(s.index_dir),
            "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
            "ASSISTANT_PROMPTS_DIR": str(s.prompts_dir),
+           "ASSISTANT_POLICIES_DIR": str(s.policies_dir),
            "ASSISTANT_CHUNKING__BOILERPLATE_FILE": str(s.chunking.boilerplate_file)}
     port = free_port()
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO, env=env,

@@ -19,7 +19,7 @@ from assistant.indexing.tokens import TokenCounter
 from assistant.text.normalize import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
-POLICY_FILE = REPO / "prompts" / "boilerplate.yaml"
+POLICY_FILE = REPO / "policies" / "boilerplate.yaml"
 
 BOILERPLATE = [
     "Personalize", "Help us tailor your experience", "Which best describes you",
@@ -301,5 +301,5 @@ def test_policy_is_validated(tmp_path: Path) -> None:
     unknown.write_text("version: 1\nlinez: []\n")
     with pytest.raises(PolicyError, match="linez"):
         load_policy(unknown)
-    with pytest.raises(PolicyError, match="cannot read"):
+    with pytest.raises(PolicyError, match="boilerplate policy not found"):
         load_policy(tmp_path / "missing.yaml")

@@ -33,6 +33,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "ASSISTANT_INDEX_DIR": str(settings.index_dir),
         "ASSISTANT_DATA_DIR": str(settings.data_dir),
         "ASSISTANT_PROMPTS_DIR": str(settings.prompts_dir),
+        "ASSISTANT_POLICIES_DIR": str(settings.policies_dir),
         "ASSISTANT_CHUNKING__BOILERPLATE_FILE": str(settings.chunking.boilerplate_file),
     }
 

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def chunks() -> dict[str, list[Chunk]]:
     settings = Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts",
-                        chunking={"boilerplate_file": ROOT / "prompts" / "boilerplate.yaml"})
+                        policies_dir=ROOT / "policies",
+                        chunking={"boilerplate_file": ROOT / "policies" / "boilerplate.yaml"})
     counter = TokenCounter(settings)
     return {d.source: chunk_document(d, settings, counter.count) for d in load_corpus(settings)}
 

@@ -17,7 +17,7 @@ SEED = (ROOT / "corpus" / "000_ea444bfb46099086.txt").read_text(encoding="utf-8"
 @pytest.fixture(scope="module")
 def vocab() -> CorpusVocabulary:
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
-    return CorpusVocabulary(texts, load_query_terms(ROOT / "prompts"))
+    return CorpusVocabulary(texts, load_query_terms(ROOT / "policies"))
 
 
 def _turn(q: str) -> Turn:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def guard() -> CaveatGuard:
     return CaveatGuard.from_settings(Settings(corpus_dir=ROOT / "corpus",
-                                              prompts_dir=ROOT / "prompts"))
+                                              policies_dir=ROOT / "policies"))
 
 
 def _file(source: str) -> str:
@@ -26,7 +26,7 @@ def _file(source: str) -> str:
 
 
 def test_policy_quotes_resolve_to_exact_offsets() -> None:
-    policy = load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts"))
+    policy = load_policy(Settings(corpus_dir=ROOT / "corpus", policies_dir=ROOT / "policies"))
     assert sorted(p.spec.id for p in policy) == sorted(CAVEAT_IDS)
     for item in policy:
         c = item.citation
@@ -34,20 +34,20 @@ def test_policy_quotes_resolve_to_exact_offsets() -> None:
 
 
 def test_quote_not_in_corpus_is_a_startup_error(tmp_path: Path) -> None:
-    prompts = tmp_path / "prompts"
-    shutil.copytree(ROOT / "prompts", prompts)
-    text = (prompts / "caveats.yaml").read_text()
-    (prompts / "caveats.yaml").write_text(text.replace("Avoid abrupt discontinuation",
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    text = (policies / "caveats.yaml").read_text()
+    (policies / "caveats.yaml").write_text(text.replace("Avoid abrupt discontinuation",
                                                        "Feel free to stop"))
     with pytest.raises(PolicyError, match="not in"):
-        load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=prompts))
+        load_policy(Settings(corpus_dir=ROOT / "corpus", policies_dir=policies))
 
 
 @pytest.mark.parametrize("bad", ["caveats: []", "heading: x", "caveats: [{id: renal}]", "::"])
 def test_malformed_policy_is_a_clear_error(tmp_path: Path, bad: str) -> None:
     (tmp_path / "caveats.yaml").write_text(bad)
     with pytest.raises(PolicyError):
-        load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=tmp_path))
+        load_policy(Settings(corpus_dir=ROOT / "corpus", policies_dir=tmp_path))
 
 
 def test_missing_caveats_are_added_with_citations(guard: CaveatGuard) -> None:
@@ -77,7 +77,7 @@ def test_an_uncited_mention_does_not_count(guard: CaveatGuard) -> None:
 
 
 def test_guard_reuses_an_existing_citation_of_the_same_span(guard: CaveatGuard) -> None:
-    policy = load_policy(Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts"))
+    policy = load_policy(Settings(corpus_dir=ROOT / "corpus", policies_dir=ROOT / "policies"))
     renal = next(p.citation for p in policy if p.spec.id == "renal").model_copy(update={"id": "1"})
     out = guard.apply(Draft(text="Something unrelated [1].", citations=[renal]))
     assert [c.id for c in out.citations] == ["1", "2", "3"]

@@ -71,9 +71,9 @@ def poisoned_settings(tmp_path_factory: pytest.TempPathFactory, server: FakeLLMS
     shutil.copytree(REPO / "corpus", corpus)
     (corpus / "900_forum_notes.txt").write_text(POISON_DOC, encoding="utf-8")
     settings = Settings(corpus_dir=corpus, index_dir=base / "index", data_dir=base / "data",
-                        prompts_dir=REPO / "prompts")
+                        prompts_dir=REPO / "prompts", policies_dir=REPO / "policies")
     settings = settings.model_copy(update={"chunking": settings.chunking.model_copy(
-        update={"boilerplate_file": REPO / "prompts" / "boilerplate.yaml"})})
+        update={"boilerplate_file": REPO / "policies" / "boilerplate.yaml"})})
     build_index(settings, progress=False)
     return settings.with_llm("openai", server.url, "fake-model")
 

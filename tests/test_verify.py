@@ -9,7 +9,10 @@ import pytest
 from llm_fixtures import REPO, chunk_with, file_text, poisoned_chunk, repo_settings
 
 from assistant.answering.prompts import CANNOT_ANSWER
-from assistant.answering.verify import Verifier, load_policy, parse_reply, sentence_spans
+from assistant.answering.verify.claims import parse_reply
+from assistant.answering.verify.policy import load_policy
+from assistant.answering.verify.spans import sentence_spans
+from assistant.answering.verify.verifier import Verifier
 from assistant.core.errors import PolicyError
 
 SAFE = "Yes, it is generally safe to take 120mg"
@@ -182,7 +185,7 @@ def test_sentence_spans_are_exact_and_trimmed() -> None:
 
 
 def test_policy_file_is_validated(tmp_path: Path) -> None:
-    good = (REPO / "prompts" / "verify.yaml").read_text()
+    good = (REPO / "policies" / "verify.yaml").read_text()
     bad = tmp_path / "verify.yaml"
     bad.write_text(good.replace("min_coverage: 0.5", "min_coverage: 2"))
     with pytest.raises(PolicyError, match="min_coverage"):

@@ -1,6 +1,6 @@
 """The caveat guard: every reply carries the three safety caveats, each with a corpus citation.
 
-The policy lives in ``prompts/caveats.yaml`` and is validated on load: a backing quote that is
+The policy lives in ``policies/caveats.yaml`` and is validated on load: a backing quote that is
 not exact text of its source file is a start-up error. The guard only looks at the reply it is
 given (never at the user's message), so nothing a user says can switch it off.
 """
@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.core.errors import PolicyError
 from assistant.core.models import CAVEAT_IDS, Citation, Draft
 from assistant.core.patterns import valid_regex
+from assistant.core.policy import load_yaml_model
 from assistant.core.settings import Settings
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -62,13 +62,8 @@ class _Resolved:
 
 def load_policy(settings: Settings, titles: dict[str, str] | None = None) -> list[_Resolved]:
     """Read and validate the caveat policy against the corpus files."""
-    path = Path(settings.prompts_dir) / "caveats.yaml"
-    try:
-        policy = CaveatPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise PolicyError(f"caveat policy not found: {path}") from None
-    except (yaml.YAMLError, ValidationError) as err:
-        raise PolicyError(f"invalid caveat policy {path}: {err}") from None
+    path = Path(settings.policies_dir) / "caveats.yaml"
+    policy = load_yaml_model(path, CaveatPolicy, "caveat policy")
     return [_resolve(spec, settings, titles or {}) for spec in policy.caveats]
 
 

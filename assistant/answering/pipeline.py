@@ -73,7 +73,7 @@ class Assistant:
         chunks = retriever.chunks
         titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
         vocab = CorpusVocabulary([c.embed_text for c in chunks] + _first_lines(settings, titles),
-                                 load_query_terms(settings.prompts_dir), retriever.embedder.embed)
+                                 load_query_terms(settings.policies_dir), retriever.embedder.embed)
         extractive = ExtractiveComposer(retriever.embedder, settings)
         generator: Generator = extractive
         condenser: Any = Condenser(vocab)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answering.refusal import CANNOT_ANSWER
 from assistant.core.errors import PolicyError
+from assistant.core.policy import load_yaml_model
 
 # The ONE refusal phrase (answering.refusal): the answer prompt tells an LLM to use it
 # when the passages don't answer, the reply parser looks for it, and every refusal starts with it.
@@ -92,27 +92,9 @@ def _check_part(path: Path, part: str, text: str, required: frozenset[str],
                           f"{', '.join('{' + m + '}' for m in missing)}")
 
 
-def _read_yaml(path: Path) -> Any:
-    import yaml
-
-    if not path.is_file():
-        raise PolicyError(f"prompt file not found: {path}")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise PolicyError(f"prompt {path} is not valid YAML: {err}") from None
-
-
 def load_prompt(path: Path, kind: PromptKind) -> PromptTemplate:
     """Load and validate one prompt file of the given kind."""
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise PolicyError(f"prompt {path} must be a mapping with name, version, system, user")
-    try:
-        prompt = PromptTemplate.model_validate(data)
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise PolicyError(f"prompt {path} is invalid: {problems}") from None
+    prompt = load_yaml_model(path, PromptTemplate, "prompt")
     if prompt.name != kind.name:
         raise PolicyError(f"prompt {path} is named {prompt.name!r}, expected {kind.name!r}")
     _check_part(path, "system", prompt.system, kind.system_required, kind.allowed)

@@ -13,10 +13,9 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.core.errors import PolicyError
+from assistant.core.policy import load_yaml_model
 
 WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
@@ -44,7 +43,7 @@ def zipf(word: str) -> float:
 
 
 class QueryTerms(BaseModel):
-    """``prompts/query_terms.yaml``."""
+    """``policies/query_terms.yaml``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -56,14 +55,10 @@ class QueryTerms(BaseModel):
     named_margin: float = 0.06
 
 
-def load_query_terms(prompts_dir: Path) -> QueryTerms:
-    path = Path(prompts_dir) / "query_terms.yaml"
-    try:
-        return QueryTerms.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise PolicyError(f"query vocabulary policy not found: {path}") from None
-    except (yaml.YAMLError, ValidationError) as err:
-        raise PolicyError(f"invalid query vocabulary policy {path}: {err}") from None
+def load_query_terms(policies_dir: Path) -> QueryTerms:
+    """``policies_dir/query_terms.yaml``, validated; any problem is a PolicyError."""
+    return load_yaml_model(Path(policies_dir) / "query_terms.yaml", QueryTerms,
+                           "query vocabulary policy")
 
 
 _CONTRACTION = re.compile(r"(n't|'s|'re|'ve|'ll|'d|'m)\b")

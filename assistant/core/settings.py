@@ -40,7 +40,8 @@ class ChunkSettings(_Group):
         "including the two special tokens); nothing is ever silently truncated.",
     )
     boilerplate_file: Path = Field(
-        Path("prompts/boilerplate.yaml"), description="Declarative list of non-evidence patterns."
+        Path("policies/boilerplate.yaml"),
+        description="Declarative list of non-evidence patterns.",
     )
 
 
@@ -103,7 +104,13 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Directory of source documents.")
     index_dir: Path = Field(Path("index"), description="Where the built index lives.")
     data_dir: Path = Field(Path("data"), description="Sessions and feedback databases.")
-    prompts_dir: Path = Field(Path("prompts"), description="Prompt templates and policies.")
+    prompts_dir: Path = Field(
+        Path("prompts"), description="Prompt templates (answer, condense, judge)."
+    )
+    policies_dir: Path = Field(
+        Path("policies"),
+        description="Policy data files: caveats, query vocabulary, verification rules.",
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkSettings = Field(default_factory=ChunkSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from assistant.core.errors import PolicyError
+from assistant.core.policy import load_yaml_model
 from assistant.core.settings import Settings
 
 METRICS = ("faithfulness", "relevance")
@@ -46,10 +45,8 @@ class JudgePrompts(BaseModel):
 
 
 def load_judge_prompts(path: Path) -> JudgePrompts:
-    try:
-        return JudgePrompts.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as err:
-        raise PolicyError(f"judge prompts {path} are invalid: {err}") from None
+    """The judge's prompt pairs (``prompts/judge.yaml``); any problem is a PolicyError."""
+    return load_yaml_model(path, JudgePrompts, "judge prompts")
 
 
 def disabled_reason(settings: Settings) -> str | None:
@@ -93,7 +90,9 @@ def chat_completer(settings: Settings) -> Complete:
     return complete
 
 
-def judge_record(record: dict[str, Any], prompts: JudgePrompts, complete: Complete) -> dict:
+def judge_record(
+    record: dict[str, Any], prompts: JudgePrompts, complete: Complete
+) -> dict[str, Any]:
     """Scores for one answered turn: {faithfulness, relevance, parse_failures, errors}."""
     evidence = "\n".join(f"[{c['id']}] {c['quote']}" for c in record.get("citations", []))
     values = {"question": record.get("question", ""), "answer": record.get("answer", ""),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.core.errors import InputError
 from assistant.core.patterns import valid_regex
+from assistant.core.policy import read_yaml_mapping, validate_mapping
 
 
 class _Strict(BaseModel):
@@ -59,35 +59,13 @@ class Suite(_Strict):
         return self
 
 
-def _describe(err: ValidationError) -> str:
-    parts = []
-    for e in err.errors()[:5]:
-        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        parts.append(f"{where}: {msg}")
-    return "; ".join(parts)
-
-
 def load_suite(path: Path) -> Suite:
     """Read and validate one suite file; raise InputError with a clear message if it's bad."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"suite file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read suite {path}: {err}") from None
-    except yaml.YAMLError as err:
-        raise InputError(f"suite {path} is not valid YAML: {err}") from None
-    if not isinstance(raw, dict):
-        raise InputError(f"suite {path}: expected a mapping with 'suite' and 'cases'")
+    raw = read_yaml_mapping(path, "suite file", error=InputError)
     if "path" in raw:
-        raise InputError(f"suite {path}: path: unknown key")
-    try:
-        return Suite.model_validate({**raw, "path": str(path)})
-    except ValidationError as err:
-        raise InputError(f"suite {path} is invalid: {_describe(err)}") from None
+        raise InputError(f"suite file {path}: path: unknown key")
+    return validate_mapping({**raw, "path": str(path)}, Suite, path, "suite file",
+                            error=InputError)
 
 
 def load_suites(paths: list[Path]) -> list[Suite]:

@@ -1,6 +1,6 @@
 """Non-evidence regions of a document (web boilerplate, reference lists), from a data file.
 
-``prompts/boilerplate.yaml`` declares three kinds of rules, validated on load:
+``policies/boilerplate.yaml`` declares three kinds of rules, validated on load:
 
 * ``lines``  - a line whose stripped text fully matches the regex is dropped;
 * ``inline`` - the matched text inside a line is dropped (e.g. "(See What Is ...)" links);
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.core.errors import PolicyError
 from assistant.core.patterns import valid_regex
+from assistant.core.policy import load_yaml_model
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,24 +90,15 @@ def load_policy(path: Path) -> BoilerplatePolicy:
     """Read and validate the boilerplate policy; any problem is a PolicyError naming the file."""
     path = resolve_policy_path(path)
     try:
-        return _load_policy_cached(path, path.stat().st_mtime_ns)
-    except OSError as err:
-        raise PolicyError(f"cannot read boilerplate policy {path}: {err.strerror}") from None
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = -1  # the loader reports the missing or unreadable file
+    return _load_policy_cached(path, mtime)
 
 
 @functools.lru_cache(maxsize=8)
 def _load_policy_cached(path: Path, _mtime: int) -> BoilerplatePolicy:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise PolicyError(f"boilerplate policy {path} is not valid YAML: {err}") from None
-    try:
-        policy = BoilerplatePolicy.model_validate(data)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
-        raise PolicyError(f"boilerplate policy {path} is invalid: {problems}") from None
+    policy = load_yaml_model(path, BoilerplatePolicy, "boilerplate policy")
     ids = policy.rule_ids()
     if len(ids) != len(set(ids)):
         raise PolicyError(f"boilerplate policy {path} has duplicate rule ids")

@@ -22,11 +22,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core.errors import CorpusError
 from assistant.core.models import SourceDocument
+from assistant.core.policy import load_yaml_model
 from assistant.core.settings import Settings
 from assistant.text.normalize import heading_text
 
@@ -77,19 +77,7 @@ def load_manifest(root: Path) -> Manifest:
     path = root / MANIFEST_NAME
     if not path.exists():
         return Manifest()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise CorpusError(f"cannot read corpus manifest {path}: {err}") from None
-    try:
-        return Manifest.model_validate(data or {})
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'manifest'}: "
-            f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
-            for e in err.errors()
-        )
-        raise CorpusError(f"invalid corpus manifest {path}: {problems}") from None
+    return load_yaml_model(path, Manifest, "corpus manifest", error=CorpusError)
 
 
 def load_corpus_with_warnings(settings: Settings, corpus_dir: Path | None = None) -> CorpusLoad:

@@ -1,7 +1,7 @@
 """An answer generator that asks a chat model, then keeps only what the passages verify.
 
 The prompt (``prompts/answer.yaml``) hands the model numbered passages as DATA inside
-``<passage>`` tags. The reply is checked sentence by sentence by ``answering.verify.Verifier``;
+``<passage>`` tags. The reply is checked sentence by sentence by ``verify.verifier.Verifier``;
 if the backend fails (down, slow, garbage) or too little of the reply survives verification,
 the extractive answer is returned instead, with a note saying why.
 """
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.answering.generators.backends import backend_url
 from assistant.answering.prompts import CANNOT_ANSWER, PromptTemplate, load_named_prompt
-from assistant.answering.verify import Lexicon, Verifier
+from assistant.answering.verify.lexicon import Lexicon
+from assistant.answering.verify.verifier import Verifier
 from assistant.core.errors import BackendUnavailable
 from assistant.core.models import Chunk, Draft
 from assistant.core.protocols import Embedder, Generator

@@ -1,0 +1,88 @@
+"""The one loader for YAML data files: policies, prompt templates, the corpus manifest, suites.
+
+``load_yaml_model`` reads a file, parses it as YAML and validates it into a pydantic model.
+Every problem (missing or unreadable file, not UTF-8, invalid YAML, a top level that is not a
+mapping, a validation error) raises the given ``AssistantError`` subclass with a one-line
+message naming the file and, for validation errors, the field path and the problem; never a
+traceback. ``read_yaml_mapping`` and ``validate_mapping`` are its two halves, for callers that
+add to the data between reading and validating.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from assistant.core.errors import AssistantError, PolicyError
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Validation problems listed in one message; the rest are counted.
+MAX_PROBLEMS = 5
+
+
+def read_yaml_mapping(
+    path: Path, what: str, error: type[AssistantError] = PolicyError
+) -> dict[str, Any]:
+    """The top-level mapping of a YAML file (an empty file is an empty mapping)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} not found: {path}") from None
+    except UnicodeDecodeError as err:
+        raise error(f"{what} {path} is not UTF-8 text (byte {err.start}: {err.reason})") from None
+    except OSError as err:
+        raise error(f"cannot read {what} {path}: {err.strerror or err}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise error(f"{what} {path} is not valid YAML: {_yaml_problem(err)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise error(f"{what} {path}: expected a mapping of keys at the top level, "
+                    f"got a {type(data).__name__}")
+    return data
+
+
+def validate_mapping(
+    data: dict[str, Any], model: type[M], path: Path, what: str,
+    error: type[AssistantError] = PolicyError,
+) -> M:
+    """``data`` validated as ``model``; a validation error names the file and each field path."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise error(f"{what} {path} is invalid: {describe(err)}") from None
+
+
+def load_yaml_model(
+    path: Path, model: type[M], what: str, error: type[AssistantError] = PolicyError
+) -> M:
+    """Read ``path`` as YAML and validate it as ``model``; any problem raises ``error``."""
+    return validate_mapping(read_yaml_mapping(path, what, error), model, path, what, error)
+
+
+def describe(err: ValidationError) -> str:
+    """``field.path: problem; ...`` for the first few problems of a validation error."""
+    problems = err.errors()
+    parts = []
+    for e in problems[:MAX_PROBLEMS]:
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        parts.append(f"{where}: {msg.removeprefix('Value error, ')}")
+    if len(problems) > MAX_PROBLEMS:
+        parts.append(f"and {len(problems) - MAX_PROBLEMS} more")
+    return "; ".join(parts)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    if isinstance(err, yaml.MarkedYAMLError) and err.problem_mark is not None:
+        mark = err.problem_mark
+        problem = err.problem or err.context or "syntax error"
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return str(err).replace("\n", " ")

@@ -1,0 +1,152 @@
+"""The one YAML loader: every failure mode is the caller's error class naming the file."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from assistant.answering import guard
+from assistant.answering.verify.policy import VerifyPolicy
+from assistant.answering.verify.policy import load_policy as load_verify_policy
+from assistant.answering.vocabulary import QueryTerms, load_query_terms
+from assistant.core.errors import AssistantError, CorpusError, InputError, PolicyError
+from assistant.core.policy import load_yaml_model
+from assistant.core.settings import Settings
+from assistant.evaluation.suite import load_suite
+from assistant.indexing.boilerplate import BoilerplatePolicy
+from assistant.indexing.boilerplate import load_policy as load_boilerplate
+from assistant.indexing.ingest import Manifest, load_manifest
+
+REPO = Path(__file__).resolve().parent.parent
+POLICIES = REPO / "policies"
+
+#: (file name, model) of real policies; the files in policies/ are valid.
+MODELS: list[tuple[str, type[BaseModel]]] = [
+    ("verify.yaml", VerifyPolicy),
+    ("boilerplate.yaml", BoilerplatePolicy),
+    ("query_terms.yaml", QueryTerms),
+    ("caveats.yaml", guard.CaveatPolicy),
+]
+
+#: Broken file contents and a phrase the message must contain.
+BROKEN: list[tuple[bytes | None, str]] = [
+    (None, "not found"),
+    (b"name: \xff\xfe broken\n", "not UTF-8"),
+    (b"name: [unclosed\n", "not valid YAML: line 2"),
+    (b"- a\n- list\n", "expected a mapping"),
+    (b"just a string\n", "expected a mapping"),
+]
+
+
+def _write(path: Path, content: bytes | None) -> Path:
+    if content is not None:
+        path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(("name", "model"), MODELS)
+def test_real_policies_load(name: str, model: type[BaseModel]) -> None:
+    assert isinstance(load_yaml_model(POLICIES / name, model, "policy"), model)
+
+
+@pytest.mark.parametrize(("name", "model"), MODELS)
+@pytest.mark.parametrize(("content", "phrase"), BROKEN)
+def test_unreadable_files_name_the_file(tmp_path: Path, name: str, model: type[BaseModel],
+                                        content: bytes | None, phrase: str) -> None:
+    path = _write(tmp_path / name, content)
+    with pytest.raises(PolicyError) as info:
+        load_yaml_model(path, model, "the policy")
+    message = str(info.value)
+    assert str(path) in message and phrase in message and "Traceback" not in message
+
+
+def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
+    (tmp_path / "verify.yaml").mkdir()
+    with pytest.raises(PolicyError, match=r"cannot read the policy .*verify\.yaml: Is a direct"):
+        load_yaml_model(tmp_path / "verify.yaml", VerifyPolicy, "the policy")
+
+
+def _real(name: str) -> dict[str, object]:
+    data = yaml.safe_load((POLICIES / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize(("name", "model", "change", "field", "problem"), [
+    ("verify.yaml", VerifyPolicy, {"min_coverage": 2}, "min_coverage", "less than or equal"),
+    ("verify.yaml", VerifyPolicy, {"drug_suffix_pattern": "(oops"}, "drug_suffix_pattern",
+     "regular expression"),
+    ("verify.yaml", VerifyPolicy, {"colour": "red"}, "colour", "unknown key"),
+    ("query_terms.yaml", QueryTerms, {"named_prototypes": []}, "named_prototypes",
+     "at least 1 item"),
+    ("caveats.yaml", guard.CaveatPolicy, {"caveats": [{"id": "renal"}]}, "caveats.0.label",
+     "Field required"),
+])
+def test_validation_errors_name_file_and_field(tmp_path: Path, name: str,
+                                               model: type[BaseModel],
+                                               change: dict[str, object], field: str,
+                                               problem: str) -> None:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump({**_real(name), **change}), encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_yaml_model(path, model, "the policy")
+    message = str(info.value)
+    assert f"the policy {path} is invalid" in message
+    assert f"{field}: " in message and problem in message, message
+
+
+def test_an_empty_file_reports_the_required_fields(tmp_path: Path) -> None:
+    path = _write(tmp_path / "verify.yaml", b"")
+    with pytest.raises(PolicyError, match=r"verify\.yaml is invalid: name: Field required"):
+        load_yaml_model(path, VerifyPolicy, "verification policy")
+
+
+def test_the_error_class_is_the_callers(tmp_path: Path) -> None:
+    path = _write(tmp_path / "manifest.yaml", b"documents: {a.txt: {author: X}}\n")
+    with pytest.raises(CorpusError, match=r"documents\.a\.txt\.author: unknown key"):
+        load_yaml_model(path, Manifest, "corpus manifest", error=CorpusError)
+    with pytest.raises(InputError, match=r"manifest\.yaml"):
+        load_yaml_model(path, Manifest, "corpus manifest", error=InputError)
+
+
+# The real loaders go through the one loader: same messages, their own error classes.
+
+def _settings(policies: Path) -> Settings:
+    return Settings(corpus_dir=REPO / "corpus", policies_dir=policies)
+
+
+LOADERS: list[tuple[str, Callable[[Path], object], type[AssistantError]]] = [
+    ("caveats.yaml", lambda d: guard.load_policy(_settings(d)), PolicyError),
+    ("verify.yaml", lambda d: load_verify_policy(d / "verify.yaml"), PolicyError),
+    ("boilerplate.yaml", lambda d: load_boilerplate(d / "boilerplate.yaml"), PolicyError),
+    ("query_terms.yaml", load_query_terms, PolicyError),
+    ("manifest.yaml", load_manifest, CorpusError),
+    ("suite.yaml", lambda d: load_suite(d / "suite.yaml"), InputError),
+]
+
+
+@pytest.mark.parametrize(("name", "load", "error"), LOADERS)
+def test_loaders_use_the_one_loader(tmp_path: Path, name: str, load: Callable[[Path], object],
+                                    error: type[AssistantError]) -> None:
+    path = _write(tmp_path / name, b"version: [1\n")
+    with pytest.raises(error) as info:
+        load(tmp_path)
+    assert type(info.value) is error
+    assert f"{path} is not valid YAML: line 2" in str(info.value)
+
+
+def test_policy_loaders_read_the_policies_dir(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(POLICIES, policies)
+    assert guard.load_policy(_settings(policies))
+    (policies / "caveats.yaml").unlink()
+    with pytest.raises(PolicyError, match=re.escape(f"caveat policy not found: {policies}")):
+        guard.load_policy(_settings(policies))
+    assert Settings().policies_dir == Path("policies")
+    assert Settings().chunking.boilerplate_file == Path("policies/boilerplate.yaml")
