@@ -441,6 +441,10 @@ def test_gate_refusal_suites_is_an_option(cli: Any, tmp_path: Path) -> None:
     assert "GATE off_corpus/warfarin" in only_off.output
     seed = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "seed")
     assert seed.exit_code == 1 and "GATE seed/combo turn 0: expected a refusal" in seed.output
+    assert "which this run has no turns of" not in seed.output
+    typo = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "off-corpus")
+    assert typo.exit_code == 0
+    assert "names 'off-corpus', which this run has no turns of" in typo.output
     assert "lithium" not in seed.output.split("GATE seed/combo")[1].splitlines()[0]
     none = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "")
     assert none.exit_code == 0, none.output

@@ -105,6 +105,10 @@ def _print_gate(console: Any, run: Any, refusal_suites: tuple[str, ...]) -> int:
     from assistant.evaluation.harness import gate_reasons
 
     failing = run.gate_failures(refusal_suites)
+    ran = {r.get("suite") for r in run.records}
+    for name in (n for n in refusal_suites if n not in ran):
+        console.print(f"[yellow]gate: --gate-refusal-suites names {escape(name)!r}, "
+                      "which this run has no turns of[/]", highlight=False)
     for r in failing:
         console.print(f"[red]GATE[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} turn "
                       f"{r['turn']}: " + escape("; ".join(gate_reasons(r, refusal_suites))),
