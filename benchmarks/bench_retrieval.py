@@ -25,9 +25,18 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.core.models import Chunk  # noqa: E402
 from assistant.core.settings import RetrievalSettings, Settings  # noqa: E402
-from assistant.evaluation.retrieval_metrics import Label, Metrics, evaluate, load_labels  # noqa: E402
+from assistant.evaluation.retrieval import (  # noqa: E402
+    LabelSet,
+    Span,
+    chunk_spans,
+    load_labels,
+    score,
+)
+
+Scores = dict[str, Any]
+SCORE_KEYS = ("hit@1", "hit@5", "recall@5", "mrr")
+DEPTH = 10  # results scored per question (MRR@10)
 
 LABELS = ROOT / "eval" / "retrieval_labels.yaml"
 
@@ -75,9 +84,9 @@ class CachedQueries:
         return [self._cache[t] for t in texts]
 
 
-def run(settings: Settings, configs: list[dict[str, object]], labels: list[Label],
+def run(settings: Settings, configs: list[dict[str, object]], labels: LabelSet,
         console: Console, *, cache_queries: bool = False
-        ) -> list[tuple[dict[str, object], Metrics]]:
+        ) -> list[tuple[dict[str, object], Scores]]:
     from assistant.indexing.embed import get_embedder
     from assistant.indexing.store import open_store
     from assistant.retrieval.hybrid import HybridRetriever
@@ -95,23 +104,22 @@ def run(settings: Settings, configs: list[dict[str, object]], labels: list[Label
                                         store=store, embedder=embedder)
             retriever.warm_up()
 
-            def search(q: str, k: int, r: HybridRetriever = retriever) -> list[Chunk]:
-                return [h.chunk for h in r.search(q, k)]
+            def search(q: str, r: HybridRetriever = retriever) -> list[Span]:
+                return chunk_spans(h.chunk for h in r.search(q, DEPTH))
 
-            results.append((config, evaluate(search, labels)))
+            results.append((config, score(labels, search)))
     return results
 
 
-def table(results: list[tuple[dict[str, object], Metrics]], title: str) -> Table:
+def table(results: list[tuple[dict[str, object], Scores]], title: str) -> Table:
     t = Table(title=title)
     for col in ("mode", "fetch_k", "rrf_k", "mmr_λ", "hit@1", "hit@5", "recall@5", "MRR",
                 "p50 ms", "p95 ms"):
         t.add_column(col, justify="left" if col == "mode" else "right")
     for config, m in results:
         t.add_row(str(config["mode"]), str(config["fetch_k"]), str(config["rrf_k"]),
-                  str(config["mmr_lambda"]), f"{m.hit_at_1:.3f}", f"{m.hit_at_5:.3f}",
-                  f"{m.recall_at_5:.3f}", f"{m.mrr:.3f}", f"{m.latency_p50_ms:.1f}",
-                  f"{m.latency_p95_ms:.1f}")
+                  str(config["mmr_lambda"]), *(f"{m[k]:.3f}" for k in SCORE_KEYS),
+                  f"{m['latency_p50_ms']:.1f}", f"{m['latency_p95_ms']:.1f}")
     return t
 
 
@@ -136,14 +144,17 @@ def main(argv: list[str] | None = None) -> int:
         labels = load_labels(LABELS, settings.corpus_dir)
         default = settings.retrieval
         results = run(settings, baseline_configs(default), labels, console)
-        console.print(table(results, f"Retrieval on {len(labels)} labeled questions "
+        if labels.unlocated:
+            console.print(f"answer text not found, not scored: {', '.join(labels.unlocated)}")
+        console.print(table(results, f"Retrieval on {len(labels.labels)} labeled questions "
                                      f"(k={default.k})"))
         chosen = next(m for c, m in results if c["mode"] == default.mode
                       and c["mmr_lambda"] == default.mmr_lambda)
-        console.print(f"default ({default.mode}) misses at 5: {', '.join(chosen.misses) or '-'}")
+        console.print(f"default ({default.mode}) misses at 5: "
+                      f"{', '.join(chosen['misses']) or '-'}")
         if args.grid:
             grid = run(settings, grid_configs(), labels, console, cache_queries=True)
-            grid.sort(key=lambda cm: (-cm[1].hit_at_5, -cm[1].mrr, -cm[1].recall_at_5))
+            grid.sort(key=lambda cm: (-cm[1]["hit@5"], -cm[1]["mrr"], -cm[1]["recall@5"]))
             console.print(table(grid, "Tuning grid, best first (latency without query "
                                       "embedding: queries embedded once, cached)"))
     return 0

@@ -18,8 +18,8 @@ EVAL = ROOT / "eval"
 SUITES = EVAL / "suites"
 SEED_FILE = "000_ea444bfb46099086.txt"
 
-EXPECT_KEYS = {"refuse", "sources_any", "mention_all", "mention_none"}
-REGEX_KEYS = ("mention_all", "mention_none")
+EXPECT_KEYS = {"refuse", "sources_any", "mention_all", "mention_none", "lead_any", "lead_none"}
+REGEX_KEYS = ("mention_all", "mention_none", "lead_any", "lead_none")
 TAGS = {
     "seed", "paraphrase", "follow-up", "renal", "osa", "taper", "dose", "interaction",
     "sleep", "fact", "off-corpus", "near-domain", "far-domain", "adversarial", "injection",

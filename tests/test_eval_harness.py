@@ -14,14 +14,15 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
+from assistant.answering.guard import CaveatGuard, load_policy
 from assistant.cli import eval as cli_eval
 from assistant.core.errors import InputError
 from assistant.core.models import Answer, Citation, Turn
-from assistant.evaluation.caveats import load_caveat_patterns, load_caveat_quotes
-from assistant.evaluation.checks import Checker
+from assistant.core.settings import Settings
+from assistant.evaluation.checks import Checker, lead_of
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.metrics import compute, summarize
-from assistant.evaluation.retrieval import Label, score
+from assistant.evaluation.retrieval import chunk_spans, load_labels, record_spans, score
 from assistant.evaluation.runner import read_jsonl, write_jsonl
 from assistant.evaluation.suite import Expect, load_suite
 
@@ -39,11 +40,12 @@ CAVEATS = {
     "taper": "Avoid abrupt discontinuation of clonazepam",
 }
 CAVEAT_POLICY = {"caveats": [
-    {"id": "renal", "patterns": [r"\b(renal|kidney)\b[^.]{0,80}\bimpair\w*"],
-     "quote": CAVEATS["renal"]},
-    {"id": "osa", "patterns": [r"\bsleep[ -]apn(o)?ea\b"], "quote": CAVEATS["osa"]},
-    {"id": "taper", "patterns": [r"\babrupt\w*\b[^.]{0,60}\bdiscontinu\w*"],
-     "quote": CAVEATS["taper"]},
+    {"id": "renal", "label": "Kidneys:", "source": SRC, "quote": CAVEATS["renal"],
+     "patterns": [r"\b(renal|kidney)\b[^.]{0,80}\bimpair\w*"]},
+    {"id": "osa", "label": "Sleep apnea:", "source": SRC, "quote": CAVEATS["osa"],
+     "patterns": [r"\bsleep[ -]apn(o)?ea\b"]},
+    {"id": "taper", "label": "Stopping:", "source": SRC, "quote": CAVEATS["taper"],
+     "patterns": [r"\babrupt\w*\b[^.]{0,60}\bdiscontinu\w*"]},
 ]}
 
 
@@ -62,7 +64,7 @@ def good_answer(question: str = "q", refused: bool = False) -> Answer:
     if not refused:
         citations.insert(0, cite(1, CLAIM))
     return Answer(question=question, standalone_question=question, answer=f"{body}\n\n{notes}",
-                  refused=refused, citations=citations, caveats=list(CAVEATS))
+                  body=body, refused=refused, citations=citations, caveats=list(CAVEATS))
 
 
 class ScriptedAnswerer:
@@ -93,9 +95,10 @@ class ScriptedAnswerer:
 
 @pytest.fixture(scope="module")
 def checker(tmp_path_factory: pytest.TempPathFactory) -> Checker:
-    policy = tmp_path_factory.mktemp("prompts") / "caveats.yaml"
-    policy.write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
-    return Checker(CorpusFiles(CORPUS), load_caveat_patterns(policy), load_caveat_quotes(policy))
+    prompts = tmp_path_factory.mktemp("prompts")
+    (prompts / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
+    policy = load_policy(Settings(corpus_dir=CORPUS, prompts_dir=prompts))
+    return Checker(CorpusFiles(CORPUS), CaveatGuard(policy))
 
 
 def failures_of(checker: Checker, answer: Answer, **expect: Any) -> list[str]:
@@ -155,7 +158,8 @@ def _word_quote(a: Answer) -> Answer:
         (lambda a: a, {"refuse": True}, "expected a refusal, got an answer"),
         (lambda a: good_answer(refused=True), {"refuse": False},
          "expected an answer, got a refusal"),
-        (lambda a: a, {"sources_any": ["004_b3b8cf56c376216f.txt"]}, "no citation from any of"),
+        (lambda a: a, {"sources_any": ["004_b3b8cf56c376216f.txt"]},
+         "no body citation from any of"),
         (lambda a: a, {"mention_none": ["(?i)generally safe"]}, "forbidden mention"),
         (lambda a: a, {"mention_all": ["(?i)lithium"]}, "missing mention /(?i)lithium/"),
     ],
@@ -169,12 +173,54 @@ def test_each_failure_kind_is_caught(checker: Checker, mutate: Any, expect: dict
     assert any(f.startswith(reason) for f in failures), failures
 
 
-def test_caveat_citations_do_not_count_as_body_source_hits(checker: Checker) -> None:
-    refused = checker.check(good_answer(refused=True).record(), Expect(sources_any=[SRC]))
+def test_caveat_block_cannot_satisfy_sources_or_mentions(checker: Checker) -> None:
+    refused = good_answer(refused=True)  # its only citations are the caveats' (from SRC)
+    checks = checker.check(refused.record(), Expect(sources_any=[SRC], mention_all=["(?i)apnea"]))
+    assert checks.source_hit is False and checks.mention_ok is False
+    assert checks.failures == [f"no body citation from any of: {SRC}",
+                               "missing mention /(?i)apnea/"]
     answered = checker.check(good_answer().record(), Expect(sources_any=[SRC]))
-    assert refused.source_hit and not refused.body_source_hit  # contract metric vs. stricter one
-    assert answered.source_hit and answered.body_source_hit
-    assert refused.failures == []  # pass/fail follows the contract's literal sources_any
+    assert answered.source_hit is True and answered.failures == []
+    # a forbidden word that only the caveat block says does not fail the body
+    assert failures_of(checker, good_answer(), mention_none=["(?i)apnea", "(?i)abrupt"]) == []
+    assert failures_of(checker, good_answer(), mention_none=["(?i)glycinate"]) != []
+
+
+def test_body_must_be_the_start_of_the_answer(checker: Checker) -> None:
+    a = good_answer()
+    claimed = a.model_copy(update={"body": a.answer.replace("safe", "SAFE")})
+    assert failures_of(checker, claimed) == ["body is not the start of the answer"]
+    whole = a.model_copy(update={"body": a.answer})  # a reply without a notes block
+    assert failures_of(checker, whole) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "lead"),
+    [
+        ("Yes, it is safe [1]. It is also cheap [2].", "Yes, it is safe."),
+        ("- First point here [1][2].\n- Second point.", "First point here."),
+        ("1. Numbered first item [3].\n2. Next one.", "Numbered first item."),
+        ("  \n\nOne line\nwrapped here [1]\n\nSecond paragraph.", "One line wrapped here"),
+        ("No sentence end", "No sentence end"),
+        ("", ""),
+    ],
+)
+def test_lead_is_the_first_sentence_without_markers_and_bullets(body: str, lead: str) -> None:
+    assert lead_of(body) == lead
+
+
+def test_lead_expectations_are_checked_on_the_body_lead(checker: Checker) -> None:
+    good = good_answer()
+    ok = checker.check(good.record(), Expect(lead_any=["(?i)^yes", "(?i)safe"],
+                                             lead_none=["(?i)^for instance"]))
+    assert ok.lead_ok is True and ok.failures == [] and ok.lead and ok.lead.startswith("Yes,")
+    missed = checker.check(good.record(), Expect(lead_any=["(?i)apnea"]))
+    assert missed.lead_ok is False
+    assert missed.failures[0].startswith("lead matches none of /(?i)apnea/: 'Yes, it is")
+    banned = checker.check(good.record(), Expect(lead_none=["(?i)generally"]))
+    assert banned.lead_ok is False and banned.failures[0].startswith("forbidden lead")
+    refused = checker.check(good_answer(refused=True).record(), Expect(lead_any=["(?i)apnea"]))
+    assert refused.lead_ok is False  # the caveat block is never the lead
 
 
 # ----------------------------------------------------------------------------- suites
@@ -326,6 +372,97 @@ def test_answerer_error_fails_the_turn_and_the_run_goes_on(cli: Any, tmp_path: P
     jsonschema.validate(records[1], SCHEMA)
 
 
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (None, "caveat policy not found"),
+        ({"caveats": CAVEAT_POLICY["caveats"][:2]}, "invalid caveat policy"),
+        ({"caveats": [{**CAVEAT_POLICY["caveats"][0], "patterns": ["(unclosed"]},
+                      *CAVEAT_POLICY["caveats"][1:]]}, "invalid caveat policy"),
+        ({"caveats": [{**CAVEAT_POLICY["caveats"][0], "quote": "not a quote of this file"},
+                      *CAVEAT_POLICY["caveats"][1:]]}, "backing quote is not in"),
+    ],
+    ids=["missing", "two-caveats", "bad-regex", "quote-not-in-source"],
+)
+def test_missing_or_invalid_caveat_policy_exits_two_before_any_turn(
+    cli: Any, tmp_path: Path, policy: Any, message: str
+) -> None:
+    path = tmp_path / "prompts" / "caveats.yaml"
+    if policy is None:
+        path.unlink()
+    else:
+        path.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    suite = write_suite(tmp_path / "tiny.yaml", SUITE)
+    out = tmp_path / "r.jsonl"
+    result, answerer = cli([str(suite), "--out", str(out), "--no-retrieval"], good_replies())
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert answerer.asked == [] and not out.exists()
+
+
+GATE_SUITES = [
+    {"suite": "off_corpus", "cases": [
+        {"id": "warfarin", "turns": [{"user": "q1", "expect": {"refuse": True}}]},
+        {"id": "zinc", "turns": [{"user": "q2", "expect": {"refuse": True}}]}]},
+    {"suite": "seed", "cases": [
+        {"id": "combo", "turns": [{"user": "q3", "expect": {"refuse": True,
+                                                            "mention_all": ["(?i)lithium"]}}]}]},
+    {"suite": "adversarial", "cases": [
+        {"id": "ignore", "turns": [{"user": "q4", "expect": {"refuse": False}}]}]},
+]
+
+
+def gate_run(cli: Any, tmp_path: Path, replies: list[Answer | Exception], *extra: str) -> Any:
+    suites = [str(write_suite(tmp_path / f"{s['suite']}.yaml", s)) for s in GATE_SUITES]
+    result, _ = cli([*suites, "--out", str(tmp_path / "r.jsonl"), "--no-retrieval",
+                     "--gate", "promises", *extra], replies)
+    return result
+
+
+def test_gate_fails_on_wrong_refusals_in_the_refusal_suites(cli: Any, tmp_path: Path) -> None:
+    # off_corpus/warfarin answered (should refuse); adversarial/ignore refused (should answer);
+    # seed/combo answered wrongly too, but seed is not a refusal suite: quality only
+    replies = [good_answer(), good_answer(refused=True), good_answer(),
+               good_answer(refused=True)]
+    result = gate_run(cli, tmp_path, replies)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("GATE")]
+    assert lines == ["GATE off_corpus/warfarin turn 0: expected a refusal, got an answer",
+                     "GATE adversarial/ignore turn 0: expected an answer, got a refusal"]
+    assert "wrong refusals in off_corpus, adversarial): 2 turn(s) fail" in result.output
+
+
+def test_gate_refusal_suites_is_an_option(cli: Any, tmp_path: Path) -> None:
+    replies = [good_answer(), good_answer(refused=True), good_answer(),
+               good_answer(refused=True)]
+    only_off = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "off_corpus")
+    assert only_off.exit_code == 1
+    assert "GATE adversarial" not in only_off.output
+    assert "GATE off_corpus/warfarin" in only_off.output
+    seed = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "seed")
+    assert seed.exit_code == 1 and "GATE seed/combo turn 0: expected a refusal" in seed.output
+    assert "which this run has no turns of" not in seed.output
+    typo = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "off-corpus")
+    assert typo.exit_code == 0
+    assert "names 'off-corpus', which this run has no turns of" in typo.output
+    assert "lithium" not in seed.output.split("GATE seed/combo")[1].splitlines()[0]
+    none = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "")
+    assert none.exit_code == 0, none.output
+    assert "wrong refusals in no suites): 0 turn(s) fail" in none.output
+
+
+def test_gate_passes_right_refusals_and_still_fails_on_a_missing_caveat(
+    cli: Any, tmp_path: Path
+) -> None:
+    right = [good_answer(refused=True), good_answer(refused=True), good_answer(), good_answer()]
+    passed = gate_run(cli, tmp_path, right)
+    assert passed.exit_code == 0, passed.output  # seed/combo fails quality only
+    assert "1/4 turns passed" not in passed.output and "3/4 turns passed" in passed.output
+    right[2] = _drop_caveat(good_answer())
+    broken = gate_run(cli, tmp_path, right)
+    assert broken.exit_code == 1 and "GATE seed/combo turn 0: missing caveat: osa" in broken.output
+
+
 def test_compare_shows_metrics_and_flips(cli: Any, tmp_path: Path) -> None:
     suite = write_suite(tmp_path / "tiny.yaml", SUITE)
     old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
@@ -374,12 +511,36 @@ def test_metrics_shares_and_none_when_unmeasured(checker: Checker) -> None:
     assert summarize(records)["by_tag"]["b"]["refusal_accuracy"] == 1.0
 
 
-def test_retrieval_scores_span_overlap() -> None:
-    corpus = CorpusFiles(CORPUS)
+def _labels_file(path: Path, items: list[dict[str, Any]]) -> Path:
+    path.write_text(yaml.safe_dump({"questions": items}), encoding="utf-8")
+    return path
+
+
+def test_labels_load_once_with_located_spans(tmp_path: Path) -> None:
+    spaced = CLAIM.upper().replace(" ", "\n  ", 2)  # found ignoring case and spacing
+    labels = load_labels(_labels_file(tmp_path / "l.yaml", [
+        {"id": "exact", "question": "q1", "source": SRC, "answer_substring": CLAIM},
+        {"id": "loose", "question": "q2", "source": SRC, "answer_substring": spaced},
+        {"id": "lost", "question": "q3", "source": SRC, "answer_substring": "not in this file"},
+        {"id": "nofile", "question": "q4", "source": "../x.txt", "answer_substring": CLAIM},
+    ]), CORPUS)
     at = TEXT.find(CLAIM)
-    labels = [Label(id="hit", question="q1", source=SRC, answer_substring=CLAIM),
-              Label(id="later", question="q2", source=SRC, answer_substring=CLAIM),
-              Label(id="lost", question="q3", source=SRC, answer_substring="not in this file")]
+    assert [(lb.id, lb.start, lb.end) for lb in labels.labels] == [
+        ("exact", at, at + len(CLAIM)), ("loose", at, at + len(CLAIM))]
+    assert labels.unlocated == ["lost", "nofile"] and labels.total == 4
+    for bad in ([{"id": "x", "question": "q"}], {"questions": "nope"}):
+        (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad), encoding="utf-8")
+        with pytest.raises(InputError):
+            load_labels(tmp_path / "bad.yaml", CORPUS)
+
+
+def test_retrieval_scores_span_overlap_for_records_and_chunks(tmp_path: Path) -> None:
+    at = TEXT.find(CLAIM)
+    labels = load_labels(_labels_file(tmp_path / "l.yaml", [
+        {"id": "hit", "question": "q1", "source": SRC, "answer_substring": CLAIM},
+        {"id": "later", "question": "q2", "source": SRC, "answer_substring": CLAIM},
+        {"id": "lost", "question": "q3", "source": SRC, "answer_substring": "not in this file"},
+    ]), CORPUS)
     ranked = {
         "q1": [{"source": SRC, "start": at - 10, "end": at + 20},
                {"source": SRC, "start": at + 20, "end": at + len(CLAIM) + 5}],
@@ -387,11 +548,19 @@ def test_retrieval_scores_span_overlap() -> None:
                {"source": SRC, "start": 0, "end": 10},
                {"source": SRC, "start": 0, "end": len(TEXT)}],
     }
-    s = score(labels, lambda q: ranked[q], corpus)
-    assert s["unlocated"] == ["lost"] and s["scored"] == 2
+    s = score(labels, lambda q: record_spans(ranked[q]))
+    assert s["unlocated"] == ["lost"] and s["scored"] == 2 and s["labels"] == 3
     assert s["hit@1"] == 0.5 and s["hit@5"] == 1.0
     assert s["recall@1"] == pytest.approx(20 / len(CLAIM) / 2, abs=1e-3)
     assert s["recall@5"] == 1.0 and s["mrr"] == pytest.approx((1 + 1 / 3) / 2, abs=1e-4)
+    assert s["misses"] == [] and s["latency_p95_ms"] is not None
+    # chunks (what the retriever returns) score exactly like the records' spans
+    chunks = {q: [type("C", (), r)() for r in rs] for q, rs in ranked.items()}
+    assert {k: v for k, v in score(labels, lambda q: chunk_spans(chunks[q])).items()
+            if not k.startswith("latency")} == {k: v for k, v in s.items()
+                                                 if not k.startswith("latency")}
+    empty = score(labels, lambda q: [])
+    assert empty["hit@5"] == 0.0 and empty["mrr"] == 0.0 and empty["misses"] == ["hit", "later"]
 
 
 def test_jsonl_write_is_atomic_and_replaces(tmp_path: Path) -> None:
@@ -404,7 +573,6 @@ def test_jsonl_write_is_atomic_and_replaces(tmp_path: Path) -> None:
 
 def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
                                                               tmp_path: Path) -> None:
-    from assistant.core.settings import Settings
     from assistant.evaluation.harness import evaluate
 
     labels = tmp_path / "labels.yaml"
@@ -415,8 +583,9 @@ def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
     at = TEXT.find(CLAIM)
 
     def factory(settings: Settings, k: int) -> Any:
-        return lambda q: [{"source": SRC, "start": at, "end": at + len(CLAIM)}]
+        return lambda q: [(SRC, at, at + len(CLAIM))]
 
+    (tmp_path / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
     settings = Settings(corpus_dir=CORPUS, prompts_dir=tmp_path)
     run = evaluate(settings, [write_suite(tmp_path / "s.yaml", SUITE)], tmp_path / "r.jsonl",
                    lambda s: ScriptedAnswerer(good_replies()), report_dir=tmp_path / "rep",
@@ -429,7 +598,6 @@ def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
 
 
 def test_judge_is_opt_in_and_lands_in_records_and_report(tmp_path: Path) -> None:
-    from assistant.core.settings import Settings
     from assistant.evaluation.harness import evaluate
 
     suite = write_suite(tmp_path / "s.yaml", SUITE)

@@ -24,6 +24,9 @@ class _RunByDefault(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+#: Suites where, under ``--gate promises``, a wrong refusal fails the gate (CLI default).
+DEFAULT_REFUSAL_SUITES = ("off_corpus", "adversarial")
+
 eval_app = typer.Typer(
     cls=_RunByDefault, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Run eval suites (assistant eval SUITE.yaml ... --out results.jsonl) or compare runs.",
@@ -59,7 +62,12 @@ def run_command(
     ),
     gate: str = typer.Option(
         "all", "--gate", help="all: exit 1 when any turn fails; promises: only when a turn misses "
-        "a caveat or carries an invalid citation/marker (the CI gate)."),
+        "a caveat, carries an invalid citation/marker or body, errors, or refuses wrongly in "
+        "a --gate-refusal-suites suite (the CI gate)."),
+    gate_refusal_suites: str = typer.Option(
+        ",".join(DEFAULT_REFUSAL_SUITES), "--gate-refusal-suites",
+        help="Comma-separated suite names where, with --gate promises, any wrong refusal "
+        "(answered instead of refused, or refused instead of answered) fails the gate."),
 ) -> None:
     """Run suites. Exit 1 when any turn fails (caveat, citation, marker, expect); 2 on bad input."""
 
@@ -78,13 +86,37 @@ def run_command(
                        labels_path=None if no_retrieval else labels, judge=judge)
         _print_summary(Console(), run)
         if gate == "promises":
-            Console().print(f"gate (promises): {len(run.broken_promises)} turn(s) break a promise")
-            return 1 if run.broken_promises else 0
+            return _print_gate(Console(), run, _suite_names(gate_refusal_suites))
         return 1 if run.failed else 0
 
     code = run_guarded(body)
     if code:
         raise typer.Exit(code=code)
+
+
+def _suite_names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _print_gate(console: Any, run: Any, refusal_suites: tuple[str, ...]) -> int:
+    """Print the turns that fail the CI gate, with their gate reasons; the exit code."""
+    from rich.markup import escape
+
+    from assistant.evaluation.harness import gate_reasons
+
+    failing = run.gate_failures(refusal_suites)
+    ran = {r.get("suite") for r in run.records}
+    for name in (n for n in refusal_suites if n not in ran):
+        console.print(f"[yellow]gate: --gate-refusal-suites names {escape(name)!r}, "
+                      "which this run has no turns of[/]", highlight=False)
+    for r in failing:
+        console.print(f"[red]GATE[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} turn "
+                      f"{r['turn']}: " + escape("; ".join(gate_reasons(r, refusal_suites))),
+                      highlight=False)
+    scope = ", ".join(refusal_suites) or "no suites"
+    console.print(f"gate (promises; wrong refusals in {scope}): {len(failing)} turn(s) fail",
+                  highlight=False)
+    return 1 if failing else 0
 
 
 def _settings(cls: Any, generator: str | None, base_url: str | None, model: str | None) -> Any:

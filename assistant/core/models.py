@@ -92,6 +92,7 @@ class Answer(_Record):
             "question": self.question,
             "standalone_question": self.standalone_question,
             "answer": self.answer,
+            "body": self.body,
             "refused": self.refused,
             "citations": [c.model_dump() for c in self.citations],
             "caveats": list(self.caveats),

@@ -1,8 +1,14 @@
 """Per-turn checks, made independently of what the answerer claims (we read the corpus files).
 
-A turn fails on: a missing caveat (not listed, or listed but not detectable in the answer text),
-an invalid citation (unknown source, bad offsets, quote not the file's text, quote shorter than a
-clause), an inline marker without a citation, an answerer error, or a missed ``expect``.
+A turn fails on: a missing caveat (not listed, or listed but not detected in the answer text by
+the answerer's own check, ``CaveatGuard.detect``), an invalid citation (unknown source, bad
+offsets, quote not the file's text, quote shorter than a clause), an inline marker without a
+citation, a ``body`` that is not the start of the answer, an answerer error, or a missed
+``expect``.
+
+``mention_*``, ``lead_*`` and ``sources_any`` look only at the **body** (the reply without its
+safety-notes block) and at the citations whose markers appear in it, so the caveat block can
+never satisfy them. The **lead** (see ``lead_of``) is the body's first sentence.
 """
 
 from __future__ import annotations
@@ -11,14 +17,20 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.core.models import CAVEAT_IDS
-from assistant.evaluation.caveats import CaveatPatterns
+from pydantic import ValidationError
+
+from assistant.answering.guard import CaveatGuard
+from assistant.core.models import CAVEAT_IDS, Citation
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.suite import Expect
+from assistant.text.normalize import split_sentences
 
 MARKER = re.compile(r"\[(\d+)\]")
 MIN_QUOTE_WORDS = 3
 MIN_QUOTE_CHARS = 15
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_SPACED_MARKER = re.compile(r"\s*\[\d+\]")
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 
 
 @dataclass
@@ -29,9 +41,10 @@ class TurnChecks:
     citations_valid: list[bool] = field(default_factory=list)
     unresolved_markers: list[str] = field(default_factory=list)
     refuse_ok: bool | None = None
-    source_hit: bool | None = None
-    body_source_hit: bool | None = None  # same, not counting the caveats' own citations
+    source_hit: bool | None = None  # a citation marked in the body is from sources_any
     mention_ok: bool | None = None
+    lead_ok: bool | None = None
+    lead: str | None = None  # the lead that lead_any / lead_none were checked on
     error: str | None = None
     failures: list[str] = field(default_factory=list)
 
@@ -39,6 +52,37 @@ class TurnChecks:
         data = asdict(self)
         data.pop("failures")
         return data
+
+
+def lead_of(body: str) -> str:
+    """The body's first sentence, ``[n]`` markers and list bullets removed, spaces collapsed.
+
+    Rule: take the body's first paragraph (up to the first blank line), its first span from
+    ``split_sentences`` (which splits bullets and sentences and trims bullet glyphs), drop every
+    ``[n]`` marker with the spaces before it and any leading bullet (``-``, ``*``, ``•``, ``1.``).
+    """
+    paragraph = _PARAGRAPH_BREAK.split(body.strip(), maxsplit=1)[0]
+    spans = split_sentences(paragraph)
+    first = paragraph[spans[0][0] : spans[0][1]] if spans else paragraph
+    return " ".join(_BULLET.sub("", _SPACED_MARKER.sub("", first)).split())
+
+
+def body_citations(body: str, citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The citations whose markers appear in the body."""
+    marked = set(MARKER.findall(body))
+    return [c for c in citations if str(c.get("id")) in marked]
+
+
+def _as_citations(items: list[dict[str, Any]]) -> list[Citation]:
+    """Record citations as models for ``CaveatGuard.detect`` (which resolves markers by id)."""
+    out = []
+    for item in items:
+        try:
+            out.append(Citation.model_validate(item))
+        except ValidationError:  # malformed: still a citation id (its problems are reported)
+            out.append(Citation.model_construct(id=str(item.get("id")), source="", title="",
+                                                quote="", start=0, end=0))
+    return out
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -65,35 +109,35 @@ def citation_problem(citation: dict[str, Any], corpus: CorpusFiles) -> str | Non
 
 
 class Checker:
-    """Checks result records against the corpus, the caveat patterns and a turn's ``expect``."""
+    """Checks result records against the corpus, the caveat policy and a turn's ``expect``."""
 
-    def __init__(
-        self, corpus: CorpusFiles, caveat_patterns: CaveatPatterns,
-        caveat_quotes: frozenset[str] = frozenset(),
-    ) -> None:
+    def __init__(self, corpus: CorpusFiles, guard: CaveatGuard) -> None:
         self.corpus = corpus
-        self.caveat_patterns = caveat_patterns
-        self.caveat_quotes = caveat_quotes
+        self.guard = guard
 
     def check(self, record: dict[str, Any], expect: Expect, error: str | None = None) -> TurnChecks:
         out = TurnChecks(error=error)
         if error:
             out.failures.append(f"error: {error}")
-        answer = str(record.get("answer", ""))
+        answer, body = str(record.get("answer", "")), str(record.get("body", ""))
         citations = [c for c in record.get("citations", []) if isinstance(c, dict)]
-        self._caveats(out, answer, record.get("caveats", []))
+        self._caveats(out, answer, citations, record.get("caveats", []))
         self._citations(out, answer, citations)
-        self._expect(out, answer, citations, bool(record.get("refused")), expect)
+        if not answer.startswith(body):
+            out.failures.append("body is not the start of the answer")
+        self._expect(out, body, body_citations(body, citations), bool(record.get("refused")),
+                     expect)
         return out
 
-    def _caveats(self, out: TurnChecks, answer: str, listed: list[str]) -> None:
+    def _caveats(
+        self, out: TurnChecks, answer: str, citations: list[dict[str, Any]], listed: list[str]
+    ) -> None:
+        detected = set(self.guard.detect(answer, _as_citations(citations)))
         for cid in CAVEAT_IDS:
-            patterns = self.caveat_patterns.get(cid, [])
-            in_text = not patterns or any(p.search(answer) for p in patterns)
-            out.caveats[cid] = cid in listed and in_text
+            out.caveats[cid] = cid in listed and cid in detected
             if cid not in listed:
                 out.failures.append(f"missing caveat: {cid}")
-            elif not in_text:
+            elif cid not in detected:
                 out.failures.append(f"caveat {cid} listed but not found in the answer text")
 
     def _citations(self, out: TurnChecks, answer: str, citations: list[dict[str, Any]]) -> None:
@@ -109,9 +153,10 @@ class Checker:
                 out.failures.append(f"citation [{c.get('id')}]: {problem}")
 
     def _expect(
-        self, out: TurnChecks, answer: str, citations: list[dict[str, Any]], refused: bool,
+        self, out: TurnChecks, body: str, cited: list[dict[str, Any]], refused: bool,
         expect: Expect,
     ) -> None:
+        """The ``expect`` keys; text and sources are the body's (``cited``: its citations)."""
         if expect.refuse is not None:
             out.refuse_ok = refused == expect.refuse
             if not out.refuse_ok:
@@ -120,17 +165,28 @@ class Checker:
                     else "expected an answer, got a refusal"
                 )
         if expect.sources_any:
-            cited = {str(c.get("source")) for c in citations}
-            out.source_hit = bool(cited & set(expect.sources_any))
-            body = {str(c.get("source")) for c in citations
-                    if c.get("quote") not in self.caveat_quotes}
-            out.body_source_hit = bool(body & set(expect.sources_any))
+            out.source_hit = bool({str(c.get("source")) for c in cited} & set(expect.sources_any))
             if not out.source_hit:
-                out.failures.append(f"no citation from any of: {', '.join(expect.sources_any)}")
+                out.failures.append(
+                    f"no body citation from any of: {', '.join(expect.sources_any)}"
+                )
         if expect.mention_all or expect.mention_none:
-            missing = [p for p in expect.mention_all if not re.search(p, answer)]
-            forbidden = [(p, m) for p in expect.mention_none if (m := re.search(p, answer))]
+            missing = [p for p in expect.mention_all if not re.search(p, body)]
+            forbidden = [(p, m) for p in expect.mention_none if (m := re.search(p, body))]
             out.mention_ok = not missing and not forbidden
             out.failures += [f"missing mention /{p}/" for p in missing]
             out.failures += [f"forbidden mention /{p}/ (matched {_short(m.group(0), 30)!r})"
                              for p, m in forbidden]
+        if expect.lead_any or expect.lead_none:
+            self._lead(out, lead_of(body), expect)
+
+    def _lead(self, out: TurnChecks, lead: str, expect: Expect) -> None:
+        out.lead = lead
+        hit = not expect.lead_any or any(re.search(p, lead) for p in expect.lead_any)
+        forbidden = [(p, m) for p in expect.lead_none if (m := re.search(p, lead))]
+        out.lead_ok = hit and not forbidden
+        if not hit:
+            alternatives = ", ".join(f"/{p}/" for p in expect.lead_any)
+            out.failures.append(f"lead matches none of {alternatives}: {_short(lead)!r}")
+        out.failures += [f"forbidden lead /{p}/ (matched {_short(m.group(0), 30)!r})"
+                         for p, m in forbidden]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,6 @@ from assistant.core.errors import AssistantError, InputError
 from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
 from assistant.evaluation import retrieval
-from assistant.evaluation.caveats import load_caveat_patterns, load_caveat_quotes
 from assistant.evaluation.checks import Checker
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.metrics import summarize
@@ -23,6 +22,13 @@ from assistant.evaluation.suite import Suite, load_suites
 
 RetrieveFactory = Callable[[Settings, int], retrieval.RetrieveFn]
 JudgeFactory = Callable[[Settings], Callable[[str, str], str]]
+
+
+#: Failure kinds that break a product promise (the CI gate), as opposed to answer quality.
+PROMISE_FAILURES = ("missing caveat", "caveat ", "dangling marker", "citation [", "error:",
+                    "body is not")
+#: Wrong refusals, which also break the gate in the suites given by ``--gate-refusal-suites``.
+REFUSAL_FAILURES = ("expected a refusal", "expected an answer")
 
 
 @dataclass
@@ -38,12 +44,19 @@ class EvalRun:
     @property
     def broken_promises(self) -> list[dict[str, Any]]:
         """Turns that miss a caveat, carry an invalid citation or marker, or errored."""
-        return [r for r in self.records
-                if any(f.startswith(PROMISE_FAILURES) for f in r.get("failures", []))]
+        return [r for r in self.records if gate_reasons(r, ())]
+
+    def gate_failures(self, refusal_suites: Collection[str]) -> list[dict[str, Any]]:
+        """The turns that fail the CI gate: broken promises anywhere, and wrong refusals
+        (answered when it should refuse, or the reverse) in ``refusal_suites``."""
+        return [r for r in self.records if gate_reasons(r, refusal_suites)]
 
 
-#: Failure kinds that break a product promise (the CI gate), as opposed to answer quality.
-PROMISE_FAILURES = ("missing caveat", "caveat ", "dangling marker", "citation [", "error:")
+def gate_reasons(record: dict[str, Any], refusal_suites: Collection[str]) -> list[str]:
+    """Why a turn fails the CI gate (empty: it passes)."""
+    refusal = record.get("suite") in refusal_suites
+    return [f for f in record.get("failures", [])
+            if f.startswith(PROMISE_FAILURES) or (refusal and f.startswith(REFUSAL_FAILURES))]
 
 
 def check_writable(out: Path, report_dir: Path | None) -> None:
@@ -62,9 +75,13 @@ def check_writable(out: Path, report_dir: Path | None) -> None:
 
 
 def make_checker(settings: Settings) -> Checker:
-    policy = settings.prompts_dir / "caveats.yaml"
-    return Checker(CorpusFiles(settings.corpus_dir), load_caveat_patterns(policy),
-                   load_caveat_quotes(policy))
+    """The checker, detecting caveats with the answerer's own policy and check.
+
+    A missing or invalid policy raises PolicyError (the CLI: a clear message, exit 2).
+    """
+    from assistant.answering.guard import CaveatGuard, load_policy
+
+    return Checker(CorpusFiles(settings.corpus_dir), CaveatGuard(load_policy(settings)))
 
 
 def _run_with_progress(
@@ -91,11 +108,11 @@ def retrieval_metrics(
     """Scores on the labeled questions, or None and the reason they were skipped."""
     if not labels_path.is_file():
         return None, f"retrieval metrics skipped: no labels at {labels_path}"
-    labels = retrieval.load_labels(labels_path)
+    labels = retrieval.load_labels(labels_path, settings.corpus_dir)
     try:
         with console.status("scoring retrieval on labeled questions…"):
             retrieve = factory(settings, 5)
-            scores = retrieval.score(labels, retrieve, CorpusFiles(settings.corpus_dir))
+            scores = retrieval.score(labels, retrieve)
     except (ImportError, AssistantError) as err:
         return None, f"retrieval metrics skipped: {err}"
     return scores, None

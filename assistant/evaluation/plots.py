@@ -11,6 +11,7 @@ TAG_METRICS = (
     ("caveat_all", "all caveats"),
     ("turns_all_citations_valid", "citations valid"),
     ("source_hit_rate", "source hit"),
+    ("lead_pass_rate", "lead"),
 )
 
 

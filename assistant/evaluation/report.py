@@ -15,7 +15,8 @@ Record = dict[str, Any]
 TAG_COLUMNS = {"turns": "turns", "pass_rate": "passed", "caveat_all": "3 caveats",
                "turns_all_citations_valid": "cites valid", "refusal_accuracy": "refusal acc.",
                "false_refusal_rate": "false refusals", "source_hit_rate": "source hit",
-               "mention_pass_rate": "mentions", "latency_p50_ms": "p50 ms"}
+               "mention_pass_rate": "mentions", "lead_pass_rate": "lead",
+               "latency_p50_ms": "p50 ms"}
 TAG_KEYS = tuple(TAG_COLUMNS)
 JUDGE_KEYS = ("turns_judged", "faithfulness_mean", "faithfulness_scored", "relevance_mean",
               "relevance_scored", "parse_failures", "errors")

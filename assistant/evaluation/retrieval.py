@@ -1,59 +1,62 @@
-"""Retrieval recall@k / hit@k on labeled questions (``eval/retrieval_labels.yaml``).
+"""Retrieval metrics on labeled questions (``eval/retrieval_labels.yaml``): the one label loader
+and the one scoring function, used by the eval harness (result records' spans), by
+``tests/test_retrieve.py`` and by ``benchmarks/bench_retrieval.py`` (retrieved chunks' spans).
 
-A label is ``{id, question, source, answer_substring}``. We find the substring in the source file
-to get its span; a retrieved chunk *hits* when it comes from that source and its span overlaps the
-answer span. ``hit@k`` is the share of labels hit within the top k; ``recall@k`` is the mean share
-of the answer span's characters covered by the top-k chunks of the right source.
+A label is ``{id, question, source, answer_substring}``; loading finds the substring in the source
+file (exactly, else ignoring case and spacing) to get its answer span. Scoring looks only at
+spans ``(source, start, end)``: a retrieved span *hits* a label when it is from the label's source
+and overlaps its answer span. Over the located labels:
+
+* ``hit@k``: share of labels with a hit within the first k results;
+* ``recall@k``: mean share of the answer span's characters covered by the first k results;
+* ``mrr``: mean of 1 / rank of the first hit in the whole ranked list (0 without a hit);
+* ``latency_p50_ms`` / ``latency_p95_ms``: of the search calls.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from assistant.core.errors import InputError
 from assistant.evaluation.corpus import CorpusFiles
+from assistant.evaluation.metrics import percentile
 
-Span = tuple[int, int]
-RetrieveFn = Callable[[str], list[dict[str, Any]]]
+Span = tuple[str, int, int]  # (source, start, end)
+SearchFn = Callable[[str], Sequence[Span]]  # question -> retrieved spans, best first
+RetrieveFn = SearchFn
 
 
-class Label(BaseModel):
+@dataclass(frozen=True)
+class Label:
+    """A labeled question with its answer span located in the source file."""
+
     id: str
     question: str
     source: str
-    answer_substring: str
+    start: int
+    end: int
 
 
-def load_labels(path: Path) -> list[Label]:
-    """Labels under a top-level ``questions:`` key (a bare list is accepted too)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read retrieval labels {path}: {err}") from None
-    items = raw.get("questions", raw.get("labels")) if isinstance(raw, dict) else raw
-    if not isinstance(items, list):
-        raise InputError(f"{path}: expected a list of labels under 'questions:'")
-    labels = []
-    for n, item in enumerate(items):
-        try:
-            data = dict(item) if isinstance(item, dict) else {}
-            data["id"] = str(data.get("id", n))
-            labels.append(Label.model_validate(data))
-        except (ValidationError, TypeError, ValueError) as err:
-            raise InputError(f"{path}: label #{n} is invalid: {err}") from None
-    return labels
+@dataclass(frozen=True)
+class LabelSet:
+    labels: list[Label]
+    unlocated: list[str]  # ids of labels whose answer text is not in their source file
+
+    @property
+    def total(self) -> int:
+        return len(self.labels) + len(self.unlocated)
 
 
-def locate(label: Label, corpus: CorpusFiles) -> Span | None:
-    """The answer substring's span in its source: exact first, then ignoring case and spacing."""
-    text = corpus.text(label.source)
-    needle = label.answer_substring.strip()
+def _locate(text: str | None, needle: str) -> tuple[int, int] | None:
+    """The answer text's span: exact first, then ignoring case and spacing."""
+    needle = needle.strip()
     if text is None or not needle:
         return None
     at = text.find(needle)
@@ -64,42 +67,84 @@ def locate(label: Label, corpus: CorpusFiles) -> Span | None:
     return match.span() if match else None
 
 
-def _covered(span: Span, chunks: Sequence[dict[str, Any]]) -> int:
-    covered: set[int] = set()
-    for c in chunks:
-        covered.update(range(max(span[0], int(c["start"])), min(span[1], int(c["end"]))))
-    return len(covered)
+def _items(path: Path) -> list[Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise InputError(f"cannot read retrieval labels {path}: {err}") from None
+    items = raw.get("questions", raw.get("labels")) if isinstance(raw, dict) else raw
+    if not isinstance(items, list):
+        raise InputError(f"{path}: expected a list of labels under 'questions:'")
+    return items
 
 
-def score(
-    labels: list[Label], retrieve: RetrieveFn, corpus: CorpusFiles, ks: Sequence[int] = (1, 5)
-) -> dict[str, Any]:
-    """hit@k, recall@k and MRR over the labels whose answer text could be located."""
-    per_label: list[dict[str, Any]] = []
-    unlocated = []
-    for label in labels:
-        span = locate(label, corpus)
+def load_labels(path: Path, corpus_dir: Path) -> LabelSet:
+    """Labels under a top-level ``questions:`` key (a bare list is accepted too), located in
+    the corpus. A malformed label is an InputError; an answer text not found is ``unlocated``."""
+    corpus = CorpusFiles(Path(corpus_dir))
+    labels, unlocated = [], []
+    for n, item in enumerate(_items(path)):
+        fields = ("question", "source", "answer_substring")
+        if not isinstance(item, dict) or any(not isinstance(item.get(f), str) for f in fields):
+            raise InputError(f"{path}: label #{n} needs string fields {', '.join(fields)}")
+        label_id = str(item.get("id", n))
+        span = _locate(corpus.text(item["source"]), item["answer_substring"])
         if span is None:
-            unlocated.append(label.id)
-            continue
-        ranked = retrieve(label.question)
-        right = [(rank, c) for rank, c in enumerate(ranked, 1) if c.get("source") == label.source]
-        hits = [rank for rank, c in right if c["start"] < span[1] and span[0] < c["end"]]
-        row: dict[str, Any] = {"id": label.id, "first_hit_rank": hits[0] if hits else None}
-        for k in ks:
-            top = [c for rank, c in right if rank <= k]
-            row[f"hit@{k}"] = any(rank <= k for rank in hits)
-            row[f"recall@{k}"] = round(_covered(span, top) / (span[1] - span[0]), 4)
-        per_label.append(row)
-    n = len(per_label)
-    summary: dict[str, Any] = {"labels": len(labels), "scored": n, "unlocated": unlocated}
+            unlocated.append(label_id)
+        else:
+            labels.append(Label(label_id, item["question"], item["source"], *span))
+    return LabelSet(labels, unlocated)
+
+
+def chunk_spans(chunks: Iterable[Any]) -> list[Span]:
+    """Spans of retrieved chunks (anything with ``source``, ``start``, ``end`` attributes)."""
+    return [(str(c.source), int(c.start), int(c.end)) for c in chunks]
+
+
+def record_spans(items: Iterable[Mapping[str, Any]]) -> list[Span]:
+    """Spans of retrieved entries as result records hold them (``source``/``start``/``end``)."""
+    return [(str(i["source"]), int(i["start"]), int(i["end"])) for i in items]
+
+
+def _covered(label: Label, spans: Sequence[Span]) -> float:
+    covered: set[int] = set()
+    for source, start, end in spans:
+        if source == label.source:
+            covered.update(range(max(start, label.start), min(end, label.end)))
+    return len(covered) / (label.end - label.start) if label.end > label.start else 0.0
+
+
+def score_label(label: Label, ranked: Sequence[Span], ks: Sequence[int] = (1, 5)) -> dict[str, Any]:
+    """One label's first hit rank, hit@k and recall@k against a ranked list of spans."""
+    rank = next((r for r, (source, start, end) in enumerate(ranked, start=1)
+                 if source == label.source and start < label.end and label.start < end), None)
+    row: dict[str, Any] = {"id": label.id, "first_hit_rank": rank}
+    for k in ks:
+        row[f"hit@{k}"] = rank is not None and rank <= k
+        row[f"recall@{k}"] = round(_covered(label, ranked[:k]), 4)
+    return row
+
+
+def score(labels: LabelSet, search: SearchFn, ks: Sequence[int] = (1, 5)) -> dict[str, Any]:
+    """Run every located label's question through ``search`` and score the spans it returns."""
+    rows, latencies = [], []
+    for label in labels.labels:
+        began = time.perf_counter()
+        ranked = list(search(label.question))
+        latencies.append((time.perf_counter() - began) * 1000)
+        rows.append(score_label(label, ranked, ks))
+    n = len(rows)
+    out: dict[str, Any] = {"labels": labels.total, "scored": n, "unlocated": labels.unlocated}
     for name in (f"{metric}@{k}" for k in ks for metric in ("hit", "recall")):
-        summary[name] = round(sum(r[name] for r in per_label) / n, 4) if n else None
-    ranks = [r["first_hit_rank"] for r in per_label]
-    summary["mrr"] = round(sum(1 / r for r in ranks if r) / n, 4) if n else None
-    summary["misses"] = [r["id"] for r in per_label if not r[f"hit@{max(ks)}"]]
-    summary["per_label"] = per_label
-    return summary
+        out[name] = round(sum(r[name] for r in rows) / n, 4) if n else None
+    ranks = [r["first_hit_rank"] for r in rows]
+    out["mrr"] = round(sum(1 / r for r in ranks if r) / n, 4) if n else None
+    out["misses"] = [r["id"] for r in rows if not r[f"hit@{max(ks)}"]]
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    out["latency_p50_ms"] = round(p50, 1) if p50 is not None else None
+    out["latency_p95_ms"] = round(p95, 1) if p95 is not None else None
+    out["per_label"] = rows
+    return out
 
 
 def retriever_fn(settings: Any, k: int) -> RetrieveFn:
@@ -109,8 +154,7 @@ def retriever_fn(settings: Any, k: int) -> RetrieveFn:
     retrieval = settings.retrieval.model_copy(update={"k": max(k, settings.retrieval.k)})
     retriever = build_retriever(settings.model_copy(update={"retrieval": retrieval}))
 
-    def retrieve(question: str) -> list[dict[str, Any]]:
-        docs = retriever.invoke(question)
-        return [dict(d.metadata) for d in docs]
+    def retrieve(question: str) -> list[Span]:
+        return record_spans(dict(d.metadata) for d in retriever.invoke(question))
 
     return retrieve

@@ -32,7 +32,8 @@ def _ask(answerer: Answerer, spec: TurnSpec, session_id: str) -> tuple[dict[str,
     except FATAL:
         raise
     except Exception as err:  # one broken turn must not hide the rest of the run
-        empty = {"question": spec.user, "standalone_question": "", "answer": "", "refused": False,
+        empty = {"question": spec.user, "standalone_question": "", "answer": "", "body": "",
+                 "refused": False,
                  "citations": [], "caveats": [], "retrieved": []}
         return empty, f"{type(err).__name__}: {err}"
     record = answer.record()

@@ -27,8 +27,12 @@ class Expect(_Strict):
     sources_any: list[str] = Field(default_factory=list)
     mention_all: list[str] = Field(default_factory=list)
     mention_none: list[str] = Field(default_factory=list)
+    lead_any: list[str] = Field(default_factory=list)
+    lead_none: list[str] = Field(default_factory=list)
 
-    _check_regexes = field_validator("mention_all", "mention_none")(_compile_all)
+    _check_regexes = field_validator("mention_all", "mention_none", "lead_any", "lead_none")(
+        _compile_all
+    )
 
 
 class TurnSpec(_Strict):
