@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 from typer.core import TyperGroup
@@ -13,6 +13,7 @@ from assistant.cli.common import run_guarded
 if TYPE_CHECKING:
     from assistant.core.protocols import Answerer
     from assistant.core.settings import Settings
+    from assistant.evaluation.splits import SplitName
 
 
 class _RunByDefault(TyperGroup):
@@ -64,6 +65,10 @@ def run_command(
         "all", "--gate", help="all: exit 1 when any turn fails; promises: only when a turn misses "
         "a caveat, carries an invalid citation/marker or body, errors, or refuses wrongly in "
         "a --gate-refusal-suites suite (the CI gate)."),
+    split: str = typer.Option(
+        "all", "--split", help="all | tune | test: only the cases (and retrieval labels) of that "
+        "part of the frozen split in --splits (choose on tune, report test)."),
+    splits: Path = typer.Option(Path("eval/splits.yaml"), "--splits", help="The split file."),
     gate_refusal_suites: str = typer.Option(
         ",".join(DEFAULT_REFUSAL_SUITES), "--gate-refusal-suites",
         help="Comma-separated suite names where, with --gate promises, any wrong refusal "
@@ -81,9 +86,14 @@ def run_command(
             from assistant.core.errors import InputError
 
             raise InputError("--gate must be 'all' or 'promises'")
+        if split not in ("all", "tune", "test"):
+            from assistant.core.errors import InputError
+
+            raise InputError("--split must be 'all', 'tune' or 'test'")
         settings = _settings(Settings, generator, base_url, model)
         run = evaluate(settings, suites, out, make_answerer, report_dir=report,
-                       labels_path=None if no_retrieval else labels, judge=judge)
+                       labels_path=None if no_retrieval else labels, judge=judge,
+                       split=cast("SplitName", split), splits_path=splits)
         _print_summary(Console(), run)
         if gate == "promises":
             return _print_gate(Console(), run, _suite_names(gate_refusal_suites))

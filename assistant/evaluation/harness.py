@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from assistant.evaluation.checks import Checker
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.metrics import summarize
 from assistant.evaluation.runner import count_turns, run_suites, write_jsonl
+from assistant.evaluation.splits import SplitName, Splits, load_splits, select, select_labels
 from assistant.evaluation.suite import Suite, load_suites
 
 RetrieveFactory = Callable[[Settings, int], retrieval.RetrieveFn]
@@ -103,12 +104,16 @@ def _run_with_progress(
 
 
 def retrieval_metrics(
-    settings: Settings, labels_path: Path, factory: RetrieveFactory, console: Console
+    settings: Settings, labels_path: Path, factory: RetrieveFactory, console: Console,
+    splits: Splits | None = None, split: SplitName = "all",
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """Scores on the labeled questions, or None and the reason they were skipped."""
+    """Scores on the labeled questions (of ``split``), or None and the reason they were skipped."""
     if not labels_path.is_file():
         return None, f"retrieval metrics skipped: no labels at {labels_path}"
     labels = retrieval.load_labels(labels_path, settings.corpus_dir)
+    if splits is not None:
+        keep = select_labels([label.id for label in labels.labels], splits, split)
+        labels = replace(labels, labels=[x for x in labels.labels if x.id in keep])
     try:
         with console.status("scoring retrieval on labeled questions…"):
             retrieve = factory(settings, 5)
@@ -157,10 +162,18 @@ def evaluate(
     console: Console | None = None,
     judge: bool = False,
     judge_factory: JudgeFactory = _default_completer,
+    split: SplitName = "all",
+    splits_path: Path = Path("eval/splits.yaml"),
 ) -> EvalRun:
-    """Run the suites, write results (and reports). Bad input: AssistantError, nothing written."""
+    """Run the suites (only the cases of ``split``), write results (and reports). Bad input:
+    AssistantError, nothing written."""
     console = console or Console(stderr=True)
     suites = load_suites(suite_paths)
+    splits = load_splits(splits_path) if split != "all" else None
+    if splits is not None:
+        suites = select(suites, splits, split)
+        if not suites:
+            raise InputError(f"no case of these suites is in the {split!r} split")
     check_writable(out, report_dir)
     checker = make_checker(settings)
     with console.status("loading the assistant (model and index)…"):
@@ -175,7 +188,8 @@ def evaluate(
     run = EvalRun(records=records, summary=summarize(records), written=[out])
     run.summary["judge"] = judged
     if labels_path is not None:
-        scores, note = retrieval_metrics(settings, labels_path, retrieve_factory, console)
+        scores, note = retrieval_metrics(settings, labels_path, retrieve_factory, console,
+                                         splits, split)
         run.summary["retrieval"] = scores
         notes += [note] if note else []
     run.summary["notes"] = notes
