@@ -87,7 +87,8 @@ async def run(url: str, requests: int, concurrency: int, api_key: str | None) ->
 
 def local_server() -> AbstractContextManager[str]:
     from assistant.core.settings import Settings
-    from assistant.serving.app import background_server, create_app
+    from assistant.serving.app import create_app
+    from assistant.serving.background import background_server
 
     settings = Settings()
     server = settings.server.model_copy(update={"rate_limit": "1000000/minute"})

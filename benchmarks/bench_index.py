@@ -5,14 +5,13 @@
 Index timings run in fresh processes (model load included: "wall") and also report the time
 ``build_index`` itself took ("in build_index"). Search latency is measured in this process after
 one warm-up query, over the first N user questions of eval/suites/facts.yaml, for dense search
-(embed the query + Chroma query) and for the hybrid retriever when ``assistant.retrieval.hybrid`` exists.
+(embed the query + Chroma query) and for the hybrid retriever.
 Everything is built in a temporary directory; the repo's index/ is not touched.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -99,6 +98,7 @@ def main() -> None:
         from assistant.core.settings import Settings
         from assistant.indexing.embed import get_embedder
         from assistant.indexing.store import open_store
+        from assistant.retrieval.hybrid import build_retriever
 
         settings = Settings()
         queries = load_queries(args.queries)
@@ -115,11 +115,8 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "load_avg_1m": round(os.getloadavg()[0], 2),
         }
-        if importlib.util.find_spec("assistant.retrieval.hybrid") is not None:
-            from assistant.retrieval.hybrid import build_retriever
-
-            retriever = build_retriever(settings)
-            results["hybrid_search"] = time_search(retriever.search, queries)
+        retriever = build_retriever(settings)
+        results["hybrid_search"] = time_search(retriever.search, queries)
     if args.json:
         print(json.dumps(results, indent=2))
     else:

@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from assistant.core.settings import Settings
-from assistant.serving.app import background_server, create_app
+from assistant.serving.app import create_app
+from assistant.serving.background import background_server
 
 pytestmark = pytest.mark.slow
 

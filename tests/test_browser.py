@@ -40,7 +40,8 @@ def real_answerer(indexed_settings: Settings) -> Any:
 
 @pytest.fixture(scope="module")
 def base_url(indexed_settings: Settings, real_answerer: Any) -> Iterator[str]:
-    from assistant.serving.app import background_server, create_app
+    from assistant.serving.app import create_app
+    from assistant.serving.background import background_server
 
     with background_server(create_app(indexed_settings, real_answerer)) as url:
         yield url
@@ -177,7 +178,8 @@ def test_full_queue_says_busy_and_keeps_the_message(
     browser: Any, indexed_settings: Settings, real_answerer: Any
 ) -> None:
     """One worker, queue of one: the third concurrent question is turned away clearly."""
-    from assistant.serving.app import background_server, create_app
+    from assistant.serving.app import create_app
+    from assistant.serving.background import background_server
     from assistant.serving.web import BUSY_MESSAGE
 
     settings = indexed_settings.model_copy(update={"server": indexed_settings.server.model_copy(

@@ -13,9 +13,10 @@ from assistant.core.models import Chunk, SourceDocument
 from assistant.core.settings import Settings
 from assistant.indexing import chunk as chunk_mod
 from assistant.indexing.boilerplate import find_excluded, load_policy
-from assistant.indexing.chunk import chunk_document, chunk_document_with_notes, read_units
+from assistant.indexing.chunk import chunk_document, chunk_document_with_notes
 from assistant.indexing.ingest import load_corpus
 from assistant.indexing.tokens import TokenCounter
+from assistant.indexing.units import read_units
 from assistant.text.normalize import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent

@@ -114,7 +114,7 @@ def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_cli_import_stays_light() -> None:
     code = ("import sys, assistant.cli.main, assistant.cli.index, assistant.indexing.indexer, "
-            "assistant.indexing.store, assistant.indexing.embed; "
+            "assistant.indexing.store, assistant.indexing.backends, assistant.indexing.embed; "
             "heavy = {'torch', 'sentence_transformers', 'chromadb', 'gradio'}; "
             "print(sorted(heavy & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

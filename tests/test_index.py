@@ -215,7 +215,8 @@ def test_bad_file_is_skipped_with_warning_or_clear_error(
 def test_second_indexer_is_refused_while_locked(
     tmp_path: Path, small_corpus: Path, settings_factory: Any
 ) -> None:
-    from assistant.indexing.indexer import IndexBusy, build_index, index_lock
+    from assistant.indexing.indexer import build_index
+    from assistant.indexing.lock import IndexBusy, index_lock
 
     settings = settings_factory(tmp_path, small_corpus)
     with index_lock(settings), pytest.raises(IndexBusy, match="another `assistant index`"):

@@ -118,7 +118,8 @@ def search_rows(settings: Settings, query: str, k: int, *, dense: bool = False
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
-    from assistant.indexing.store import get_backend, open_store
+    from assistant.indexing.backends import get_backend
+    from assistant.indexing.store import open_store
 
     store = open_store(settings, check=False)
     backend = get_backend(settings)

@@ -9,42 +9,24 @@ A lock file keeps two indexers from running at once.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import logging
-import os
 import time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.core.errors import AssistantError, CorpusError, IndexMissing
+from assistant.core.errors import AssistantError, IndexMissing
 from assistant.core.models import Chunk, SourceDocument
 from assistant.core.settings import Settings
-from assistant.indexing.store import (
-    Backend,
-    ChromaChunkStore,
-    IndexInfo,
-    Pointer,
-    chunk_metadata,
-    get_backend,
-    new_version_name,
-    open_version,
-)
+from assistant.indexing.backends import Backend, get_backend
+from assistant.indexing.lock import index_lock
+from assistant.indexing.prepare import chunk_documents, load_documents
+from assistant.indexing.progress import Progress, progress_callback
+from assistant.indexing.store import ChromaChunkStore, chunk_metadata, open_version
+from assistant.indexing.tokens import TokenCounter
+from assistant.indexing.versions import IndexInfo, Pointer, new_version_name
 
-LOCK_FILE = ".index.lock"
 ADD_BATCH = 128
-
-#: Called with (phase, done, total); phase is "copy" or "embed".
-Progress = Callable[[str, int, int], None]
-
-
-class IndexBusy(AssistantError):
-    """Another indexer holds the lock."""
-
-    http_status = 409
 
 
 @dataclass
@@ -71,111 +53,6 @@ class IndexReport:
         return asdict(self)
 
 
-@contextlib.contextmanager
-def index_lock(settings: Settings) -> Iterator[None]:
-    """Exclusive, non-blocking lock (released by the OS even on kill -9)."""
-    root = Path(settings.index_dir)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise AssistantError(f"cannot create index directory {root}: {err}") from None
-    path = root / LOCK_FILE
-    with open(path, "a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexBusy(
-                f"another `assistant index` is running (lock {path}); wait for it to finish"
-            ) from None
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-class _WarningCollector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def _collect_warnings(sink: list[str]) -> Iterator[None]:
-    """Gather ingestion warnings, whether issued via ``warnings`` or the ``assistant`` logger."""
-    handler = _WarningCollector()
-    logger = logging.getLogger("assistant")
-    logger.addHandler(handler)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield
-    finally:
-        logger.removeHandler(handler)
-    sink.extend(handler.messages)
-    sink.extend(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning))
-
-
-def load_documents(settings: Settings, corpus_dir: Path | None,
-                   sink: list[str]) -> list[SourceDocument]:
-    """The corpus documents; unreadable corpora raise CorpusError before anything is written."""
-    from assistant.indexing import ingest
-
-    root = Path(corpus_dir or settings.corpus_dir)
-    if not root.is_dir():
-        raise CorpusError(f"corpus directory not found: {root}")
-    try:
-        with _collect_warnings(sink):
-            if hasattr(ingest, "load_corpus_with_warnings"):
-                loaded = ingest.load_corpus_with_warnings(settings, root)
-                docs = list(loaded.documents)
-                sink.extend(loaded.warnings)
-            else:
-                docs = ingest.load_corpus(settings, root)
-    except AssistantError:
-        raise
-    except (UnicodeError, OSError, ValueError) as err:
-        raise CorpusError(f"cannot read the corpus in {root}: {err}") from None
-    if not docs:
-        detail = f" ({'; '.join(sink)})" if sink else ""
-        raise CorpusError(f"no usable documents in {root}{detail}; the index was not changed")
-    return docs
-
-
-def chunk_documents(docs: Sequence[SourceDocument], settings: Settings,
-                    count_tokens: Callable[[str], int], sink: list[str]) -> list[Chunk]:
-    """Chunks of ``docs``, checked against the exact-offset contract."""
-    from assistant.indexing.chunk import chunk_document
-
-    chunks: list[Chunk] = []
-    with _collect_warnings(sink):
-        for doc in docs:
-            for chunk in chunk_document(doc, settings, count_tokens):
-                if doc.text[chunk.start:chunk.end] != chunk.text:
-                    raise CorpusError(f"chunker produced a span of {doc.source} whose text "
-                                      f"differs from the file at [{chunk.start}:{chunk.end}]")
-                chunks.append(chunk)
-    return chunks
-
-
-def _token_counter(settings: Settings) -> Callable[[str], int]:
-    try:
-        from assistant.indexing.tokens import TokenCounter
-
-        counter: Any = TokenCounter(settings)
-        return counter.count  # type: ignore[no-any-return,unused-ignore]
-    except (ImportError, TypeError):
-        from assistant.indexing.embed import get_embedder
-
-        return get_embedder(settings).count_tokens
-
-
 def _open_previous(settings: Settings, backend: Backend, report: IndexReport
                    ) -> ChromaChunkStore | None:
     pointer = backend.read_pointer()
@@ -193,7 +70,7 @@ def build_index(settings: Settings, *, corpus_dir: Path | None = None, rebuild: 
     """Bring the index up to date with the corpus (see module doc). Returns what was done."""
     started = time.perf_counter()
     report = IndexReport()
-    with index_lock(settings), _progress_callback(progress) as callback:
+    with index_lock(settings), progress_callback(progress) as callback:
         _build_locked(settings, corpus_dir, rebuild, callback, report)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -242,7 +119,7 @@ def _write_version(settings: Settings, backend: Backend, docs: Sequence[SourceDo
                    prev: ChromaChunkStore | None, progress: Progress | None,
                    report: IndexReport) -> None:
     to_embed = [d for d in docs if d.source not in set(report.unchanged) or prev is None]
-    count_tokens = _token_counter(settings)
+    count_tokens = TokenCounter(settings).count
     new_chunks = chunk_documents(to_embed, settings, count_tokens, report.warnings)
     version = new_version_name()
     files = {d.source: d.sha256 for d in docs}
@@ -330,30 +207,3 @@ def _collect_garbage(backend: Backend, keep: set[str]) -> None:
     for version in backend.list_versions():
         if version not in keep:
             backend.delete_version(version)
-
-
-@contextlib.contextmanager
-def _progress_callback(progress: bool | Progress) -> Iterator[Progress | None]:
-    """``True``: a rich progress bar on stderr; a callable: used as is; ``False``: silent."""
-    if progress is False:
-        yield None
-        return
-    if progress is not True:
-        yield progress
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    bars = Progress("[progress.description]{task.description}", BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=False)
-    tasks: dict[str, Any] = {}
-    labels = {"copy": "copying unchanged chunks", "embed": "embedding new chunks"}
-
-    def update(phase: str, done: int, total: int) -> None:
-        if phase not in tasks:
-            tasks[phase] = bars.add_task(labels.get(phase, phase), total=total)
-        bars.update(tasks[phase], completed=done, total=total)
-
-    with bars:
-        yield update

@@ -1,0 +1,96 @@
+"""Start-up and readiness: the pipeline is built and warmed up in a background thread, and
+requests that arrive earlier wait for it (up to ``STARTUP_WAIT_S``) instead of failing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from assistant.core.errors import AssistantError
+from assistant.core.models import Answer, Turn
+from assistant.core.protocols import Answerer
+from assistant.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STARTUP_WAIT_S = 180.0
+
+
+class NotReady(AssistantError):
+    """The assistant is still starting (or failed to start)."""
+
+    http_status = 503
+
+
+class LazyAnswerer:
+    """An Answerer that is built and warmed up in a background thread.
+
+    Calls made before it is ready wait for it; if building failed, they raise that error
+    (e.g. IndexMissing: "run `assistant index`"), which the API turns into a 503.
+    """
+
+    def __init__(self, factory: Callable[[], Answerer], wait_s: float = STARTUP_WAIT_S) -> None:
+        self._factory = factory
+        self._wait_s = wait_s
+        self._ready = threading.Event()
+        self._answerer: Answerer | None = None
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._build, name="warm-up", daemon=True)
+            self._thread.start()
+
+    def _build(self) -> None:
+        started = time.perf_counter()
+        try:
+            answerer = self._factory()
+            warm_up = getattr(answerer, "warm_up", None)
+            if callable(warm_up):
+                warm_up()
+            self._answerer = answerer
+            log.info("assistant ready in %.1f s", time.perf_counter() - started)
+        except BaseException as err:  # kept and re-raised to callers as a clear 503
+            self.error = err
+            if not isinstance(err, AssistantError):
+                log.exception("assistant failed to start")
+        finally:
+            self._ready.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._answerer is not None
+
+    def get(self) -> Answerer:
+        self.start()
+        if not self._ready.wait(self._wait_s):
+            raise NotReady("the assistant is still starting; please try again in a minute")
+        if self._answerer is None:
+            if isinstance(self.error, AssistantError):
+                raise self.error
+            raise NotReady("the assistant failed to start; the error is in the server log")
+        return self._answerer
+
+    def ask(self, message: str, session_id: str | None = None) -> Answer:
+        return self.get().ask(message, session_id)
+
+    def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
+        return self.get().stream(message, session_id)
+
+    def new_session(self) -> str:
+        return self.get().new_session()
+
+    def history(self, session_id: str) -> list[Turn]:
+        return self.get().history(session_id)
+
+
+def default_factory(settings: Settings) -> Callable[[], Answerer]:
+    def build() -> Answerer:
+        from assistant.answering.pipeline import Assistant
+
+        return Assistant.from_settings(settings)
+
+    return build
