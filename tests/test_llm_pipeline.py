@@ -127,7 +127,7 @@ def test_poison_sentence_removed_clean_sentence_kept(server, assistant) -> None:
     assert not any("extractive" in n for n in answer.notes)  # the LLM answer stood
     assert "removed 1 of 2" in answer.notes[0]
     assert_safe(answer)
-    source = Path(assistant.core.settings.corpus_dir)
+    source = Path(assistant.settings.corpus_dir)
     for c in answer.citations:  # the guard's caveat citations included
         assert (source / c.source).read_bytes().decode("utf-8")[c.start:c.end] == c.quote
 

@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from assistant.core.models import Hit
 from assistant.core.settings import Settings
 from assistant.evaluation.retrieval import chunk_spans, load_labels, score
 from assistant.retrieval.bm25 import BM25Index, tokenize
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
-from assistant.retrieval.hybrid import Hit, HybridRetriever, build_retriever
+from assistant.retrieval.hybrid import HybridRetriever, build_retriever
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "eval" / "retrieval_labels.yaml"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from assistant.answering.prompts import CANNOT_ANSWER, PromptTemplate, load_named_prompt
 from assistant.core.models import Turn
+from assistant.core.protocols import Condenser
 from assistant.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 400  # of each earlier answer shown to the model
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-
-
-class Condenser(Protocol):
-    def condense(self, message: str, history: list[Turn]) -> str: ...
 
 
 def format_history(history: list[Turn]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.core.errors import PolicyError
-from assistant.core.models import CAVEAT_IDS, Citation, Draft
+from assistant.core.models import CAVEAT_IDS, Citation, Draft, Guarded
 from assistant.core.patterns import valid_regex
 from assistant.core.policy import load_yaml_model
 from assistant.core.settings import Settings
@@ -90,14 +90,6 @@ def split_claims(text: str) -> list[str]:
     for line in text.splitlines():
         units.extend(part for part in _SENTENCE_END.split(line) if part.strip())
     return units
-
-
-@dataclass(frozen=True)
-class Guarded:
-    body: str
-    answer: str
-    citations: list[Citation]
-    caveats: list[str]
 
 
 class CaveatGuard:

@@ -8,33 +8,23 @@ import time
 from collections.abc import Generator as Gen
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from assistant.answering.guard import CaveatGuard
-from assistant.answering.refusal import Decision, decide, refusal_text
-from assistant.answering.sessions import SessionStore
+from assistant.answering.refusal import refusal_text
+from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
-from assistant.core.models import Answer, Draft, RetrievedChunk, Turn
-from assistant.core.protocols import Generator
+from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn
+from assistant.core.protocols import (
+    Condenser,
+    Generator,
+    Guard,
+    RefusalPolicy,
+    Retriever,
+    SessionStore,
+)
 from assistant.core.settings import Settings
 
 log = logging.getLogger(__name__)
 ERROR_REPLY = "Sorry, something went wrong while answering. Please try again."
-
-
-def validate_message(message: object, settings: Settings) -> str:
-    """The message as text, or InputError with a clear reason."""
-    if not isinstance(message, str):
-        raise InputError("the message must be text")
-    if "\x00" in message or sum(ch < " " and ch not in "\n\r\t" for ch in message) > 8:
-        raise InputError("the message looks like binary data, not text")
-    text = message.strip()
-    if not text:
-        raise InputError("the message is empty")
-    limit = settings.answer.max_message_chars
-    if len(text) > limit:
-        raise InputError(f"the message is too long ({len(text)} characters, limit {limit})")
-    return text
 
 
 @dataclass
@@ -42,50 +32,40 @@ class _Prepared:
     session_id: str
     question: str
     standalone: str
-    hits: list[Any]
+    hits: list[Hit]
     decision: Decision
     timings: dict[str, float]
 
 
 class Assistant:
-    """Satisfies ``core.protocols.Answerer``. Build with ``from_settings``; call warm_up()."""
+    """Satisfies ``core.protocols.Answerer``; every step is a ``core.protocols`` boundary.
 
-    def __init__(self, settings: Settings, retriever: Any, generator: Generator,
-                 guard: CaveatGuard, condenser: Any, sessions: SessionStore, vocab: Any,
-                 titles: dict[str, str]) -> None:
+    ``answering.assembly.build_assistant(settings)`` wires the real steps (``from_settings``
+    delegates to it); tests pass small fakes. Call ``warm_up()`` before the first question.
+    """
+
+    def __init__(self, settings: Settings, *, retriever: Retriever, generator: Generator,
+                 guard: Guard, condenser: Condenser, refusal: RefusalPolicy,
+                 sessions: SessionStore, titles: dict[str, str]) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
         self.guard = guard
         self.condenser = condenser
+        self.refusal = refusal
         self.sessions = sessions
-        self.vocab = vocab
         self.titles = titles
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        from assistant.answering.compose import ExtractiveComposer
-        from assistant.answering.condense import Condenser
-        from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
-        from assistant.retrieval.hybrid import build_retriever
+        from assistant.answering.assembly import build_assistant
 
-        retriever = build_retriever(settings)
-        chunks = retriever.chunks
-        titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
-        vocab = CorpusVocabulary([c.embed_text for c in chunks] + _first_lines(settings, titles),
-                                 load_query_terms(settings.policies_dir), retriever.embedder.embed)
-        extractive = ExtractiveComposer(retriever.embedder, settings)
-        generator: Generator = extractive
-        condenser: Any = Condenser(vocab)
-        if settings.llm.generator != "extractive":
-            generator, condenser = _llm_parts(settings, retriever.embedder, extractive, condenser)
-        guard = CaveatGuard.from_settings(settings, titles)
-        sessions = SessionStore(settings.data_dir / "sessions.db")
-        return cls(settings, retriever, generator, guard, condenser, sessions, vocab, titles)
+        return build_assistant(settings)
 
     def warm_up(self) -> None:
-        """Load models and indexes now rather than on the first question."""
-        self.retriever.search("magnesium glycinate")
+        """Load models and indexes now rather than on the first question (a neutral query: the
+        first document title, so no corpus fact is written here)."""
+        self.retriever.search(next(iter(self.titles.values()), "") or "warm up")
 
     # --- sessions -------------------------------------------------------------------------
     def new_session(self) -> str:
@@ -144,7 +124,7 @@ class Assistant:
         t = time.perf_counter()
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
-        decision = decide(standalone, hits, self.vocab, self.settings)
+        decision = self.refusal.decide(standalone, hits)
         return _Prepared(session_id, question, standalone, hits, decision, timings)
 
     def _draft(self, prep: _Prepared) -> Gen[str, None, Draft]:
@@ -193,36 +173,10 @@ class Assistant:
         return answer
 
 
-def _retrieved(hit: Any) -> RetrievedChunk:
+def _retrieved(hit: Hit) -> RetrievedChunk:
     c = hit.chunk
     return RetrievedChunk(source=c.source, chunk_id=c.id, score=round(float(hit.score), 4),
                           start=c.start, end=c.end, section=" > ".join(c.section), text=c.text)
-
-
-def _llm_parts(settings: Settings, embedder: Any, extractive: Generator,
-               condenser: Any) -> tuple[Generator, Any]:
-    from assistant.answering.generators import make_generator
-
-    generator = make_generator(settings, embedder=embedder, extractive=extractive)
-    try:
-        from assistant.answering.condense_llm import LLMCondenser
-
-        condenser = LLMCondenser(settings, fallback=condenser)
-    except ImportError:
-        pass
-    return generator, condenser
-
-
-def _first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
-    """Each document's opening line (a page's own question or title) also names its topics."""
-    lines = []
-    for source in titles:
-        try:
-            text = (settings.corpus_dir / source).read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        lines.append(next((ln for ln in text.splitlines() if ln.strip()), ""))
-    return lines
 
 
 def _ms(start: float) -> float:

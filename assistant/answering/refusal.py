@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answering.vocabulary import CorpusVocabulary, mentions, words, zipf
+from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
 
 #: Words rarer than this (Zipf scale) are treated as named things: drugs, supplements, tests.
@@ -36,14 +36,6 @@ class _Scored(Protocol):
     def chunk(self) -> _Chunkish: ...
 
 
-@dataclass(frozen=True)
-class Decision:
-    refuse: bool
-    reason: str = ""
-    missing: list[str] = field(default_factory=list)
-    evidence: float = 0.0
-
-
 def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
            settings: Settings) -> Decision:
     """Answer or decline, with the reason recorded on the answer."""
@@ -57,6 +49,17 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
     return Decision(False, "", [], best)
+
+
+class EvidenceRefusal:
+    """``decide`` as a ``core.protocols.RefusalPolicy``: the vocabulary and settings bound."""
+
+    def __init__(self, vocab: CorpusVocabulary, settings: Settings) -> None:
+        self.vocab = vocab
+        self.settings = settings
+
+    def decide(self, question: str, hits: Sequence[Hit]) -> Decision:
+        return decide(question, hits, self.vocab, self.settings)
 
 
 def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary) -> list[str]:

@@ -36,7 +36,7 @@ def check_session_id(session_id: object) -> str:
     return session_id
 
 
-class SessionStore:
+class SqliteSessionStore:
     """Thread-safe; one connection per store, each write in its own transaction."""
 
     def __init__(self, path: Path) -> None:

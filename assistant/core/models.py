@@ -6,6 +6,7 @@ translation): ``source_text[start:end] == text``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -119,3 +120,35 @@ class Turn(_Record):
     answer: str
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with the evidence for its rank (ranks are 1-based, None = absent)."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    bm25: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Answer or decline a question, with the reason and the evidence strength."""
+
+    refuse: bool
+    reason: str = ""
+    missing: list[str] = field(default_factory=list)
+    evidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A reply after the caveat guard: the body, the full answer with the safety notes."""
+
+    body: str
+    answer: str
+    citations: list[Citation]
+    caveats: list[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
-from assistant.core.models import Answer, Chunk, Draft, Turn
+from assistant.core.models import Answer, Chunk, Decision, Draft, Guarded, Hit, Turn
 
 
 @runtime_checkable
@@ -19,6 +19,7 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
 class ChunkStore(Protocol):
     """The active index version: read side."""
 
@@ -31,6 +32,54 @@ class ChunkStore(Protocol):
         ...
 
 
+@runtime_checkable
+class Condenser(Protocol):
+    """Turns the latest message of a conversation into a standalone question."""
+
+    def condense(self, message: str, history: list[Turn]) -> str: ...
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """The best chunks for a query, best first."""
+
+    def search(self, query: str) -> list[Hit]: ...
+
+
+@runtime_checkable
+class RefusalPolicy(Protocol):
+    """Whether the retrieved evidence can answer the question at all."""
+
+    def decide(self, question: str, hits: Sequence[Hit]) -> Decision: ...
+
+
+@runtime_checkable
+class Guard(Protocol):
+    """Makes a reply safe to show: the three caveats, each cited, on every reply."""
+
+    def apply(self, draft: Draft) -> Guarded: ...
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    """Conversation turns per session id."""
+
+    def new(self) -> str:
+        """A fresh session id, already stored."""
+        ...
+
+    def ensure(self, session_id: str) -> str:
+        """Store this id if it is new (InputError for a malformed one); returns it."""
+        ...
+
+    def history(self, session_id: str, limit: int | None = None) -> list[Turn]:
+        """The last ``limit`` turns (all when None), oldest first; SessionNotFound if unknown."""
+        ...
+
+    def add(self, session_id: str, turn: Turn) -> None: ...
+
+
+@runtime_checkable
 class Generator(Protocol):
     """Writes the answer body from a question and numbered passages."""
 
@@ -45,6 +94,7 @@ class Generator(Protocol):
         ...
 
 
+@runtime_checkable
 class Answerer(Protocol):
     """The whole pipeline as seen by the CLI, web app, API and eval harness.
 

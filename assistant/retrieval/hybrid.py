@@ -8,7 +8,6 @@ LangChain-shaped can ``invoke(query)`` it for ``Document``s carrying the same nu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,23 +16,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.core.models import Chunk
+from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
 from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved chunk with the evidence for its rank (ranks are 1-based, None = absent)."""
-
-    chunk: Chunk
-    score: float
-    dense: float
-    bm25: float
-    dense_rank: int | None
-    bm25_rank: int | None
 
 
 def bm25_text(chunk: Chunk) -> str:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response
 
+from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.models import Answer, Citation, Turn
 from assistant.core.protocols import Answerer
@@ -76,15 +77,6 @@ class SessionHistory(BaseModel):
     turns: list[Turn]
 
 
-def check_message(message: str, settings: Settings) -> None:
-    """Reject what the pipeline would reject, before any work (clear 400s)."""
-    if not message.strip():
-        raise InputError("message is empty: type a question")
-    limit = settings.answer.max_message_chars
-    if len(message) > limit:
-        raise InputError(f"message is too long ({len(message)} characters; the limit is {limit})")
-
-
 def chat_reply(answer: Answer, session_id: str) -> dict[str, Any]:
     """The ``/api/chat`` response body for one Answer."""
     body = answer.body or answer.answer
@@ -103,7 +95,7 @@ def build_api_router(
     @limit
     def chat(request: Request, body: ChatRequest) -> dict[str, Any]:
         """Answer one message; every reply carries citations and the three safety notes."""
-        check_message(body.message, settings)
+        validate_message(body.message, settings)
         if body.session_id is not None:
             answerer.history(body.session_id)  # unknown id -> SessionNotFound (404)
             session_id = body.session_id
@@ -147,7 +139,7 @@ def build_openai_router(
     def chat_completions(request: Request, body: oc.ChatCompletionRequest) -> Any:
         """Chat completions, non-streaming or SSE streaming (``stream: true``)."""
         question, earlier = body.question_and_history()
-        check_message(question, settings)
+        validate_message(question, settings)
         session_id = sessions.session_for(answerer, earlier, body.user, body.session_id)
         if not body.stream:
             answer = answerer.ask(question, session_id)

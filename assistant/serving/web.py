@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.models import Answer
 from assistant.core.protocols import Answerer
@@ -102,15 +103,6 @@ def _css() -> str:
     return css.read_text(encoding="utf-8")
 
 
-def check_message(message: str, settings: Settings) -> str:
-    """The message to send, or InputError with a clear reason (the pipeline's own rules)."""
-    from assistant.answering.pipeline import validate_message
-
-    if not (message or "").strip():
-        raise InputError("Please type a question first.")
-    return validate_message(message, settings)
-
-
 def queue_is_full(blocks: Any, max_size: int) -> bool:
     """Whether Gradio's queue would turn a new event away (its own check is len >= max_size)."""
     queue = getattr(blocks, "_queue", None)
@@ -145,7 +137,7 @@ class ChatHandlers:
         chat = chat or ChatSession()
         chat.rejected = True
         try:
-            text = check_message(message, self.settings)
+            text = validate_message(message or "", self.settings)
         except InputError as err:
             return chat, gr.skip(), gr.skip(), render_notice_html(str(err), "error")
         if chat.turns and chat.turns[-1].answer is None:

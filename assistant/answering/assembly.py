@@ -1,0 +1,55 @@
+"""The one place the answering pipeline is put together from its steps.
+
+``build_assistant(settings)`` opens the index and wires the real implementations of the
+``core.protocols`` steps: hybrid retriever, condenser (rule-based, or the LLM one with the rules
+as fallback), evidence refusal, generator (extractive composer, or an LLM checked by the
+verifier), caveat guard and SQLite session store.
+"""
+
+from __future__ import annotations
+
+from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.condense import Condenser as RuleCondenser
+from assistant.answering.condense_llm import LLMCondenser
+from assistant.answering.generators import make_generator
+from assistant.answering.guard import CaveatGuard
+from assistant.answering.pipeline import Assistant
+from assistant.answering.refusal import EvidenceRefusal
+from assistant.answering.sessions import SqliteSessionStore
+from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+from assistant.core.protocols import Condenser, Embedder, Generator
+from assistant.core.settings import Settings
+from assistant.retrieval.hybrid import build_retriever
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    """The real pipeline for these settings (the index must exist)."""
+    retriever = build_retriever(settings)
+    embedder: Embedder = retriever.embedder
+    chunks = retriever.chunks
+    titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
+    vocab = CorpusVocabulary([c.embed_text for c in chunks] + first_lines(settings, titles),
+                             load_query_terms(settings.policies_dir), embedder.embed)
+    extractive = ExtractiveComposer(embedder, settings)
+    generator: Generator = extractive
+    condenser: Condenser = RuleCondenser(vocab)
+    if settings.llm.generator != "extractive":
+        generator = make_generator(settings, embedder=embedder, extractive=extractive)
+        condenser = LLMCondenser(settings, fallback=condenser)
+    return Assistant(
+        settings, retriever=retriever, generator=generator,
+        guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
+        refusal=EvidenceRefusal(vocab, settings),
+        sessions=SqliteSessionStore(settings.data_dir / "sessions.db"), titles=titles)
+
+
+def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
+    """Each document's opening line (a page's own question or title) also names its topics."""
+    lines = []
+    for source in titles:
+        try:
+            text = (settings.corpus_dir / source).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        lines.append(next((ln for ln in text.splitlines() if ln.strip()), ""))
+    return lines
