@@ -16,6 +16,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import decide
 from assistant.core.settings import Settings
@@ -29,7 +30,7 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=Path("eval/calibration.yaml"))
     args = parser.parse_args()
     settings = Settings(index_dir=args.index_dir, data_dir=Path("/tmp/calibration-data"))
-    assistant = Assistant.from_settings(settings)
+    assistant = build_assistant(settings)
     data = yaml.safe_load(args.file.read_text(encoding="utf-8"))
     thresholds = [x / 100 for x in range(15, 61, 5)]
     rows = {label: [_measure(assistant, settings, q, thresholds) for q in data[label]]

@@ -31,9 +31,9 @@ ANSWER_TIMEOUT_MS = 120_000
 
 @pytest.fixture(scope="module")
 def real_answerer(indexed_settings: Settings) -> Any:
-    from assistant.answering.pipeline import Assistant
+    from assistant.answering.assembly import build_assistant
 
-    answerer = Assistant.from_settings(indexed_settings)
+    answerer = build_assistant(indexed_settings)
     answerer.warm_up()
     return answerer
 

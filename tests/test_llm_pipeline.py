@@ -80,10 +80,10 @@ def poisoned_settings(tmp_path_factory: pytest.TempPathFactory, server: FakeLLMS
 
 @pytest.fixture(scope="module")
 def assistant(poisoned_settings: Settings) -> Any:
-    from assistant.answering.pipeline import Assistant
+    from assistant.answering.assembly import build_assistant
 
     llm = poisoned_settings.llm.model_copy(update={"timeout_s": 5.0})
-    return Assistant.from_settings(poisoned_settings.model_copy(update={"llm": llm}))
+    return build_assistant(poisoned_settings.model_copy(update={"llm": llm}))
 
 
 @pytest.fixture(autouse=True)

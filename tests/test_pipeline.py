@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import CANNOT_ANSWER
 from assistant.core.errors import SessionNotFound
@@ -21,7 +22,7 @@ SEED = (ROOT / "corpus" / SEED_FILE).read_text(encoding="utf-8").splitlines()[0]
 
 @pytest.fixture(scope="module")
 def assistant(indexed_settings: Settings) -> Assistant:
-    a = Assistant.from_settings(indexed_settings)
+    a = build_assistant(indexed_settings)
     a.warm_up()
     return a
 

@@ -40,8 +40,8 @@ class _Prepared:
 class Assistant:
     """Satisfies ``core.protocols.Answerer``; every step is a ``core.protocols`` boundary.
 
-    ``answering.assembly.build_assistant(settings)`` wires the real steps (``from_settings``
-    delegates to it); tests pass small fakes. Call ``warm_up()`` before the first question.
+    ``answering.assembly.build_assistant(settings)`` wires the real steps; tests pass small
+    fakes. Call ``warm_up()`` before the first question.
     """
 
     def __init__(self, settings: Settings, *, retriever: Retriever, generator: Generator,
@@ -55,12 +55,6 @@ class Assistant:
         self.refusal = refusal
         self.sessions = sessions
         self.titles = titles
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Assistant:
-        from assistant.answering.assembly import build_assistant
-
-        return build_assistant(settings)
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the

@@ -81,10 +81,10 @@ def chat(
 
 
 def _assistant(generator: str | None, base_url: str | None, model: str | None) -> Assistant:
-    from assistant.answering.pipeline import Assistant
+    from assistant.answering.assembly import build_assistant
     from assistant.core.settings import Settings
 
-    return Assistant.from_settings(Settings().with_llm(generator, base_url, model))
+    return build_assistant(Settings().with_llm(generator, base_url, model))
 
 
 def _console() -> Console:

@@ -39,10 +39,10 @@ def make_answerer(settings: Settings) -> Answerer:
     from assistant.core.errors import BackendUnavailable
 
     try:
-        from assistant.answering.pipeline import Assistant
+        from assistant.answering.assembly import build_assistant
     except ImportError as err:
         raise BackendUnavailable(f"the answering pipeline is not available: {err}") from None
-    answerer: Answerer = Assistant.from_settings(settings)
+    answerer: Answerer = build_assistant(settings)
     return answerer
 
 

@@ -89,8 +89,8 @@ class LazyAnswerer:
 
 def default_factory(settings: Settings) -> Callable[[], Answerer]:
     def build() -> Answerer:
-        from assistant.answering.pipeline import Assistant
+        from assistant.answering.assembly import build_assistant
 
-        return Assistant.from_settings(settings)
+        return build_assistant(settings)
 
     return build
