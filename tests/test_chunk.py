@@ -16,7 +16,7 @@ from assistant.indexing.boilerplate import find_excluded, load_policy
 from assistant.indexing.chunk import chunk_document, chunk_document_with_notes, read_units
 from assistant.indexing.ingest import load_corpus
 from assistant.indexing.tokens import TokenCounter
-from assistant.text.normalize import split_sentences
+from assistant.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY_FILE = REPO / "prompts" / "boilerplate.yaml"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.text.normalize import display_text, split_sentences
+from assistant.text.normalize import display_text
+from assistant.text.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -19,10 +19,11 @@ from assistant.answering.vocabulary import content_words, zipf
 from assistant.core.models import Chunk, Citation, Draft
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
-from assistant.text.normalize import display_text, split_sentences
+from assistant.text.normalize import display_text
+from assistant.text.sentences import split_sentences
+from assistant.text.tables import is_table_rule
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 MIN_UNIT_CHARS = 25
 
 
@@ -120,11 +121,11 @@ def _units(chunk: Chunk, rank: int) -> list[Unit]:
 def _labelled_row(chunk: Chunk, offset: int, quote: str) -> str | None:
     """A pipe-table row shown as 'Header: cell; Header: cell' (its header is in the chunk text
     above it, or in the chunk's context when the table was split across chunks)."""
-    if quote.count("|") < 2 or _TABLE_RULE.match(quote):
+    if quote.count("|") < 2 or is_table_rule(quote):
         return None
     lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
     header = next((lines[i - 1] for i in range(len(lines) - 1, 0, -1)
-                   if _TABLE_RULE.match(lines[i]) and "|" in lines[i - 1]), None)
+                   if is_table_rule(lines[i]) and "|" in lines[i - 1]), None)
     if header is None:
         return None
     names, cells = _cells(header), _cells(quote)

@@ -26,13 +26,9 @@ from assistant.core.errors import CorpusError
 from assistant.core.models import Chunk, SourceDocument
 from assistant.core.settings import CHUNKER_VERSION, Settings
 from assistant.indexing.boilerplate import Excluded, find_excluded, load_policy
-from assistant.text.normalize import (
-    EMOJI_RE,
-    display_text,
-    ends_sentence,
-    heading_text,
-    split_sentences,
-)
+from assistant.text.normalize import EMOJI_RE, display_text, heading_text
+from assistant.text.sentences import ends_sentence, split_sentences
+from assistant.text.tables import is_table_rule
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +38,6 @@ _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 _BOLD_HEADING_RE = re.compile(r"^\*\*[^*]+\*\*:?$")
 _BULLET_RE = re.compile(r"^\s*(?:[•\-*–]|✅)\s+\S")
 _NUMBERED_HEADING_RE = re.compile(r"^#\d+:\s+\S")
-_PIPE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NOT_HEADING_EMOJI = frozenset("✅⭐❌")
 _PLAIN_LEVEL, _QUOTED_EMOJI_LEVEL, _EMOJI_LEVEL, _NUMBERED_LEVEL, _BOLD_LEVEL = 1, 2, 3, 4, 4
 
@@ -256,7 +251,7 @@ class _Reader:
                 return False
             if not self.head_done:
                 self.extend(piece)
-                self.head_done = bool(_PIPE_SEP_RE.match(s))
+                self.head_done = is_table_rule(s)
                 return True
             self.open(piece, "row")
             return True
@@ -282,7 +277,7 @@ def _repeated_headings(text: str) -> frozenset[str]:
 
 
 def _is_tab_separator(line: str) -> bool:
-    return all(c.strip() in ("", "--") for c in line.split("\t"))
+    return not line.strip() or is_table_rule(line)
 
 
 def _is_header_row(line: str, kind: str) -> bool:
