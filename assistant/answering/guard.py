@@ -18,9 +18,9 @@ from assistant.core.errors import PolicyError
 from assistant.core.models import CAVEAT_IDS, Citation, Draft
 from assistant.core.patterns import valid_regex
 from assistant.core.settings import Settings
+from assistant.text.sentences import split_sentences
 
 MARKER = re.compile(r"\[(\d+)\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
 
 class CaveatSpec(BaseModel):
@@ -90,10 +90,15 @@ def _resolve(spec: CaveatSpec, settings: Settings, titles: dict[str, str]) -> _R
 
 
 def split_claims(text: str) -> list[str]:
-    """Lines, then sentences: the units a caveat must sit in (together with a marker)."""
+    """Lines, then sentences: the units a caveat must sit in (together with a marker).
+
+    Sentences are cut where ``text.sentences.split_sentences`` starts one; each unit runs up to
+    the next sentence (so a marker after the full stop, "… dose. [2]", stays with its claim)."""
     units: list[str] = []
     for line in text.splitlines():
-        units.extend(part for part in _SENTENCE_END.split(line) if part.strip())
+        starts = [s for s, _ in split_sentences(line)][1:]
+        bounds = list(zip([0, *starts], [*starts, len(line)], strict=True))
+        units.extend(part for a, b in bounds if (part := line[a:b]).strip())
     return units
 
 
