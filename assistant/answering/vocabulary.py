@@ -6,6 +6,7 @@ documents never mention (e.g. "warfarin"). Word rarity comes from ``wordfreq`` (
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -55,17 +56,19 @@ class CorpusVocabulary:
     """Every word of the answerable chunks, with their stems and fuzzy spelling repair."""
 
     def __init__(self, texts: Iterable[str], terms: QueryTerms | None = None,
-                 embed: Callable[[Sequence[str]], list[list[float]]] | None = None) -> None:
+                 embed: Callable[[Sequence[str]], list[list[float]]] | None = None,
+                 named_cache_size: int = NAMED_CACHE_SIZE) -> None:
         self.words: frozenset[str] = frozenset(
             part for t in texts for w in words(t) for part in (w, *w.split("-")))
         self._stems = stems(self.words)
+        self._sorted_stems = sorted(self._stems)
         self._by_initial: dict[str, list[str]] = {}
         for w in self.words:
             if len(w) >= 4:
                 self._by_initial.setdefault(w[0], []).append(w)
         self.terms = terms
         self._embed = embed
-        self._named: LRUCache[str, bool] = LRUCache(NAMED_CACHE_SIZE)
+        self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._protos: tuple[np.ndarray, np.ndarray] | None = None
 
     def mentions(self, word: str) -> bool:
@@ -75,7 +78,19 @@ class CorpusVocabulary:
     def known(self, word: str) -> bool:
         if self.mentions(word):
             return True
-        return "-" in word and all(self.known(part) for part in word.split("-") if part)
+        if "-" in word:
+            return all(self.known(part) for part in word.split("-") if part)
+        return self._same_family(word)
+
+    def _same_family(self, word: str) -> bool:
+        """A derived word of the corpus's family, beyond inflection ('pharmacist' ~
+        'pharmaceutical'): a corpus stem shares a long prefix with the word's stem."""
+        root = stem(word)
+        if len(root) < 7:
+            return False
+        prefix = root[: max(5, len(root) - 3)]
+        i = bisect.bisect_left(self._sorted_stems, prefix)
+        return i < len(self._sorted_stems) and self._sorted_stems[i].startswith(prefix)
 
     def is_named(self, word: str) -> bool:
         """Is this rare word a named medical thing (drug, supplement, condition)?"""
