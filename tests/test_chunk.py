@@ -17,7 +17,7 @@ from assistant.indexing.chunk import chunk_document, chunk_document_with_notes
 from assistant.indexing.ingest import load_corpus
 from assistant.indexing.tokens import TokenCounter
 from assistant.indexing.units import read_units
-from assistant.text.normalize import split_sentences
+from assistant.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY_FILE = REPO / "policies" / "boilerplate.yaml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.compose import _units, _with_marker
+from assistant.answering.compose import ExtractiveComposer, _units, _with_marker
 from assistant.core.models import Chunk
 from assistant.core.settings import Settings
 from assistant.indexing.chunk import chunk_document
@@ -17,10 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def chunks() -> dict[str, list[Chunk]]:
-    settings = Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts",
-                        policies_dir=ROOT / "policies",
-                        chunking={"boilerplate_file": ROOT / "policies" / "boilerplate.yaml"})
+def settings() -> Settings:
+    return Settings(corpus_dir=ROOT / "corpus", prompts_dir=ROOT / "prompts",
+                    policies_dir=ROOT / "policies",
+                    chunking={"boilerplate_file": ROOT / "policies" / "boilerplate.yaml"})
+
+
+@pytest.fixture(scope="module")
+def chunks(settings: Settings) -> dict[str, list[Chunk]]:
     counter = TokenCounter(settings)
     return {d.source: chunk_document(d, settings, counter.count) for d in load_corpus(settings)}
 
@@ -64,3 +68,18 @@ def test_headings_and_lead_in_lines_are_not_answer_sentences(
 ])
 def test_marker_sits_before_the_final_period(sentence: str, expected: str) -> None:
     assert _with_marker(sentence, "3") == expected
+
+
+def test_unit_vector_cache_stays_bounded_and_answers_stay_the_same(
+        chunks: dict[str, list[Chunk]], settings: Settings) -> None:
+    from assistant.indexing.embed import get_embedder
+
+    composer = ExtractiveComposer(get_embedder(settings), settings, cache_size=16)
+    items = chunks["000_ea444bfb46099086.txt"]
+    question = "How should the dose be adjusted for kidney function?"
+    first = [(s.unit.start, s.unit.end) for s in composer.select(question, items[:4])]
+    for i in range(len(items)):  # many distinct spans pass through the cache
+        composer.select(question, items[i:i + 2])
+        assert len(composer._vectors) <= 16
+    again = [(s.unit.start, s.unit.end) for s in composer.select(question, items[:4])]
+    assert first and again == first

@@ -11,6 +11,7 @@ from assistant.answering.guard import CaveatGuard, load_policy
 from assistant.core.errors import PolicyError
 from assistant.core.models import CAVEAT_IDS, Citation, Draft
 from assistant.core.settings import Settings
+from assistant.text.sentences import split_claims
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,3 +84,24 @@ def test_guard_reuses_an_existing_citation_of_the_same_span(guard: CaveatGuard) 
     assert [c.id for c in out.citations] == ["1", "2", "3"]
     assert "Kidney function: Magnesium requires dose adjustment" in out.answer
     assert "[1]." in out.answer.split("Kidney function:")[1].splitlines()[0]
+
+
+def test_claims_are_the_shared_sentence_spans_with_their_markers() -> None:
+    text = ("Screen for sleep apnea, e.g. with Dr. Smith's questionnaire [1]. Check kidneys. [2] "
+            "Then taper.\n- A bullet claim [3].\n| Form | Dose |")
+    assert split_claims(text) == [
+        "Screen for sleep apnea, e.g. with Dr. Smith's questionnaire [1]. ",
+        "Check kidneys. [2] ",
+        "Then taper.",
+        "- A bullet claim [3].",
+        "| Form | Dose |",
+    ]
+
+
+def test_a_marker_after_the_full_stop_cites_its_own_sentence(guard: CaveatGuard) -> None:
+    cite = Citation(id="1", source="000_ea444bfb46099086.txt", title="t", quote="q", start=0,
+                    end=1)
+    cited = guard.detect("Screen for obstructive sleep apnea first. [1] Kidneys matter.", [cite])
+    assert cited == ["osa"]
+    uncited = guard.detect("Kidneys matter. Screen for obstructive sleep apnea first.", [cite])
+    assert uncited == []

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.text.normalize import display_text, split_sentences
+from assistant.text.normalize import display_text
+from assistant.text.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -119,6 +120,8 @@ def test_split_sentences_markers_abbreviations_and_rows() -> None:
         "Benzodiazepines enhance GABA.",
         "Long-term use downregulates receptors.",
     ]
+    spaced = "Magnesium is common. <sup>34</sup> A trial is ongoing. [2] It ends soon."
+    assert spans_of(spaced) == ["Magnesium is common.", "A trial is ongoing.", "It ends soon."]
     assert spans_of(line_with("004", "Dr. Ben Lynch")) == [
         "Dr. Ben Lynch formulation (geneticist specializing in methylation)"
     ]

@@ -15,15 +15,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.vocabulary import content_words, zipf
+from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
-from assistant.text.normalize import display_text, split_sentences
+from assistant.text.normalize import display_text
+from assistant.text.sentences import split_sentences
+from assistant.text.tables import is_table_rule
+from assistant.text.words import content_words, stem, zipf
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 MIN_UNIT_CHARS = 25
+#: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
+VECTOR_CACHE_SIZE = 8192
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,11 @@ class ExtractiveComposer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, embedder: Embedder, settings: Settings,
+                 cache_size: int = VECTOR_CACHE_SIZE) -> None:
         self.embedder = embedder
         self.settings = settings
-        self._vectors: dict[tuple[str, int, int], np.ndarray] = {}  # unit spans -> vectors
+        self._vectors: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
 
     def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft:
         chosen = self.select(question, chunks)
@@ -75,13 +80,16 @@ class ExtractiveComposer:
         return _pick(scored, self.settings.answer.max_sentences)
 
     def _embed_units(self, units: list[Unit]) -> np.ndarray:
-        """Unit vectors, embedding only spans not seen before (the corpus is fixed per index)."""
-        missing = [u for u in units if _key(u) not in self._vectors]
+        """Unit vectors, embedding only spans not seen lately (the corpus is fixed per index)."""
+        found = [self._vectors.get(_key(u)) for u in units]
+        missing = [i for i, vec in enumerate(found) if vec is None]
         if missing:
-            fresh = self.embedder.embed([u.display for u in missing])
-            for unit, vec in zip(missing, fresh, strict=True):
-                self._vectors[_key(unit)] = np.asarray(vec, dtype=np.float32)
-        return np.stack([self._vectors[_key(u)] for u in units])
+            fresh = self.embedder.embed([units[i].display for i in missing])
+            for i, vec in zip(missing, fresh, strict=True):
+                array = np.asarray(vec, dtype=np.float32)
+                self._vectors.put(_key(units[i]), array)
+                found[i] = array
+        return np.stack([vec for vec in found if vec is not None])
 
     def _score(self, question: str, units: list[Unit]) -> list[Scored]:
         query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
@@ -120,11 +128,11 @@ def _units(chunk: Chunk, rank: int) -> list[Unit]:
 def _labelled_row(chunk: Chunk, offset: int, quote: str) -> str | None:
     """A pipe-table row shown as 'Header: cell; Header: cell' (its header is in the chunk text
     above it, or in the chunk's context when the table was split across chunks)."""
-    if quote.count("|") < 2 or _TABLE_RULE.match(quote):
+    if quote.count("|") < 2 or is_table_rule(quote):
         return None
     lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
     header = next((lines[i - 1] for i in range(len(lines) - 1, 0, -1)
-                   if _TABLE_RULE.match(lines[i]) and "|" in lines[i - 1]), None)
+                   if is_table_rule(lines[i]) and "|" in lines[i - 1]), None)
     if header is None:
         return None
     names, cells = _cells(header), _cells(quote)
@@ -146,21 +154,14 @@ def _looks_like_heading(quote: str, shown: str) -> bool:
 
 
 def _weighted_terms(text: str) -> dict[str, float]:
-    return {_stem(w): (2.0 if zipf(w) < 4.0 else 1.0) for w in content_words(text)}
+    return {stem(w): (2.0 if zipf(w) < 4.0 else 1.0) for w in content_words(text)}
 
 
 def _coverage(terms: dict[str, float], text: str) -> float:
     if not terms:
         return 0.0
-    present = {_stem(w) for w in content_words(text)}
+    present = {stem(w) for w in content_words(text)}
     return sum(weight for term, weight in terms.items() if term in present) / sum(terms.values())
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ies", "es", "s"):
-        if word.endswith(suffix) and len(word) > len(suffix) + 3:
-            return word[: -len(suffix)]
-    return word
 
 
 def _pick(scored: list[Scored], limit: int) -> list[Scored]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering.vocabulary import CorpusVocabulary, content_words
+from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
+from assistant.text.words import content_words
 
 #: The documents' core subjects: a message naming one of them is about its own topic.
 CORE_TERMS = ("magnesium", "glycinate", "clonazepam", "klonopin", "benzodiazepine", "benzo",

@@ -18,9 +18,9 @@ from assistant.core.models import CAVEAT_IDS, Citation, Draft, Guarded
 from assistant.core.patterns import valid_regex
 from assistant.core.policy import load_yaml_model
 from assistant.core.settings import Settings
+from assistant.text.sentences import split_claims
 
 MARKER = re.compile(r"\[(\d+)\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
 
 class CaveatSpec(BaseModel):
@@ -82,14 +82,6 @@ def _resolve(spec: CaveatSpec, settings: Settings, titles: dict[str, str]) -> _R
                         section="", quote=spec.quote, start=start, end=start + len(spec.quote))
     patterns = tuple(re.compile(p, re.IGNORECASE) for p in spec.patterns)
     return _Resolved(spec=spec, patterns=patterns, citation=citation)
-
-
-def split_claims(text: str) -> list[str]:
-    """Lines, then sentences: the units a caveat must sit in (together with a marker)."""
-    units: list[str] = []
-    for line in text.splitlines():
-        units.extend(part for part in _SENTENCE_END.split(line) if part.strip())
-    return units
 
 
 class CaveatGuard:

@@ -12,9 +12,10 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.answering.vocabulary import CorpusVocabulary, mentions, words, zipf
+from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
+from assistant.text.words import stem, stems, words, zipf
 
 #: Words rarer than this (Zipf scale) are treated as named things: drugs, supplements, tests.
 NAMED_ZIPF = 3.0
@@ -65,11 +66,11 @@ class EvidenceRefusal:
 def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary) -> list[str]:
     """The two rarest named things of the question, when the evidence has both but never in the
     same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered."""
-    passages = [frozenset(words(h.chunk.embed_text)) for h in hits]
+    passages = [stems(words(h.chunk.embed_text)) for h in hits]
     named = [e for e in vocab.entities(question) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
-             and any(mentions(p, e) for p in passages)]
+             and any(stem(e) in p for p in passages)]
     pair = sorted(named, key=zipf)[:2]
-    if len(pair) < 2 or any(all(mentions(p, e) for e in pair) for p in passages):
+    if len(pair) < 2 or any(all(stem(e) in p for e in pair) for p in passages):
         return []
     return pair
 

@@ -9,37 +9,22 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.core.lru import LRUCache
 from assistant.core.policy import load_yaml_model
+from assistant.text.words import content_words, stem, stems, words, zipf
 
-WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
 ENTITY_ZIPF = 4.0
 #: Only words rarer than this (not real English words, e.g. "magnesum") are spelling-repaired,
 #: so a real drug name ("hydroxyzine") is never "corrected" into a corpus word ("hydroxide").
 MISSPELLING_ZIPF = 1.0
-
-
-@cache
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    extra = {"can", "could", "would", "should", "may", "might", "will", "shall", "must", "ok",
-             "okay", "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell",
-             "know", "want", "like", "much", "many", "get", "got", "im", "ive", "dont", "id"}
-    return frozenset(STOPWORDS_EN_PLUS) | frozenset(extra)
-
-
-@cache
-def zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
+#: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
+NAMED_CACHE_SIZE = 4096
 
 
 class QueryTerms(BaseModel):
@@ -61,56 +46,49 @@ def load_query_terms(policies_dir: Path) -> QueryTerms:
                            "query vocabulary policy")
 
 
-_CONTRACTION = re.compile(r"(n't|'s|'re|'ve|'ll|'d|'m)\b")
-
-
-def words(text: str) -> list[str]:
-    text = _CONTRACTION.sub("", text.lower().replace("’", "'"))
-    return WORD.findall(text.replace("'", ""))
-
-
-def content_words(text: str) -> list[str]:
-    stop = _stopwords()
-    return [w for w in words(text) if w not in stop and len(w) > 1]
-
-
 class CorpusVocabulary:
-    """Every word of the answerable chunks, with light stemming and fuzzy spelling repair."""
+    """Every word of the answerable chunks, with their stems and fuzzy spelling repair."""
 
     def __init__(self, texts: Iterable[str], terms: QueryTerms | None = None,
-                 embed: Callable[[Sequence[str]], list[list[float]]] | None = None) -> None:
+                 embed: Callable[[Sequence[str]], list[list[float]]] | None = None,
+                 named_cache_size: int = NAMED_CACHE_SIZE) -> None:
         self.words: frozenset[str] = frozenset(
             part for t in texts for w in words(t) for part in (w, *w.split("-")))
-        self._sorted = sorted(self.words)
+        self._stems = stems(self.words)
+        self._sorted_stems = sorted(self._stems)
         self._by_initial: dict[str, list[str]] = {}
         for w in self.words:
             if len(w) >= 4:
                 self._by_initial.setdefault(w[0], []).append(w)
         self.terms = terms
         self._embed = embed
-        self._named: dict[str, bool] = {}
+        self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._protos: tuple[np.ndarray, np.ndarray] | None = None
 
+    def mentions(self, word: str) -> bool:
+        """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion')?"""
+        return word in self.words or stem(word) in self._stems
+
     def known(self, word: str) -> bool:
-        if mentions(self.words, word):
+        if self.mentions(word):
             return True
         if "-" in word:
             return all(self.known(part) for part in word.split("-") if part)
-        return self._shares_stem(word)
+        return self._same_family(word)
 
-    def _shares_stem(self, word: str) -> bool:
-        """'infused' ~ 'infusion', 'pharmacist' ~ 'pharmacokinetics': a long common prefix."""
-        if len(word) < 7:
+    def _same_family(self, word: str) -> bool:
+        """A derived word of the corpus's family, beyond inflection ('pharmacist' ~
+        'pharmaceutical'): a corpus stem shares a long prefix with the word's stem."""
+        root = stem(word)
+        if len(root) < 7:
             return False
-        prefix = word[: max(5, len(word) - 3)]
-        i = bisect.bisect_left(self._sorted, prefix)
-        return i < len(self._sorted) and self._sorted[i].startswith(prefix)
+        prefix = root[: max(5, len(root) - 3)]
+        i = bisect.bisect_left(self._sorted_stems, prefix)
+        return i < len(self._sorted_stems) and self._sorted_stems[i].startswith(prefix)
 
     def is_named(self, word: str) -> bool:
         """Is this rare word a named medical thing (drug, supplement, condition)?"""
-        if word not in self._named:
-            self._named[word] = self._judge_named(word)
-        return self._named[word]
+        return self._named.get_or_compute(word, self._judge_named)
 
     def _judge_named(self, word: str) -> bool:
         t = self.terms
@@ -130,7 +108,7 @@ class CorpusVocabulary:
 
     def correct(self, word: str) -> str:
         """The corpus word a misspelling most likely means (or the word itself)."""
-        if mentions(self.words, word) or len(word) < 5 or zipf(word) >= MISSPELLING_ZIPF:
+        if self.mentions(word) or len(word) < 5 or zipf(word) >= MISSPELLING_ZIPF:
             return word
         from rapidfuzz import fuzz, process
 
@@ -170,23 +148,3 @@ class CorpusVocabulary:
                 missing.append(w)
         return missing
 
-
-def _forms(word: str) -> tuple[str, ...]:
-    """The word and its likely inflections (plural/singular, -ed, -ing)."""
-    forms = [word, word + "s", word + "es"]
-    if word.endswith("ies"):
-        forms.append(word[:-3] + "y")
-    if word.endswith("es"):
-        forms.append(word[:-2])
-    if word.endswith("s"):
-        forms.append(word[:-1])
-    if word.endswith("ed") and len(word) > 4:
-        forms += [word[:-2], word[:-1], word[:-2] + "ing"]
-    if word.endswith("ing") and len(word) > 5:
-        forms += [word[:-3], word[:-3] + "e", word[:-3] + "ed"]
-    return tuple(forms)
-
-
-def mentions(text_words: frozenset[str] | set[str], word: str) -> bool:
-    """Does a set of words contain the word in one of its forms?"""
-    return any(form in text_words for form in _forms(word))

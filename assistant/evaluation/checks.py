@@ -23,7 +23,7 @@ from assistant.answering.guard import CaveatGuard
 from assistant.core.models import CAVEAT_IDS, Citation
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.suite import Expect
-from assistant.text.normalize import split_sentences
+from assistant.text.sentences import split_sentences
 
 MARKER = re.compile(r"\[(\d+)\]")
 MIN_QUOTE_WORDS = 3

@@ -15,7 +15,8 @@ from dataclasses import replace
 from assistant.core.errors import CorpusError
 from assistant.core.models import SourceDocument
 from assistant.indexing.units import Unit
-from assistant.text.normalize import display_text, split_sentences
+from assistant.text.normalize import display_text
+from assistant.text.sentences import split_sentences
 
 CountTokens = Callable[[str], int]
 

@@ -17,10 +17,10 @@ from assistant.indexing.lines import (
     repeated_headings,
     starts_lower,
 )
-from assistant.text.normalize import ends_sentence
+from assistant.text.sentences import ends_sentence
+from assistant.text.tables import is_table_rule
 
 _BULLET_RE = re.compile(r"^\s*(?:[•\-*–]|✅)\s+\S")
-_PIPE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class _Reader:
                 return False
             if not self.head_done:
                 self.extend(piece)
-                self.head_done = bool(_PIPE_SEP_RE.match(s))
+                self.head_done = is_table_rule(s)
                 return True
             self.open(piece, "row")
             return True
@@ -167,7 +167,7 @@ class _Reader:
 
 
 def _is_tab_separator(line: str) -> bool:
-    return all(c.strip() in ("", "--") for c in line.split("\t"))
+    return not line.strip() or is_table_rule(line)
 
 
 def _is_header_row(line: str, kind: str) -> bool:

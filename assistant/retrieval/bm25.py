@@ -8,19 +8,13 @@ matches "interaction". Queries that leave no known token score nothing (no error
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.text.words import stem_words
+
 # Numbers (with an optional decimal part) and alphabetic runs of two or more letters.
 TOKEN_PATTERN = r"(?u)\d+(?:\.\d+)?|[^\W\d_]{2,}"
-
-
-@functools.cache
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -33,7 +27,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         list(texts),
         token_pattern=TOKEN_PATTERN,
         stopwords="en",
-        stemmer=_stemmer(),
+        stemmer=stem_words,  # the project's one stemmer (text.words)
         return_ids=False,
         show_progress=False,
         allow_empty=False,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answering.refusal import CANNOT_ANSWER
-from assistant.answering.verify.spans import segment
+from assistant.text.sentences import split_claims
 
 MARKER_RE = re.compile(r"\s*\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 LIST_PREFIX = re.compile(r"^(?:\s*(?:[-*•]|\d{1,2}[.)])(?:\s+|$)|\s*\*\*[^*]{1,30}:?\*\*:?\s*)+")
@@ -30,17 +30,14 @@ def _is_cannot_answer(sentence: str) -> bool:
 def parse_reply(reply: str) -> tuple[list[Claim], bool]:
     """Claims of a reply and whether it used the CANNOT_ANSWER phrase."""
     pieces: list[str] = []
-    for line in reply.splitlines():
-        for sentence in segment(line):
-            sentence = sentence.strip()
-            if not sentence:
-                continue
-            lead = re.match(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+", sentence)
-            if lead and pieces:  # "Claim. [1]" split after the period: marker belongs before
-                pieces[-1] += " " + lead.group(0)
-                sentence = sentence[lead.end():].strip()
-            if sentence:
-                pieces.append(sentence)
+    for sentence in split_claims(reply):
+        sentence = sentence.strip()
+        lead = re.match(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+", sentence)
+        if lead and pieces:  # "Claim. [1]" split after the period: marker belongs before
+            pieces[-1] += " " + lead.group(0)
+            sentence = sentence[lead.end():].strip()
+        if sentence:
+            pieces.append(sentence)
     claims: list[Claim] = []
     cannot = False
     for piece in pieces:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.answering.verify.policy import VerifyPolicy
+from assistant.text.words import content_words, stem
 
 NUMBER_RE = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?![\d])\s*(?:-|–|to)?\s*"
@@ -73,12 +74,10 @@ class Lexicon:
 
     @staticmethod
     def coverage(sentence: str, evidence: str) -> float:
-        """Share of the sentence's content words (5-letter stems) that occur in the evidence."""
-        from assistant.answering.vocabulary import content_words
-
-        have = {w[:5] for w in content_words(evidence)}
+        """Share of the sentence's content words (by stem) that occur in the evidence."""
+        have = {stem(w) for w in content_words(evidence)}
         words = content_words(sentence)
-        return sum(w[:5] in have for w in words) / len(words) if words else 1.0
+        return sum(stem(w) in have for w in words) / len(words) if words else 1.0
 
     def advises_stopping_benzo(self, sentence: str) -> bool:
         if not re.search(self._stop.drug, sentence) or re.search(self._stop.taper, sentence):

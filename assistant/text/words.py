@@ -1,0 +1,89 @@
+"""Words, content words, word rarity and THE stemmer.
+
+* ``words`` / ``content_words``: lower-case word tokens (contractions dropped, hyphenated words
+  kept whole), and the same without stopwords;
+* ``zipf``: English word frequency from ``wordfreq`` (offline data), cached with a bound because
+  it is called with words users type;
+* ``stem``: the Snowball English stemmer of PyStemmer, the library bm25s uses; BM25 tokenization
+  (``retrieval/bm25.py``) stems through ``stem_words`` so lexical search, the composer and the
+  vocabulary agree on word forms ("interactions" ~ "interaction", "infused" ~ "infusion");
+* ``mentions``: does a collection of words contain a word in some form (same stem)?
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from functools import cache, lru_cache
+from typing import Any
+
+WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_CONTRACTION = re.compile(r"(n't|'s|'re|'ve|'ll|'d|'m)\b")
+_EXTRA_STOPWORDS = frozenset({
+    "can", "could", "would", "should", "may", "might", "will", "shall", "must", "ok", "okay",
+    "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell", "know", "want",
+    "like", "much", "many", "get", "got", "im", "ive", "dont", "id",
+})
+#: Bound of the per-word caches (zipf, stem): far above a corpus vocabulary, far below memory
+#: trouble when users type endless distinct words.
+WORD_CACHE_SIZE = 50_000
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """bm25s's extended English stopwords plus chat filler ("please", "thanks", "tell" ...)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS
+
+
+def words(text: str) -> list[str]:
+    text = _CONTRACTION.sub("", text.lower().replace("’", "'"))
+    return WORD.findall(text.replace("'", ""))
+
+
+def content_words(text: str) -> list[str]:
+    stop = stopwords()
+    return [w for w in words(text) if w not in stop and len(w) > 1]
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+_local = threading.local()
+
+
+def _stemmer() -> Any:
+    """One PyStemmer object per thread (a stemmer object is not safe to share across threads)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def stem(word: str) -> str:
+    """The Snowball English stem of a lower-case word ("interactions" -> "interact")."""
+    return str(_stemmer().stemWord(word))
+
+
+def stem_words(tokens: Sequence[str]) -> list[str]:
+    """Stems of many words at once (the callable bm25s tokenization is given)."""
+    return [str(s) for s in _stemmer().stemWords(list(tokens))]
+
+
+def stems(tokens: Iterable[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in tokens)
+
+
+def mentions(text_words: Iterable[str], word: str) -> bool:
+    """Does a collection of words contain the word in some form (the same stem)?"""
+    target = stem(word)
+    return any(stem(w) == target for w in text_words)

@@ -1,0 +1,93 @@
+"""Word forms (one stemmer for BM25, composer and vocabulary) and bounded caches."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.vocabulary import NAMED_CACHE_SIZE, CorpusVocabulary
+from assistant.core.lru import LRUCache
+from assistant.retrieval.bm25 import tokenize
+from assistant.text.words import content_words, mentions, stem, stem_words, words, zipf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("interactions", "interaction"), ("therapies", "therapy"), ("doses", "dose"),
+    ("infused", "infusion"), ("tapering", "taper"), ("recommended", "recommend"),
+])
+def test_plural_ed_ing_forms_share_a_stem(a: str, b: str) -> None:
+    assert stem(a) == stem(b)
+    assert mentions({"x", b}, a) and mentions([a], b)
+
+
+def test_different_words_do_not_mention_each_other() -> None:
+    assert not mentions({"magnesium", "kidney"}, "warfarin")
+    assert stem("sleep") != stem("seizure")
+
+
+def test_bm25_tokens_are_the_same_stems() -> None:
+    text = "Interactions of tapering doses"
+    assert tokenize([text])[0] == [stem(w) for w in content_words(text)]
+    assert stem_words(["doses", "infused"]) == [stem("doses"), stem("infused")]
+
+
+def test_words_drop_contractions_and_keep_hyphenated_terms() -> None:
+    assert words("Don't stop long-term use, it's risky") == [
+        "do", "stop", "long-term", "use", "it", "risky"]
+    assert content_words("Can you please tell me about doses?") == ["doses"]
+
+
+def test_stemmer_is_usable_from_many_threads() -> None:
+    expected = stem_words(["interactions"] * 50)
+    results: list[list[str]] = []
+
+    def work() -> None:
+        for _ in range(200):
+            results.append(stem_words(["interactions"] * 50))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 800 and all(r == expected for r in results)
+
+
+def test_word_caches_are_bounded() -> None:
+    for fn in (zipf, stem):
+        info = fn.cache_info()
+        assert info.maxsize is not None and info.currsize <= info.maxsize
+
+
+def test_lru_cache_keeps_the_most_recent_entries() -> None:
+    cache: LRUCache[str, int] = LRUCache(3)
+    for i, key in enumerate("abcd"):
+        cache.put(key, i)
+    assert "a" not in cache and len(cache) == 3
+    assert cache.get("b") == 1  # b becomes the most recent
+    cache.put("e", 4)
+    assert "c" not in cache and "b" in cache
+    assert cache.get_or_compute("f", len) == 1 and len(cache) == 3
+    with pytest.raises(ValueError):
+        LRUCache(0)
+
+
+def test_vocabulary_named_cache_stays_bounded_after_many_distinct_words() -> None:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    vocab = CorpusVocabulary(texts, named_cache_size=64)
+    typed = [f"zqx{i:05d}word" for i in range(1000)]
+    assert all(vocab.is_named(w) for w in typed)  # unknown rare strings are named things
+    assert len(vocab._named) == 64
+    assert vocab.is_named(typed[-1]) and not vocab.is_named("the")
+    assert CorpusVocabulary([])._named.maxsize == NAMED_CACHE_SIZE
+
+
+def test_vocabulary_knows_word_forms_through_stems() -> None:
+    vocab = CorpusVocabulary(["Magnesium interactions require tapering doses."])
+    assert vocab.known("interaction") and vocab.known("tapered") and vocab.known("dose")
+    assert vocab.known("magnesium-interaction")
+    assert not vocab.known("warfarin")
