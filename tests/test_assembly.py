@@ -152,7 +152,7 @@ def test_one_validator_with_one_wording(settings: Settings, message: object, rea
 def test_real_steps_and_fakes_satisfy_the_protocols(settings: Settings, guard: CaveatGuard,
                                                      tmp_path: Path) -> None:
     vocab = CorpusVocabulary([CHUNK.embed_text])
-    rules = RuleCondenser(vocab)
+    rules = RuleCondenser(vocab, frozenset())
     store = SqliteSessionStore(tmp_path / "s.db")
     real: list[tuple[object, type]] = [
         (HybridRetriever(settings=settings, store=None, embedder=None), p.Retriever),

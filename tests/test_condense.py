@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.answering.condense import Condenser
+from assistant.answering.subjects import core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
 from assistant.core.models import Turn
+from assistant.text.words import stem
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = (ROOT / "corpus" / "000_ea444bfb46099086.txt").read_text(encoding="utf-8").splitlines()[0]
@@ -20,25 +23,44 @@ def vocab() -> CorpusVocabulary:
     return CorpusVocabulary(texts, load_query_terms(ROOT / "policies"))
 
 
+@pytest.fixture(scope="module")
+def core(vocab: CorpusVocabulary) -> frozenset[str]:
+    """The corpus's core subjects, derived as the assembly derives them."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    manifest = yaml.safe_load((ROOT / "corpus" / "manifest.yaml").read_text(encoding="utf-8"))
+    titles = [d["title"] for d in manifest["documents"].values()]
+    openings = [t.strip().splitlines()[0] for t in texts]
+    assert vocab.terms is not None
+    return core_subjects([*titles, *openings], texts, vocab.terms.synonyms)
+
+
+def test_core_subjects_are_derived_from_headlines_and_aliases(core: frozenset[str]) -> None:
+    # named by two or more headlines, or defined as a capitalised alias of one ("X (Brand, …)")
+    assert {stem("magnesium"), stem("clonazepam"), stem("klonopin")} <= core
+    # a word one title uses once, or an everyday word, is not a core subject
+    assert stem("sleep") not in core and stem("insomnia") not in core
+
+
 def _turn(q: str) -> Turn:
     return Turn(user=q, standalone_question=q, answer="", refused=False)
 
 
-def test_what_if_carries_the_topic(vocab: CorpusVocabulary) -> None:
-    out = Condenser(vocab).condense("What if my creatinine clearance is 25?", [_turn(SEED)])
+def test_what_if_carries_the_topic(vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    out = Condenser(vocab, core).condense("What if my creatinine clearance is 25?", [_turn(SEED)])
     assert out.startswith("What if my creatinine clearance is 25?")
     assert "magnesium" in out and "clonazepam" in out
 
 
-def test_and_x_swaps_the_entity_and_keeps_the_topic(vocab: CorpusVocabulary) -> None:
-    out = Condenser(vocab).condense(
+def test_and_x_swaps_the_entity_and_keeps_the_topic(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    out = Condenser(vocab, core).condense(
         "And gabapentin?", [_turn("How far apart should I take doxycycline and magnesium?")])
     assert out == "How far apart should I take gabapentin and magnesium?"
 
 
 def test_self_contained_and_long_unrelated_messages_are_left_alone(
-        vocab: CorpusVocabulary) -> None:
-    c = Condenser(vocab)
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    c = Condenser(vocab, core)
     history = [_turn(SEED)]
     assert c.condense("Is magnesium glycinate safe with warfarin?", history) == \
         "Is magnesium glycinate safe with warfarin?"
@@ -46,9 +68,9 @@ def test_self_contained_and_long_unrelated_messages_are_left_alone(
     assert c.condense(stock, history) == stock
 
 
-def test_refused_turns_do_not_set_the_topic(vocab: CorpusVocabulary) -> None:
+def test_refused_turns_do_not_set_the_topic(vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     refused = Turn(user="warfarin?", standalone_question="Is zinc ok?", answer="", refused=True)
-    assert Condenser(vocab).condense("And for sleep?", [refused]) == "And for sleep?"
+    assert Condenser(vocab, core).condense("And for sleep?", [refused]) == "And for sleep?"
 
 
 def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(

@@ -16,6 +16,7 @@ from assistant.answering.guard import CaveatGuard
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.sessions import SqliteSessionStore
+from assistant.answering.subjects import core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
 from assistant.core.protocols import Condenser, Embedder, Generator
 from assistant.core.settings import Settings
@@ -28,11 +29,14 @@ def build_assistant(settings: Settings) -> Assistant:
     embedder: Embedder = retriever.embedder
     chunks = retriever.chunks
     titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
-    vocab = CorpusVocabulary([c.embed_text for c in chunks] + first_lines(settings, titles),
+    openings = first_lines(settings, titles)
+    vocab = CorpusVocabulary([c.embed_text for c in chunks] + openings,
                              load_query_terms(settings.policies_dir), embedder.embed)
     extractive = ExtractiveComposer(embedder, settings)
     generator: Generator = extractive
-    condenser: Condenser = RuleCondenser(vocab)
+    core = core_subjects([*titles.values(), *openings], [c.text for c in chunks] + openings,
+                         vocab.terms.synonyms if vocab.terms else None)
+    condenser: Condenser = RuleCondenser(vocab, core)
     if settings.llm.generator != "extractive":
         generator = make_generator(settings, embedder=embedder, extractive=extractive)
         condenser = LLMCondenser(settings, fallback=condenser)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.condense import split_carried
 from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft
 from assistant.core.protocols import Embedder
@@ -26,6 +27,8 @@ from assistant.text.words import content_words, stem, zipf
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 MIN_UNIT_CHARS = 25
+#: Weight of a follow-up's carried-over topic terms against the user's own words.
+CARRIED_WEIGHT = 0.5
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
 
@@ -153,8 +156,17 @@ def _looks_like_heading(quote: str, shown: str) -> bool:
     return not is_row and shown[-1] not in ".!?:;)\"'”" and len(shown.split()) <= 14
 
 
-def _weighted_terms(text: str) -> dict[str, float]:
-    return {stem(w): (2.0 if zipf(w) < 4.0 else 1.0) for w in content_words(text)}
+def _weighted_terms(question: str) -> dict[str, float]:
+    """Question terms by stem: rare words count double, and the topic terms a follow-up carries
+    over from earlier turns count half of the user's own words."""
+    own, carried = split_carried(question)
+    terms = {stem(w): CARRIED_WEIGHT * _rarity(w) for w in content_words(carried)}
+    terms.update({stem(w): _rarity(w) for w in content_words(own)})
+    return terms
+
+
+def _rarity(word: str) -> float:
+    return 2.0 if zipf(word) < 4.0 else 1.0
 
 
 def _coverage(terms: dict[str, float], text: str) -> float:

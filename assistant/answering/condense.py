@@ -14,11 +14,10 @@ import re
 
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
-from assistant.text.words import content_words
+from assistant.text.words import content_words, stem
 
-#: The documents' core subjects: a message naming one of them is about its own topic.
-CORE_TERMS = ("magnesium", "glycinate", "clonazepam", "klonopin", "benzodiazepine", "benzo",
-              "benzos", "benzodiazepines")
+#: How a follow-up marks the topic terms it carries over: "What if …? (about magnesium, …)".
+CARRIED_OPEN = " (about "
 #: A message without a cue word or pronoun reads as a follow-up only when it is this short.
 MAX_BARE_FOLLOW_UP_WORDS = 6
 _SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
@@ -30,8 +29,15 @@ _PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)
 
 
 class Condenser:
-    def __init__(self, vocab: CorpusVocabulary) -> None:
+    """Rule-based follow-up rewriting. ``core``: stems of the corpus's core subjects
+    (``answering.subjects.core_subjects``): a message naming one is about its own topic."""
+
+    def __init__(self, vocab: CorpusVocabulary, core: frozenset[str]) -> None:
         self.vocab = vocab
+        self.core = core
+
+    def _is_core(self, word: str) -> bool:
+        return stem(word) in self.core
 
     def condense(self, message: str, history: list[Turn]) -> str:
         question = _squash(self.vocab.repair(message))
@@ -42,11 +48,11 @@ class Condenser:
         if swapped:
             return swapped
         topic = [t for t in self._topic(previous) if t not in question.lower()]
-        return f"{question} (about {', '.join(topic)})" if topic else question
+        return f"{question}{CARRIED_OPEN}{', '.join(topic)})" if topic else question
 
     def _is_follow_up(self, question: str) -> bool:
         words = content_words(question)
-        names_core = any(w in CORE_TERMS for w in words)
+        names_core = any(self._is_core(w) for w in words)
         if names_core and not _FOLLOW.match(question):
             return False
         short = len(words) <= MAX_BARE_FOLLOW_UP_WORDS
@@ -60,20 +66,26 @@ class Condenser:
         new = (m.group("x") or m.group("y") or "").strip(" ?.!")
         if not new or len(new.split()) > 5:
             return None
-        old = [e for e in self.vocab.entities(previous) if e not in CORE_TERMS]
+        old = [e for e in self.vocab.entities(previous) if not self._is_core(e)]
         if not old:
             return f"{previous.rstrip(' ?.')} and {new}?"
         pattern = re.compile(rf"\b{re.escape(old[-1])}\b", re.I)
         return pattern.sub(new, previous, count=1)
 
     def _topic(self, previous: str) -> list[str]:
-        text = previous.split(" (about ")[0]
+        text = split_carried(previous)[0]
         topic = list(self.vocab.entities(text))
         carried = re.search(r"\(about ([^)]*)\)", previous)
         if carried:
             topic += [t.strip() for t in carried.group(1).split(",") if t.strip() not in topic]
-        core = [t for t in topic if t in CORE_TERMS]
-        return (core + [t for t in topic if t not in CORE_TERMS])[:8]
+        core = [t for t in topic if self._is_core(t)]
+        return (core + [t for t in topic if not self._is_core(t)])[:8]
+
+
+def split_carried(standalone: str) -> tuple[str, str]:
+    """(the user's own words, the topic terms carried over from earlier turns)."""
+    own, _, carried = standalone.partition(CARRIED_OPEN)
+    return own, carried.rstrip(")")
 
 
 def _squash(text: str) -> str:

@@ -36,12 +36,8 @@ eval_app = typer.Typer(
 
 def make_answerer(settings: Settings) -> Answerer:
     """The real answering pipeline (tests replace this with a scripted fake)."""
-    from assistant.core.errors import BackendUnavailable
+    from assistant.answering.assembly import build_assistant
 
-    try:
-        from assistant.answering.assembly import build_assistant
-    except ImportError as err:
-        raise BackendUnavailable(f"the answering pipeline is not available: {err}") from None
     answerer: Answerer = build_assistant(settings)
     return answerer
 

@@ -6,7 +6,6 @@ Parsing and printing only; the work lives in ``indexing.indexer`` / ``indexing.s
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -96,8 +95,8 @@ def load_settings() -> Settings:
 
 def search_rows(settings: Settings, query: str, k: int, *, dense: bool = False
                 ) -> list[dict[str, Any]]:
-    """Ranked results as plain dicts (hybrid retriever when available, else dense)."""
-    if not dense and importlib.util.find_spec("assistant.retrieval.hybrid") is not None:
+    """Ranked results as plain dicts (the hybrid retriever, or dense-only with --dense)."""
+    if not dense:
         from assistant.retrieval.hybrid import build_retriever
 
         hits = build_retriever(settings).search(query, k)

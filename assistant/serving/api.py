@@ -2,7 +2,7 @@
 
 Handlers are plain ``def`` functions (FastAPI runs them in its thread pool) because the
 Answerer is synchronous, CPU-bound code. Errors are raised as AssistantError / HTTPException and
-turned into JSON by the handlers in ``assistant.serving.app``.
+turned into JSON by the handlers in ``assistant.serving.errors``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,55 @@
+"""The corpus's core subjects, derived from its documents (never written in code).
+
+A core subject is a rare word (a name, not everyday English) that at least two distinct
+headline lines of the corpus (manifest titles and each document's first line) use, counted
+after the query synonyms (so "Benzo" in one title and "benzodiazepine" in another are one
+subject). An alias the texts define in parentheses joins the subject it names when it is
+written as a name (capitalised) and is rare ("Clonazepam (Klonopin, …)" makes Klonopin a
+subject; "Benzodiazepines (temazepam, …)" lists an example, not an alias). A message naming a
+core subject is about its own topic; a follow-up carries them over. Matching is by stem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from assistant.text.words import stem, words, zipf
+
+#: Words at least this common in English are never subjects (they are not names).
+MAX_SUBJECT_ZIPF = 4.0
+#: How many headlines must name a word for it to be a core subject.
+MIN_HEADLINES = 2
+#: An alias must be rarer than this (brand and generic drug names are).
+MAX_ALIAS_ZIPF = 3.0
+_ALIAS = re.compile(r"\b([A-Za-z][\w-]{3,})\s*\(\s*([A-Za-z][\w-]{3,})\s*[),]")
+
+
+def core_subjects(headlines: Iterable[str], texts: Iterable[str],
+                  synonyms: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Stems of the core subjects of a corpus (``headlines``: titles and first lines), with the
+    aliases its texts define for them."""
+    synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}
+
+    def canonical(word: str) -> str:
+        return stem(synonyms.get(word, word))
+
+    counts: Counter[str] = Counter()
+    for line in {" ".join(words(h)) for h in headlines}:
+        counts.update({canonical(w) for w in line.split() if _is_name(w)})
+    core = {s for s, n in counts.items() if n >= MIN_HEADLINES}
+    for text in texts:
+        for a, b in _ALIAS.findall(text):
+            for named, alias in ((a, b), (b, a)):
+                if canonical(named.lower()) in core and _is_alias(alias):
+                    core.add(canonical(alias.lower()))
+    return frozenset(core)
+
+
+def _is_alias(word: str) -> bool:
+    return word[:1].isupper() and zipf(word.lower()) < MAX_ALIAS_ZIPF
+
+
+def _is_name(word: str) -> bool:
+    return len(word) > 3 and not word.isdigit() and zipf(word) < MAX_SUBJECT_ZIPF
