@@ -91,8 +91,8 @@ def _quiet_transformers() -> None:
     try:
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     except ImportError:  # pragma: no cover - transformers always comes with s-t
         pass
 
@@ -115,7 +115,8 @@ def get_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 def make_chroma_embedding_function(settings: Settings) -> EmbeddingFunction[Any]:
     """An explicit Chroma embedding function backed by ``get_embedder(settings)``."""
     cls = _chroma_function_class()
-    return cls(settings.embedding.model, settings.embedding.device)
+    function: EmbeddingFunction[Any] = cls(settings.embedding.model, settings.embedding.device)
+    return function
 
 
 _EF_CLASS: type | None = None
@@ -169,6 +170,6 @@ def _chroma_function_class() -> type:
             return {"model": self._model, "device": self._device}
 
     if EMBEDDING_FUNCTION_NAME not in known_embedding_functions:
-        register_embedding_function(ChromaEmbeddingFunction)
+        register_embedding_function(ChromaEmbeddingFunction)  # type: ignore[no-untyped-call]
     _EF_CLASS = ChromaEmbeddingFunction
     return _EF_CLASS

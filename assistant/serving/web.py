@@ -261,4 +261,5 @@ def build_ui(answerer: Answerer, settings: Settings) -> gr.Blocks:
     demo.queue(max_size=settings.server.max_queue,
                default_concurrency_limit=settings.server.concurrency_limit)
     handlers.is_busy = lambda: queue_is_full(demo, settings.server.max_queue)
-    return demo
+    blocks: gr.Blocks = demo
+    return blocks
