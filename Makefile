@@ -45,7 +45,7 @@ eval: index
 	$(BIN)/assistant eval eval/suites/*.yaml --out eval/reports/latest/results.jsonl --report eval/reports/latest
 
 eval-gate: index
-	$(BIN)/assistant eval eval/suites/*.yaml --gate promises --gate-refusal-suites off_corpus,adversarial --out eval/reports/ci/results.jsonl --report eval/reports/ci
+	$(BIN)/assistant eval eval/suites/*.yaml --gate promises --gate-refusal-suites off_corpus,adversarial --gate-known eval/gate_known.yaml --out eval/reports/ci/results.jsonl --report eval/reports/ci
 
 clean:
 	rm -rf $(VENV) index/v-* index/CURRENT data

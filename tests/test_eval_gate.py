@@ -3,6 +3,8 @@ in the refusal suites, not on answer quality."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.evaluation.harness import EvalRun, gate_reasons
 
 
@@ -39,3 +41,40 @@ def test_wrong_refusals_break_the_gate_only_in_the_refusal_suites() -> None:
         assert run.gate_failures(("seed",)) == []
     mixed = {"suite": "off_corpus", "failures": ["missing mention /x/", *WRONG_REFUSALS[0]]}
     assert gate_reasons(mixed, ("off_corpus",)) == WRONG_REFUSALS[0]
+
+
+# --- the known-failures ratchet ------------------------------------------------------------
+
+def _rec(suite: str, case: str, failures: list[str]) -> dict[str, object]:
+    return {"suite": suite, "case_id": case, "turn": 0, "failures": failures,
+            "passed": not failures}
+
+
+def test_known_wrong_refusals_are_excused_but_never_promise_breaks() -> None:
+    from assistant.evaluation.known import KnownFailure, KnownFailures, apply_known
+
+    known = KnownFailures(known=[
+        KnownFailure(suite="off_corpus", case="a", why="answered an uncovered topic"),
+        KnownFailure(suite="off_corpus", case="b", why="answered an uncovered topic"),
+        KnownFailure(suite="off_corpus", case="c", why="answered an uncovered topic")])
+    a = _rec("off_corpus", "a", ["expected a refusal, got an answer"])
+    b = _rec("off_corpus", "b", ["expected a refusal, got an answer", "missing caveat: taper"])
+    c = _rec("off_corpus", "c", [])  # listed, but refuses correctly now
+    d = _rec("off_corpus", "d", ["expected a refusal, got an answer"])  # new, not listed
+    ratchet = apply_known([a, b, c, d], failures=[a, b, d], promise_broken=[b], known=known)
+    assert ratchet.excused == [a]
+    assert ratchet.failing == [b, d]
+    assert [k.case for k in ratchet.stale] == ["c"]
+
+
+def test_the_repo_known_list_is_valid_and_only_names_refusal_suites() -> None:
+    from assistant.evaluation.known import load_known
+    from assistant.evaluation.suite import load_suites
+
+    root = Path(__file__).resolve().parent.parent
+    known = load_known(root / "eval" / "gate_known.yaml")
+    suites = {s.suite: s for s in load_suites(sorted((root / "eval" / "suites").glob("*.yaml")))}
+    for k in known.known:
+        assert k.suite in ("off_corpus", "adversarial")
+        case = next(c for c in suites[k.suite].cases if c.id == k.case)
+        assert case.turns[k.turn].expect.refuse is not None

@@ -429,7 +429,7 @@ def test_gate_fails_on_wrong_refusals_in_the_refusal_suites(cli: Any, tmp_path: 
     lines = [line for line in result.output.splitlines() if line.startswith("GATE")]
     assert lines == ["GATE off_corpus/warfarin turn 0: expected a refusal, got an answer",
                      "GATE adversarial/ignore turn 0: expected an answer, got a refusal"]
-    assert "wrong refusals in off_corpus, adversarial): 2 turn(s) fail" in result.output
+    assert "wrong refusals in off_corpus, adversarial): 2 turn(s) fail, 0 known" in result.output
 
 
 def test_gate_refusal_suites_is_an_option(cli: Any, tmp_path: Path) -> None:
@@ -448,7 +448,33 @@ def test_gate_refusal_suites_is_an_option(cli: Any, tmp_path: Path) -> None:
     assert "lithium" not in seed.output.split("GATE seed/combo")[1].splitlines()[0]
     none = gate_run(cli, tmp_path, list(replies), "--gate-refusal-suites", "")
     assert none.exit_code == 0, none.output
-    assert "wrong refusals in no suites): 0 turn(s) fail" in none.output
+    assert "wrong refusals in no suites): 0 turn(s) fail, 0 known" in none.output
+
+
+def test_gate_known_list_excuses_listed_refusals_and_ratchets(cli: Any, tmp_path: Path) -> None:
+    replies = [good_answer(), good_answer(refused=True), good_answer(),
+               good_answer(refused=True)]
+    known = tmp_path / "known.yaml"
+    known.write_text(
+        "known:\n"
+        "  - {suite: off_corpus, case: warfarin, turn: 0, why: answered an uncovered drug}\n"
+        "  - {suite: adversarial, case: ignore, turn: 0, why: refused a fine question}\n")
+    excused = gate_run(cli, tmp_path, list(replies), "--gate-known", str(known))
+    assert excused.exit_code == 0, excused.output
+    assert "KNOWN off_corpus/warfarin turn 0" in excused.output
+    assert "2 turn(s)" not in excused.output and "0 turn(s) fail, 2 known" in excused.output
+    # warfarin refuses correctly now: the listed entry is stale and fails until removed
+    fixed = [good_answer(refused=True), good_answer(refused=True), good_answer(),
+             good_answer(refused=True)]
+    stale = gate_run(cli, tmp_path, fixed, "--gate-known", str(known))
+    assert stale.exit_code == 1
+    assert "GATE off_corpus/warfarin turn 0: passes now; take it off" in stale.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("known:\n  - {suite: off_corpus, case: warfarin, why: x}\n")
+    out = tmp_path / "r.jsonl"
+    out.unlink()
+    assert gate_run(cli, tmp_path, list(replies), "--gate-known", str(bad)).exit_code == 2
+    assert not out.exists()  # rejected before any turn ran
 
 
 def test_gate_passes_right_refusals_and_still_fails_on_a_missing_caveat(

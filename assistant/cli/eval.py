@@ -65,6 +65,9 @@ def run_command(
         "all", "--split", help="all | tune | test: only the cases (and retrieval labels) of that "
         "part of the frozen split in --splits (choose on tune, report test)."),
     splits: Path = typer.Option(Path("eval/splits.yaml"), "--splits", help="The split file."),
+    gate_known: Path | None = typer.Option(
+        None, "--gate-known", help="YAML list of known wrong refusals (suite, case, turn, why) "
+        "the gate excuses; a listed turn that passes now fails the gate until removed."),
     gate_refusal_suites: str = typer.Option(
         ",".join(DEFAULT_REFUSAL_SUITES), "--gate-refusal-suites",
         help="Comma-separated suite names where, with --gate promises, any wrong refusal "
@@ -86,13 +89,17 @@ def run_command(
             from assistant.core.errors import InputError
 
             raise InputError("--split must be 'all', 'tune' or 'test'")
+        from assistant.evaluation.known import load_known
+
+        known = load_known(gate_known)  # a bad list is an error before any turn runs
         settings = _settings(Settings, generator, base_url, model)
         run = evaluate(settings, suites, out, make_answerer, report_dir=report,
                        labels_path=None if no_retrieval else labels, judge=judge,
                        split=cast("SplitName", split), splits_path=splits)
         _print_summary(Console(), run)
         if gate == "promises":
-            return _print_gate(Console(), run, _suite_names(gate_refusal_suites))
+            return _print_gate(Console(), run, _suite_names(gate_refusal_suites), known,
+                               gate_known)
         return 1 if run.failed else 0
 
     code = run_guarded(body)
@@ -104,13 +111,17 @@ def _suite_names(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
-def _print_gate(console: Any, run: Any, refusal_suites: tuple[str, ...]) -> int:
+def _print_gate(console: Any, run: Any, refusal_suites: tuple[str, ...], known: Any,
+                known_path: Path | None = None) -> int:
     """Print the turns that fail the CI gate, with their gate reasons; the exit code."""
     from rich.markup import escape
 
     from assistant.evaluation.harness import gate_reasons
+    from assistant.evaluation.known import apply_known
 
-    failing = run.gate_failures(refusal_suites)
+    ratchet = apply_known(run.records, run.gate_failures(refusal_suites), run.broken_promises,
+                          known)
+    failing = ratchet.failing
     ran = {r.get("suite") for r in run.records}
     for name in (n for n in refusal_suites if n not in ran):
         console.print(f"[yellow]gate: --gate-refusal-suites names {escape(name)!r}, "
@@ -119,10 +130,17 @@ def _print_gate(console: Any, run: Any, refusal_suites: tuple[str, ...]) -> int:
         console.print(f"[red]GATE[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} turn "
                       f"{r['turn']}: " + escape("; ".join(gate_reasons(r, refusal_suites))),
                       highlight=False)
+    for r in ratchet.excused:
+        console.print(f"[yellow]KNOWN[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} "
+                      f"turn {r['turn']}: listed in {escape(str(known_path))}", highlight=False)
+    for k in ratchet.stale:
+        console.print(f"[red]GATE[/] {escape(k.suite)}/{escape(k.case)} turn {k.turn}: passes "
+                      f"now; take it off {escape(str(known_path))}", highlight=False)
     scope = ", ".join(refusal_suites) or "no suites"
-    console.print(f"gate (promises; wrong refusals in {scope}): {len(failing)} turn(s) fail",
-                  highlight=False)
-    return 1 if failing else 0
+    bad = len(failing) + len(ratchet.stale)
+    console.print(f"gate (promises; wrong refusals in {scope}): {bad} turn(s) fail, "
+                  f"{len(ratchet.excused)} known", highlight=False)
+    return 1 if bad else 0
 
 
 def _settings(cls: Any, generator: str | None, base_url: str | None, model: str | None) -> Any:
