@@ -95,9 +95,9 @@ class ScriptedAnswerer:
 
 @pytest.fixture(scope="module")
 def checker(tmp_path_factory: pytest.TempPathFactory) -> Checker:
-    prompts = tmp_path_factory.mktemp("prompts")
-    (prompts / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
-    policy = load_policy(Settings(corpus_dir=CORPUS, prompts_dir=prompts))
+    policies = tmp_path_factory.mktemp("policies")
+    (policies / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
+    policy = load_policy(Settings(corpus_dir=CORPUS, policies_dir=policies))
     return Checker(CorpusFiles(CORPUS), CaveatGuard(policy))
 
 
@@ -274,11 +274,11 @@ def test_bad_suites_are_rejected_clearly(tmp_path: Path, data: Any, message: str
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """Run ``assistant eval ...`` in-process with scripted replies; returns (result, answerer)."""
-    prompts = tmp_path / "prompts"
-    prompts.mkdir()
-    (prompts / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
     monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(CORPUS))
-    monkeypatch.setenv("ASSISTANT_PROMPTS_DIR", str(prompts))
+    monkeypatch.setenv("ASSISTANT_POLICIES_DIR", str(policies))
     app = typer.Typer()
     app.command("noop")(lambda: None)
     cli_eval.register(app)
@@ -376,9 +376,10 @@ def test_answerer_error_fails_the_turn_and_the_run_goes_on(cli: Any, tmp_path: P
     ("policy", "message"),
     [
         (None, "caveat policy not found"),
-        ({"caveats": CAVEAT_POLICY["caveats"][:2]}, "invalid caveat policy"),
+        ({"caveats": CAVEAT_POLICY["caveats"][:2]}, "caveats.yaml is invalid: caveats: caveat ids"),
         ({"caveats": [{**CAVEAT_POLICY["caveats"][0], "patterns": ["(unclosed"]},
-                      *CAVEAT_POLICY["caveats"][1:]]}, "invalid caveat policy"),
+                      *CAVEAT_POLICY["caveats"][1:]]},
+         "caveats.yaml is invalid: caveats.0.patterns: invalid regular expression"),
         ({"caveats": [{**CAVEAT_POLICY["caveats"][0], "quote": "not a quote of this file"},
                       *CAVEAT_POLICY["caveats"][1:]]}, "backing quote is not in"),
     ],
@@ -387,7 +388,7 @@ def test_answerer_error_fails_the_turn_and_the_run_goes_on(cli: Any, tmp_path: P
 def test_missing_or_invalid_caveat_policy_exits_two_before_any_turn(
     cli: Any, tmp_path: Path, policy: Any, message: str
 ) -> None:
-    path = tmp_path / "prompts" / "caveats.yaml"
+    path = tmp_path / "policies" / "caveats.yaml"
     if policy is None:
         path.unlink()
     else:
@@ -612,7 +613,7 @@ def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
         return lambda q: [(SRC, at, at + len(CLAIM))]
 
     (tmp_path / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
-    settings = Settings(corpus_dir=CORPUS, prompts_dir=tmp_path)
+    settings = Settings(corpus_dir=CORPUS, policies_dir=tmp_path)
     run = evaluate(settings, [write_suite(tmp_path / "s.yaml", SUITE)], tmp_path / "r.jsonl",
                    lambda s: ScriptedAnswerer(good_replies()), report_dir=tmp_path / "rep",
                    labels_path=labels, retrieve_factory=factory)
