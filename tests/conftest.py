@@ -13,18 +13,12 @@ from typing import Any
 
 import pytest
 
+from assistant.core.environment import OFFLINE_DEFAULTS
 from assistant.core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-_OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}
+_OFFLINE_ENV = OFFLINE_DEFAULTS  # the entry points' defaults, forced for the test session
 
 
 @pytest.fixture(scope="session", autouse=True)
