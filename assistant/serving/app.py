@@ -138,6 +138,6 @@ def _mount_ui(app: FastAPI, answerer: Answerer, settings: Settings) -> None:
     """The Gradio chat UI at ``/``, mounted last so the routes above win."""
     import gradio
 
-    from assistant.serving.web import build_ui
+    from assistant.serving.web import build_ui, page_options
 
-    gradio.mount_gradio_app(app, build_ui(answerer, settings), path="/")
+    gradio.mount_gradio_app(app, build_ui(answerer, settings), path="/", **page_options())

@@ -1,4 +1,9 @@
-"""Durable thumbs-up/down feedback in SQLite (WAL, one transaction per write)."""
+"""Durable per-message feedback in SQLite (WAL, one transaction per write).
+
+A message is one answer in a conversation; its id is ``"<session id>:<turn number>"`` (turns
+counted from 1 in the stored session, see ``message_id``). A rating replaces an earlier rating of
+the same message; other actions on a message (copy, regenerate) are logged in ``actions``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from assistant.core.errors import InputError
 from assistant.core.models import Citation
 
 Rating = Literal["up", "down"]
+ACTIONS = ("copy", "regenerate")
 MAX_COMMENT_CHARS = 2000
 FILE_NAME = "feedback.db"
 
@@ -29,6 +35,31 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT NOT NULL DEFAULT ''
 )
 """
+_ACTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    action TEXT NOT NULL
+)
+"""
+
+
+def message_id(session_id: str, turn: int) -> str:
+    """The id of the ``turn``-th answer (from 1) of a stored conversation."""
+    return f"{session_id}:{turn}"
+
+
+def split_message_id(value: str) -> tuple[str, int]:
+    """``(session id, turn)`` of a message id; InputError if it is not one."""
+    session_id, _, turn = value.rpartition(":")
+    if not session_id or not turn.isdigit() or int(turn) < 1:
+        raise InputError("message_id must look like '<session id>:<turn number>'.")
+    return session_id, int(turn)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class FeedbackStore:
@@ -40,6 +71,10 @@ class FeedbackStore:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SCHEMA)
+            conn.execute(_ACTIONS_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
+            if "message_id" not in columns:  # databases written before per-message feedback
+                conn.execute("ALTER TABLE feedback ADD COLUMN message_id TEXT")
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> FeedbackStore:
@@ -59,8 +94,10 @@ class FeedbackStore:
         citations: Sequence[Citation],
         rating: str,
         comment: str = "",
+        message: str | None = None,
     ) -> int:
-        """Store one rating; returns its row id. Bad input raises InputError and stores nothing."""
+        """Store one rating of the message ``message`` (replacing its earlier rating); returns
+        the row id. Bad input raises InputError and stores nothing."""
         if rating not in ("up", "down"):
             raise InputError("Rating must be 'up' or 'down'.")
         comment = (comment or "").strip()
@@ -69,21 +106,40 @@ class FeedbackStore:
         if not answer:
             raise InputError("There is no answer to rate yet.")
         row = (
-            datetime.now(UTC).isoformat(timespec="seconds"),
+            _now(),
             session_id,
             question,
             answer,
             json.dumps([c.model_dump() for c in citations], ensure_ascii=False),
             rating,
             comment,
+            message,
         )
         with self._connect() as conn:
+            if message is not None:
+                conn.execute("DELETE FROM feedback WHERE message_id = ?", (message,))
             cur = conn.execute(
                 "INSERT INTO feedback (ts, session_id, question, answer, citations, rating, "
-                "comment) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "comment, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             return int(cur.lastrowid or 0)
+
+    def record_action(self, message: str, action: str) -> int:
+        """Log a copy or regenerate of a message; returns the row id."""
+        if action not in ACTIONS:
+            raise InputError(f"Action must be one of: {', '.join(ACTIONS)}.")
+        split_message_id(message)
+        with self._connect() as conn:
+            cur = conn.execute("INSERT INTO actions (ts, message_id, action) VALUES (?, ?, ?)",
+                               (_now(), message, action))
+            return int(cur.lastrowid or 0)
+
+    def actions(self) -> list[dict[str, Any]]:
+        """All logged actions, oldest first."""
+        with self._connect() as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute("SELECT * FROM actions ORDER BY id")]
 
     def rows(self) -> list[dict[str, Any]]:
         """All rows, oldest first, citations decoded."""
