@@ -207,9 +207,14 @@ def test_chat_restores_the_transcript_after_reload_and_lists_conversations(
 
     page.click("#new-conversation")
     page.locator("#transcript .welcome").wait_for(timeout=10_000)
-    page.click("#conversations")  # open the accordion
+    page.locator("#conversations button").first.click()  # open the accordion
     page.locator("#conversation-list input").click()
-    page.locator("ul.options li").filter(has_text=seed[:30]).first.click()
+    option = page.get_by_role("option").filter(has_text=seed[:30])
+    try:
+        option.first.click(timeout=10_000)
+    except Exception:
+        _shot(page, "debug-conversations.png")
+        raise
     page.locator("#transcript .msg.bot").nth(1).wait_for(timeout=20_000)
     assert page.locator("#transcript .msg.user").all_inner_texts() == [seed, FOLLOW_UP]
     page.click("#delete-conversation")

@@ -141,12 +141,14 @@ def build_ui(answerer: Answerer, settings: Settings) -> gr.Blocks:
         # itself here (annotations are strings in this module and gradio is imported locally).
         on_action.__annotations__["evt"] = gr.EventData
 
+        # "multiple": quick clicks (copy, then a rating) are all handled, not dropped while the
+        # previous one is still on its way.
         transcript.click(on_action, [chat], [chat, transcript, notice], queue=False,
-                         show_progress="hidden").success(
+                         show_progress="hidden", trigger_mode="multiple").success(
             h.gate, [chat], None, queue=False, show_progress="hidden").success(
             h.respond, [chat], [chat, transcript, notice, message], **answer_kwargs).then(
             h.remember, [chat, saved], [saved, pick], queue=False)
-        demo.load(h.load, [saved], [chat, transcript, saved, pick], queue=False)
+        demo.load(h.load, [saved, chat], [chat, transcript, saved, pick], queue=False)
         pick.input(h.switch, [pick, chat, saved], [chat, transcript, notice, saved, pick],
                    queue=False)
         new_chat.click(h.reset, [saved], [chat, transcript, notice, saved, pick], queue=False)

@@ -214,9 +214,15 @@ class ChatHandlers:
         return chat, gr.skip(), render_notice_html("Unknown action.", "error")
 
     # --- conversations ------------------------------------------------------------------------
-    def load(self, saved: Any) -> tuple[ChatSession, str, Saved, Any]:
-        """Page load: restore the current conversation from the session store."""
+    def load(self, saved: Any, chat: ChatSession | None = None
+             ) -> tuple[ChatSession, Any, Saved, Any]:
+        """Page load: restore the current conversation from the session store (unless the tab
+        already started one: a question sent before this event arrived wins)."""
+        import gradio as gr
+
         saved = _clean_saved(saved)
+        if chat is not None and chat.turns:
+            return chat, gr.skip(), saved, self._choices(saved, chat)
         chat = ChatSession()
         if saved["current"]:
             chat = self._restore(saved["current"]) or ChatSession()
