@@ -396,6 +396,33 @@ def test_widget_starts_a_new_session_when_the_stored_one_is_gone(page: Any,
     assert page.get_by_test_id("ea-answer").count() == 0
 
 
+def test_docs_render_offline(browser: Any, base_url: str) -> None:
+    """/docs with every request off loopback blocked: Swagger UI still renders the API."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/docs")
+        page.locator(".swagger-ui .opblock").first.wait_for(timeout=30_000)
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        assert "/api/chat" in paths and "/v1/chat/completions" in paths
+        assert "/api/feedback" in paths
+        assert page.locator(".swagger-ui .errors-wrapper").count() == 0
+        page.screenshot(path=str(SHOTS / "docs-offline.png"))
+        assert outside == []
+    finally:
+        context.close()
+
+
 def test_full_queue_says_busy_and_keeps_the_message(
     browser: Any, indexed_settings: Settings, real_answerer: Any
 ) -> None:

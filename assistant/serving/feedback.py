@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.core.errors import InputError
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.core.errors import InputError, SessionNotFound
 from assistant.core.models import Citation
+from assistant.core.protocols import Answerer
 
 Rating = Literal["up", "down"]
 ACTIONS = ("copy", "regenerate")
@@ -147,3 +150,35 @@ class FeedbackStore:
             conn.row_factory = sqlite3.Row
             found = conn.execute("SELECT * FROM feedback ORDER BY id").fetchall()
         return [{**dict(r), "citations": json.loads(r["citations"])} for r in found]
+
+
+class FeedbackRequest(BaseModel):
+    """A rating of one answer, for help-desk integrators (``POST /api/feedback``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    session_id: str = Field(min_length=1, max_length=200,
+                            description="The conversation (``session_id`` of /api/chat).")
+    turn: int = Field(ge=1, description="Which answer of the conversation, counted from 1 "
+                      "(as in GET /api/sessions/{id}).")
+    rating: Rating
+    comment: str = Field("", max_length=MAX_COMMENT_CHARS, description="Optional comment.")
+
+
+class FeedbackReply(BaseModel):
+    feedback_id: int
+    message_id: str
+
+
+def rate_turn(store: FeedbackStore, answerer: Answerer, body: FeedbackRequest) -> FeedbackReply:
+    """Store a rating of a stored answer (SessionNotFound for an unknown conversation or turn);
+    a second rating of the same answer replaces the first."""
+    turns = answerer.history(body.session_id)
+    if body.turn > len(turns):
+        raise SessionNotFound(f"conversation {body.session_id} has {len(turns)} answer(s), "
+                              f"not {body.turn}")
+    turn = turns[body.turn - 1]
+    message = message_id(body.session_id, body.turn)
+    row = store.record(session_id=body.session_id, question=turn.user, answer=turn.answer,
+                       citations=turn.citations, rating=body.rating, comment=body.comment,
+                       message=message)
+    return FeedbackReply(feedback_id=row, message_id=message)
