@@ -122,7 +122,7 @@ def _print_gate(console: Any, run: Any, refusal_suites: tuple[str, ...]) -> int:
     for r in failing:
         console.print(f"[red]GATE[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} turn "
                       f"{r['turn']}: " + escape("; ".join(gate_reasons(r, refusal_suites))),
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     scope = ", ".join(refusal_suites) or "no suites"
     console.print(f"gate (promises; wrong refusals in {scope}): {len(failing)} turn(s) fail",
                   highlight=False)
@@ -167,7 +167,8 @@ def _print_summary(console: Any, run: Any) -> None:
         console.print(f"[yellow]{escape(note)}[/]")
     for r in run.failed:
         console.print(f"[red]FAIL[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} "
-                      f"turn {r['turn']}: " + escape("; ".join(r["failures"])), highlight=False)
+                      f"turn {r['turn']}: " + escape("; ".join(r["failures"])), highlight=False,
+                      soft_wrap=True)  # one whole line per failing turn, however narrow
     console.print(f"{len(run.records) - len(run.failed)}/{len(run.records)} turns passed; "
                   f"wrote {', '.join(str(p) for p in run.written)}")
 
@@ -176,20 +177,34 @@ def _print_summary(console: Any, run: Any) -> None:
 def compare_command(
     old: Path = typer.Argument(..., help="Earlier results.jsonl"),
     new: Path = typer.Argument(..., help="Later results.jsonl"),
+    plot: Path | None = typer.Option(None, "--plot", help="Also write a PNG: pass rate by tag "
+                                     "in both runs (tags that changed first)."),
 ) -> None:
     """Metrics side by side with deltas, and the turns that flipped pass/fail."""
 
     def body() -> None:
         from rich.console import Console
+        from rich.markup import escape
 
         from assistant.evaluation.compare import compare, render
         from assistant.evaluation.runner import read_jsonl
 
         result = compare(read_jsonl(old), read_jsonl(new))
         console = Console()
-        for renderable in render(result, old.name if old.name != new.name else str(old),
-                                 new.name if old.name != new.name else str(new)):
+        names = ((old.name, new.name) if old.name != new.name else (str(old), str(new)))
+        for renderable in render(result, *names):
             console.print(renderable)
+        if plot is not None:
+            import base64
+
+            from assistant.evaluation.metrics import summarize
+            from assistant.evaluation.plots import tag_pass_rates_png
+
+            png = tag_pass_rates_png({name: summarize(read_jsonl(path))["by_tag"]
+                                      for name, path in zip(names, (old, new), strict=True)})
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            plot.write_bytes(base64.b64decode(png or ""))
+            console.print(f"wrote {escape(str(plot))}", highlight=False)
 
     run_guarded(body)
 

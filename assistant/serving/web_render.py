@@ -14,13 +14,11 @@ from html import escape
 from pathlib import Path
 
 from assistant.core.models import Answer, Citation
+from assistant.text.markup import anchor_id, render_text_block
 
 FileTextLookup = Callable[[str], str | None]
 
-MARKER = re.compile(r"\[(\d+)\]")
 SAFETY_HEADING = re.compile(r"^\s*\**\s*safety notes?\s*\**\s*:?\s*\**\s*$", re.IGNORECASE)
-BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
 CONTEXT_CHARS = 240
 STATUS_SEARCHING = "Searching the documents…"
 
@@ -52,54 +50,6 @@ def corpus_lookup(corpus_dir: Path) -> FileTextLookup:
             return None
 
     return lookup
-
-
-def _anchor_id(prefix: str, cid: str) -> str:
-    return f"{prefix}c{cid}"
-
-
-def render_inline(text: str, citation_ids: set[str], prefix: str) -> str:
-    """Escape ``text`` and turn known ``[n]`` markers into citation links."""
-    out: list[str] = []
-    pos = 0
-    for match in MARKER.finditer(text):
-        out.append(escape(text[pos:match.start()]))
-        cid = match.group(1)
-        if cid in citation_ids:
-            target = _anchor_id(prefix, cid)
-            out.append(
-                f'<a class="cite" href="#{target}" data-cite="{target}" '
-                f'title="Show source {cid}">[{cid}]</a>'
-            )
-        else:
-            out.append(escape(match.group(0)))
-        pos = match.end()
-    out.append(escape(text[pos:]))
-    # Markdown bold, applied after escaping (the captured text is already escaped).
-    return BOLD.sub(r"<strong>\1</strong>", "".join(out))
-
-
-def render_text_block(text: str, citation_ids: set[str], prefix: str) -> str:
-    """Paragraphs and bullet lists from plain text with markers."""
-    parts: list[str] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if items:
-            parts.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for line in text.splitlines():
-        if not line.strip():
-            flush()
-            continue
-        if BULLET.match(line):
-            items.append(render_inline(BULLET.sub("", line, count=1), citation_ids, prefix))
-        else:
-            flush()
-            parts.append(f"<p>{render_inline(line.strip(), citation_ids, prefix)}</p>")
-    flush()
-    return "".join(parts)
 
 
 def split_safety(answer: Answer) -> tuple[str, str]:
@@ -170,7 +120,7 @@ def render_sources_html(
         for c in group:
             section = f" · § {escape(c.section)}" if c.section else ""
             entries.append(
-                f'<details class="source" id="{_anchor_id(prefix, escape(c.id))}">'
+                f'<details class="source" id="{anchor_id(prefix, escape(c.id))}">'
                 f'<summary><span class="src-num">[{escape(c.id)}]</span>'
                 f'<span class="src-quote">“{escape(c.quote)}”</span></summary>'
                 f'<div class="src-meta">{escape(c.source)}{section} · characters '
