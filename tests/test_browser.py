@@ -180,6 +180,15 @@ def test_copy_and_per_message_feedback_are_recorded(
         with sqlite3.connect(indexed_settings.data_dir / "feedback.db") as conn:
             actions = conn.execute("SELECT message_id, action FROM actions").fetchall()
         assert (first_id, "copy") in actions
+
+        # regenerate: the latest question is answered again in place, under a new message id
+        second.locator("[data-action=regenerate]").click()
+        page.wait_for_function(
+            "old => { const a = document.querySelectorAll('#transcript .actions');"
+            " return a.length === 2 && a[1].dataset.message !== old; }",
+            arg=second_id, timeout=ANSWER_TIMEOUT_MS)
+        assert page.locator("#transcript .msg.user").all_inner_texts()[-1] == FOLLOW_UP
+        assert page.locator("#transcript .msg.bot").count() == 2
     finally:
         context.close()
 

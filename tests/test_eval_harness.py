@@ -283,10 +283,11 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     app.command("noop")(lambda: None)
     cli_eval.register(app)
 
-    def invoke(args: list[str], replies: list[Answer | Exception] | None = None) -> Any:
+    def invoke(args: list[str], replies: list[Answer | Exception] | None = None,
+               columns: int = 240) -> Any:
         answerer = ScriptedAnswerer(replies or [])
         monkeypatch.setattr(cli_eval, "make_answerer", lambda settings: answerer)
-        result = CliRunner().invoke(app, ["eval", *args], env={"COLUMNS": "240"})
+        result = CliRunner().invoke(app, ["eval", *args], env={"COLUMNS": str(columns)})
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result, answerer
@@ -335,6 +336,12 @@ def test_failing_run_exits_one_and_report_lists_the_failing_turn(cli: Any, tmp_p
     md = (rep / "report.md").read_text(encoding="utf-8")
     metrics = json.loads((rep / "metrics.json").read_text(encoding="utf-8"))
     assert "tiny / combo / turn 1" in html and "missing caveat: osa" in html
+    narrow, _ = cli([str(suite), "--out", str(out), "--labels", str(tmp_path / "none.yaml")],
+                    [good_answer(), evil, good_answer()], columns=40)
+    fail_lines = [ln for ln in narrow.output.splitlines() if ln.startswith("FAIL ")]
+    assert fail_lines == [f"FAIL {r['suite']}/{r['case_id']} turn {r['turn']}: "
+                          + "; ".join(r["failures"]) for r in records if not r["passed"]]
+    assert max(map(len, fail_lines)) > 40  # longer than the terminal, still one line each
     assert "&lt;script&gt;x&lt;/script&gt;" in html and html.count("<script>") == 1  # ours
     assert "And &lt;b&gt;with&lt;/b&gt; bad kidneys?" in html
     assert html.count("data:image/png;base64,") == 2 and "<link" not in html
