@@ -337,21 +337,43 @@ def test_script_in_a_message_renders_as_text(page: Any, base_url: str) -> None:
     _shot(page, "xss.png")
 
 
-def test_widget_on_demo_page_answers_with_citations(page: Any, base_url: str) -> None:
-    page.goto(f"{base_url}/demo")
-    page.get_by_test_id("ea-bubble").click()
-    page.get_by_test_id("ea-input").fill("Is it safe to take 120mg magnesium glycinate with "
-                                         "0.5mg clonazepam?")
-    page.get_by_test_id("ea-send").click()
-    reply = page.get_by_test_id("ea-answer").last
-    reply.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    assert reply.get_by_test_id("ea-cite").count() >= 1
-    notes = reply.get_by_test_id("ea-notes")
-    assert notes.is_visible() and "safety" in notes.inner_text().lower()
-    reply.get_by_test_id("ea-cite").first.click()
-    page.get_by_test_id("ea-citation").first.wait_for(timeout=10_000)
-    assert page.dialogs == []
-    _shot(page, "widget.png")
+def test_widget_on_demo_page_answers_with_citations_and_takes_feedback(
+    browser: Any, base_url: str, indexed_settings: Settings
+) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 1000},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(f"{base_url}/demo")
+        page.get_by_test_id("ea-bubble").click()
+        page.get_by_test_id("ea-input").fill("Is it safe to take 120mg magnesium glycinate with "
+                                             "0.5mg clonazepam?")
+        page.get_by_test_id("ea-send").click()
+        reply = page.get_by_test_id("ea-answer").last
+        reply.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert reply.get_by_test_id("ea-cite").count() >= 1
+        notes = reply.get_by_test_id("ea-notes")
+        assert notes.is_visible() and "safety" in notes.inner_text().lower()
+        reply.get_by_test_id("ea-cite").first.click()
+        page.get_by_test_id("ea-citation").first.wait_for(timeout=10_000)
+        assert dialogs == []
+
+        reply.get_by_test_id("ea-copy").click()
+        status = reply.get_by_test_id("ea-status")
+        page.wait_for_function("el => el.textContent === 'Copied'", arg=status.element_handle())
+        assert "[1]" in page.evaluate("navigator.clipboard.readText()")
+        reply.get_by_test_id("ea-down").click()
+        page.wait_for_function("el => el.textContent.startsWith('Thanks')",
+                               arg=status.element_handle(), timeout=10_000)
+        origin = base_url.rstrip("/")
+        sid = page.evaluate("k => sessionStorage.getItem(k)",
+                            f"evidence-assistant-session:{origin}")
+        assert _feedback(indexed_settings, f"{sid}:1") == [("down", "")]
+        _shot(page, "widget.png")
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize(("viewport", "scheme"), LAYOUTS)

@@ -89,6 +89,13 @@
     "form button { font: inherit; background: var(--brand); color: var(--brand-fg); border: none;",
     "  border-radius: 8px; padding: 0 14px; cursor: pointer; }",
     "form button:disabled { background: #9ca3af; cursor: wait; }",
+    ".actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 8px;",
+    "  white-space: normal; }",
+    ".actions button { font: inherit; font-size: 12px; color: var(--fg); background: var(--log);",
+    "  border: 1px solid var(--line); border-radius: 6px; padding: 1px 8px; cursor: pointer; }",
+    ".actions button[aria-pressed=true] { border-color: var(--brand);",
+    "  box-shadow: 0 0 0 1px var(--brand); }",
+    ".actions .done { font-size: 12px; color: var(--muted); }",
     /* Phones: the panel takes the whole screen and the messages its whole width. */
     "@media (max-width: 480px) { .panel { inset: 0; width: 100vw; height: 100dvh;",
     "  border-radius: 0; border: none; } .user { margin-left: 24px; } .bot { margin-right: 0; } }"
@@ -189,6 +196,54 @@
       box.appendChild(notes);
     }
     return box;
+  }
+
+  /* Copy and thumbs up/down under an answer; a rating goes to POST /api/feedback with the
+     conversation and the answer's number in it. */
+  function addActions(box, reply, sessionId, turn) {
+    box.setAttribute("data-session", sessionId);
+    var row = el("div", "actions");
+    var status = el("span", "done");
+    status.setAttribute("data-testid", "ea-status");
+    var copy = el("button", null, "Copy");
+    copy.type = "button";
+    copy.setAttribute("data-testid", "ea-copy");
+    copy.addEventListener("click", function () {
+      var done = function () { status.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(reply.answer).then(done, function () {
+          status.textContent = "Copy failed";
+        });
+      }
+    });
+    row.appendChild(copy);
+    [["up", "\u25b2 Helpful"], ["down", "\u25bc Not helpful"]].forEach(function (pair) {
+      var button = el("button", null, pair[1]);
+      button.type = "button";
+      button.setAttribute("data-testid", "ea-" + pair[0]);
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        row.querySelectorAll("[aria-pressed]").forEach(function (b) {
+          b.setAttribute("aria-pressed", String(b === button));
+        });
+        rate(sessionId, turn, pair[0]).then(function (ok) {
+          status.textContent = ok ? "Thanks for the feedback" : "Feedback not saved";
+        });
+      });
+      row.appendChild(button);
+    });
+    row.appendChild(status);
+    box.appendChild(row);
+    return box;
+  }
+
+  function rate(sessionId, turn, rating) {
+    var headers = { "Content-Type": "application/json" };
+    if (API_KEY) { headers.Authorization = "Bearer " + API_KEY; }
+    return fetch(ORIGIN + "/api/feedback", {
+      method: "POST", headers: headers, credentials: "omit",
+      body: JSON.stringify({ session_id: sessionId, turn: turn, rating: rating })
+    }).then(function (response) { return response.ok; }, function () { return false; });
   }
 
   /* A stored turn (GET /api/sessions/{id}) in the shape renderAnswer takes. */
@@ -325,9 +380,10 @@
       history(sessionId).then(function (data) {
         if (!data || !data.turns || !data.turns.length) { setSession(null); return; }
         if (getSession() !== sessionId || log.querySelector(".msg")) { return; }
-        data.turns.forEach(function (turn) {
+        data.turns.forEach(function (turn, i) {
           log.appendChild(userMessage(turn.user));
-          log.appendChild(renderAnswer(replyFromTurn(turn)));
+          log.appendChild(addActions(renderAnswer(replyFromTurn(turn)), replyFromTurn(turn),
+                                     sessionId, i + 1));
         });
         var answers = log.querySelectorAll("[data-testid=ea-answer]");
         var lastAnswer = answers[answers.length - 1];
@@ -348,8 +404,10 @@
       ask(message).then(function (result) {
         pending.remove();
         if (result.ok && result.data) {
-          setSession(result.data.session_id);
-          appendAnswer(renderAnswer(result.data));
+          var sid = result.data.session_id;
+          setSession(sid);
+          var turn = log.querySelectorAll(".bot[data-session='" + sid + "']").length + 1;
+          appendAnswer(addActions(renderAnswer(result.data), result.data, sid, turn));
         } else {
           var err = el("div", "msg error", errorMessage(result.status, result.data));
           err.setAttribute("data-testid", "ea-error");
