@@ -17,20 +17,29 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: run test install index browser lint typecheck eval eval-gate clean
 
+# Progress: a numbered line per step, and pip's own per-package lines and progress bars.
+PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar on
+
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# torch first and by itself: this takes the local CPU wheel, not GBs of CUDA.
-	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
-	$(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> [1/3] virtual environment in $(VENV)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# torch first and by itself: this takes the local CPU wheel, not GBs of CUDA.
+	@echo "==> [2/3] torch (CPU wheel)"
+	$(PIP) torch==2.13.0
+	@echo "==> [3/3] the assistant and its pinned dependencies (first run: a few minutes)"
+	$(PIP) -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+	@echo "==> installed"
 
 install: $(STAMP)
 
 index: install
+	@echo "==> index: building or updating (unchanged files are skipped)"
 	$(BIN)/assistant index
 
 run: index
+	@echo "==> serving on http://$(HOST):$(PORT)/ (make run HOST=0.0.0.0 PORT=8080 to change)"
 	$(BIN)/python app.py --host $(HOST) --port $(PORT)
 
 browser:

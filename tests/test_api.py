@@ -154,6 +154,32 @@ def test_unknown_session_is_404_json(client: httpx.Client) -> None:
                  404, "session_not_found")
 
 
+def test_feedback_endpoint_rates_a_stored_answer(
+    client: httpx.Client, seed_reply: dict[str, Any], indexed_settings: Settings
+) -> None:
+    from assistant.serving.feedback import FeedbackStore
+
+    session_id = seed_reply["session_id"]
+    first = client.post("/api/feedback", json={"session_id": session_id, "turn": 1,
+                                               "rating": "up"})
+    assert first.status_code == 201, first.text
+    assert first.json()["message_id"] == f"{session_id}:1"
+    again = client.post("/api/feedback", json={"session_id": session_id, "turn": 1,
+                                               "rating": "down", "comment": "missing dose"})
+    assert again.status_code == 201, again.text
+    rows = [r for r in FeedbackStore.in_dir(indexed_settings.data_dir).rows()
+            if r["message_id"] == f"{session_id}:1"]
+    assert [(r["rating"], r["comment"]) for r in rows] == [("down", "missing dose")]
+    assert rows[0]["answer"] == seed_reply["answer"] and rows[0]["question"] == seed_reply[
+        "question"]
+    assert_error(client.post("/api/feedback", json={"session_id": session_id, "turn": 9,
+                                                    "rating": "up"}), 404, "session_not_found")
+    assert_error(client.post("/api/feedback", json={"session_id": "no-such-session", "turn": 1,
+                                                    "rating": "up"}), 404, "session_not_found")
+    assert_error(client.post("/api/feedback", json={"session_id": session_id, "turn": 1,
+                                                    "rating": "meh"}), 422)
+
+
 BAD_REQUESTS = [
     ("missing message", {"json": {"session_id": "abc"}}, 422),
     ("wrong type", {"json": {"message": 42}}, 422),
@@ -221,6 +247,13 @@ def test_openai_client_non_streaming(openai_client: Any, seed_question: str,
         assert file_text(corpus_dir, c["source"])[c["start"]:c["end"]] == c["quote"]
     extras = completion.model_extra["x_assistant"]
     assert set(extras["caveats"]) == CAVEATS and extras["refused"] is False
+    # a generic client sees the citations in the content, and real token counts
+    footer = text.split("\n\nSources:\n", 1)[1]
+    for c in citations:
+        assert f"[{c['id']}] {c['title']}: “{' '.join(c['quote'].split())}”" in footer
+    usage = completion.usage
+    assert usage is not None and usage.prompt_tokens > 10 and usage.completion_tokens > 50
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
 
 def test_openai_client_streaming(openai_client: Any, seed_question: str) -> None:
@@ -238,6 +271,8 @@ def test_openai_client_streaming(openai_client: Any, seed_question: str) -> None
     assert final.model_extra["citations"]
     assert set(final.model_extra["x_assistant"]["caveats"]) == CAVEATS
     assert {m for m in MARKER.findall(text)} <= {c["id"] for c in final.model_extra["citations"]}
+    assert "\n\nSources:\n[1] " in text
+    assert final.usage is not None and final.usage.completion_tokens > 50
 
 
 def test_openai_follow_up_from_message_history(openai_client: Any, seed_question: str) -> None:
@@ -280,7 +315,9 @@ def test_openai_errors(client: httpx.Client, openai_client: Any) -> None:
 def test_health_docs_and_ui(client: httpx.Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
-    assert "swagger" in client.get("/docs").text.lower()
+    docs = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/chat", "/api/sessions/{session_id}", "/v1/chat/completions"} <= set(paths)
     root = client.get("/")

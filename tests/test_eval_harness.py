@@ -283,10 +283,11 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     app.command("noop")(lambda: None)
     cli_eval.register(app)
 
-    def invoke(args: list[str], replies: list[Answer | Exception] | None = None) -> Any:
+    def invoke(args: list[str], replies: list[Answer | Exception] | None = None,
+               columns: int = 240) -> Any:
         answerer = ScriptedAnswerer(replies or [])
         monkeypatch.setattr(cli_eval, "make_answerer", lambda settings: answerer)
-        result = CliRunner().invoke(app, ["eval", *args], env={"COLUMNS": "240"})
+        result = CliRunner().invoke(app, ["eval", *args], env={"COLUMNS": str(columns)})
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result, answerer
@@ -335,9 +336,22 @@ def test_failing_run_exits_one_and_report_lists_the_failing_turn(cli: Any, tmp_p
     md = (rep / "report.md").read_text(encoding="utf-8")
     metrics = json.loads((rep / "metrics.json").read_text(encoding="utf-8"))
     assert "tiny / combo / turn 1" in html and "missing caveat: osa" in html
-    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
+    narrow, _ = cli([str(suite), "--out", str(out), "--labels", str(tmp_path / "none.yaml")],
+                    [good_answer(), evil, good_answer()], columns=40)
+    fail_lines = [ln for ln in narrow.output.splitlines() if ln.startswith("FAIL ")]
+    assert fail_lines == [f"FAIL {r['suite']}/{r['case_id']} turn {r['turn']}: "
+                          + "; ".join(r["failures"]) for r in records if not r["passed"]]
+    assert max(map(len, fail_lines)) > 40  # longer than the terminal, still one line each
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and html.count("<script>") == 1  # ours
     assert "And &lt;b&gt;with&lt;/b&gt; bad kidneys?" in html
     assert html.count("data:image/png;base64,") == 2 and "<link" not in html
+    # summary first; failing turns collapsible, filterable, rendered as the user sees them
+    assert html.index('class="summary"') < html.index("<h2>Metrics</h2>")
+    assert html.count('<details class="turn"') == 2 and 'id="filter"' in html
+    turn = html[html.index('<details class="turn"'):]
+    assert '<a class="cite" href="#f0-c1"' in turn and 'id="f0-c1"' in turn
+    assert "**" not in turn.split("</details>")[0]  # markdown rendered, not shown raw
+    assert html.count('<td class="preview">') == 3  # the all-turns table has an answer column
     assert "### tiny / combo / turn 1" in md and "missing caveat: osa" in md
     assert metrics["overall"]["caveat_osa"] == pytest.approx(2 / 3, abs=1e-4)
     assert metrics["overall"]["refusal_accuracy"] == 0.0
@@ -502,6 +516,9 @@ def test_compare_shows_metrics_and_flips(cli: Any, tmp_path: Path) -> None:
     assert "pass → fail" in result.output and "combo" in result.output
     assert "dangling marker [7]" in result.output
     assert "-33.3 pt" in result.output  # turns passed 100% -> 66.7%
+    png = tmp_path / "plots" / "tags.png"
+    plotted, _ = cli(["compare", str(old), str(new), "--plot", str(png)])
+    assert plotted.exit_code == 0 and png.read_bytes().startswith(b"\x89PNG")
     back, _ = cli(["compare", str(new), str(old)])
     assert "fail → pass" in back.output
     broken = tmp_path / "broken.jsonl"

@@ -8,7 +8,11 @@ from pydantic import ValidationError
 
 from assistant.core.errors import InputError
 from assistant.core.models import Answer, Citation
+from assistant.core.settings import Settings
 from assistant.serving import openai_compat as oc
+
+COUNT = oc.token_counter(Settings())  # the embedding model's real tokenizer
+ASK = {"messages": [{"role": "user", "content": "Is it safe?"}]}
 
 CITATION = Citation(id="1", source="000_ea444bfb46099086.txt", title="Safety",
                     quote="Avoid abrupt discontinuation of clonazepam", start=4479, end=4521)
@@ -61,38 +65,49 @@ def test_sampling_knobs_are_accepted() -> None:
     assert req.stream and req.user == "u1"
 
 
-def test_completion_shape() -> None:
-    body = oc.completion(answer(), "s1")
+def test_completion_shape_with_sources_footer_and_usage() -> None:
+    body = oc.completion(answer(), "s1", request(**ASK), COUNT)
     assert body["object"] == "chat.completion" and body["id"].startswith("chatcmpl-")
     message = body["choices"][0]["message"]
-    assert message["role"] == "assistant" and message["content"] == answer().answer
+    assert message["role"] == "assistant" and message["content"].startswith(answer().answer)
+    footer = message["content"][len(answer().answer):]
+    assert footer == f"\n\nSources:\n[1] {CITATION.title}: “{CITATION.quote}”"
     assert message["citations"] == body["citations"] == [CITATION.model_dump()]
     assert body["x_assistant"]["session_id"] == "s1"
     assert body["x_assistant"]["caveats"] == ["renal", "osa", "taper"]
+    usage = body["usage"]
+    assert usage["prompt_tokens"] == COUNT("Is it safe?") == 4
+    assert usage["completion_tokens"] == COUNT(message["content"]) > 20
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    plain = oc.completion(answer(), "s1", request(**ASK, sources_footer=False), COUNT)
+    assert plain["choices"][0]["message"]["content"] == answer().answer
 
 
-def test_stream_chunks_add_up_to_the_answer_and_end_with_extras() -> None:
+def test_stream_chunks_add_up_to_the_content_and_end_with_extras() -> None:
     final = answer()
-    chunks = list(oc.completion_chunks(iter(["Body ", "[1].", final]), "s1"))
+    chunks = list(oc.completion_chunks(iter(["Body ", "[1].", final]), "s1", request(**ASK),
+                                       COUNT))
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
-    assert text == final.answer
+    assert text == final.answer + oc.sources_footer(final)
     assert {c["id"] for c in chunks} == {chunks[0]["id"]}
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
     assert chunks[-1]["citations"] == [CITATION.model_dump()]
+    assert chunks[-1]["usage"]["completion_tokens"] == COUNT(text)
     assert all("citations" not in c for c in chunks[:-1])
 
 
 def test_stream_that_diverges_from_the_verified_answer_ends_with_it() -> None:
     final = answer()
-    chunks = list(oc.completion_chunks(iter(["Unverified draft. ", final]), "s1"))
+    chunks = list(oc.completion_chunks(iter(["Unverified draft. ", final]), "s1",
+                                       request(**ASK, sources_footer=False), COUNT))
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert text.endswith(final.answer) and "Verified answer" in text
 
 
 def test_stream_without_final_answer_is_an_error() -> None:
     with pytest.raises(RuntimeError):
-        list(oc.completion_chunks(iter(["piece"]), "s1"))
+        list(oc.completion_chunks(iter(["piece"]), "s1", request(**ASK), COUNT))
 
 
 def test_models_list() -> None:

@@ -15,13 +15,8 @@ import pytest
 from assistant.core.errors import AssistantError
 from assistant.core.models import Answer, Citation, Turn
 from assistant.core.settings import Settings
-from assistant.serving.web import (
-    BUSY_MESSAGE,
-    ChatHandlers,
-    ChatSession,
-    build_ui,
-    example_questions,
-)
+from assistant.serving.web import build_ui, example_questions
+from assistant.serving.web_handlers import BUSY_MESSAGE, ChatHandlers, ChatSession
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -121,18 +116,105 @@ def test_failure_drops_the_turn_and_gives_the_text_back(
     assert expected in notice and "boom" not in notice
 
 
-def test_feedback_is_stored_with_a_thank_you(settings: Settings) -> None:
+def test_feedback_is_stored_per_message_with_a_thank_you(settings: Settings) -> None:
     h = ChatHandlers(ScriptedAnswerer(), settings)
     chat = ChatSession()
-    notice, _ = h.rate("up", "", chat)
-    assert "Ask a question first" in notice and h.feedback.rows() == []
+    _, _, notice = h.action({"action": "up", "message": "nope:1"}, chat)
+    assert "no longer shown" in notice and h.feedback.rows() == []
     _ask(h, chat, "first?")
-    notice, comment = h.rate("down", "too short", chat)
-    assert "Thanks" in notice and comment == ""
-    row = h.feedback.rows()[0]
-    assert (row["rating"], row["comment"], row["question"]) == ("down", "too short", "first?")
+    _ask(h, chat, "second?")
+    first, second = (t.message_id for t in chat.turns)
+    assert first == f"{chat.session_id}:1" and second == f"{chat.session_id}:2"
+    assert 'data-action="regenerate"' in h.render(chat).split(first)[-1]
+    assert h.render(chat).count('data-action="regenerate"') == 1  # the latest answer only
+    _, _, notice = h.action({"action": "up", "message": first}, chat)
+    assert "Thanks" in notice and chat.rejected
+    _, _, notice = h.action({"action": "down", "message": first, "comment": "too short"}, chat)
+    rows = h.feedback.rows()
+    assert len(rows) == 1  # the comment replaced the first rating of the same message
+    row = rows[0]
+    assert (row["rating"], row["comment"], row["question"], row["message_id"]) == (
+        "down", "too short", "first?", first)
     assert row["session_id"] == chat.session_id and row["citations"][0]["quote"] == "a quote"
-    assert (settings.data_dir / "feedback.db").exists()
+    h.action({"action": "copy", "message": second}, chat)
+    assert [(a["message_id"], a["action"]) for a in h.feedback.actions()] == [(second, "copy")]
+
+
+def test_regenerate_re_asks_the_latest_question(settings: Settings) -> None:
+    answerer = ScriptedAnswerer()
+    h = ChatHandlers(answerer, settings)
+    chat = ChatSession()
+    _ask(h, chat, "first?")
+    _ask(h, chat, "second?")
+    _, _, notice = h.action({"action": "regenerate", "message": chat.turns[0].message_id}, chat)
+    assert chat.rejected and "Unknown action" in notice  # only the latest answer
+    chat, html, notice = h.action({"action": "regenerate",
+                                   "message": chat.turns[1].message_id}, chat)
+    assert not chat.rejected and notice == "" and "Searching the documents" in html
+    list(h.respond(chat))
+    assert [t.user for t in chat.turns] == ["first?", "second?"]
+    assert answerer.calls[-1] == ("second?", chat.session_id)
+    assert chat.turns[1].answer is not None
+
+
+class StoredAnswerer(ScriptedAnswerer):
+    """Keeps the turns it answered, like the real session store."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[str, list[Turn]] = {}
+
+    def new_session(self) -> str:
+        sid = super().new_session()
+        self.stored[sid] = []
+        return sid
+
+    def history(self, session_id: str) -> list[Turn]:
+        from assistant.core.errors import SessionNotFound
+
+        if session_id not in self.stored:
+            raise SessionNotFound("unknown")
+        return list(self.stored[session_id])
+
+    def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
+        for piece in super().stream(message, session_id):
+            if isinstance(piece, Answer) and session_id:
+                self.stored[session_id].append(Turn(
+                    user=message, standalone_question=message, answer=piece.answer,
+                    refused=False, citations=piece.citations))
+            yield piece
+
+
+def test_reload_restores_the_conversation_and_the_list_switches(settings: Settings) -> None:
+    answerer = StoredAnswerer()
+    h = ChatHandlers(answerer, settings)
+    chat = ChatSession()
+    _ask(h, chat, "first?")
+    saved, _ = h.remember(chat, None)
+    _ask(h, chat, "follow-up?")
+    saved, _ = h.remember(chat, saved)
+    assert saved["current"] == chat.session_id and len(saved["conversations"]) == 1
+
+    restored, html, saved, choices = h.load(saved)  # a reload of the page
+    assert [t.user for t in restored.turns] == ["first?", "follow-up?"]
+    assert restored.session_id == chat.session_id and 'class="safety"' in html
+    assert [t.message_id for t in restored.turns] == [t.message_id for t in chat.turns]
+    assert choices["choices"] == [("first?", chat.session_id)]
+
+    fresh, _, _, saved, _ = h.reset(saved)
+    _ask(h, fresh, "another topic?")
+    saved, choices = h.remember(fresh, saved)
+    assert [c[0] for c in choices["choices"]] == ["another topic?", "first?"]
+    back, html, _, saved, _ = h.switch(chat.session_id, fresh, saved)
+    assert [t.user for t in back.turns] == ["first?", "follow-up?"]
+    assert saved["current"] == chat.session_id
+
+    _, html, _, saved, choices = h.delete(back, saved)
+    assert saved["current"] is None and 'class="welcome"' in html
+    assert [c[0] for c in choices["choices"]] == ["another topic?"]
+    # a tampered or stale browser value is dropped, not trusted
+    assert h.load({"current": "gone", "conversations": [{"id": 3}]})[2] == {
+        "current": None, "conversations": []}
 
 
 def test_blocks_have_explicit_queue_limits(settings: Settings) -> None:

@@ -117,3 +117,16 @@ def test_corpus_lookup_reads_utf8_and_refuses_paths_outside(tmp_path: Path) -> N
 def test_bold_is_applied_after_escaping() -> None:
     html = render_answer_html(_answer("**Yes** <b>x</b> [1].", [_citation()]), _lookup)
     assert "<strong>Yes</strong> &lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_sources_are_grouped_by_document_with_file_details_behind_a_toggle() -> None:
+    other = Citation(id="3", source="other.txt", title="Other title", quote="another quote here",
+                     start=0, end=18)
+    cits = [_citation("1"), other, _citation("2")]
+    html = render_sources_html(cits, _lookup, prefix="t1-")
+    assert html.count('<details class="doc">') == 2
+    assert html.count("Mg &amp; kidneys") == 1 and "(2 passages)" in html
+    assert "(1 passage)" in html
+    assert html.index("Mg &amp; kidneys") < html.index("Other title")  # first cited first
+    assert html.index('id="t1-c1"') < html.index('id="t1-c2"') < html.index('id="t1-c3"')
+    assert 'class="meta-toggle"' in html and '<div class="src-meta">doc.txt' in html

@@ -129,13 +129,15 @@ def _print_gate(console: Any, run: Any, refusal_suites: tuple[str, ...], known: 
     for r in failing:
         console.print(f"[red]GATE[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} turn "
                       f"{r['turn']}: " + escape("; ".join(gate_reasons(r, refusal_suites))),
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
     for r in ratchet.excused:
         console.print(f"[yellow]KNOWN[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} "
-                      f"turn {r['turn']}: listed in {escape(str(known_path))}", highlight=False)
+                      f"turn {r['turn']}: listed in {escape(str(known_path))}", highlight=False,
+                      soft_wrap=True)
     for k in ratchet.stale:
         console.print(f"[red]GATE[/] {escape(k.suite)}/{escape(k.case)} turn {k.turn}: passes "
-                      f"now; take it off {escape(str(known_path))}", highlight=False)
+                      f"now; take it off {escape(str(known_path))}", highlight=False,
+                      soft_wrap=True)
     scope = ", ".join(refusal_suites) or "no suites"
     bad = len(failing) + len(ratchet.stale)
     console.print(f"gate (promises; wrong refusals in {scope}): {bad} turn(s) fail, "
@@ -181,7 +183,8 @@ def _print_summary(console: Any, run: Any) -> None:
         console.print(f"[yellow]{escape(note)}[/]")
     for r in run.failed:
         console.print(f"[red]FAIL[/] {escape(str(r['suite']))}/{escape(str(r['case_id']))} "
-                      f"turn {r['turn']}: " + escape("; ".join(r["failures"])), highlight=False)
+                      f"turn {r['turn']}: " + escape("; ".join(r["failures"])), highlight=False,
+                      soft_wrap=True)  # one whole line per failing turn, however narrow
     console.print(f"{len(run.records) - len(run.failed)}/{len(run.records)} turns passed; "
                   f"wrote {', '.join(str(p) for p in run.written)}")
 
@@ -190,20 +193,34 @@ def _print_summary(console: Any, run: Any) -> None:
 def compare_command(
     old: Path = typer.Argument(..., help="Earlier results.jsonl"),
     new: Path = typer.Argument(..., help="Later results.jsonl"),
+    plot: Path | None = typer.Option(None, "--plot", help="Also write a PNG: pass rate by tag "
+                                     "in both runs (tags that changed first)."),
 ) -> None:
     """Metrics side by side with deltas, and the turns that flipped pass/fail."""
 
     def body() -> None:
         from rich.console import Console
+        from rich.markup import escape
 
         from assistant.evaluation.compare import compare, render
         from assistant.evaluation.runner import read_jsonl
 
         result = compare(read_jsonl(old), read_jsonl(new))
         console = Console()
-        for renderable in render(result, old.name if old.name != new.name else str(old),
-                                 new.name if old.name != new.name else str(new)):
+        names = ((old.name, new.name) if old.name != new.name else (str(old), str(new)))
+        for renderable in render(result, *names):
             console.print(renderable)
+        if plot is not None:
+            import base64
+
+            from assistant.evaluation.metrics import summarize
+            from assistant.evaluation.plots import tag_pass_rates_png
+
+            png = tag_pass_rates_png({name: summarize(read_jsonl(path))["by_tag"]
+                                      for name, path in zip(names, (old, new), strict=True)})
+            plot.parent.mkdir(parents=True, exist_ok=True)
+            plot.write_bytes(base64.b64decode(png or ""))
+            console.print(f"wrote {escape(str(plot))}", highlight=False)
 
     run_guarded(body)
 

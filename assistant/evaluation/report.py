@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from assistant.evaluation import plots
 from assistant.evaluation.metrics import SPECS, format_value
 from assistant.evaluation.report_template import HTML
+from assistant.text.markup import render_text_block
 
 Record = dict[str, Any]
 TAG_COLUMNS = {"turns": "turns", "pass_rate": "passed", "caveat_all": "3 caveats",
@@ -21,6 +25,8 @@ TAG_KEYS = tuple(TAG_COLUMNS)
 JUDGE_KEYS = ("turns_judged", "faithfulness_mean", "faithfulness_scored", "relevance_mean",
               "relevance_scored", "parse_failures", "errors")
 RETRIEVAL_KEYS = ("labels", "scored", "hit@1", "hit@5", "recall@1", "recall@5", "mrr")
+SAFETY_HEADING = re.compile(r"^\s*\**\s*safety notes?\s*\**\s*:?\s*\**\s*$", re.I | re.M)
+PREVIEW_CHARS = 240
 
 
 def _md_cell(value: object) -> str:
@@ -61,6 +67,27 @@ def _failing(records: list[Record]) -> list[Record]:
                      for i, c in enumerate(r.get("citations", []))]
         out.append({**r, "citations": citations})
     return out
+
+
+def rendered_answer(record: Record, prefix: str) -> Markup:
+    """The reply as the web chat shows it: body, then the safety notes in their own box (all
+    text escaped by ``render_text_block``; markers link to the citation rows)."""
+    answer = str(record.get("answer", ""))
+    body = str(record.get("body") or "")
+    if not body or not answer.startswith(body):
+        body = answer
+    notes = SAFETY_HEADING.sub("", answer[len(body):]).strip()
+    ids = {str(c.get("id")) for c in record.get("citations", [])}
+    html = f'<div class="body">{render_text_block(body, ids, prefix)}</div>'
+    if notes:
+        html += ('<div class="safety"><b>Safety notes</b>'
+                 f"{render_text_block(notes, ids, prefix)}</div>")
+    return Markup(html)  # built from escaped text only
+
+
+def _preview(record: Record) -> str:
+    text = " ".join(str(record.get("body") or record.get("answer", "")).split())
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
 
 
 def _retrieval_view(retrieval: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -118,6 +145,10 @@ def render_html(title: str, summary: dict[str, Any], records: list[Record]) -> s
 
     env = Environment(autoescape=True)
     latencies = [float(r.get("latency_ms", 0.0)) for r in records]
+    failing = _failing(records)
+    for i, r in enumerate(failing):
+        r["_html"] = rendered_answer(r, f"f{i}-")
+    records = [{**r, "_preview": _preview(r)} for r in records]
     return env.from_string(HTML).render(
         title=title, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         overall=summary["overall"], suites=list(summary["by_suite"]),
@@ -125,8 +156,9 @@ def render_html(title: str, summary: dict[str, Any], records: list[Record]) -> s
         tag_rows=_tag_rows(summary),
         retrieval=_retrieval_view(summary.get("retrieval")), retrieval_keys=RETRIEVAL_KEYS,
         judge=_judge_view(summary.get("judge")), judge_keys=JUDGE_KEYS,
-        notes=summary.get("notes", []), tag_png=plots.by_tag_png(summary["by_tag"]),
-        latency_png=plots.latency_png(latencies), failing=_failing(records), records=records,
+        notes=summary.get("notes", []), tag_png=plots.failing_by_tag_png(records),
+        latency_png=plots.latency_png(latencies), failing=failing, records=records,
+        suite_rows=[(name, m) for name, m in summary["by_suite"].items()],
     )
 
 

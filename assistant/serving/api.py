@@ -24,6 +24,7 @@ from assistant.core.models import Answer, Citation, Turn
 from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
 from assistant.serving import openai_compat as oc
+from assistant.serving.feedback import FeedbackReply, FeedbackRequest, FeedbackStore, rate_turn
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,15 @@ def build_api_router(
             raise InputError(f"session id is too long (limit {MAX_ID_CHARS} characters)")
         return {"session_id": session_id, "turns": answerer.history(session_id)}
 
+    feedback = FeedbackStore.in_dir(settings.data_dir)
+
+    @router.post("/feedback", response_model=FeedbackReply, status_code=201)
+    @limit
+    def rate(request: Request, body: FeedbackRequest) -> FeedbackReply:
+        """Thumbs up/down (and an optional comment) for one answer of a conversation; rating
+        it again replaces the earlier rating. 404 for an unknown conversation or turn."""
+        return rate_turn(feedback, answerer, body)
+
     return router
 
 
@@ -127,6 +137,7 @@ def build_openai_router(
     """``/v1``: OpenAI-compatible chat completions and models."""
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"])
     sessions = oc.SessionMap(max_replay=settings.answer.max_history_turns)
+    count = oc.token_counter(settings)
 
     @router.get("/models")
     @limit
@@ -144,7 +155,7 @@ def build_openai_router(
         if not body.stream:
             answer = answerer.ask(question, session_id)
             sessions.remember(body.user, [*earlier, question], session_id)
-            return oc.completion(answer, session_id)
+            return oc.completion(answer, session_id, body, count)
         pieces = answerer.stream(question, session_id)
         first = next(pieces)  # early errors (bad input, no index) become a proper status code
 
@@ -154,7 +165,8 @@ def build_openai_router(
                     sessions.remember(body.user, [*earlier, question], session_id)
                 yield item
 
-        chunks = oc.completion_chunks(remembered(chain([first], pieces)), session_id)
+        chunks = oc.completion_chunks(remembered(chain([first], pieces)), session_id, body,
+                                      count)
         return sse_response(chunks)
 
     return router

@@ -24,6 +24,7 @@ from assistant.core.errors import AssistantError
 from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
 from assistant.serving.api import build_api_router, build_openai_router
+from assistant.serving.docs import add_offline_docs
 from assistant.serving.errors import error_response, install_error_handlers
 from assistant.serving.middleware import GUARDED_PREFIXES, ApiGuard, CatchAll
 from assistant.serving.startup import LazyAnswerer, default_factory
@@ -47,6 +48,7 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
         yield
 
     app = FastAPI(title="Evidence assistant", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Answers only from retrieved evidence, with citations and safety "
                   "notes. Errors are JSON: {\"error\": {\"message\", \"type\", \"code\"}}.")
     app.state.answerer = lazy
@@ -59,6 +61,7 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
                        max_bytes=settings.server.max_request_bytes)
     _add_cors(app, settings)
     _add_meta_routes(app, lazy)
+    add_offline_docs(app)
     routers = [build_api_router(lazy, settings, limit), build_openai_router(lazy, settings, limit)]
     for router in routers:
         app.include_router(router, dependencies=_auth_doc(settings))
@@ -138,6 +141,6 @@ def _mount_ui(app: FastAPI, answerer: Answerer, settings: Settings) -> None:
     """The Gradio chat UI at ``/``, mounted last so the routes above win."""
     import gradio
 
-    from assistant.serving.web import build_ui
+    from assistant.serving.web import build_ui, page_options
 
-    gradio.mount_gradio_app(app, build_ui(answerer, settings), path="/")
+    gradio.mount_gradio_app(app, build_ui(answerer, settings), path="/", **page_options())

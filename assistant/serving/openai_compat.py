@@ -7,9 +7,12 @@ conversation so far; they are mapped onto one of our sessions so that follow-ups
 safety policy is not negotiable from the request.
 
 Response: the standard ``chat.completion`` object whose ``message.content`` is the full reply
-(inline ``[n]`` markers and the safety notes), plus our extras: ``message.citations``, top-level
-``citations`` and ``x_assistant`` (session id, refused, caveats, retrieved spans, latency).
-Streaming sends ``chat.completion.chunk`` objects; the final chunk carries the extras.
+(inline ``[n]`` markers and the safety notes) followed by a sources footer (``[n] title: “quote”``,
+so any OpenAI client shows what the markers point to; ``sources_footer: false`` in the request
+leaves it out), plus our extras: ``message.citations``, top-level ``citations`` and
+``x_assistant`` (session id, refused, caveats, retrieved spans, latency). ``usage`` counts tokens
+with the embedding model's tokenizer: the request's messages (prompt) and the content (completion).
+Streaming sends ``chat.completion.chunk`` objects; the final chunk carries the extras and usage.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.core.errors import InputError
 from assistant.core.models import Answer
 from assistant.core.protocols import Answerer
+from assistant.core.settings import Settings
+
+TokenCounter = Callable[[str], int]
 
 MODEL_ID = "evidence-assistant"
 MAX_MESSAGES = 100
@@ -74,6 +80,8 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(None, max_length=200, description="End-user id; scopes sessions.")
+    sources_footer: bool = Field(True, description="Extra: end the content with the numbered "
+                                 "sources (title and quote of each [n]).")
     session_id: str | None = Field(
         None, max_length=200, description="Extra: continue this session of ours explicitly."
     )
@@ -168,24 +176,60 @@ def new_completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex}"
 
 
-def completion(answer: Answer, session_id: str, model: str = MODEL_ID) -> dict[str, Any]:
+def token_counter(settings: Settings) -> TokenCounter:
+    """Counts tokens with the embedding model's tokenizer (loaded on first use)."""
+    from assistant.indexing.modelpath import resolve_model_path
+    from assistant.indexing.tokens import load_tokenizer
+
+    def count(text: str) -> int:
+        tokenizer = load_tokenizer(resolve_model_path(settings.embedding))
+        return len(tokenizer.encode(text, add_special_tokens=False).ids) if text else 0
+
+    return count
+
+
+def sources_footer(answer: Answer) -> str:
+    """The numbered sources as plain text: ``[n] title: “quote”``, one per line."""
+    if not answer.citations:
+        return ""
+    lines = [f"[{c.id}] {c.title}: “{' '.join(c.quote.split())}”" for c in answer.citations]
+    return "\n\nSources:\n" + "\n".join(lines)
+
+
+def content_of(answer: Answer, request: ChatCompletionRequest) -> str:
+    """``message.content``: the reply, then the sources footer unless the request turned it off."""
+    return answer.answer + (sources_footer(answer) if request.sources_footer else "")
+
+
+def usage(request: ChatCompletionRequest, content: str, count: TokenCounter) -> dict[str, int]:
+    prompt = sum(count(m.text()) for m in request.messages)
+    completion_tokens = count(content)
+    return {"prompt_tokens": prompt, "completion_tokens": completion_tokens,
+            "total_tokens": prompt + completion_tokens}
+
+
+def completion(answer: Answer, session_id: str, request: ChatCompletionRequest,
+               count: TokenCounter, model: str = MODEL_ID) -> dict[str, Any]:
     """A non-streaming ``chat.completion`` object for one Answer."""
     citations = [c.model_dump() for c in answer.citations]
+    content = content_of(answer, request)
     body = _envelope("chat.completion", new_completion_id(), int(time.time()), model)
     body["choices"] = [{
         "index": 0,
-        "message": {"role": "assistant", "content": answer.answer, "refusal": None,
+        "message": {"role": "assistant", "content": content, "refusal": None,
                     "citations": citations},
         "finish_reason": "stop",
         "logprobs": None,
     }]
+    body["usage"] = usage(request, content, count)
     body["citations"] = citations
     body["x_assistant"] = assistant_extras(answer, session_id)
     return body
 
 
 def completion_chunks(
-    pieces: Iterator[str | Answer], session_id: str, model: str = MODEL_ID
+    pieces: Iterator[str | Answer], session_id: str, request: ChatCompletionRequest,
+    count: TokenCounter, model: str = MODEL_ID
 ) -> Iterator[dict[str, Any]]:
     """``chat.completion.chunk`` objects for a streamed reply, ending with the extras.
 
@@ -205,7 +249,7 @@ def completion_chunks(
     sent = ""
     for piece in pieces:
         if isinstance(piece, Answer):
-            yield from _closing_chunks(piece, sent, session_id, chunk)
+            yield from _closing_chunks(piece, sent, session_id, chunk, request, count)
             return
         if piece:
             sent += piece
@@ -214,15 +258,18 @@ def completion_chunks(
 
 
 def _closing_chunks(
-    answer: Answer, sent: str, session_id: str, chunk: Any
+    answer: Answer, sent: str, session_id: str, chunk: Any, request: ChatCompletionRequest,
+    count: TokenCounter,
 ) -> Iterator[dict[str, Any]]:
-    if answer.answer.startswith(sent):
-        rest = answer.answer[len(sent):]
+    content = content_of(answer, request)
+    if content.startswith(sent):
+        rest = content[len(sent):]
     else:
-        rest = "\n\n---\nVerified answer:\n" + answer.answer
+        rest = "\n\n---\nVerified answer:\n" + content
     if rest:
         yield chunk({"content": rest})
     last = chunk({}, finish="stop")
+    last["usage"] = usage(request, sent + rest, count)
     last["citations"] = [c.model_dump() for c in answer.citations]
     last["x_assistant"] = assistant_extras(answer, session_id)
     yield last

@@ -14,13 +14,11 @@ from html import escape
 from pathlib import Path
 
 from assistant.core.models import Answer, Citation
+from assistant.text.markup import anchor_id, render_text_block
 
 FileTextLookup = Callable[[str], str | None]
 
-MARKER = re.compile(r"\[(\d+)\]")
 SAFETY_HEADING = re.compile(r"^\s*\**\s*safety notes?\s*\**\s*:?\s*\**\s*$", re.IGNORECASE)
-BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
 CONTEXT_CHARS = 240
 STATUS_SEARCHING = "Searching the documents…"
 
@@ -34,6 +32,7 @@ class ChatTurn:
     partial: str = ""
     status: str = STATUS_SEARCHING
     started: bool = False
+    message_id: str | None = None
 
 
 def corpus_lookup(corpus_dir: Path) -> FileTextLookup:
@@ -51,54 +50,6 @@ def corpus_lookup(corpus_dir: Path) -> FileTextLookup:
             return None
 
     return lookup
-
-
-def _anchor_id(prefix: str, cid: str) -> str:
-    return f"{prefix}c{cid}"
-
-
-def render_inline(text: str, citation_ids: set[str], prefix: str) -> str:
-    """Escape ``text`` and turn known ``[n]`` markers into citation links."""
-    out: list[str] = []
-    pos = 0
-    for match in MARKER.finditer(text):
-        out.append(escape(text[pos:match.start()]))
-        cid = match.group(1)
-        if cid in citation_ids:
-            target = _anchor_id(prefix, cid)
-            out.append(
-                f'<a class="cite" href="#{target}" data-cite="{target}" '
-                f'title="Show source {cid}">[{cid}]</a>'
-            )
-        else:
-            out.append(escape(match.group(0)))
-        pos = match.end()
-    out.append(escape(text[pos:]))
-    # Markdown bold, applied after escaping (the captured text is already escaped).
-    return BOLD.sub(r"<strong>\1</strong>", "".join(out))
-
-
-def render_text_block(text: str, citation_ids: set[str], prefix: str) -> str:
-    """Paragraphs and bullet lists from plain text with markers."""
-    parts: list[str] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if items:
-            parts.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for line in text.splitlines():
-        if not line.strip():
-            flush()
-            continue
-        if BULLET.match(line):
-            items.append(render_inline(BULLET.sub("", line, count=1), citation_ids, prefix))
-        else:
-            flush()
-            parts.append(f"<p>{render_inline(line.strip(), citation_ids, prefix)}</p>")
-    flush()
-    return "".join(parts)
 
 
 def split_safety(answer: Answer) -> tuple[str, str]:
@@ -148,27 +99,45 @@ def render_passage(citation: Citation, file_text: str | None) -> str:
     )
 
 
+def group_by_document(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by source file, documents in order of their first citation."""
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.source, []).append(c)
+    return list(groups.values())
+
+
 def render_sources_html(
     citations: Sequence[Citation], file_text_lookup: FileTextLookup, prefix: str = ""
 ) -> str:
-    """The sources panel: one collapsible entry per citation (title, file, section, quote)."""
+    """The sources panel: one collapsible entry per document under its readable title, each
+    with its quoted passages; file names, sections and offsets are behind a toggle."""
     if not citations:
         return ""
-    entries = []
-    for c in citations:
-        section = f'<span class="src-section">§ {escape(c.section)}</span>' if c.section else ""
-        entries.append(
-            f'<details class="source" id="{_anchor_id(prefix, escape(c.id))}">'
-            f'<summary><span class="src-num">[{escape(c.id)}]</span> '
-            f'<span class="src-title">{escape(c.title)}</span> '
-            f'<span class="src-file">{escape(c.source)}</span> {section}</summary>'
-            f'<blockquote class="src-quote">“{escape(c.quote)}”</blockquote>'
-            f'<div class="src-offsets">characters {c.start}–{c.end}</div>'
-            f"{render_passage(c, file_text_lookup(c.source))}</details>"
+    docs = []
+    for group in group_by_document(citations):
+        entries = []
+        for c in group:
+            section = f" · § {escape(c.section)}" if c.section else ""
+            entries.append(
+                f'<details class="source" id="{anchor_id(prefix, escape(c.id))}">'
+                f'<summary><span class="src-num">[{escape(c.id)}]</span>'
+                f'<span class="src-quote">“{escape(c.quote)}”</span></summary>'
+                f'<div class="src-meta">{escape(c.source)}{section} · characters '
+                f"{c.start}–{c.end}</div>"
+                f"{render_passage(c, file_text_lookup(c.source))}</details>"
+            )
+        count = len(group)
+        noun = "passage" if count == 1 else "passages"
+        docs.append(
+            f'<details class="doc"><summary><span class="src-title">{escape(group[0].title)}'
+            f'</span> <span class="doc-count">({count} {noun})</span></summary>'
+            + "".join(entries) + "</details>"
         )
     return (
-        '<div class="sources"><div class="sources-title">Sources</div>'
-        + "".join(entries) + "</div>"
+        '<div class="sources"><div class="sources-title"><span>Sources</span>'
+        '<label><input type="checkbox" class="meta-toggle"> file names and offsets</label>'
+        "</div>" + "".join(docs) + "</div>"
     )
 
 
@@ -195,11 +164,32 @@ def render_answer_html(answer: Answer, file_text_lookup: FileTextLookup, prefix:
     return f'<div class="reply {kind}">{main}{safety_html}{sources}</div>'
 
 
-def render_turn_html(turn: ChatTurn, index: int, file_text_lookup: FileTextLookup) -> str:
+def render_actions_html(message_id: str, last: bool) -> str:
+    """Copy, regenerate (latest answer only), thumbs up/down and an optional comment."""
+    regenerate = ('<button type="button" data-action="regenerate" title="Answer this question '
+                  'again">↻ Regenerate</button>') if last else ""
+    return (
+        f'<div class="actions" data-message="{escape(message_id)}">'
+        '<button type="button" data-action="copy" title="Copy the answer">Copy</button>'
+        f"{regenerate}"
+        '<button type="button" data-action="up" aria-pressed="false" title="Helpful">'
+        "▲ Helpful</button>"
+        '<button type="button" data-action="down" aria-pressed="false" title="Not helpful">'
+        "▼ Not helpful</button>"
+        '<div class="comment-box"><input type="text" maxlength="2000" '
+        'placeholder="Optional comment" aria-label="Comment on this answer">'
+        '<button type="button" data-action="comment">Send comment</button></div></div>'
+    )
+
+
+def render_turn_html(turn: ChatTurn, index: int, file_text_lookup: FileTextLookup,
+                     last: bool = False) -> str:
     """A user bubble and the reply (final, partial while streaming, or a status line)."""
     user = f'<div class="msg user"><div class="bubble">{escape(turn.user)}</div></div>'
     if turn.answer is not None:
         reply = render_answer_html(turn.answer, file_text_lookup, prefix=f"t{index}-")
+        if turn.message_id:
+            reply += render_actions_html(turn.message_id, last)
     elif turn.partial:
         reply = f'<div class="reply streaming">{render_text_block(turn.partial, set(), "")}</div>'
     else:
@@ -216,7 +206,8 @@ def render_transcript_html(turns: Sequence[ChatTurn], file_text_lookup: FileText
             "indexed documents. Answers come only from them, with sources."
             "</p></div>"
         )
-    body = "".join(render_turn_html(t, i, file_text_lookup) for i, t in enumerate(turns, 1))
+    body = "".join(render_turn_html(t, i, file_text_lookup, last=i == len(turns))
+                   for i, t in enumerate(turns, 1))
     return f'<div class="transcript">{body}</div>'
 
 

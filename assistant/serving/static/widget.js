@@ -24,57 +24,81 @@
   var SESSION_KEY = "evidence-assistant-session:" + ORIGIN;
   var TOKEN = /\*\*([^*\n]+)\*\*|\[(\d+)\]/g;  // **bold** and [n] citation markers
   var NOTES_HEADING = /^\s*\*\*Safety notes\*\*\s*\n?/i;
+  var NOTES_SPLIT = /\n\s*\**Safety notes\**:?\s*\n/i;  // where a stored answer's notes start
 
+  /* Colours are custom properties: light by default, dark when the visitor prefers it. */
   var CSS = [
     ":host { all: initial; }",
     "* { box-sizing: border-box; }",
-    ".root { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;",
-    "  color: #1f2937; }",
+    ".root { --fg: #1f2937; --muted: #4b5563; --bg: #fff; --log: #f9fafb; --line: #d1d5db;",
+    "  --brand: #0f766e; --brand-fg: #fff; --cite-bg: #ccfbf1; --cite-fg: #0f5e57;",
+    "  --card-bg: #f0fdfa; --card-line: #99f6e4; --card-fg: #134e4a; --notes-bg: #fef2f2;",
+    "  --notes-fg: #7f1d1d; --notes-line: #dc2626; --refused-bg: #fffbeb; --label: #92400e;",
+    "  --err-bg: #fef2f2; --err-fg: #991b1b;",
+    "  font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: var(--fg); }",
+    "@media (prefers-color-scheme: dark) { .root { --fg: #e5e7eb; --muted: #9ca3af;",
+    "  --bg: #111827; --log: #0b1220; --line: #374151; --brand: #0f766e; --brand-fg: #fff;",
+    "  --cite-bg: #134e4a; --cite-fg: #99f6e4; --card-bg: #0f2a2a; --card-line: #115e59;",
+    "  --card-fg: #ccfbf1; --notes-bg: #2a1215; --notes-fg: #fecaca; --notes-line: #f87171;",
+    "  --refused-bg: #2a210b; --label: #fcd34d; --err-bg: #2a1215; --err-fg: #fecaca; } }",
     ".bubble { position: fixed; right: 20px; bottom: 20px; z-index: 2147483646; width: 56px;",
-    "  height: 56px; border-radius: 50%; border: none; background: #0f766e; color: #fff;",
-    "  font: 700 15px/1 system-ui, sans-serif; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }",
+    "  height: 56px; border-radius: 50%; border: none; background: var(--brand);",
+    "  color: var(--brand-fg); font: 700 15px/1 system-ui, sans-serif; cursor: pointer;",
+    "  box-shadow: 0 4px 14px rgba(0,0,0,.25); }",
     ".bubble:focus-visible { outline: 3px solid #99f6e4; outline-offset: 2px; }",
     ".panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483647;",
     "  width: min(390px, calc(100vw - 40px)); height: min(560px, calc(100vh - 120px));",
-    "  display: flex; flex-direction: column; background: #fff; color: #1f2937;",
-    "  border: 1px solid #d1d5db; border-radius: 12px; box-shadow: 0 10px 30px rgba(0,0,0,.2);",
+    "  display: flex; flex-direction: column; background: var(--bg); color: var(--fg);",
+    "  border: 1px solid var(--line); border-radius: 12px; box-shadow: 0 10px 30px rgba(0,0,0,.2);",
     "  overflow: hidden; }",
     ".panel[hidden] { display: none; }",
     ".head { display: flex; align-items: center; gap: 8px; padding: 10px 12px;",
-    "  background: #0f766e; color: #fff; }",
-    ".head h2 { flex: 1; margin: 0; font-size: 15px; font-weight: 600; color: #fff; }",
-    ".head button { background: transparent; color: #fff; border: 1px solid rgba(255,255,255,.5);",
-    "  border-radius: 6px; padding: 2px 8px; cursor: pointer; font: inherit; font-size: 12px; }",
-    ".log { flex: 1; overflow-y: auto; padding: 12px; background: #f9fafb; }",
-    ".hint { color: #6b7280; font-size: 13px; margin: 0 0 8px; }",
+    "  background: var(--brand); color: var(--brand-fg); }",
+    ".head h2 { flex: 1; margin: 0; font-size: 15px; font-weight: 600; color: var(--brand-fg); }",
+    ".head button { background: transparent; color: var(--brand-fg);",
+    "  border: 1px solid rgba(255,255,255,.5); border-radius: 6px; padding: 2px 8px;",
+    "  cursor: pointer; font: inherit; font-size: 12px; }",
+    ".log { position: relative; flex: 1; overflow-y: auto; padding: 12px; background: var(--log); }",
+    ".hint { color: var(--muted); font-size: 13px; margin: 0 0 8px; }",
     ".msg { margin: 0 0 12px; padding: 8px 10px; border-radius: 10px; white-space: pre-wrap;",
-    "  word-wrap: break-word; }",
-    ".user { background: #0f766e; color: #fff; margin-left: 40px; }",
-    ".bot { background: #fff; border: 1px solid #e5e7eb; margin-right: 16px; }",
-    ".bot.refused { background: #fffbeb; border: 1px solid #f59e0b; }",
+    "  word-wrap: break-word; color: var(--fg); }",
+    ".user { background: var(--brand); color: var(--brand-fg); margin-left: 40px; }",
+    ".bot { background: var(--bg); border: 1px solid var(--line); margin-right: 16px; }",
+    ".bot.refused { background: var(--refused-bg); border: 1px solid #f59e0b; }",
     ".label { display: block; font-size: 11px; font-weight: 700; text-transform: uppercase;",
-    "  letter-spacing: .04em; color: #b45309; margin-bottom: 4px; }",
-    ".notes { margin-top: 8px; padding: 6px 8px; border-left: 4px solid #dc2626;",
-    "  background: #fef2f2; color: #7f1d1d; border-radius: 4px; font-size: 13px; }",
-    ".notes .label { color: #b91c1c; }",
-    ".cite { font: inherit; font-size: 11px; font-weight: 700; color: #0f766e; background: #ccfbf1;",
-    "  border: 1px solid #5eead4; border-radius: 4px; padding: 0 4px; margin: 0 1px;",
-    "  cursor: pointer; vertical-align: super; line-height: 1; }",
-    ".cite[aria-expanded=true] { background: #0f766e; color: #fff; }",
-    ".card { margin-top: 8px; padding: 8px; border: 1px solid #99f6e4; background: #f0fdfa;",
-    "  border-radius: 6px; font-size: 13px; white-space: normal; color: #134e4a; }",
+    "  letter-spacing: .04em; color: var(--label); margin-bottom: 4px; }",
+    ".notes { margin-top: 8px; padding: 6px 8px; border-left: 4px solid var(--notes-line);",
+    "  background: var(--notes-bg); color: var(--notes-fg); border-radius: 4px; font-size: 13px; }",
+    ".notes .label { color: var(--notes-fg); }",
+    ".cite { font: inherit; font-size: 11px; font-weight: 700; color: var(--cite-fg);",
+    "  background: var(--cite-bg); border: 1px solid var(--card-line); border-radius: 4px;",
+    "  padding: 0 4px; margin: 0 1px; cursor: pointer; vertical-align: super; line-height: 1; }",
+    ".cite[aria-expanded=true] { background: var(--brand); color: var(--brand-fg); }",
+    ".card { margin-top: 8px; padding: 8px; border: 1px solid var(--card-line);",
+    "  background: var(--card-bg); border-radius: 6px; font-size: 13px; white-space: normal;",
+    "  color: var(--card-fg); }",
     ".card blockquote { margin: 4px 0; padding-left: 8px; border-left: 3px solid #14b8a6;",
-    "  font-style: italic; white-space: pre-wrap; color: #134e4a; }",
-    ".card .src { color: #4b5563; font-size: 12px; }",
-    ".error { background: #fef2f2; border: 1px solid #fca5a5; color: #991b1b; }",
-    ".pending { color: #6b7280; font-style: italic; }",
-    "form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e5e7eb;",
-    "  background: #fff; }",
-    "textarea { flex: 1; resize: none; height: 44px; font: inherit; color: #111827;",
-    "  background: #fff; border: 1px solid #d1d5db; border-radius: 8px; padding: 6px 8px; }",
-    "form button { font: inherit; background: #0f766e; color: #fff; border: none;",
+    "  font-style: italic; white-space: pre-wrap; color: var(--card-fg); }",
+    ".card .src { color: var(--muted); font-size: 12px; }",
+    ".error { background: var(--err-bg); border: 1px solid #fca5a5; color: var(--err-fg); }",
+    ".pending { color: var(--muted); font-style: italic; }",
+    "form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid var(--line);",
+    "  background: var(--bg); }",
+    "textarea { flex: 1; resize: none; height: 44px; font: inherit; color: var(--fg);",
+    "  background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 6px 8px; }",
+    "form button { font: inherit; background: var(--brand); color: var(--brand-fg); border: none;",
     "  border-radius: 8px; padding: 0 14px; cursor: pointer; }",
-    "form button:disabled { background: #9ca3af; cursor: wait; }"
+    "form button:disabled { background: #9ca3af; cursor: wait; }",
+    ".actions { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 8px;",
+    "  white-space: normal; }",
+    ".actions button { font: inherit; font-size: 12px; color: var(--fg); background: var(--log);",
+    "  border: 1px solid var(--line); border-radius: 6px; padding: 1px 8px; cursor: pointer; }",
+    ".actions button[aria-pressed=true] { border-color: var(--brand);",
+    "  box-shadow: 0 0 0 1px var(--brand); }",
+    ".actions .done { font-size: 12px; color: var(--muted); }",
+    /* Phones: the panel takes the whole screen and the messages its whole width. */
+    "@media (max-width: 480px) { .panel { inset: 0; width: 100vw; height: 100dvh;",
+    "  border-radius: 0; border: none; } .user { margin-left: 24px; } .bot { margin-right: 0; } }"
   ].join("\n");
 
   function el(tag, cls, text) {
@@ -174,6 +198,73 @@
     return box;
   }
 
+  /* Copy and thumbs up/down under an answer; a rating goes to POST /api/feedback with the
+     conversation and the answer's number in it. */
+  function addActions(box, reply, sessionId, turn) {
+    box.setAttribute("data-session", sessionId);
+    var row = el("div", "actions");
+    var status = el("span", "done");
+    status.setAttribute("data-testid", "ea-status");
+    var copy = el("button", null, "Copy");
+    copy.type = "button";
+    copy.setAttribute("data-testid", "ea-copy");
+    copy.addEventListener("click", function () {
+      var done = function () { status.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(reply.answer).then(done, function () {
+          status.textContent = "Copy failed";
+        });
+      }
+    });
+    row.appendChild(copy);
+    [["up", "\u25b2 Helpful"], ["down", "\u25bc Not helpful"]].forEach(function (pair) {
+      var button = el("button", null, pair[1]);
+      button.type = "button";
+      button.setAttribute("data-testid", "ea-" + pair[0]);
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        row.querySelectorAll("[aria-pressed]").forEach(function (b) {
+          b.setAttribute("aria-pressed", String(b === button));
+        });
+        rate(sessionId, turn, pair[0]).then(function (ok) {
+          status.textContent = ok ? "Thanks for the feedback" : "Feedback not saved";
+        });
+      });
+      row.appendChild(button);
+    });
+    row.appendChild(status);
+    box.appendChild(row);
+    return box;
+  }
+
+  function rate(sessionId, turn, rating) {
+    var headers = { "Content-Type": "application/json" };
+    if (API_KEY) { headers.Authorization = "Bearer " + API_KEY; }
+    return fetch(ORIGIN + "/api/feedback", {
+      method: "POST", headers: headers, credentials: "omit",
+      body: JSON.stringify({ session_id: sessionId, turn: turn, rating: rating })
+    }).then(function (response) { return response.ok; }, function () { return false; });
+  }
+
+  /* A stored turn (GET /api/sessions/{id}) in the shape renderAnswer takes. */
+  function replyFromTurn(turn) {
+    var match = NOTES_SPLIT.exec(turn.answer);
+    var body = match ? turn.answer.slice(0, match.index) : turn.answer;
+    var notes = match ? turn.answer.slice(match.index + match[0].length) : "";
+    return { answer: turn.answer, body: body, safety_notes: notes, refused: turn.refused,
+             citations: turn.citations };
+  }
+
+  function history(sessionId) {
+    var headers = {};
+    if (API_KEY) { headers.Authorization = "Bearer " + API_KEY; }
+    return fetch(ORIGIN + "/api/sessions/" + encodeURIComponent(sessionId), {
+      headers: headers, credentials: "omit"
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    });
+  }
+
   function errorMessage(status, data) {
     if (data && data.error && data.error.message) { return data.error.message; }
     return "The assistant is unavailable (HTTP " + status + "). Please try again.";
@@ -264,26 +355,59 @@
       if (open) { input.focus(); } else { bubble.focus(); }
     }
 
+    /* Questions scroll the log to the bottom; an answer is shown from its first line. */
     function append(node) {
       log.appendChild(node);
       log.scrollTop = log.scrollHeight;
+    }
+
+    function appendAnswer(node) {
+      log.appendChild(node);
+      log.scrollTop = Math.max(0, node.offsetTop - 8);
+    }
+
+    function userMessage(text) {
+      var mine = el("div", "msg user", text);
+      mine.setAttribute("data-testid", "ea-user");
+      return mine;
+    }
+
+    /* After a reload: show the stored conversation again, or start afresh if there is none
+       (so a new question is never taken as a follow-up to turns the visitor can't see). */
+    function restore() {
+      var sessionId = getSession();
+      if (!sessionId) { return; }
+      history(sessionId).then(function (data) {
+        if (!data || !data.turns || !data.turns.length) { setSession(null); return; }
+        if (getSession() !== sessionId || log.querySelector(".msg")) { return; }
+        data.turns.forEach(function (turn, i) {
+          log.appendChild(userMessage(turn.user));
+          log.appendChild(addActions(renderAnswer(replyFromTurn(turn)), replyFromTurn(turn),
+                                     sessionId, i + 1));
+        });
+        var answers = log.querySelectorAll("[data-testid=ea-answer]");
+        var lastAnswer = answers[answers.length - 1];
+        log.scrollTop = Math.max(0, lastAnswer.offsetTop - 8);
+      }).catch(function () { /* offline: the next question starts a new conversation */
+        setSession(null);
+      });
     }
 
     function submit() {
       var message = input.value.trim();
       if (!message || send.disabled) { return; }
       input.value = "";
-      var mine = el("div", "msg user", message);
-      mine.setAttribute("data-testid", "ea-user");
-      append(mine);
+      append(userMessage(message));
       var pending = el("div", "msg bot pending", "Searching the evidence\u2026");
       append(pending);
       send.disabled = true;
       ask(message).then(function (result) {
         pending.remove();
         if (result.ok && result.data) {
-          setSession(result.data.session_id);
-          append(renderAnswer(result.data));
+          var sid = result.data.session_id;
+          setSession(sid);
+          var turn = log.querySelectorAll(".bot[data-session='" + sid + "']").length + 1;
+          appendAnswer(addActions(renderAnswer(result.data), result.data, sid, turn));
         } else {
           var err = el("div", "msg error", errorMessage(result.status, result.data));
           err.setAttribute("data-testid", "ea-error");
@@ -315,6 +439,7 @@
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
     document.body.appendChild(host);
+    restore();
   }
 
   if (document.body) { build(); }
