@@ -56,7 +56,7 @@ ABLATION: list[tuple[str, dict[str, object]]] = [
     ("chunk vectors of the body only, no aliases", {"body": True, "aliases": False,
                                                      "sentence_weight": 0.0}),
     ("+ title and section path in the chunk vectors", {"body": False}),
-    ("+ corpus aliases, shorthand, spelling", {"aliases": True}),
+    ("+ corpus aliases and spelling", {"aliases": True}),
     ("+ sentence vectors, best sentence only (w=1)", {"sentence_weight": 1.0}),
     ("  sentence/chunk blend w=0.5", {"sentence_weight": 0.5}),
     ("  sentence/chunk blend w=0.15 (chosen)", {"sentence_weight": 0.15}),

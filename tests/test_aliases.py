@@ -26,15 +26,13 @@ def test_name_pairs_and_defined_abbreviations_are_read_from_the_text() -> None:
     assert "water" not in aliases and "hydration" not in aliases and "rest" not in aliases
 
 
-def test_expansion_adds_aliases_corrections_and_shorthand_but_keeps_the_query() -> None:
+def test_expansion_adds_aliases_and_corrections_but_keeps_the_query() -> None:
     expander = QueryExpander.from_texts([TEXT])
     assert expander.added_terms("is dretomil safe") == ["quarvex"]
     assert expander.added_terms("does CPA hurt") == ["chronic pelvic ache"]
     assert expander.added_terms("i have chronic pelvic ache") == ["cpa"]
     assert expander.correct("fentaqine") == "fentaquine"  # misspelling of a corpus word
     assert expander.added_terms("fentaqine dose")[:1] == ["fentaquine"]
-    assert expander.unshorten("fentaq") == "fentaquine"  # shorthand: most frequent completion
-    assert expander.unshorten("fen") == "fentaquine"  # 'fentaquine' x3 outweighs 'fenwick' x1
     assert expander.expand("is dretomil safe") == "is dretomil safe quarvex"
     assert expander.correct("fentaquin") is None  # same stem as the corpus word: BM25 matches
     assert expander.expand("nothing to add here") == "nothing to add here"

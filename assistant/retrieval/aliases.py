@@ -5,11 +5,12 @@
   the two names both ways; an abbreviation defined in parentheses whose capitals are the
   initials of the words before it ("Restless Leg Syndrome (RLS)", "Magnesium Oxide (MgO)")
   pairs the abbreviation with that phrase. No hand lists: a new document brings its own names.
-* **Shorthand**: a query word the corpus lacks that starts most of the corpus's words beginning
-  with it stands for the most frequent of them ("mag" -> "magnesium", "preg" -> "pregnancy").
 * **Spelling**: a query word that is no English word (word rarity below ``MAX_TYPO_ZIPF``) and
   no corpus word is matched to the closest corpus word ("clonazapam" -> "clonazepam",
   "withdrawl" -> "withdrawal"), if one is close enough.
+
+Tried and dropped on the tuning half: completing shorthand to the corpus's most frequent word
+with that prefix ("mag" -> "magnesium") lowered hit@1 and MRR there (bench_retrieval.py).
 
 ``QueryExpander.expand(query)`` returns the query plus the words it implies, for BM25 and the
 query embedding; the original words stay, so an expansion can only add evidence.
@@ -33,8 +34,6 @@ RARE_NAME_ZIPF = 2.5  # ... and one of them rarer than this ("Ambien (zolpidem)"
 MAX_TYPO_ZIPF = 2.0  # a query word rarer than this that the corpus lacks may be a misspelling
 MIN_TYPO_LEN = 5
 TYPO_CUTOFF = 0.8  # difflib similarity a correction needs
-MIN_SHORT_LEN = 3
-SHORT_SHARE = 0.5  # share of the prefix's corpus occurrences the chosen word must have
 
 
 def _initials(phrase_words: list[str]) -> str:
@@ -106,18 +105,6 @@ class QueryExpander:
     def vocabulary(self) -> set[str]:
         return set(self.counts)
 
-    def unshorten(self, word: str) -> str | None:
-        """The corpus word a shorthand query word stands for ("mag" -> "magnesium"), if any."""
-        if (word in self.counts or len(word) < MIN_SHORT_LEN or not word.isalpha()
-                or stem(word) in self._stems):
-            return None
-        longer = [(n, w) for w, n in self.counts.items()
-                  if w.startswith(word) and len(w) > len(word) + 1]
-        if not longer:
-            return None
-        n, best = max(longer)
-        return best if n >= SHORT_SHARE * sum(c for c, _ in longer) else None
-
     def correct(self, word: str) -> str | None:
         """The corpus word a misspelled query word stands for, if any."""
         if (word in self.counts or len(word) < MIN_TYPO_LEN or not word.isalpha()
@@ -130,7 +117,7 @@ class QueryExpander:
     def added_terms(self, query: str) -> list[str]:
         """Corrected spellings and aliases the query implies, in order, without repeats."""
         tokens = words(query)
-        fixed = [c for c in (self.unshorten(t) or self.correct(t) for t in tokens) if c]
+        fixed = [c for c in (self.correct(t) for t in tokens) if c]
         seen = set(tokens)
         added: list[str] = []
 
