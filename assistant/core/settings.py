@@ -61,7 +61,8 @@ class RetrievalSettings(_Group):
     rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant.")
     mmr_lambda: float = Field(0.85, ge=0.0, le=1.0, description="MMR relevance/diversity balance.")
     aliases: bool = Field(True, description="Expand queries with the corpus's own aliases "
-                          "('Klonopin (clonazepam)', '(RLS)') and corrected spellings.")
+                          "(a brand name with its generic name in parentheses, defined "
+                          "abbreviations) and corrected spellings.")
     sentence_weight: float = Field(
         0.15, ge=0.0, le=1.0, description="Dense score of a chunk: this share from its best "
         "sentence/row vector, the rest from the whole-chunk vector (chosen on the tuning half: "
