@@ -1,12 +1,16 @@
-"""Hybrid vs dense-only retrieval on the labeled retrieval set, on a real index.
+"""Retrieval on the labeled questions, tuning half and test half (``eval/splits.yaml``), with the
+vanilla LangChain recipe beside the project in the same run, on a real index.
 
     .venv/bin/python benchmarks/bench_retrieval.py            # build a fresh index in a tmp dir
     .venv/bin/python benchmarks/bench_retrieval.py --index-dir index   # use a built index
-    .venv/bin/python benchmarks/bench_retrieval.py --grid     # also the tuning grid
+    .venv/bin/python benchmarks/bench_retrieval.py --ablation # also one row per retrieval change
+    .venv/bin/python benchmarks/bench_retrieval.py --grid     # also the fusion grid (tune only)
 
-Prints one table row per configuration: mode, fetch_k, rrf_k, mmr_lambda, hit@1, hit@5,
-recall@5, MRR@10 and search latency p50/p95 (ms, query embedding included; in the grid
-table without it), then the labels the default configuration misses at 5.
+Vanilla LangChain: each corpus file read whole, RecursiveCharacterTextSplitter(1000, 200),
+the same MiniLM (the project's embedder), a Chroma collection (cosine), top k=5 (10 fetched for
+MRR, as for the project). Scores per half: hit@1, hit@5, recall@5, MRR@10 and search latency
+p50 (ms, query embedding included). Also the patient-style labels of the test half alone
+("new test": written for issue 12, never used to choose anything). Choices are made on tune.
 """
 
 from __future__ import annotations
@@ -15,17 +19,18 @@ import argparse
 import itertools
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.core.settings import RetrievalSettings, Settings  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
 from assistant.evaluation.retrieval import (  # noqa: E402
     LabelSet,
     Span,
@@ -33,45 +38,45 @@ from assistant.evaluation.retrieval import (  # noqa: E402
     load_labels,
     score,
 )
+from assistant.evaluation.splits import load_splits, select_labels  # noqa: E402
 
 Scores = dict[str, Any]
-SCORE_KEYS = ("hit@1", "hit@5", "recall@5", "mrr")
+SearchFn = Callable[[str], Sequence[Span]]
 DEPTH = 10  # results scored per question (MRR@10)
-
+VANILLA_K = 5
 LABELS = ROOT / "eval" / "retrieval_labels.yaml"
+SPLITS = ROOT / "eval" / "splits.yaml"
+NEW_FROM = "r000-snoring"  # first label of the patient-style set (benchmarks/make_splits.py)
+PARTS = ("tune", "test", "new test")
+COLUMNS = ("hit@1", "hit@5", "mrr")
+
+# One retrieval change at a time, on top of the previous row (measured on tune). "body" swaps
+# the stored chunk vectors for vectors of the chunk body alone (no title, no section path).
+ABLATION: list[tuple[str, dict[str, object]]] = [
+    ("chunk vectors of the body only, no aliases", {"body": True, "aliases": False,
+                                                     "sentence_weight": 0.0}),
+    ("+ title and section path in the chunk vectors", {"body": False}),
+    ("+ corpus aliases and spelling", {"aliases": True}),
+    ("+ sentence vectors, best sentence only (w=1)", {"sentence_weight": 1.0}),
+    ("  sentence/chunk blend w=0.5", {"sentence_weight": 0.5}),
+    ("  sentence/chunk blend w=0.15 (best on tune)", {"sentence_weight": 0.15}),
+    ("  w=0 again (default: w=0.15 lost eval turns)", {"sentence_weight": 0.0}),
+    ("  without MMR (λ=1)", {"mmr_lambda": 1.0}),
+    ("  MMR λ=0.7", {"mmr_lambda": 0.7}),
+    ("  rrf_k=5, MMR λ=0.85", {"mmr_lambda": 0.85, "rrf_k": 5}),
+]
 
 GRID: dict[str, list[Any]] = {
-    "mode": ["dense", "hybrid"],
-    "fetch_k": [12, 24, 48, 96],
+    "fetch_k": [24, 48, 96],
     "rrf_k": [5, 10, 30, 60],
-    "mmr_lambda": [0.5, 0.7, 0.85, 1.0],
+    "mmr_lambda": [0.7, 0.85, 1.0],
+    "sentence_weight": [0.0, 0.15, 0.3, 0.5],
 }
 
 
-def baseline_configs(default: RetrievalSettings) -> list[dict[str, object]]:
-    """Defaults, and each mode with and without MMR."""
-    rows: list[dict[str, object]] = []
-    for mode in ("dense", "hybrid"):
-        for lam in (1.0, default.mmr_lambda):
-            row: dict[str, object] = {"mode": mode, "fetch_k": default.fetch_k,
-                                      "rrf_k": default.rrf_k, "mmr_lambda": lam}
-            if row not in rows:
-                rows.append(row)
-    return rows
-
-
-def grid_configs() -> list[dict[str, object]]:
-    keys = list(GRID)
-    rows: list[dict[str, object]] = [
-        dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())
-    ]
-    # rrf_k does not change a single (dense-only) ranking: one value is enough there.
-    return [r for r in rows if r["mode"] == "hybrid" or r["rrf_k"] == GRID["rrf_k"][0]]
-
-
 class CachedQueries:
-    """Embedder wrapper that embeds each distinct query once (for the grid: same vectors,
-    so the grid's latency columns show retrieval work without the query embedding)."""
+    """Embedder wrapper that embeds each distinct query text once, so rows that search the same
+    text share its vector (the p50 column then shows the first row's full cost)."""
 
     def __init__(self, embedder: Any) -> None:
         self._embedder = embedder
@@ -84,79 +89,164 @@ class CachedQueries:
         return [self._cache[t] for t in texts]
 
 
-def run(settings: Settings, configs: list[dict[str, object]], labels: LabelSet,
-        console: Console, *, cache_queries: bool = False
-        ) -> list[tuple[dict[str, object], Scores]]:
+class BodyVectors:
+    """The real store with chunk vectors of the chunk body alone (for the ablation row)."""
+
+    def __init__(self, store: Any, embedder: Any) -> None:
+        from assistant.text.normalize import display_text
+
+        self._store = store
+        chunks = store.all_chunks()
+        self._vectors = dict(zip([c.id for c in chunks],
+                                 embedder.embed([display_text(c.text) for c in chunks]),
+                                 strict=True))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def embeddings(self, ids: Sequence[str]) -> list[list[float]]:
+        return [self._vectors[i] for i in ids]
+
+
+def split_labels(labels: LabelSet) -> dict[str, LabelSet]:
+    """The tuning half, the test half, and the test half's patient-style labels."""
+    splits = load_splits(SPLITS)
+    ids = [label.id for label in labels.labels]
+    raw = yaml.safe_load(LABELS.read_text(encoding="utf-8"))["questions"]
+    order = [q["id"] for q in raw]
+    new = set(order[order.index(NEW_FROM):])
+
+    def part(keep: set[str]) -> LabelSet:
+        return LabelSet([lb for lb in labels.labels if lb.id in keep], [])
+
+    test = select_labels(ids, splits, "test")
+    return {"tune": part(select_labels(ids, splits, "tune")), "test": part(test),
+            "new test": part(test & new)}
+
+
+def vanilla_search(settings: Settings) -> SearchFn:
+    """The vanilla LangChain recipe: whole files, RecursiveCharacterTextSplitter(1000, 200),
+    the same MiniLM, Chroma (cosine), nearest chunks."""
+    import chromadb
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from assistant.indexing.backends import chroma_client_settings, collection_configuration
     from assistant.indexing.embed import get_embedder
-    from assistant.indexing.store import open_store
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200,
+                                              add_start_index=True)
+    docs = []
+    for path in sorted(Path(settings.corpus_dir).glob("*.txt")):
+        text = path.read_bytes().decode("utf-8")
+        docs += splitter.create_documents([text], metadatas=[{"source": path.name}])
+    embedder = get_embedder(settings)
+    client = chromadb.EphemeralClient(settings=chroma_client_settings())
+    collection = client.create_collection(
+        "vanilla", configuration=collection_configuration(),  # type: ignore[arg-type]
+        embedding_function=None)
+    collection.add(ids=[str(i) for i in range(len(docs))],
+                   embeddings=embedder.embed([d.page_content for d in docs]),  # type: ignore[arg-type]
+                   metadatas=[{"source": d.metadata["source"], "start": d.metadata["start_index"],
+                               "end": d.metadata["start_index"] + len(d.page_content)}
+                              for d in docs])
+
+    def search(question: str) -> list[Span]:
+        res = collection.query(query_embeddings=[embedder.embed_query(question)],  # type: ignore[arg-type]
+                               n_results=DEPTH, include=["metadatas"])
+        return [(str(m["source"]), int(m["start"]), int(m["end"]))  # type: ignore[arg-type]
+                for m in (res["metadatas"] or [[]])[0]]
+
+    return search
+
+
+def project_search(settings: Settings, store: Any, embedder: Any, update: dict[str, object]
+                   ) -> SearchFn:
     from assistant.retrieval.hybrid import HybridRetriever
 
-    store, embedder = open_store(settings), get_embedder(settings)
-    embedder.embed(["warm up"])
-    if cache_queries:
-        embedder = CachedQueries(embedder)  # type: ignore[assignment]
-    results = []
-    with console.status("scoring configurations") as status:
-        for i, config in enumerate(configs, start=1):
-            status.update(f"configuration {i}/{len(configs)}: {config}")
-            opts = settings.retrieval.model_copy(update=config)
-            retriever = HybridRetriever(settings=settings.model_copy(update={"retrieval": opts}),
-                                        store=store, embedder=embedder)
-            retriever.warm_up()
+    update = dict(update)
+    if update.pop("body", False):
+        store = BodyVectors(store, embedder)
+    opts = settings.retrieval.model_copy(update=update)
+    retriever = HybridRetriever(settings=settings.model_copy(update={"retrieval": opts}),
+                                store=store, embedder=embedder)
+    retriever.warm_up()
 
-            def search(q: str, r: HybridRetriever = retriever) -> list[Span]:
-                return chunk_spans(h.chunk for h in r.search(q, DEPTH))
+    def search(question: str) -> list[Span]:
+        return chunk_spans(h.chunk for h in retriever.search(question, DEPTH))
 
-            results.append((config, score(labels, search)))
-    return results
+    return search
 
 
-def table(results: list[tuple[dict[str, object], Scores]], title: str) -> Table:
+def score_parts(search: SearchFn, parts: dict[str, LabelSet]) -> dict[str, Scores]:
+    return {name: score(labels, search) for name, labels in parts.items()}
+
+
+def table(rows: list[tuple[str, dict[str, Scores]]], title: str, parts: Sequence[str]) -> Table:
     t = Table(title=title)
-    for col in ("mode", "fetch_k", "rrf_k", "mmr_λ", "hit@1", "hit@5", "recall@5", "MRR",
-                "p50 ms", "p95 ms"):
-        t.add_column(col, justify="left" if col == "mode" else "right")
-    for config, m in results:
-        t.add_row(str(config["mode"]), str(config["fetch_k"]), str(config["rrf_k"]),
-                  str(config["mmr_lambda"]), *(f"{m[k]:.3f}" for k in SCORE_KEYS),
-                  f"{m['latency_p50_ms']:.1f}", f"{m['latency_p95_ms']:.1f}")
+    t.add_column("retriever")
+    for part in parts:
+        for col in COLUMNS:
+            t.add_column(f"{part} {col.upper() if col == 'mrr' else col}", justify="right")
+    t.add_column("p50 ms", justify="right")
+    for name, by_part in rows:
+        cells = [f"{by_part[p][c]:.3f}" for p in parts for c in COLUMNS]
+        t.add_row(name, *cells, f"{by_part[parts[0]]['latency_p50_ms']:.1f}")
     return t
 
 
-def ensure_index(settings: Settings, console: Console) -> None:
-    from assistant.indexing.indexer import build_index
-
-    console.print(f"building index in {settings.index_dir} …")
-    report = build_index(settings, progress=True)
-    console.print(f"index ready ({report.seconds:.1f} s)")
+def grid_configs() -> list[dict[str, object]]:
+    keys = list(GRID)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*GRID.values())]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", type=Path, help="use this built index (default: fresh)")
-    parser.add_argument("--grid", action="store_true", help="also run the tuning grid")
+    parser.add_argument("--ablation", action="store_true", help="one row per retrieval change")
+    parser.add_argument("--grid", action="store_true", help="also the fusion grid, on tune")
     args = parser.parse_args(argv)
-    console = Console(width=120)
+    console = Console(width=160)
     with tempfile.TemporaryDirectory(prefix="bench-retrieval-") as tmp:
         settings = Settings(corpus_dir=ROOT / "corpus", index_dir=args.index_dir or Path(tmp))
         if args.index_dir is None:
-            ensure_index(settings, console)
+            from assistant.indexing.indexer import build_index
+
+            console.print(f"building index in {settings.index_dir} …")
+            console.print(f"index ready ({build_index(settings, progress=False).seconds:.1f} s)")
+        from assistant.indexing.embed import get_embedder
+        from assistant.indexing.store import open_store
+
         labels = load_labels(LABELS, settings.corpus_dir)
-        default = settings.retrieval
-        results = run(settings, baseline_configs(default), labels, console)
         if labels.unlocated:
             console.print(f"answer text not found, not scored: {', '.join(labels.unlocated)}")
-        console.print(table(results, f"Retrieval on {len(labels.labels)} labeled questions "
-                                     f"(k={default.k})"))
-        chosen = next(m for c, m in results if c["mode"] == default.mode
-                      and c["mmr_lambda"] == default.mmr_lambda)
-        console.print(f"default ({default.mode}) misses at 5: "
-                      f"{', '.join(chosen['misses']) or '-'}")
+        parts = split_labels(labels)
+        store, embedder = open_store(settings), get_embedder(settings)
+        embedder.embed(["warm up"])
+        sizes = ", ".join(f"{name} {len(p.labels)}" for name, p in parts.items())
+        rows = [("vanilla LangChain (1000/200, k=5)", score_parts(vanilla_search(settings),
+                                                                   parts)),
+                ("this project (defaults)", score_parts(project_search(settings, store,
+                                                                        embedder, {}), parts))]
+        embedder = CachedQueries(embedder)
+        if args.ablation:
+            update: dict[str, object] = {}
+            for name, change in ABLATION:
+                update = {**update, **change}
+                rows.append((name, score_parts(project_search(settings, store, embedder,
+                                                              update), parts)))
+        console.print(table(rows, f"Retrieval, labeled questions ({sizes}); choices on tune",
+                            PARTS))
+        for name, by_part in rows[:2]:
+            for part in ("tune", "test"):
+                console.print(f"{name} misses at 5 ({part}): "
+                              f"{', '.join(by_part[part]['misses']) or '-'}")
         if args.grid:
-            grid = run(settings, grid_configs(), labels, console, cache_queries=True)
-            grid.sort(key=lambda cm: (-cm[1]["hit@5"], -cm[1]["mrr"], -cm[1]["recall@5"]))
-            console.print(table(grid, "Tuning grid, best first (latency without query "
-                                      "embedding: queries embedded once, cached)"))
+            tune = {"tune": parts["tune"]}
+            grid = [(str(c), score_parts(project_search(settings, store, embedder, c), tune))
+                    for c in grid_configs()]
+            grid.sort(key=lambda r: (-r[1]["tune"]["hit@5"], -r[1]["tune"]["mrr"]))
+            console.print(table(grid[:15], "Fusion grid on the tuning half, best first",
+                                ("tune",)))
     return 0
 
 

@@ -66,6 +66,35 @@ def test_search_table_shows_source_score_offsets(run: Any) -> None:
     assert "000_ea444bfb460990" in result.stdout and "score" in result.stdout
 
 
+def test_search_explain_shows_ranks_fused_score_and_matched_sentence(
+    run: Any, monkeypatch: pytest.MonkeyPatch, indexed_settings: Settings
+) -> None:
+    from assistant.indexing.store import open_store
+    from assistant.retrieval.aliases import derive_aliases
+
+
+    result = run("search", QUERY, "-k", "4", "--explain", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    text = (Path(__file__).parent.parent / "corpus" / RENAL_FILE).read_bytes().decode("utf-8")
+    assert rows[0]["source"] == RENAL_FILE and "CrCl <30" in rows[0]["sentence"]
+    assert text[rows[0]["sentence_start"]:rows[0]["sentence_end"]] == rows[0]["sentence"]
+    for row in rows:
+        assert row["start"] <= row["sentence_start"] < row["sentence_end"] <= row["end"]
+        assert row["dense_rank"] is not None or row["bm25_rank"] is not None
+        assert row["fused"] == row["score"] or abs(row["fused"] - row["score"]) < 1e-3
+    assert rows[0]["fused"] == max(r["fused"] for r in rows)
+    monkeypatch.setenv("COLUMNS", "240")  # a terminal wide enough for the table's headers
+    aliases = derive_aliases([c.text for c in open_store(indexed_settings).all_chunks()])
+    name = sorted(a for a in aliases if a.isalpha())[0]  # a name the corpus gives an alias
+    table = run("search", f"is it ok with {name}", "-k", "2", "--explain")
+    assert table.exit_code == 0, table.output
+    for header in ("dense rank", "BM25 rank", "fused", "sentence that matched", "searched as"):
+        assert header in table.stdout, header
+    both = run("search", QUERY, "--explain", "--dense")
+    assert both.exit_code == 2 and "--dense" in both.stderr and "Traceback" not in both.output
+
+
 def test_index_noop_prints_summary(run: Any) -> None:
     result = run("index")
     assert result.exit_code == 0, result.output

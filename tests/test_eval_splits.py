@@ -36,6 +36,17 @@ def test_labels_split_names_real_labels() -> None:
     assert len(test) >= math.ceil(0.3 * len(ids)) - len({q["source"] for q in labels})
 
 
+def test_labels_split_is_half_of_every_source_file() -> None:
+    """Issue 12: a tuning half and a test half of the retrieval labels, by source file."""
+    splits = load_splits(ROOT / "eval" / "splits.yaml")
+    labels = yaml.safe_load((ROOT / "eval" / "retrieval_labels.yaml").read_text())["questions"]
+    test = set(splits.retrieval_labels)
+    for source in {q["source"] for q in labels}:
+        ids = [q["id"] for q in labels if q["source"] == source]
+        share = len(test.intersection(ids)) / len(ids)
+        assert 0.45 <= share <= 0.6, (source, share)
+
+
 def test_select_partitions_the_cases() -> None:
     splits = load_splits(ROOT / "eval" / "splits.yaml")
     suites = load_suites(SUITES)

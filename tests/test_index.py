@@ -33,6 +33,31 @@ def test_store_satisfies_protocols_and_offsets_are_exact(
         assert texts[chunk.source][chunk.start:chunk.end] == chunk.text
 
 
+def test_every_chunk_stores_vectors_of_its_sentences_and_rows(indexed_settings: Settings) -> None:
+    """Sentence-level vectors live in the index version: spans inside their chunk, one
+    normalized vector per span, and a unit vector is closest to its own sentence's text."""
+    from assistant.indexing.embed import get_embedder
+    from assistant.indexing.sentence_vectors import unit_text
+
+    store = open_store(indexed_settings)
+    chunks = {c.id: c for c in store.all_chunks()}
+    units = store.units()
+    assert set(units) == set(chunks)
+    with_units = 0
+    for cid, (spans, vectors) in units.items():
+        chunk = chunks[cid]
+        assert len(spans) == len(vectors)
+        assert all(chunk.start <= s < e <= chunk.end for s, e in spans)
+        if spans:
+            with_units += 1
+            assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
+    assert with_units >= 0.9 * len(chunks)
+    cid, (spans, vectors) = max(units.items(), key=lambda kv: len(kv[1][0]))
+    probe = unit_text(chunks[cid], spans[len(spans) // 2])
+    qvec = np.asarray(get_embedder(indexed_settings).embed([probe])[0])
+    assert int(np.argmax(vectors @ qvec)) == len(spans) // 2
+
+
 def test_collection_is_cosine_with_explicit_embedding_function(
     indexed_settings: Settings,
 ) -> None:
@@ -129,6 +154,10 @@ def test_incremental_reindex(tmp_path: Path, small_corpus: Path, settings_factor
     assert second.copied == len(kept) and all(c.id in old_chunks for c in kept)
     ids = [c.id for c in kept[:5]]
     assert np.allclose(after.embeddings(ids), before.embeddings(ids))
+    old_units, new_units = before.units(), after.units()  # sentence vectors copied, not redone
+    for cid in ids:
+        assert old_units[cid][0] == new_units[cid][0]
+        assert np.array_equal(old_units[cid][1], new_units[cid][1])
     assert set(_versions(settings)) == {first.version, second.version}  # previous kept
 
     (small_corpus / SMALL[1]).unlink()

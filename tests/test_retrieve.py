@@ -120,6 +120,29 @@ def test_every_hit_carries_its_true_dense_similarity(retriever: HybridRetriever)
     assert hits[0].score == max(h.score for h in hits)  # MMR's first pick is the most relevant
 
 
+def test_hits_name_the_sentence_that_matched(retriever: HybridRetriever) -> None:
+    hits = retriever.search("creatinine clearance magnesium dose adjustment", k=5)
+    for hit in hits:
+        assert hit.sentence is not None
+        start, end = hit.sentence
+        assert hit.chunk.start <= start < end <= hit.chunk.end
+    top = hits[0]
+    assert top.sentence is not None
+    assert "CrCl" in top.chunk.text[top.sentence[0] - top.chunk.start:
+                                     top.sentence[1] - top.chunk.start]
+
+
+def test_sentence_weight_changes_the_dense_ranking(retriever: HybridRetriever) -> None:
+    def dense_order(weight: float) -> list[str]:
+        opts = retriever.settings.retrieval.model_copy(update={"sentence_weight": weight,
+                                                              "mode": "dense"})
+        other = HybridRetriever(settings=retriever.settings.model_copy(update={"retrieval": opts}),
+                                store=retriever.store, embedder=retriever.embedder)
+        return [h.chunk.id for h in other.search("how long before magnesium helps", k=10)]
+
+    assert dense_order(0.0) != dense_order(1.0)
+
+
 def test_dense_mode_uses_no_bm25(dense_retriever: HybridRetriever) -> None:
     hits = dense_retriever.search("creatinine clearance magnesium dose adjustment")
     assert hits and all(h.bm25 == 0.0 and h.bm25_rank is None for h in hits)

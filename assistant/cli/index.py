@@ -51,14 +51,21 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
     dense: Annotated[bool, typer.Option(
         "--dense", help="Dense vector search only (skip the hybrid retriever).")] = False,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Per hit: dense rank, BM25 rank, fused score and the sentence that "
+        "matched best; also the query as searched (aliases, spellings).")] = False,
 ) -> None:
     """Show the chunks the index ranks highest for a query, with source, section and offsets."""
     def body() -> None:
         if not query.strip():
             raise InputError("the query is empty")
-        rows = search_rows(load_settings(), query, k, dense=dense)
+        if explain and dense:
+            raise InputError("--explain describes the hybrid ranking; drop --dense")
+        rows = search_rows(load_settings(), query, k, dense=dense, explain=explain)
         if as_json:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        elif explain:
+            print_explained(_console(), query, rows)
         else:
             print_rows(_console(), query, rows)
     run_guarded(body)
@@ -93,14 +100,18 @@ def load_settings() -> Settings:
         raise InputError(f"invalid settings: {problems}") from None
 
 
-def search_rows(settings: Settings, query: str, k: int, *, dense: bool = False
-                ) -> list[dict[str, Any]]:
-    """Ranked results as plain dicts (the hybrid retriever, or dense-only with --dense)."""
+def search_rows(settings: Settings, query: str, k: int, *, dense: bool = False,
+                explain: bool = False) -> list[dict[str, Any]]:
+    """Ranked results as plain dicts (the hybrid retriever, or dense-only with --dense); with
+    ``explain`` each hybrid row also has its ranks, the matched sentence and the searched query."""
     if not dense:
         from assistant.retrieval.hybrid import build_retriever
 
-        hits = build_retriever(settings).search(query, k)
-        pairs = [(h.chunk, h.score, {"dense": round(h.dense, 4), "bm25": round(h.bm25, 4)})
+        retriever = build_retriever(settings)
+        hits = retriever.search(query, k)
+        searched = retriever.expand(query)
+        pairs = [(h.chunk, h.score, {"dense": round(h.dense, 4), "bm25": round(h.bm25, 4),
+                                     **(explain_fields(h, searched) if explain else {})})
                  for h in hits]
         method = settings.retrieval.mode
     else:
@@ -114,6 +125,17 @@ def search_rows(settings: Settings, query: str, k: int, *, dense: bool = False
          "text": c.text}
         for n, (c, s, extra) in enumerate(pairs, start=1)
     ]
+
+
+def explain_fields(hit: Any, searched: str) -> dict[str, Any]:
+    """Why a hit ranks where it does: its dense and BM25 ranks (None: not in that list's
+    candidates), the fused score, the best-matching sentence/row and the query as searched."""
+    c = hit.chunk
+    sentence = c.text[hit.sentence[0] - c.start:hit.sentence[1] - c.start] if hit.sentence else ""
+    return {"dense_rank": hit.dense_rank, "bm25_rank": hit.bm25_rank,
+            "fused": round(hit.score, 5), "sentence": sentence,
+            "sentence_start": hit.sentence[0] if hit.sentence else None,
+            "sentence_end": hit.sentence[1] if hit.sentence else None, "searched_as": searched}
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
@@ -175,6 +197,23 @@ def print_rows(console: Console, query: str, rows: list[dict[str, Any]]) -> None
         table.add_row(str(row["rank"]), f"{row['score']:.3f}", row["source"],
                       f"{row['start']}-{row['end']}", row["section"],
                       snippet[:160] + ("…" if len(snippet) > 160 else ""))
+    console.print(table)
+
+
+def print_explained(console: Console, query: str, rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    searched = rows[0]["searched_as"] if rows else query
+    title = f"search: {query}" + (f"\nsearched as: {searched}" if searched != query else "")
+    table = Table(title=title, show_lines=True)
+    for col in ("#", "fused", "dense rank", "BM25 rank", "source", "offsets"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("sentence that matched", overflow="fold", min_width=30)
+    for row in rows:
+        sentence = " ".join(str(row["sentence"]).split())
+        table.add_row(str(row["rank"]), f"{row['fused']:.4f}", str(row["dense_rank"] or "-"),
+                      str(row["bm25_rank"] or "-"), row["source"],
+                      f"{row['start']}-{row['end']}", sentence[:200] or "-")
     console.print(table)
 
 

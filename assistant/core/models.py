@@ -132,6 +132,7 @@ class Hit:
     bm25: float
     dense_rank: int | None
     bm25_rank: int | None
+    sentence: tuple[int, int] | None = None  # file span of the best-matching sentence or row
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from assistant.core.models import Answer, Chunk, Decision, Draft, Guarded, Hit, Turn
 
@@ -29,6 +29,10 @@ class ChunkStore(Protocol):
 
     def query(self, embedding: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """Nearest chunks with cosine similarity (higher is closer)."""
+        ...
+
+    def units(self) -> dict[str, tuple[list[tuple[int, int]], Any]]:
+        """chunk id -> (file spans of its sentences/rows, their vectors as an array)."""
         ...
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"  # 3: chunk records carry sentence/row vectors
 
 
 class _Group(BaseModel):
@@ -60,6 +60,13 @@ class RetrievalSettings(_Group):
     fetch_k: int = Field(48, ge=1, le=200, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant.")
     mmr_lambda: float = Field(0.85, ge=0.0, le=1.0, description="MMR relevance/diversity balance.")
+    aliases: bool = Field(True, description="Expand queries with the corpus's own aliases "
+                          "(a brand name with its generic name in parentheses, defined "
+                          "abbreviations) and corrected spellings.")
+    sentence_weight: float = Field(
+        0.0, ge=0.0, le=1.0, description="Dense score of a chunk: this share from its best "
+        "sentence/row vector, the rest from the whole-chunk vector. 0: w=0.15 won on the "
+        "tuning labels but lost eval turns and test labels (benchmarks/bench_retrieval.py).")
 
 
 class AnswerSettings(_Group):

@@ -22,6 +22,7 @@ from assistant.indexing.backends import Backend, get_backend
 from assistant.indexing.lock import index_lock
 from assistant.indexing.prepare import chunk_documents, load_documents
 from assistant.indexing.progress import Progress, progress_callback
+from assistant.indexing.sentence_vectors import unit_metadata
 from assistant.indexing.store import ChromaChunkStore, chunk_metadata, open_version
 from assistant.indexing.tokens import TokenCounter
 from assistant.indexing.versions import IndexInfo, Pointer, new_version_name
@@ -187,8 +188,11 @@ def _embed_chunks(settings: Settings, collection: Any, chunks: Sequence[Chunk], 
     for start in range(0, total, step):
         batch = unique[start:start + step]
         vectors = embedder.embed([c.embed_text for c in batch])
+        units = unit_metadata(batch, embedder.embed)
         collection.add(ids=[c.id for c in batch], documents=[c.text for c in batch],
-                       metadatas=[chunk_metadata(c) for c in batch], embeddings=vectors)
+                       metadatas=[{**chunk_metadata(c), **u} for c, u in
+                                  zip(batch, units, strict=True)],
+                       embeddings=vectors)
         if progress:
             progress("embed", start + len(batch), total)
     return total

@@ -80,6 +80,19 @@ class ChromaChunkStore:
             self._chunks = sorted(chunks, key=lambda c: (c.source, c.start, c.id))
         return list(self._chunks)
 
+    def units(self) -> dict[str, tuple[list[tuple[int, int]], Any]]:
+        """chunk id -> (spans, vectors) of its sentences and rows (``sentence_vectors``)."""
+        from assistant.indexing.sentence_vectors import read_units
+
+        got = self.collection.get(include=["embeddings"], limit=1)
+        embs = got["embeddings"]
+        dimension = len(embs[0]) if embs is not None and len(embs) else 0
+        if not dimension:
+            return {}
+        metas = self.collection.get(include=["metadatas"])
+        return {i: read_units(dict(m), dimension)
+                for i, m in zip(metas["ids"], metas["metadatas"] or [], strict=True)}
+
     def embeddings(self, ids: Sequence[str]) -> list[list[float]]:
         """Stored embeddings in the order of ``ids``; unknown ids raise AssistantError."""
         if not ids:

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, PrivateAttr
 from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
+from assistant.retrieval.aliases import QueryExpander
 from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 
@@ -44,6 +45,10 @@ class HybridRetriever(BaseRetriever):
     _row: dict[str, int] = PrivateAttr(default_factory=dict)
     _vectors: Any = PrivateAttr(default=None)
     _bm25: BM25Index | None = PrivateAttr(default=None)
+    _expander: QueryExpander | None = PrivateAttr(default=None)
+    _unit_vectors: Any = PrivateAttr(default=None)  # every sentence/row vector, stacked
+    _unit_owner: Any = PrivateAttr(default=None)  # chunk row of each unit
+    _unit_spans: list[tuple[int, int]] = PrivateAttr(default_factory=list)
 
     def warm_up(self) -> None:
         """Load all chunks and their stored embeddings; build the BM25 index (once)."""
@@ -56,7 +61,22 @@ class HybridRetriever(BaseRetriever):
         self._chunks = chunks
         self._row = {cid: i for i, cid in enumerate(ids)}
         self._vectors = vectors
+        self._load_units(store, vectors.shape[1] if ids else 1)
+        self._expander = QueryExpander.from_texts([c.text for c in chunks])
         self._bm25 = BM25Index([bm25_text(c) for c in chunks])
+
+    def _load_units(self, store: ChunkStore, dimension: int) -> None:
+        units = store.units()
+        owners, spans, blocks = [], [], []
+        for row, chunk in enumerate(self._chunks):
+            chunk_spans, vectors = units.get(chunk.id, ([], None))
+            if chunk_spans:
+                owners += [row] * len(chunk_spans)
+                spans += chunk_spans
+                blocks.append(np.asarray(vectors, dtype=np.float32))
+        self._unit_vectors = np.vstack(blocks) if blocks else np.zeros((0, dimension))
+        self._unit_owner = np.asarray(owners, dtype=np.int64)
+        self._unit_spans = spans
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -71,9 +91,11 @@ class HybridRetriever(BaseRetriever):
             return []
         opts = self.settings.retrieval
         k = opts.k if k is None else k
+        query = self.expand(query)
         embedder: Embedder = self.embedder
         qvec = np.asarray(embedder.embed([query])[0], dtype=np.float32)
-        dense_ranked = self._dense_ranking(qvec, opts.fetch_k)
+        chunk_sims, unit_sims = self._similarities(qvec)
+        dense_ranked = self._dense_ranking(chunk_sims, unit_sims, opts.fetch_k)
         bm25_ranked = self._bm25_ranking(query, opts.fetch_k) if opts.mode == "hybrid" else []
         rankings = [[cid for cid, _ in dense_ranked]]
         if bm25_ranked:
@@ -83,12 +105,33 @@ class HybridRetriever(BaseRetriever):
         picks = self._diversify(order, fused, opts.mmr_lambda, k)
         dense_pos = {cid: (r, s) for r, (cid, s) in enumerate(dense_ranked, start=1)}
         bm25_pos = {cid: (r, s) for r, (cid, s) in enumerate(bm25_ranked, start=1)}
-        return [self._hit(cid, fused[cid], qvec, dense_pos, bm25_pos) for cid in picks]
+        return [self._hit(cid, fused[cid], chunk_sims, unit_sims, dense_pos, bm25_pos)
+                for cid in picks]
 
-    def _dense_ranking(self, qvec: np.ndarray, fetch_k: int) -> list[tuple[str, float]]:
-        store: ChunkStore = self.store
-        found = store.query(qvec.tolist(), min(fetch_k, len(self._chunks)))
-        return [(chunk.id, float(sim)) for chunk, sim in found if chunk.id in self._row]
+    def expand(self, query: str) -> str:
+        """The query as searched: with corpus aliases and corrected spellings if enabled."""
+        self.warm_up()
+        if not self.settings.retrieval.aliases or self._expander is None:
+            return query
+        return self._expander.expand(query)
+
+    def _similarities(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine similarity of the query with every chunk vector and every unit vector."""
+        return self._vectors @ qvec, self._unit_vectors @ qvec
+
+    def _dense_ranking(self, chunk_sims: np.ndarray, unit_sims: np.ndarray, fetch_k: int
+                       ) -> list[tuple[str, float]]:
+        """Chunks by dense score: the chunk vector blended with its best sentence/row vector
+        (``sentence_weight``; chunks without units keep their own score), best first."""
+        weight = self.settings.retrieval.sentence_weight
+        scores = chunk_sims.astype(np.float64)
+        if weight > 0 and len(unit_sims):
+            best = np.full(len(scores), -np.inf)
+            np.maximum.at(best, self._unit_owner, unit_sims)
+            best = np.where(np.isfinite(best), best, scores)
+            scores = weight * best + (1.0 - weight) * scores
+        order = sorted(range(len(scores)), key=lambda i: (-scores[i], self._chunks[i].id))
+        return [(self._chunks[i].id, float(scores[i])) for i in order[:fetch_k]]
 
     def _bm25_ranking(self, query: str, fetch_k: int) -> list[tuple[str, float]]:
         assert self._bm25 is not None
@@ -107,14 +150,18 @@ class HybridRetriever(BaseRetriever):
         self,
         cid: str,
         score: float,
-        qvec: np.ndarray,
+        chunk_sims: np.ndarray,
+        unit_sims: np.ndarray,
         dense_pos: dict[str, tuple[int, float]],
         bm25_pos: dict[str, tuple[int, float]],
     ) -> Hit:
         row = self._row[cid]
-        dense_rank, dense = dense_pos.get(cid, (None, float(self._vectors[row] @ qvec)))
+        dense_rank = dense_pos[cid][0] if cid in dense_pos else None
         bm25_rank, bm25 = bm25_pos.get(cid, (None, 0.0))
-        return Hit(self._chunks[row], score, dense, bm25, dense_rank, bm25_rank)
+        mine = np.flatnonzero(self._unit_owner == row)
+        sentence = self._unit_spans[int(mine[np.argmax(unit_sims[mine])])] if len(mine) else None
+        return Hit(self._chunks[row], score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
+                   sentence)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
