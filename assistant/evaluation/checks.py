@@ -1,10 +1,10 @@
 """Per-turn checks, made independently of what the answerer claims (we read the corpus files).
 
 A turn fails on: a missing caveat (not listed, or listed but not detected in the answer text by
-the answerer's own check, ``CaveatGuard.detect``), an invalid citation (unknown source, bad
-offsets, quote not the file's text, quote shorter than a clause), an inline marker without a
-citation, a ``body`` that is not the start of the answer, an answerer error, or a missed
-``expect``.
+the answerer's own check, ``CaveatGuard.detect``, or not in the safety-notes block), an invalid
+citation (unknown source, bad offsets, quote not the file's text, quote shorter than a clause),
+an inline marker without a citation, a ``body`` that is not the start of the answer, an
+answerer error, or a missed ``expect``.
 
 ``mention_*``, ``lead_*`` and ``sources_any`` look only at the **body** (the reply without its
 safety-notes block) and at the citations whose markers appear in it, so the caveat block can
@@ -121,7 +121,7 @@ class Checker:
             out.failures.append(f"error: {error}")
         answer, body = str(record.get("answer", "")), str(record.get("body", ""))
         citations = [c for c in record.get("citations", []) if isinstance(c, dict)]
-        self._caveats(out, answer, citations, record.get("caveats", []))
+        self._caveats(out, answer, body, citations, record.get("caveats", []))
         self._citations(out, answer, citations)
         if not answer.startswith(body):
             out.failures.append("body is not the start of the answer")
@@ -130,15 +130,21 @@ class Checker:
         return out
 
     def _caveats(
-        self, out: TurnChecks, answer: str, citations: list[dict[str, Any]], listed: list[str]
+        self, out: TurnChecks, answer: str, body: str, citations: list[dict[str, Any]],
+        listed: list[str],
     ) -> None:
-        detected = set(self.guard.detect(answer, _as_citations(citations)))
+        cited = _as_citations(citations)
+        detected = set(self.guard.detect(answer, cited))
+        notes = answer[len(body):] if answer.startswith(body) else answer
+        in_notes = set(self.guard.detect(notes, cited))
         for cid in CAVEAT_IDS:
-            out.caveats[cid] = cid in listed and cid in detected
+            out.caveats[cid] = cid in listed and cid in detected and cid in in_notes
             if cid not in listed:
                 out.failures.append(f"missing caveat: {cid}")
             elif cid not in detected:
                 out.failures.append(f"caveat {cid} listed but not found in the answer text")
+            elif cid not in in_notes:
+                out.failures.append(f"caveat {cid} missing from the safety notes")
 
     def _citations(self, out: TurnChecks, answer: str, citations: list[dict[str, Any]]) -> None:
         ids = {str(c.get("id")) for c in citations}
