@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"  # 3: instruction-like spans and trust on chunks
 
 
 class _Group(BaseModel):

@@ -124,7 +124,7 @@ def read_document(path: Path, entry: ManifestEntry | None = None) -> SourceDocum
     if suffix == ".pdf":
         text, meta_title = _pdf_text(raw)
     elif suffix in (".html", ".htm"):
-        text, meta_title = _html_text(_decode(raw))
+        text, meta_title = _html_text(_decode(raw), path.name)
     else:
         text, meta_title = _decode(raw), None
     if not text.strip():
@@ -155,12 +155,28 @@ def guess_title(text: str, path: Path) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
 
 
-def _html_text(html: str) -> tuple[str, str | None]:
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])",
+    re.IGNORECASE)
+
+
+def _html_text(html: str, name: str = "") -> tuple[str, str | None]:
+    """Visible text only: scripts, styles, comments and hidden elements (a place to plant
+    instructions no reader sees) are dropped, with a warning naming how many were hidden."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
+    hidden = [t for t in soup.find_all(True)
+              if t.has_attr("hidden") or str(t.get("aria-hidden", "")).lower() == "true"
+              or _HIDDEN_STYLE.search(str(t.get("style", "")))]
+    for tag in hidden:
+        if not tag.decomposed:
+            tag.decompose()
+    if hidden:
+        log.warning("%s: dropped %d hidden HTML element(s) (text no reader sees is not evidence)",
+                    name or "HTML document", len(hidden))
     title = soup.title.get_text(strip=True) if soup.title else None
     if soup.head is not None:
         soup.head.decompose()
