@@ -72,6 +72,14 @@ class AnswerSettings(_Group):
     max_history_turns: int = Field(6, ge=0, description="Earlier turns used to read follow-ups.")
 
 
+class SessionSettings(_Group):
+    ttl_hours: float = Field(24.0, gt=0, description="A conversation expires this long after "
+                             "its last turn; expired ones are purged in the background.")
+    purge_every_s: float = Field(600.0, ge=0, description="Seconds between purges (0: never).")
+    max_per_client: int = Field(
+        100, ge=1, description="Conversations a /v1 client (API key, or address) keeps by `user`.")
+
+
 class LLMSettings(_Group):
     generator: Literal["extractive", "openai", "ollama"] = Field(
         "extractive", description="Answer generator; LLM backends are optional."
@@ -116,6 +124,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    sessions: SessionSettings = Field(default_factory=SessionSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 

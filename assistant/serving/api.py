@@ -126,7 +126,8 @@ def build_openai_router(
 ) -> APIRouter:
     """``/v1``: OpenAI-compatible chat completions and models."""
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"])
-    sessions = oc.SessionMap(max_replay=settings.answer.max_history_turns)
+    sessions = oc.SessionMap(max_per_client=settings.sessions.max_per_client,
+                             max_replay=settings.answer.max_history_turns)
 
     @router.get("/models")
     @limit
@@ -140,21 +141,15 @@ def build_openai_router(
         """Chat completions, non-streaming or SSE streaming (``stream: true``)."""
         question, earlier = body.question_and_history()
         validate_message(question, settings)
-        session_id = sessions.session_for(answerer, earlier, body.user, body.session_id)
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        client = oc.client_key(token, request.client.host if request.client else None)
+        session_id = sessions.session_for(answerer, earlier, body.user, body.session_id, client)
         if not body.stream:
-            answer = answerer.ask(question, session_id)
-            sessions.remember(body.user, [*earlier, question], session_id)
-            return oc.completion(answer, session_id)
+            return oc.completion(answerer.ask(question, session_id), session_id)
         pieces = answerer.stream(question, session_id)
         first = next(pieces)  # early errors (bad input, no index) become a proper status code
-
-        def remembered(items: Iterator[str | Answer]) -> Iterator[str | Answer]:
-            for item in items:
-                if isinstance(item, Answer):
-                    sessions.remember(body.user, [*earlier, question], session_id)
-                yield item
-
-        chunks = oc.completion_chunks(remembered(chain([first], pieces)), session_id)
+        chunks = oc.completion_chunks(chain([first], pieces), session_id)
         return sse_response(chunks)
 
     return router
