@@ -97,7 +97,14 @@ class ServerSettings(_Group):
     api_key: str | None = Field(None, description="If set, the API requires a bearer token.")
     cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
-    rate_limit: str = Field("60/minute", description="Per-client rate limit (slowapi syntax).")
+    rate_limit: str = Field("60/minute", description="Rate limit per API key, browser session or "
+                            "address, on every answering route (slowapi syntax).")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses/networks of reverse proxies whose "
+        "X-Forwarded-For is believed; ignored (the peer address counts) unless configured.")
+    session_secret: str | None = Field(
+        None, description="Key that signs browser session cookies (default: derived from "
+        "api_key, else random per process).")
     concurrency_limit: int = Field(4, ge=1, description="Gradio queue workers.")
     max_queue: int = Field(32, ge=1, description="Gradio queue size before 'busy, try again'.")
 

@@ -23,6 +23,7 @@ from fastapi.security import HTTPBearer
 from assistant.core.errors import AssistantError
 from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
+from assistant.serving.access import AccessGuard, Identifier, make_signer
 from assistant.serving.api import build_api_router, build_openai_router
 from assistant.serving.errors import error_response, install_error_handlers
 from assistant.serving.middleware import GUARDED_PREFIXES, ApiGuard, CatchAll
@@ -37,7 +38,6 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
     ``ui`` False leaves out the Gradio UI (API-only deployments and API tests).
     """
     from slowapi import Limiter
-    from slowapi.util import get_remote_address
 
     lazy = LazyAnswerer(default_factory(settings) if answerer is None else lambda: answerer)
 
@@ -50,13 +50,21 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
                   description="Answers only from retrieved evidence, with citations and safety "
                   "notes. Errors are JSON: {\"error\": {\"message\", \"type\", \"code\"}}.")
     app.state.answerer = lazy
-    limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+    server = settings.server
+    identify = Identifier(server.api_key, make_signer(
+        server.api_key, server.session_secret, settings.sessions.ttl_hours * 3600),
+        server.trusted_proxies)
+    limiter = Limiter(key_func=lambda request: identify(
+        {k.lower(): v for k, v in request.headers.items()},
+        request.client.host if request.client else None).key, headers_enabled=False)
     app.state.limiter = limiter
     limit = limiter.shared_limit(settings.server.rate_limit, scope="api")
     install_error_handlers(app)
     app.add_middleware(CatchAll)
-    app.add_middleware(ApiGuard, api_key=settings.server.api_key,
-                       max_bytes=settings.server.max_request_bytes)
+    app.add_middleware(ApiGuard, identify=identify, max_bytes=server.max_request_bytes)
+    app.add_middleware(AccessGuard, identify=identify, limit=server.rate_limit,
+                       api_prefixes=GUARDED_PREFIXES,
+                       cookie_max_age_s=int(settings.sessions.ttl_hours * 3600))
     _add_cors(app, settings)
     _add_meta_routes(app, lazy)
     routers = [build_api_router(lazy, settings, limit), build_openai_router(lazy, settings, limit)]
