@@ -43,6 +43,16 @@ class ChunkSettings(_Group):
         Path("policies/boilerplate.yaml"),
         description="Declarative list of non-evidence patterns.",
     )
+    max_file_bytes: int = Field(
+        2_000_000, ge=1, description="Larger corpus files are skipped with a warning.")
+    max_chunks_per_file: int = Field(
+        1000, ge=1, description="A file that chunks into more is skipped with a warning.")
+    min_text_share: float = Field(
+        0.6, ge=0.0, le=1.0, description="Share of letters, digits, spaces and punctuation "
+        "below which a file is skipped as mostly non-text.")
+    max_repetition: float = Field(
+        0.9, ge=0.0, le=1.0, description="Share of a file that compression removes (zlib) above "
+        "which it is skipped as repeated junk (prose is about 0.6-0.7).")
 
 
 class StoreSettings(_Group):
