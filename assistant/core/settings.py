@@ -116,6 +116,14 @@ class ServerSettings(_Group):
         None, description="Key that signs browser session cookies (default: derived from "
         "api_key, else random per process).")
     concurrency_limit: int = Field(4, ge=1, description="Gradio queue workers.")
+    answer_workers: int = Field(
+        4, ge=1, description="Answers computed at once (API and web); more wait for a slot.")
+    busy_wait_s: float = Field(
+        30.0, gt=0, description="How long a request waits for an answering slot before a 503.")
+    body_timeout_s: float = Field(
+        10.0, gt=0, description="A request body that does not arrive in time gets a 408.")
+    keep_alive_s: int = Field(5, ge=1, description="Idle keep-alive connections are closed "
+                              "after this many seconds.")
     max_queue: int = Field(32, ge=1, description="Gradio queue size before 'busy, try again'.")
 
 

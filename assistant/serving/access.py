@@ -159,6 +159,10 @@ class AccessGuard:
         from assistant.serving.errors import error_response
 
         method, headers = scope["method"], scope_headers(scope)
+        if method in ("TRACE", "CONNECT"):
+            await error_response(405, f"method {method} is not allowed", "method_not_allowed",
+                                 {"Allow": "GET, HEAD, POST, OPTIONS"})(scope, receive, send)
+            return
         who = self.identify(headers, peer_of(scope))
         if method in ("GET", "HEAD") and path in PAGES and _navigation(headers):
             await self._with_cookie(scope, receive, send, who)

@@ -39,7 +39,9 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
     """
     from slowapi import Limiter
 
-    lazy = LazyAnswerer(default_factory(settings) if answerer is None else lambda: answerer)
+    lazy = LazyAnswerer(default_factory(settings) if answerer is None else lambda: answerer,
+                        slots=settings.server.answer_workers,
+                        busy_wait_s=settings.server.busy_wait_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +63,8 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
     limit = limiter.shared_limit(settings.server.rate_limit, scope="api")
     install_error_handlers(app)
     app.add_middleware(CatchAll)
-    app.add_middleware(ApiGuard, identify=identify, max_bytes=server.max_request_bytes)
+    app.add_middleware(ApiGuard, identify=identify, max_bytes=server.max_request_bytes,
+                       body_timeout_s=server.body_timeout_s)
     app.add_middleware(AccessGuard, identify=identify, limit=server.rate_limit,
                        api_prefixes=GUARDED_PREFIXES,
                        cookie_max_age_s=int(settings.sessions.ttl_hours * 3600))
@@ -94,7 +97,7 @@ def _add_api_fallback(app: FastAPI, api_routes: list[Any]) -> None:
 
     for prefix in GUARDED_PREFIXES:
         app.add_api_route(f"{prefix}/{{rest:path}}", fallback, include_in_schema=False,
-                          methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
+                          methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "TRACE"])
 
 
 def _auth_doc(settings: Settings) -> list[Any]:
@@ -114,12 +117,12 @@ def _add_cors(app: FastAPI, settings: Settings) -> None:
 
 def _add_meta_routes(app: FastAPI, lazy: LazyAnswerer) -> None:
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """Liveness: the process is up."""
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process is up (on the event loop: no worker thread needed)."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready"}})
-    def readyz() -> JSONResponse:
+    async def readyz() -> JSONResponse:
         """Readiness: the pipeline is built, warmed up and its index opened."""
         if lazy.ready:
             return JSONResponse({"status": "ready"})

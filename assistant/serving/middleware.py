@@ -4,6 +4,7 @@ and ``CatchAll`` (an unexpected exception becomes the generic 500 JSON)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi.responses import JSONResponse
@@ -42,10 +43,12 @@ class ApiGuard:
     before any work. CORS preflights (OPTIONS) pass through to the CORS middleware.
     """
 
-    def __init__(self, app: ASGIApp, identify: Identifier, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, identify: Identifier, max_bytes: int,
+                 body_timeout_s: float = 10.0) -> None:
         self.app = app
         self.identify = identify
         self.max_bytes = max_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -74,7 +77,13 @@ class ApiGuard:
         body = b""
         more = True
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout_s)
+            except TimeoutError:
+                await _send_json(scope, send, 408, "the request body did not arrive within "
+                                 f"{self.body_timeout_s:g} s", "request_timeout",
+                                 {"Connection": "close"})
+                return
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
