@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"Serving on http://{args.host}:{args.port}  (chat: /, API docs: /docs, "
           f"widget demo: /demo)", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info",
+                timeout_keep_alive=settings.server.keep_alive_s,
+                timeout_graceful_shutdown=int(settings.server.busy_wait_s) + 30)
     return 0
 
 

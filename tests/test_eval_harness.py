@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 from assistant.answering.guard import CaveatGuard, load_policy
 from assistant.cli import eval as cli_eval
 from assistant.core.errors import InputError
-from assistant.core.models import Answer, Citation, Turn
+from assistant.core.models import CAVEAT_IDS, Answer, Citation, Turn
 from assistant.core.settings import Settings
 from assistant.evaluation.checks import Checker, lead_of
 from assistant.evaluation.corpus import CorpusFiles
@@ -41,11 +42,11 @@ CAVEATS = {
 }
 CAVEAT_POLICY = {"caveats": [
     {"id": "renal", "label": "Kidneys:", "source": SRC, "quote": CAVEATS["renal"],
-     "patterns": [r"\b(renal|kidney)\b[^.]{0,80}\bimpair\w*"]},
+     "subject": [r"\b(renal|kidney)\b"], "claims": [r"{subject}[^.]{0,80}\bimpair\w*"]},
     {"id": "osa", "label": "Sleep apnea:", "source": SRC, "quote": CAVEATS["osa"],
-     "patterns": [r"\bsleep[ -]apn(o)?ea\b"]},
+     "subject": [r"\bsleep[ -]apn(o)?ea\b"], "claims": [r"\bworsen"]},
     {"id": "taper", "label": "Stopping:", "source": SRC, "quote": CAVEATS["taper"],
-     "patterns": [r"\babrupt\w*\b[^.]{0,60}\bdiscontinu\w*"]},
+     "subject": [r"\bclonazepam\b"], "claims": [r"\babrupt\w*\b[^.]{0,60}\bdiscontinu\w*"]},
 ]}
 
 
@@ -190,8 +191,9 @@ def test_body_must_be_the_start_of_the_answer(checker: Checker) -> None:
     a = good_answer()
     claimed = a.model_copy(update={"body": a.answer.replace("safe", "SAFE")})
     assert failures_of(checker, claimed) == ["body is not the start of the answer"]
-    whole = a.model_copy(update={"body": a.answer})  # a reply without a notes block
-    assert failures_of(checker, whole) == []
+    whole = a.model_copy(update={"body": a.answer})  # caveats in the body, no notes block
+    assert failures_of(checker, whole) == [f"caveat {cid} missing from the safety notes"
+                                           for cid in CAVEAT_IDS]
 
 
 @pytest.mark.parametrize(
@@ -277,6 +279,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
+    shutil.copy(ROOT / "policies" / "untrusted.yaml", policies)
     monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(CORPUS))
     monkeypatch.setenv("ASSISTANT_POLICIES_DIR", str(policies))
     app = typer.Typer()
@@ -390,10 +393,9 @@ def test_answerer_error_fails_the_turn_and_the_run_goes_on(cli: Any, tmp_path: P
     ("policy", "message"),
     [
         (None, "caveat policy not found"),
-        ({"caveats": CAVEAT_POLICY["caveats"][:2]}, "caveats.yaml is invalid: caveats: caveat ids"),
-        ({"caveats": [{**CAVEAT_POLICY["caveats"][0], "patterns": ["(unclosed"]},
-                      *CAVEAT_POLICY["caveats"][1:]]},
-         "caveats.yaml is invalid: caveats.0.patterns: invalid regular expression"),
+        ({"caveats": CAVEAT_POLICY["caveats"][:2]}, "is invalid: caveats"),
+        ({"caveats": [{**CAVEAT_POLICY["caveats"][0], "claims": ["(unclosed"]},
+                      *CAVEAT_POLICY["caveats"][1:]]}, "is invalid: caveats.0.claims"),
         ({"caveats": [{**CAVEAT_POLICY["caveats"][0], "quote": "not a quote of this file"},
                       *CAVEAT_POLICY["caveats"][1:]]}, "backing quote is not in"),
     ],

@@ -44,7 +44,10 @@ def build_assistant(settings: Settings) -> Assistant:
         settings, retriever=retriever, generator=generator,
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
         refusal=EvidenceRefusal(vocab, settings),
-        sessions=SqliteSessionStore(settings.data_dir / "sessions.db"), titles=titles)
+        sessions=SqliteSessionStore(settings.data_dir / "sessions.db",
+                                    ttl_s=settings.sessions.ttl_hours * 3600,
+                                    purge_every_s=settings.sessions.purge_every_s),
+        titles=titles)
 
 
 def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:

@@ -4,7 +4,8 @@ It picks the sentences, bullets and table rows of the retrieved chunks that answ
 (similarity to the question plus term and number overlap), drops near-duplicates across sources
 and writes a short answer: the direct answer first, then the supporting points. Every sentence is
 shown without the source's own markup and reference markers, and carries an inline marker whose
-citation quotes the exact file text with its offsets.
+citation quotes the exact file text with its offsets. Spans marked instruction-like at indexing
+are never quoted; sentences of less trusted documents (manifest ``kind``) rank lower.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
+from assistant.indexing.untrusted import overlaps
 from assistant.text.normalize import display_text
 from assistant.text.sentences import split_sentences
 from assistant.text.tables import is_table_rule
@@ -31,6 +33,8 @@ MIN_UNIT_CHARS = 25
 CARRIED_WEIGHT = 0.5
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
+#: How much a fully untrusted document's sentence loses against a fully trusted one's.
+TRUST_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ class ExtractiveComposer:
             coverage = _coverage(q_terms, unit.display)
             numbers = 1.0 if q_numbers & set(_NUMBER.findall(unit.display)) else 0.0
             prior = 0.05 / (1 + unit.rank)
-            score = 0.55 * float(sim) + 0.35 * coverage + 0.05 * numbers + prior
+            distrust = TRUST_WEIGHT * (1.0 - unit.chunk.trust)
+            score = 0.55 * float(sim) + 0.35 * coverage + 0.05 * numbers + prior - distrust
             out.append(Scored(unit=unit, score=score, vector=vec))
         return sorted(out, key=lambda s: -s.score)
 
@@ -117,6 +122,8 @@ def _key(unit: Unit) -> tuple[str, int, int]:
 def _units(chunk: Chunk, rank: int) -> list[Unit]:
     units = []
     for start, end in split_sentences(chunk.text, chunk.start):
+        if overlaps(chunk.flagged, start, end):
+            continue  # instruction-like text of an untrusted document: never quoted
         quote = chunk.text[start - chunk.start:end - chunk.start]
         shown = _labelled_row(chunk, start - chunk.start, quote) or display_text(quote)
         if len(shown) < MIN_UNIT_CHARS or shown.endswith(("?", ":")) or len(shown.split()) < 5:

@@ -1,7 +1,10 @@
-"""The caveat guard: every reply carries the three safety caveats, each with a corpus citation.
+"""The caveat guard: every reply ends with all three safety caveats, each with a corpus citation.
 
 The policy lives in ``policies/caveats.yaml`` and is validated on load: a backing quote that is
-not exact text of its source file is a start-up error. The guard only looks at the reply it is
+not exact text of its source file, or a note line its own check would not recognise, is a
+start-up error. A cited sentence carries a caveat only when it names the caveat's subject AND
+makes its claim ("stop clonazepam abruptly", not "stop magnesium cold turkey"). The Safety notes
+block always lists all three, whatever the body says. The guard only looks at the reply it is
 given (never at the user's message), so nothing a user says can switch it off.
 """
 
@@ -21,6 +24,8 @@ from assistant.core.settings import Settings
 from assistant.text.sentences import split_claims
 
 MARKER = re.compile(r"\[(\d+)\]")
+#: In a claim pattern, stands for any of the caveat's subject terms.
+SUBJECT_SLOT = "{subject}"
 
 
 class CaveatSpec(BaseModel):
@@ -30,12 +35,20 @@ class CaveatSpec(BaseModel):
     label: str = Field(min_length=1)
     source: str = Field(min_length=1)
     quote: str = Field(min_length=15)
-    patterns: list[str] = Field(min_length=1)
+    subject: list[str] = Field(min_length=1)
+    claims: list[str] = Field(min_length=1)
 
-    @field_validator("patterns")
+    @field_validator("subject")
     @classmethod
-    def _compile(cls, patterns: list[str]) -> list[str]:
+    def _compile_subject(cls, patterns: list[str]) -> list[str]:
         return [valid_regex(p) for p in patterns]
+
+    @field_validator("claims")
+    @classmethod
+    def _compile_claims(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            valid_regex(p.replace(SUBJECT_SLOT, "(?:subject)"))
+        return patterns
 
 
 class CaveatPolicy(BaseModel):
@@ -56,8 +69,18 @@ class CaveatPolicy(BaseModel):
 @dataclass(frozen=True)
 class _Resolved:
     spec: CaveatSpec
-    patterns: tuple[re.Pattern[str], ...]
+    subject: tuple[re.Pattern[str], ...]
+    claims: tuple[re.Pattern[str], ...]
     citation: Citation  # id is a placeholder, renumbered per reply
+
+    def carried_by(self, sentence: str) -> bool:
+        """The sentence names the subject and makes the claim about it."""
+        return (any(p.search(sentence) for p in self.subject)
+                and any(p.search(sentence) for p in self.claims))
+
+    def note(self, marker: str) -> str:
+        """The caveat's line in the Safety notes block."""
+        return f"- {self.spec.label} {self.spec.quote} [{marker}]."
 
 
 def load_policy(settings: Settings, titles: dict[str, str] | None = None) -> list[_Resolved]:
@@ -80,12 +103,20 @@ def _resolve(spec: CaveatSpec, settings: Settings, titles: dict[str, str]) -> _R
         )
     citation = Citation(id="0", source=spec.source, title=titles.get(spec.source, spec.source),
                         section="", quote=spec.quote, start=start, end=start + len(spec.quote))
-    patterns = tuple(re.compile(p, re.IGNORECASE) for p in spec.patterns)
-    return _Resolved(spec=spec, patterns=patterns, citation=citation)
+    subject = "(?:" + "|".join(f"(?:{p})" for p in spec.subject) + ")"
+    resolved = _Resolved(
+        spec=spec, citation=citation,
+        subject=tuple(re.compile(p, re.IGNORECASE) for p in spec.subject),
+        claims=tuple(re.compile(p.replace(SUBJECT_SLOT, subject), re.IGNORECASE)
+                     for p in spec.claims))
+    if not resolved.carried_by(resolved.note("1")):
+        raise PolicyError(f"caveat {spec.id!r}: its own note line has no subject and claim its "
+                          f"check recognises: {resolved.note('1')!r}")
+    return resolved
 
 
 class CaveatGuard:
-    """Finds the caveats a reply carries and appends the missing ones, each cited."""
+    """Finds the caveats a reply carries; appends all three as cited Safety notes."""
 
     def __init__(self, policy: list[_Resolved], heading: str = "Safety notes") -> None:
         self._policy = policy
@@ -102,22 +133,14 @@ class CaveatGuard:
         for unit in split_claims(text):
             if not any(m in known for m in MARKER.findall(unit)):
                 continue
-            for item in self._policy:
-                if any(p.search(unit) for p in item.patterns):
-                    found.add(item.spec.id)
+            found.update(item.spec.id for item in self._policy if item.carried_by(unit))
         return [cid for cid in CAVEAT_IDS if cid in found]
 
     def apply(self, draft: Draft) -> Guarded:
         body = draft.text.strip()
         citations = list(draft.citations)
-        carried = set(self.detect(body, citations))
-        notes = []
-        for item in self._policy:
-            if item.spec.id in carried:
-                continue
-            marker = _citation_id(citations, item.citation)
-            notes.append(f"- {item.spec.label} {item.spec.quote} [{marker}].")
-        answer = body if not notes else f"{body}\n\n**{self._heading}**\n" + "\n".join(notes)
+        notes = [item.note(_citation_id(citations, item.citation)) for item in self._policy]
+        answer = f"{body}\n\n**{self._heading}**\n" + "\n".join(notes)
         return Guarded(body=body, answer=answer, citations=citations,
                        caveats=self.detect(answer, citations))
 

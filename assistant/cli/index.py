@@ -18,6 +18,7 @@ from assistant.core.errors import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from assistant.core.models import Chunk
     from assistant.core.settings import Settings
     from assistant.indexing.indexer import IndexReport
 
@@ -159,7 +160,21 @@ def index_stats(settings: Settings) -> dict[str, Any]:
         "versions on disk": len(sizes),
         "size of active version": _human(sizes.get(store.version, 0)),
         "size of all versions": _human(sum(sizes.values())),
+        "instruction-like spans": _marked(store.all_chunks()),
     }
+
+
+def _marked(chunks: list[Chunk]) -> str:
+    """Spans marked instruction-like at indexing (never quoted), by file, with each file's trust."""
+    spans: dict[str, set[tuple[int, int]]] = {}
+    for c in chunks:
+        if c.flagged:
+            spans.setdefault(c.source, set()).update(c.flagged)
+    trust = {c.source: c.trust for c in chunks}
+    total = sum(len(v) for v in spans.values())
+    listed = ", ".join(f"{name} ({len(v)}, trust {trust[name]:.1f})"
+                       for name, v in sorted(spans.items()))
+    return f"{total} in {len(spans)} file(s)" + (f": {listed}" if listed else "")
 
 
 def print_report(console: Console, report: IndexReport) -> None:

@@ -48,6 +48,10 @@ class Chunk(_Record):
     embed_text: str = Field(description="Normalized text actually embedded (title, section, body).")
     n_tokens: int = Field(0, description="Model tokens of embed_text, measured.")
     file_sha256: str = ""
+    flagged: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="Instruction-like spans (file offsets) in this chunk: never quoted or cited.")
+    trust: float = Field(1.0, ge=0.0, le=1.0, description="Trust of the document (by its kind).")
 
 
 class Citation(_Record):

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CHUNKER_VERSION = "3"  # 3: chunk records carry sentence/row vectors
+CHUNKER_VERSION = "4"  # 3: sentence/row vectors; 4: + instruction-like spans and trust
 
 
 class _Group(BaseModel):
@@ -43,6 +43,16 @@ class ChunkSettings(_Group):
         Path("policies/boilerplate.yaml"),
         description="Declarative list of non-evidence patterns.",
     )
+    max_file_bytes: int = Field(
+        2_000_000, ge=1, description="Larger corpus files are skipped with a warning.")
+    max_chunks_per_file: int = Field(
+        1000, ge=1, description="A file that chunks into more is skipped with a warning.")
+    min_text_share: float = Field(
+        0.6, ge=0.0, le=1.0, description="Share of letters, digits, spaces and punctuation "
+        "below which a file is skipped as mostly non-text.")
+    max_repetition: float = Field(
+        0.9, ge=0.0, le=1.0, description="Share of a file that compression removes (zlib) above "
+        "which it is skipped as repeated junk (prose is about 0.6-0.7).")
 
 
 class StoreSettings(_Group):
@@ -79,6 +89,14 @@ class AnswerSettings(_Group):
     max_history_turns: int = Field(6, ge=0, description="Earlier turns used to read follow-ups.")
 
 
+class SessionSettings(_Group):
+    ttl_hours: float = Field(24.0, gt=0, description="A conversation expires this long after "
+                             "its last turn; expired ones are purged in the background.")
+    purge_every_s: float = Field(600.0, ge=0, description="Seconds between purges (0: never).")
+    max_per_client: int = Field(
+        100, ge=1, description="Conversations a /v1 client (API key, or address) keeps by `user`.")
+
+
 class LLMSettings(_Group):
     generator: Literal["extractive", "openai", "ollama"] = Field(
         "extractive", description="Answer generator; LLM backends are optional."
@@ -96,8 +114,23 @@ class ServerSettings(_Group):
     api_key: str | None = Field(None, description="If set, the API requires a bearer token.")
     cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
-    rate_limit: str = Field("60/minute", description="Per-client rate limit (slowapi syntax).")
+    rate_limit: str = Field("60/minute", description="Rate limit per API key, browser session or "
+                            "address, on every answering route (slowapi syntax).")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses/networks of reverse proxies whose "
+        "X-Forwarded-For is believed; ignored (the peer address counts) unless configured.")
+    session_secret: str | None = Field(
+        None, description="Key that signs browser session cookies (default: derived from "
+        "api_key, else random per process).")
     concurrency_limit: int = Field(4, ge=1, description="Gradio queue workers.")
+    answer_workers: int = Field(
+        4, ge=1, description="Answers computed at once (API and web); more wait for a slot.")
+    busy_wait_s: float = Field(
+        30.0, gt=0, description="How long a request waits for an answering slot before a 503.")
+    body_timeout_s: float = Field(
+        10.0, gt=0, description="A request body that does not arrive in time gets a 408.")
+    keep_alive_s: int = Field(5, ge=1, description="Idle keep-alive connections are closed "
+                              "after this many seconds.")
     max_queue: int = Field(32, ge=1, description="Gradio queue size before 'busy, try again'.")
 
 
@@ -123,6 +156,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    sessions: SessionSettings = Field(default_factory=SessionSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 

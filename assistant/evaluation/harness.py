@@ -81,8 +81,10 @@ def make_checker(settings: Settings) -> Checker:
     A missing or invalid policy raises PolicyError (the CLI: a clear message, exit 2).
     """
     from assistant.answering.guard import CaveatGuard, load_policy
+    from assistant.indexing.untrusted import load_untrusted
 
-    return Checker(CorpusFiles(settings.corpus_dir), CaveatGuard(load_policy(settings)))
+    return Checker(CorpusFiles(settings.corpus_dir), CaveatGuard(load_policy(settings)),
+                   load_untrusted(settings)[1])
 
 
 def _run_with_progress(

@@ -27,6 +27,7 @@ from assistant.core.settings import CHUNKER_VERSION, Settings
 from assistant.indexing.boilerplate import find_excluded, load_policy
 from assistant.indexing.packing import CountTokens, Packer, atoms
 from assistant.indexing.units import Unit, read_units
+from assistant.indexing.untrusted import instruction_spans, load_untrusted, within
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ def chunk_document_with_notes(
     policy = load_policy(settings.chunking.boilerplate_file)
     units = read_units(doc, find_excluded(doc.text, policy))
     packer = Packer(doc, units, settings.chunking.max_tokens, count_tokens)
+    untrusted, patterns = load_untrusted(settings)
+    marked, trust = instruction_spans(doc.text, patterns), untrusted.trust_of(doc.kind)
     chunks = []
     for group in packer.pack(atoms(units)):
         start, end = group[0].start, group[-1].end
@@ -63,7 +66,7 @@ def chunk_document_with_notes(
             id=chunk_id(doc.source, start, end, text), source=doc.source, title=doc.title,
             section=list(group[0].section), text=text, start=start, end=end, kind=_kind(group),
             context=packer.context(group), embed_text=embed, n_tokens=n_tokens,
-            file_sha256=doc.sha256,
+            file_sha256=doc.sha256, flagged=within(marked, start, end), trust=trust,
         ))
     return ChunkingResult(chunks, packer.notes)
 

@@ -10,7 +10,9 @@
   their first heading.
 
 Unusable files (empty, binary, not UTF-8, unreadable HTML/PDF) are skipped with a warning naming
-the file; nothing is written anywhere.
+the file; nothing is written anywhere. So are files the corpus should not trust: symlinks that
+lead outside the corpus directory, files over ``chunking.max_file_bytes``, and text that is mostly
+non-text or repeated junk (``chunking.min_text_share`` / ``max_repetition``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import io
 import logging
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,7 +94,10 @@ def load_corpus_with_warnings(settings: Settings, corpus_dir: Path | None = None
                    if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES)
     for path in paths:
         try:
-            result.documents.append(read_document(path, manifest.documents.get(path.name)))
+            _check_file(path, root, settings)
+            doc = read_document(path, manifest.documents.get(path.name))
+            _check_text(doc.text, settings)
+            result.documents.append(doc)
         except _Skip as skip:
             result.warnings.append(f"skipped {path.name}: {skip}")
     present = {p.name for p in paths}
@@ -112,6 +118,37 @@ class _Skip(Exception):
     """A file that cannot be used; the message says why."""
 
 
+def _check_file(path: Path, root: Path, settings: Settings) -> None:
+    """No symlinks out of the corpus, no files over the size limit (checked before reading)."""
+    real = path.resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise _Skip(f"it is a link to {real}, outside the corpus directory")
+    size = real.stat().st_size
+    limit = settings.chunking.max_file_bytes
+    if size > limit:
+        raise _Skip(f"it is {size:,} bytes, over the limit of {limit:,} "
+                    "(ASSISTANT_CHUNKING__MAX_FILE_BYTES)")
+
+
+def _check_text(text: str, settings: Settings) -> None:
+    """Mostly non-text, or repeated junk, is not evidence."""
+    sample = text[:200_000]
+    texty = sum(1 for ch in sample if ch.isalnum() or ch.isspace() or ch in _PUNCT)
+    share = texty / max(1, len(sample))
+    if share < settings.chunking.min_text_share:
+        raise _Skip(f"it is mostly non-text ({share:.0%} letters, digits, spaces and punctuation; "
+                    f"at least {settings.chunking.min_text_share:.0%} needed)")
+    raw = sample.encode("utf-8")
+    if len(raw) >= 2048:
+        removed = 1 - len(zlib.compress(raw, 6)) / len(raw)
+        if removed > settings.chunking.max_repetition:
+            raise _Skip(f"it is repeated junk (compression removes {removed:.0%} of it; "
+                        f"prose stays under {settings.chunking.max_repetition:.0%})")
+
+
+_PUNCT = frozenset(".,;:!?'\"()[]{}-–—/%&*+=<>#@|_~`$’“”‘…•·°±×")
+
+
 def read_document(path: Path, entry: ManifestEntry | None = None) -> SourceDocument:
     """One file as a SourceDocument; raises _Skip with the reason when it is unusable."""
     try:
@@ -124,7 +161,7 @@ def read_document(path: Path, entry: ManifestEntry | None = None) -> SourceDocum
     if suffix == ".pdf":
         text, meta_title = _pdf_text(raw)
     elif suffix in (".html", ".htm"):
-        text, meta_title = _html_text(_decode(raw))
+        text, meta_title = _html_text(_decode(raw), path.name)
     else:
         text, meta_title = _decode(raw), None
     if not text.strip():
@@ -155,12 +192,28 @@ def guess_title(text: str, path: Path) -> str:
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
 
 
-def _html_text(html: str) -> tuple[str, str | None]:
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])",
+    re.IGNORECASE)
+
+
+def _html_text(html: str, name: str = "") -> tuple[str, str | None]:
+    """Visible text only: scripts, styles, comments and hidden elements (a place to plant
+    instructions no reader sees) are dropped, with a warning naming how many were hidden."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
+    hidden = [t for t in soup.find_all(True)
+              if t.has_attr("hidden") or str(t.get("aria-hidden", "")).lower() == "true"
+              or _HIDDEN_STYLE.search(str(t.get("style", "")))]
+    for tag in hidden:
+        if not tag.decomposed:
+            tag.decompose()
+    if hidden:
+        log.warning("%s: dropped %d hidden HTML element(s) (text no reader sees is not evidence)",
+                    name or "HTML document", len(hidden))
     title = soup.title.get_text(strip=True) if soup.title else None
     if soup.head is not None:
         soup.head.decompose()

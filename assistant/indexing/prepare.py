@@ -68,9 +68,15 @@ def chunk_documents(docs: Sequence[SourceDocument], settings: Settings,
     from assistant.indexing.chunk import chunk_document
 
     chunks: list[Chunk] = []
+    limit = settings.chunking.max_chunks_per_file
     with _collect_warnings(sink):
         for doc in docs:
-            for chunk in chunk_document(doc, settings, count_tokens):
+            mine = chunk_document(doc, settings, count_tokens)
+            if len(mine) > limit:
+                sink.append(f"skipped {doc.source}: it makes {len(mine)} chunks, over the limit "
+                            f"of {limit} (ASSISTANT_CHUNKING__MAX_CHUNKS_PER_FILE)")
+                continue
+            for chunk in mine:
                 if doc.text[chunk.start:chunk.end] != chunk.text:
                     raise CorpusError(f"chunker produced a span of {doc.source} whose text "
                                       f"differs from the file at [{chunk.start}:{chunk.end}]")

@@ -31,7 +31,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         "section_path": json.dumps(chunk.section, ensure_ascii=False),
         "start": chunk.start, "end": chunk.end, "kind": chunk.kind, "context": chunk.context,
         "n_tokens": chunk.n_tokens, "file_sha256": chunk.file_sha256,
-        "embed_text": chunk.embed_text,
+        "embed_text": chunk.embed_text, "flagged": json.dumps(chunk.flagged), "trust": chunk.trust,
     }
 
 
@@ -48,6 +48,8 @@ def chunk_from_record(chunk_id: str, document: str, meta: dict[str, Any]) -> Chu
         kind=str(meta.get("kind", "prose")), context=str(meta.get("context", "")),
         embed_text=str(meta.get("embed_text", document)), n_tokens=int(meta.get("n_tokens", 0)),
         file_sha256=str(meta.get("file_sha256", "")),
+        flagged=[(int(a), int(b)) for a, b in json.loads(str(meta.get("flagged") or "[]"))],
+        trust=float(meta.get("trust", 1.0)),
     )
 
 

@@ -90,7 +90,7 @@ def build_api_router(
     answerer: Answerer, settings: Settings, limit: Callable[..., Any]
 ) -> APIRouter:
     """``/api``: chat and sessions. ``limit`` is the shared rate-limit decorator."""
-    router = APIRouter(prefix="/api", tags=["help-desk API"])
+    router = APIRouter(prefix="/api", tags=["help-desk API"], responses=ERROR_RESPONSES)
 
     @router.post("/chat", response_model=ChatReply)
     @limit
@@ -135,8 +135,9 @@ def build_openai_router(
     answerer: Answerer, settings: Settings, limit: Callable[..., Any]
 ) -> APIRouter:
     """``/v1``: OpenAI-compatible chat completions and models."""
-    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"])
-    sessions = oc.SessionMap(max_replay=settings.answer.max_history_turns)
+    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"], responses=ERROR_RESPONSES)
+    sessions = oc.SessionMap(max_per_client=settings.sessions.max_per_client,
+                             max_replay=settings.answer.max_history_turns)
     count = oc.token_counter(settings)
 
     @router.get("/models")
@@ -151,22 +152,15 @@ def build_openai_router(
         """Chat completions, non-streaming or SSE streaming (``stream: true``)."""
         question, earlier = body.question_and_history()
         validate_message(question, settings)
-        session_id = sessions.session_for(answerer, earlier, body.user, body.session_id)
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        client = oc.client_key(token, request.client.host if request.client else None)
+        session_id = sessions.session_for(answerer, earlier, body.user, body.session_id, client)
         if not body.stream:
-            answer = answerer.ask(question, session_id)
-            sessions.remember(body.user, [*earlier, question], session_id)
-            return oc.completion(answer, session_id, body, count)
+            return oc.completion(answerer.ask(question, session_id), session_id, body, count)
         pieces = answerer.stream(question, session_id)
         first = next(pieces)  # early errors (bad input, no index) become a proper status code
-
-        def remembered(items: Iterator[str | Answer]) -> Iterator[str | Answer]:
-            for item in items:
-                if isinstance(item, Answer):
-                    sessions.remember(body.user, [*earlier, question], session_id)
-                yield item
-
-        chunks = oc.completion_chunks(remembered(chain([first], pieces)), session_id, body,
-                                      count)
+        chunks = oc.completion_chunks(chain([first], pieces), session_id, body, count)
         return sse_response(chunks)
 
     return router
@@ -194,10 +188,36 @@ GENERIC_500 = "Something went wrong on our side; please try again. The error was
 
 _ERROR_TYPES = {
     400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-    405: "invalid_request_error", 413: "invalid_request_error", 415: "invalid_request_error",
-    422: "invalid_request_error", 429: "rate_limit_error", 502: "backend_error",
-    503: "service_unavailable",
+    405: "invalid_request_error", 408: "invalid_request_error", 413: "invalid_request_error",
+    415: "invalid_request_error", 422: "invalid_request_error", 429: "rate_limit_error",
+    502: "backend_error", 503: "service_unavailable",
 }
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: str
+    param: str | None = None
+
+
+class ErrorReply(BaseModel):
+    """Every error the API returns: ``{"error": {"message", "type", "code"}}``."""
+
+    error: ErrorDetail
+
+
+#: Statuses every /api and /v1 route can return besides its success, for the OpenAPI file.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorReply, "description": text} for status, text in {
+        400: "Bad input (e.g. an empty or over-long message)",
+        401: "Missing or invalid API key (when one is set)",
+        404: "Unknown session or endpoint", 405: "Method not allowed",
+        408: "Request body not received in time", 413: "Request body too large",
+        415: "Not JSON", 422: "Request does not match the schema", 429: "Rate limit exceeded",
+        500: "Unexpected error (logged)", 502: "LLM backend unavailable",
+        503: "Starting, busy or no index",
+    }.items()}
 
 
 def error_body(status: int, message: str, code: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from fastapi.security import HTTPBearer
 from assistant.core.errors import AssistantError
 from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
+from assistant.serving.access import AccessGuard, Identifier, make_signer
 from assistant.serving.api import build_api_router, build_openai_router
 from assistant.serving.docs import add_offline_docs
 from assistant.serving.errors import error_response, install_error_handlers
@@ -38,9 +39,10 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
     ``ui`` False leaves out the Gradio UI (API-only deployments and API tests).
     """
     from slowapi import Limiter
-    from slowapi.util import get_remote_address
 
-    lazy = LazyAnswerer(default_factory(settings) if answerer is None else lambda: answerer)
+    lazy = LazyAnswerer(default_factory(settings) if answerer is None else lambda: answerer,
+                        slots=settings.server.answer_workers,
+                        busy_wait_s=settings.server.busy_wait_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,13 +54,22 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
                   description="Answers only from retrieved evidence, with citations and safety "
                   "notes. Errors are JSON: {\"error\": {\"message\", \"type\", \"code\"}}.")
     app.state.answerer = lazy
-    limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
+    server = settings.server
+    identify = Identifier(server.api_key, make_signer(
+        server.api_key, server.session_secret, settings.sessions.ttl_hours * 3600),
+        server.trusted_proxies)
+    limiter = Limiter(key_func=lambda request: identify(
+        {k.lower(): v for k, v in request.headers.items()},
+        request.client.host if request.client else None).key, headers_enabled=False)
     app.state.limiter = limiter
     limit = limiter.shared_limit(settings.server.rate_limit, scope="api")
     install_error_handlers(app)
     app.add_middleware(CatchAll)
-    app.add_middleware(ApiGuard, api_key=settings.server.api_key,
-                       max_bytes=settings.server.max_request_bytes)
+    app.add_middleware(ApiGuard, identify=identify, max_bytes=server.max_request_bytes,
+                       body_timeout_s=server.body_timeout_s)
+    app.add_middleware(AccessGuard, identify=identify, limit=server.rate_limit,
+                       api_prefixes=GUARDED_PREFIXES,
+                       cookie_max_age_s=int(settings.sessions.ttl_hours * 3600))
     _add_cors(app, settings)
     _add_meta_routes(app, lazy)
     add_offline_docs(app)
@@ -89,7 +100,7 @@ def _add_api_fallback(app: FastAPI, api_routes: list[Any]) -> None:
 
     for prefix in GUARDED_PREFIXES:
         app.add_api_route(f"{prefix}/{{rest:path}}", fallback, include_in_schema=False,
-                          methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
+                          methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "TRACE"])
 
 
 def _auth_doc(settings: Settings) -> list[Any]:
@@ -109,12 +120,12 @@ def _add_cors(app: FastAPI, settings: Settings) -> None:
 
 def _add_meta_routes(app: FastAPI, lazy: LazyAnswerer) -> None:
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """Liveness: the process is up."""
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process is up (on the event loop: no worker thread needed)."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready"}})
-    def readyz() -> JSONResponse:
+    async def readyz() -> JSONResponse:
         """Readiness: the pipeline is built, warmed up and its index opened."""
         if lazy.ready:
             return JSONResponse({"status": "ready"})

@@ -1,14 +1,16 @@
-"""ASGI middlewares: ``ApiGuard`` (API key, JSON content type, body size on ``/api`` and ``/v1``)
+"""ASGI middlewares: ``ApiGuard`` (API key or signed cookie, JSON content type, body size on
+``/api`` and ``/v1``)
 and ``CatchAll`` (an unexpected exception becomes the generic 500 JSON)."""
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import logging
 
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.serving.access import Identifier, peer_of
 from assistant.serving.api import GENERIC_500, error_body
 from assistant.serving.errors import error_response
 
@@ -41,10 +43,12 @@ class ApiGuard:
     before any work. CORS preflights (OPTIONS) pass through to the CORS middleware.
     """
 
-    def __init__(self, app: ASGIApp, api_key: str | None, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, identify: Identifier, max_bytes: int,
+                 body_timeout_s: float = 10.0) -> None:
         self.app = app
-        self.api_key = api_key
+        self.identify = identify
         self.max_bytes = max_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -53,7 +57,7 @@ class ApiGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if self.api_key and not self._authorized(headers.get("authorization", "")):
+        if not self.identify(headers, peer_of(scope)).authorized:
             await _send_json(scope, send, 401, "missing or invalid API key: send "
                              "'Authorization: Bearer <key>'", "invalid_api_key",
                              {"WWW-Authenticate": "Bearer"})
@@ -62,11 +66,6 @@ class ApiGuard:
             await self._guard_body(scope, receive, send, headers)
             return
         await self.app(scope, receive, send)
-
-    def _authorized(self, authorization: str) -> bool:
-        scheme, _, token = authorization.partition(" ")
-        return (scheme.lower() == "bearer" and self.api_key is not None
-                and hmac.compare_digest(token.strip().encode(), self.api_key.encode()))
 
     async def _guard_body(self, scope: Scope, receive: Receive, send: Send,
                           headers: dict[str, str]) -> None:
@@ -78,7 +77,13 @@ class ApiGuard:
         body = b""
         more = True
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout_s)
+            except TimeoutError:
+                await _send_json(scope, send, 408, "the request body did not arrive within "
+                                 f"{self.body_timeout_s:g} s", "request_timeout",
+                                 {"Connection": "close"})
+                return
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")

@@ -24,14 +24,26 @@ class NotReady(AssistantError):
     http_status = 503
 
 
+class Busy(AssistantError):
+    """Every answering slot stayed taken for the whole wait."""
+
+    http_status = 503
+
+
 class LazyAnswerer:
     """An Answerer that is built and warmed up in a background thread.
 
     Calls made before it is ready wait for it; if building failed, they raise that error
     (e.g. IndexMissing: "run `assistant index`"), which the API turns into a 503.
+    Answering runs in worker threads (never on the event loop), at most ``slots`` at a time; a
+    call that finds no free slot within ``busy_wait_s`` gets ``Busy`` (503), so health checks and
+    cheap routes keep answering under load.
     """
 
-    def __init__(self, factory: Callable[[], Answerer], wait_s: float = STARTUP_WAIT_S) -> None:
+    def __init__(self, factory: Callable[[], Answerer], wait_s: float = STARTUP_WAIT_S,
+                 slots: int = 4, busy_wait_s: float = 30.0) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self._busy_wait_s = busy_wait_s
         self._factory = factory
         self._wait_s = wait_s
         self._ready = threading.Event()
@@ -74,11 +86,33 @@ class LazyAnswerer:
             raise NotReady("the assistant failed to start; the error is in the server log")
         return self._answerer
 
+    def _acquire(self) -> None:
+        if not self._slots.acquire(timeout=self._busy_wait_s):
+            raise Busy("the assistant is busy answering other questions; please retry shortly")
+
     def ask(self, message: str, session_id: str | None = None) -> Answer:
-        return self.get().ask(message, session_id)
+        answerer = self.get()
+        self._acquire()
+        try:
+            return answerer.ask(message, session_id)
+        finally:
+            self._slots.release()
 
     def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
-        return self.get().stream(message, session_id)
+        answerer = self.get()
+        self._acquire()
+        try:
+            pieces = answerer.stream(message, session_id)
+        except BaseException:
+            self._slots.release()
+            raise
+        return self._released(pieces)
+
+    def _released(self, pieces: Iterator[str | Answer]) -> Iterator[str | Answer]:
+        try:
+            yield from pieces
+        finally:
+            self._slots.release()
 
     def new_session(self) -> str:
         return self.get().new_session()

@@ -14,6 +14,7 @@ from assistant.answering.verify.policy import VerifyPolicy, load_policy
 from assistant.answering.verify.spans import MIN_QUOTE_CHARS, clause_spans, sentence_spans
 from assistant.core.models import Chunk, Citation
 from assistant.core.protocols import Embedder
+from assistant.indexing.untrusted import overlaps
 
 
 @dataclass
@@ -102,7 +103,8 @@ class Verifier:
             if chunk.id in self._cache or chunk.id in todo:
                 continue
             spans = sentence_spans(chunk.text)
-            clean = [s for s in spans if not self.lexicon.is_instruction(chunk.text[s[0]:s[1]])]
+            clean = [s for s in spans if not self.lexicon.is_instruction(chunk.text[s[0]:s[1]])
+                     and not overlaps(chunk.flagged, chunk.start + s[0], chunk.start + s[1])]
             windows = list(clean)
             windows += [(a[0], b[1]) for a, b in itertools.pairwise(clean)
                         if chunk.text[a[1]:b[0]].count("\n") == 0]
