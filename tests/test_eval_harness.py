@@ -632,6 +632,7 @@ def test_evaluate_adds_retrieval_scores_to_metrics_and_report(checker: Checker,
         return lambda q: [(SRC, at, at + len(CLAIM))]
 
     (tmp_path / "caveats.yaml").write_text(yaml.safe_dump(CAVEAT_POLICY), encoding="utf-8")
+    shutil.copy(ROOT / "policies" / "untrusted.yaml", tmp_path)
     settings = Settings(corpus_dir=CORPUS, policies_dir=tmp_path)
     run = evaluate(settings, [write_suite(tmp_path / "s.yaml", SUITE)], tmp_path / "r.jsonl",
                    lambda s: ScriptedAnswerer(good_replies()), report_dir=tmp_path / "rep",

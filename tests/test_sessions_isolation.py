@@ -118,7 +118,7 @@ def test_an_idle_session_is_unknown_and_a_background_purge_removes_it(tmp_path: 
 
 
 def test_a_client_keeps_at_most_max_per_client_users() -> None:
-    from assistant.serving.openai_compat import SessionMap
+    from assistant.serving.v1_sessions import SessionMap
 
     class Counter:
         n = 0

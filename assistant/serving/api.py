@@ -25,6 +25,7 @@ from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
 from assistant.serving import openai_compat as oc
 from assistant.serving.feedback import FeedbackReply, FeedbackRequest, FeedbackStore, rate_turn
+from assistant.serving.v1_sessions import SessionMap, client_key
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def build_openai_router(
 ) -> APIRouter:
     """``/v1``: OpenAI-compatible chat completions and models."""
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"], responses=ERROR_RESPONSES)
-    sessions = oc.SessionMap(max_per_client=settings.sessions.max_per_client,
+    sessions = SessionMap(max_per_client=settings.sessions.max_per_client,
                              max_replay=settings.answer.max_history_turns)
     count = oc.token_counter(settings)
 
@@ -154,7 +155,7 @@ def build_openai_router(
         validate_message(question, settings)
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-        client = oc.client_key(token, request.client.host if request.client else None)
+        client = client_key(token, request.client.host if request.client else None)
         session_id = sessions.session_for(answerer, earlier, body.user, body.session_id, client)
         if not body.stream:
             return oc.completion(answerer.ask(question, session_id), session_id, body, count)
