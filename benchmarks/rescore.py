@@ -15,6 +15,7 @@ from pathlib import Path
 
 from assistant.core.settings import Settings
 from assistant.evaluation.harness import make_checker
+from assistant.evaluation.known import record_key
 from assistant.evaluation.suite import load_suites
 
 
@@ -32,7 +33,7 @@ def main() -> None:
     for line in args.results.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         record.setdefault("body", record["answer"].split(args.heading)[0])
-        expect = expects[(record["suite"], record["case_id"], record["turn"])]
+        expect = expects[record_key(record)]
         checks = checker.check(record, expect, record.get("error"))
         record.update(passed=not checks.failures, failures=checks.failures,
                       checks=checks.as_dict())
