@@ -54,7 +54,7 @@ COLUMNS = ("hit@1", "hit@5", "mrr")
 # the stored chunk vectors for vectors of the chunk body alone (no title, no section path).
 ABLATION: list[tuple[str, dict[str, object]]] = [
     ("chunk vectors of the body only, no aliases", {"body": True, "aliases": False,
-                                                     "sentence_weight": 0.0}),
+                                                     "sentence_weight": 0.0, "rare_term_df": 0}),
     ("+ title and section path in the chunk vectors", {"body": False}),
     ("+ corpus aliases and spelling", {"aliases": True}),
     ("+ sentence vectors, best sentence only (w=1)", {"sentence_weight": 1.0}),
@@ -64,6 +64,10 @@ ABLATION: list[tuple[str, dict[str, object]]] = [
     ("  without MMR (λ=1)", {"mmr_lambda": 1.0}),
     ("  MMR λ=0.7", {"mmr_lambda": 0.7}),
     ("  rrf_k=5, MMR λ=0.85", {"mmr_lambda": 0.85, "rrf_k": 5}),
+    ("  rrf_k=10 again", {"rrf_k": 10}),
+    ("+ rare query terms always covered (df ≤ 1)", {"rare_term_df": 1}),
+    ("  df ≤ 3", {"rare_term_df": 3}),
+    ("  df ≤ 6", {"rare_term_df": 6}),
 ]
 
 GRID: dict[str, list[Any]] = {

@@ -74,14 +74,16 @@ class FakeGenerator:
         self.error = error
         self.calls: list[tuple[str, list[str]]] = []
 
-    def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft:
+    def generate(self, question: str, chunks: Sequence[Chunk],
+                 history: Sequence[Turn] = ()) -> Draft:
         self.calls.append((question, [c.id for c in chunks]))
         if self.error is not None:
             raise self.error
         return self.draft
 
-    def stream(self, question: str, chunks: Sequence[Chunk]) -> Iterator[str | Draft]:
-        draft = self.generate(question, chunks)
+    def stream(self, question: str, chunks: Sequence[Chunk],
+               history: Sequence[Turn] = ()) -> Iterator[str | Draft]:
+        draft = self.generate(question, chunks, history)
         half = len(draft.text) // 2
         yield draft.text[:half]
         yield draft.text[half:]

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.compose import ExtractiveComposer, _units, _with_marker
+from assistant.answering.compose import ExtractiveComposer, load_answer_policy
+from assistant.answering.compose.composer import _with_marker
+from assistant.answering.compose.units import Unit, chunk_units
 from assistant.core.models import Chunk
 from assistant.core.settings import Settings
 from assistant.indexing.chunk import chunk_document
@@ -27,6 +29,13 @@ def settings() -> Settings:
 def chunks(settings: Settings) -> dict[str, list[Chunk]]:
     counter = TokenCounter(settings)
     return {d.source: chunk_document(d, settings, counter.count) for d in load_corpus(settings)}
+
+
+POLICY = load_answer_policy(ROOT / "policies")
+
+
+def _units(chunk: Chunk, rank: int) -> list[Unit]:
+    return chunk_units(chunk, rank, POLICY.dangling_starts)
 
 
 def _file(source: str) -> str:
@@ -50,7 +59,7 @@ def test_pipe_table_rows_are_shown_with_their_column_headers(
              if u.quote.lstrip("| ").startswith("Magnesium Glycinate | 40-50%")]
     assert units, "the glycinate bioavailability row is a unit"
     shown = units[0].display
-    assert "Magnesium Form: Magnesium Glycinate" in shown
+    assert shown.startswith("Magnesium Glycinate — ")
     assert "Bioavailability %: 40-50%" in shown
     assert "|" not in shown
 
@@ -74,7 +83,7 @@ def test_unit_vector_cache_stays_bounded_and_answers_stay_the_same(
         chunks: dict[str, list[Chunk]], settings: Settings) -> None:
     from assistant.indexing.embed import get_embedder
 
-    composer = ExtractiveComposer(get_embedder(settings), settings, cache_size=16)
+    composer = ExtractiveComposer(get_embedder(settings), settings, POLICY, cache_size=16)
     items = chunks["000_ea444bfb46099086.txt"]
     question = "How should the dose be adjusted for kidney function?"
     first = [(s.unit.start, s.unit.end) for s in composer.select(question, items[:4])]
@@ -83,3 +92,48 @@ def test_unit_vector_cache_stays_bounded_and_answers_stay_the_same(
         assert len(composer._vectors) <= 16
     again = [(s.unit.start, s.unit.end) for s in composer.select(question, items[:4])]
     assert first and again == first
+
+
+def _all_units(chunks: dict[str, list[Chunk]]) -> list[Unit]:
+    return [u for items in chunks.values() for rank, c in enumerate(items) for u in _units(c, rank)]
+
+
+def test_header_rows_are_never_units(chunks: dict[str, list[Chunk]]) -> None:
+    """Pipe-table headers (a rule line follows) and TAB-table headers (all cells bold)."""
+    for unit in _all_units(chunks):
+        text = _file(unit.chunk.source)
+        next_line = text[unit.end:].split("\n", 2)[1:2]
+        assert not (next_line and set(next_line[0].strip()) <= set("|-: ")
+                    and next_line[0].strip()), unit.quote
+        cells = [c.strip() for c in unit.quote.split("\t") if c.strip()]
+        assert len(cells) < 2 or not all(c.startswith("<b>") and c.endswith("</b>")
+                                         for c in cells), unit.quote
+
+
+def test_every_shown_unit_is_a_finished_sentence_that_leans_on_nothing(
+        chunks: dict[str, list[Chunk]]) -> None:
+    import re
+
+    for unit in _all_units(chunks):
+        assert unit.display[-1] in ".!?\"”)", unit.display
+        assert not any(re.search(p, unit.display, re.I) for p in POLICY.dangling_starts), \
+            unit.display
+
+
+def test_a_leaning_sentence_is_quoted_together_with_the_one_before_it(
+        chunks: dict[str, list[Chunk]]) -> None:
+    joined = [u for u in _all_units(chunks)
+              if "generally considered safe" in u.display and "However" in u.display]
+    assert joined, "'However, there are potential side effects' joins the sentence before it"
+    unit = joined[0]
+    assert _file(unit.chunk.source)[unit.start:unit.end] == unit.quote
+    assert unit.display.startswith("Magnesium supplements are generally considered safe")
+
+
+def test_a_short_list_item_is_shown_after_the_line_that_introduces_it(
+        chunks: dict[str, list[Chunk]]) -> None:
+    items = [u for u in _all_units(chunks) if "half-life (2-3 hours)" in u.display]
+    assert items
+    unit = items[0]
+    assert unit.display.startswith("Ambien (zolpidem): short half-life")
+    assert _file(unit.chunk.source)[unit.start:unit.end] == unit.quote

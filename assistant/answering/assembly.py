@@ -8,7 +8,7 @@ verifier), caveat guard and SQLite session store.
 
 from __future__ import annotations
 
-from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.generators import make_generator
@@ -32,10 +32,11 @@ def build_assistant(settings: Settings) -> Assistant:
     openings = first_lines(settings, titles)
     vocab = CorpusVocabulary([c.embed_text for c in chunks] + openings,
                              load_query_terms(settings.policies_dir), embedder.embed)
-    extractive = ExtractiveComposer(embedder, settings)
-    generator: Generator = extractive
     core = core_subjects([*titles.values(), *openings], [c.text for c in chunks] + openings,
                          vocab.terms.synonyms if vocab.terms else None)
+    extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
+                                    core)
+    generator: Generator = extractive
     condenser: Condenser = RuleCondenser(vocab, core)
     if settings.llm.generator != "extractive":
         generator = make_generator(settings, embedder=embedder, extractive=extractive)

@@ -35,6 +35,7 @@ class _Prepared:
     hits: list[Hit]
     decision: Decision
     timings: dict[str, float]
+    history: list[Turn]
 
 
 class Assistant:
@@ -119,14 +120,15 @@ class Assistant:
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
-        return _Prepared(session_id, question, standalone, hits, decision, timings)
+        return _Prepared(session_id, question, standalone, hits, decision, timings, history)
 
     def _draft(self, prep: _Prepared) -> Gen[str, None, Draft]:
         """Yields text pieces; returns the Draft (via StopIteration.value)."""
         t = time.perf_counter()
         draft: Draft | None = None
         if not prep.decision.refuse:
-            for piece in self.generator.stream(prep.standalone, [h.chunk for h in prep.hits]):
+            for piece in self.generator.stream(prep.standalone, [h.chunk for h in prep.hits],
+                                               prep.history):
                 if isinstance(piece, Draft):
                     draft = piece
                 else:

@@ -89,11 +89,14 @@ class Generator(Protocol):
 
     name: str
 
-    def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft:
-        """A cited answer body; ``refused`` when the passages don't answer the question."""
+    def generate(self, question: str, chunks: Sequence[Chunk],
+                 history: Sequence[Turn] = ()) -> Draft:
+        """A cited answer body; ``refused`` when the passages don't answer the question.
+        ``history``: the conversation's earlier turns (stated conditions, what was shown)."""
         ...
 
-    def stream(self, question: str, chunks: Sequence[Chunk]) -> Iterator[str | Draft]:
+    def stream(self, question: str, chunks: Sequence[Chunk],
+               history: Sequence[Turn] = ()) -> Iterator[str | Draft]:
         """Text pieces as they come (unverified for LLMs), then the final verified Draft last."""
         ...
 

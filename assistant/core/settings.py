@@ -70,6 +70,9 @@ class RetrievalSettings(_Group):
     fetch_k: int = Field(48, ge=1, le=200, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant.")
     mmr_lambda: float = Field(0.85, ge=0.0, le=1.0, description="MMR relevance/diversity balance.")
+    rare_term_df: int = Field(
+        3, ge=0, le=50, description="A query term found in at most this many chunks must be in "
+        "some retrieved chunk (0 turns this off; chosen on the tune labels).")
     aliases: bool = Field(True, description="Expand queries with the corpus's own aliases "
                           "(a brand name with its generic name in parentheses, defined "
                           "abbreviations) and corrected spellings.")

@@ -20,7 +20,7 @@ from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
-from assistant.retrieval.bm25 import BM25Index
+from assistant.retrieval.bm25 import BM25Index, tokenize
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 
 
@@ -30,6 +30,18 @@ def bm25_text(chunk: Chunk) -> str:
     of a file repeats and which would pull whole files toward title words."""
     head, sep, rest = chunk.embed_text.partition("\n")
     return rest if sep and head.strip() == chunk.title.strip() else chunk.embed_text
+
+
+def rare_postings(texts: list[str], max_df: int) -> dict[str, list[int]]:
+    """Token -> the positions of the texts holding it, for tokens in at most ``max_df`` texts."""
+    if max_df <= 0:
+        return {}
+    postings: dict[str, list[int]] = {}
+    for i, tokens in enumerate(tokenize(texts)):
+        for tok in set(tokens):
+            postings.setdefault(tok, []).append(i)
+    return {t: rows for t, rows in postings.items()
+            if len(rows) <= max_df and not any(ch.isdigit() for ch in t)}
 
 
 class HybridRetriever(BaseRetriever):
@@ -49,6 +61,7 @@ class HybridRetriever(BaseRetriever):
     _unit_vectors: Any = PrivateAttr(default=None)  # every sentence/row vector, stacked
     _unit_owner: Any = PrivateAttr(default=None)  # chunk row of each unit
     _unit_spans: list[tuple[int, int]] = PrivateAttr(default_factory=list)
+    _postings: dict[str, list[int]] = PrivateAttr(default_factory=dict)  # rare token -> rows
 
     def warm_up(self) -> None:
         """Load all chunks and their stored embeddings; build the BM25 index (once)."""
@@ -63,7 +76,9 @@ class HybridRetriever(BaseRetriever):
         self._vectors = vectors
         self._load_units(store, vectors.shape[1] if ids else 1)
         self._expander = QueryExpander.from_texts([c.text for c in chunks])
-        self._bm25 = BM25Index([bm25_text(c) for c in chunks])
+        texts = [bm25_text(c) for c in chunks]
+        self._bm25 = BM25Index(texts)
+        self._postings = rare_postings(texts, self.settings.retrieval.rare_term_df)
 
     def _load_units(self, store: ChunkStore, dimension: int) -> None:
         units = store.units()
@@ -103,6 +118,7 @@ class HybridRetriever(BaseRetriever):
         fused = reciprocal_rank_fusion(rankings, opts.rrf_k)
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         picks = self._diversify(order, fused, opts.mmr_lambda, k)
+        picks = self._cover_rare_terms(query, picks, order, fused)
         dense_pos = {cid: (r, s) for r, (cid, s) in enumerate(dense_ranked, start=1)}
         bm25_pos = {cid: (r, s) for r, (cid, s) in enumerate(bm25_ranked, start=1)}
         return [self._hit(cid, fused[cid], chunk_sims, unit_sims, dense_pos, bm25_pos)
@@ -132,6 +148,34 @@ class HybridRetriever(BaseRetriever):
             scores = weight * best + (1.0 - weight) * scores
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], self._chunks[i].id))
         return [(self._chunks[i].id, float(scores[i])) for i in order[:fetch_k]]
+
+    def _cover_rare_terms(self, query: str, picks: list[str], order: list[str],
+                          fused: dict[str, float]) -> list[str]:
+        """Every rare query term (in at most ``rare_term_df`` chunks: a drug or test name) is
+        found in some pick: if none has it, its best-fused chunk replaces the last pick that
+        carries no rare term of the query. A passage naming the asked-about thing is what lets
+        the composer answer it (or say the pairing is not covered)."""
+        if not self._postings or not picks:
+            return picks
+        terms = [t for t in dict.fromkeys(tokenize([query])[0]) if t in self._postings]
+        if not terms:
+            return picks
+        rank = {cid: i for i, cid in enumerate(order)}
+        carriers = {cid for cid in picks for t in terms if self._row[cid] in self._postings[t]}
+        picks = list(picks)
+        for term in terms:
+            rows = self._postings[term]
+            if any(self._row[cid] in rows for cid in picks):
+                continue
+            ids = [self._chunks[r].id for r in rows]
+            best = min(ids, key=lambda cid: (rank.get(cid, len(order)), cid))
+            spare = [i for i, cid in enumerate(picks) if cid not in carriers]
+            if not spare:
+                break
+            picks[spare[-1]] = best
+            carriers.add(best)
+            fused.setdefault(best, 0.0)
+        return picks
 
     def _bm25_ranking(self, query: str, fetch_k: int) -> list[tuple[str, float]]:
         assert self._bm25 is not None

@@ -20,7 +20,7 @@ from assistant.answering.prompts import CANNOT_ANSWER, PromptTemplate, load_name
 from assistant.answering.verify.lexicon import Lexicon
 from assistant.answering.verify.verifier import Verifier
 from assistant.core.errors import BackendUnavailable
-from assistant.core.models import Chunk, Draft
+from assistant.core.models import Chunk, Draft, Turn
 from assistant.core.protocols import Embedder, Generator
 from assistant.core.settings import Settings
 
@@ -103,19 +103,21 @@ class LLMGenerator:
         self.verifier = verifier or Verifier.from_settings(settings, embedder)
 
     # --- Generator protocol ---------------------------------------------------------------
-    def generate(self, question: str, chunks: Sequence[Chunk]) -> Draft:
+    def generate(self, question: str, chunks: Sequence[Chunk],
+                 history: Sequence[Turn] = ()) -> Draft:
         if not chunks:
-            return self.extractive.generate(question, chunks)
+            return self.extractive.generate(question, chunks, history)
         try:
             reply = content_text(self.chat_model.invoke(self.messages(question, chunks)).content)
         except Exception as err:  # any backend failure falls back
-            return self._fallback(question, chunks, self.failure_note(err))
-        return self.finish(question, chunks, reply)
+            return self._fallback(question, chunks, self.failure_note(err), history=history)
+        return self.finish(question, chunks, reply, history)
 
-    def stream(self, question: str, chunks: Sequence[Chunk]) -> Iterator[str | Draft]:
+    def stream(self, question: str, chunks: Sequence[Chunk],
+               history: Sequence[Turn] = ()) -> Iterator[str | Draft]:
         """Tokens as they come (see StreamPreview), then the verified (or fallback) Draft."""
         if not chunks:
-            yield self.extractive.generate(question, chunks)
+            yield self.extractive.generate(question, chunks, history)
             return
         pieces: list[str] = []
         preview = StreamPreview(self.verifier.lexicon)
@@ -131,11 +133,11 @@ class LLMGenerator:
                 if time.monotonic() > deadline:
                     raise TimeoutError("stream deadline")
         except Exception as err:  # any backend failure falls back
-            yield self._fallback(question, chunks, self.failure_note(err))
+            yield self._fallback(question, chunks, self.failure_note(err), history=history)
             return
         if rest := preview.flush():
             yield rest
-        yield self.finish(question, chunks, "".join(pieces))
+        yield self.finish(question, chunks, "".join(pieces), history)
 
     # --- steps ----------------------------------------------------------------------------
     def messages(self, question: str, chunks: Sequence[Chunk]) -> list[BaseMessage]:
@@ -146,11 +148,12 @@ class LLMGenerator:
                                           question=question, cannot_answer=CANNOT_ANSWER)
         return [SystemMessage(content=system), HumanMessage(content=user)]
 
-    def finish(self, question: str, chunks: Sequence[Chunk], reply: str) -> Draft:
+    def finish(self, question: str, chunks: Sequence[Chunk], reply: str,
+               history: Sequence[Turn] = ()) -> Draft:
         """The verified Draft of a complete reply, or the extractive one if too little holds."""
         if not reply.strip():
             return self._fallback(question, chunks, f"the language model backend at {self.url} "
-                                                    "returned an empty reply")
+                                                    "returned an empty reply", history=history)
         verified = self.verifier.verify(reply, chunks)
         if verified.cannot_answer and verified.kept == 0:
             return Draft(text=CANNOT_ANSWER, refused=True,
@@ -159,7 +162,7 @@ class LLMGenerator:
         if verified.too_little:
             note = (f"verification kept {verified.kept} of {verified.total} sentence(s) of the "
                     "language model's reply")
-            return self._fallback(question, chunks, note, verified.notes())
+            return self._fallback(question, chunks, note, verified.notes(), history)
         return Draft(text=verified.text, citations=verified.citations, notes=verified.notes())
 
     def failure_note(self, err: BaseException) -> str:
@@ -175,9 +178,9 @@ class LLMGenerator:
                 f"({type(err).__name__})")
 
     def _fallback(self, question: str, chunks: Sequence[Chunk], reason: str,
-                  details: Sequence[str] = ()) -> Draft:
+                  details: Sequence[str] = (), history: Sequence[Turn] = ()) -> Draft:
         safe = [c for c in chunks if not self.verifier.passage_is_flagged(c)]
-        draft = self.extractive.generate(question, safe)
+        draft = self.extractive.generate(question, safe, history)
         notes = [f"{reason}; showing the extractive answer", *details, *draft.notes]
         return draft.model_copy(update={"notes": notes})
 

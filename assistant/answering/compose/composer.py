@@ -1,0 +1,140 @@
+"""The extractive answer composer: the offline default generator.
+
+It reads what the question asks and which risks the user has stated (``profile``), scores the
+sentences, bullets and table rows of the retrieved chunks (``units``, ``scoring``), plans the
+answer (``select``: the lead that answers the question, a threshold comparison, a conflict line,
+at most a few supporting points above a relevance floor) and writes it with inline markers whose
+citations quote the exact file text with its offsets. Spans marked instruction-like at indexing
+are never quoted; sentences of less trusted documents (manifest ``kind``) rank lower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from assistant.answering.compose.policy import AnswerPolicy
+from assistant.answering.compose.profile import Profile, read_question
+from assistant.answering.compose.scoring import Scored, score_units
+from assistant.answering.compose.select import Plan, plan_answer
+from assistant.answering.compose.units import Unit, chunk_units
+from assistant.core.lru import LRUCache
+from assistant.core.models import Chunk, Citation, Draft, Turn
+from assistant.core.protocols import Embedder
+from assistant.core.settings import Settings
+
+#: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
+VECTOR_CACHE_SIZE = 8192
+
+
+class ExtractiveComposer:
+    """Satisfies ``assistant.core.protocols.Generator``. ``core``: stems of the corpus's core
+    subjects (``answering.subjects``), which weigh less than a question's own focus terms."""
+
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, settings: Settings, policy: AnswerPolicy,
+                 core: frozenset[str] = frozenset(),
+                 cache_size: int = VECTOR_CACHE_SIZE) -> None:
+        self.embedder = embedder
+        self.settings = settings
+        self.policy = policy
+        self.core = core
+        self._vectors: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
+
+    def generate(self, question: str, chunks: Sequence[Chunk],
+                 history: Sequence[Turn] = ()) -> Draft:
+        plan = self.plan(question, chunks, history)
+        if plan is None:
+            return Draft(text="", refused=True, notes=["no answering sentence in the evidence"])
+        return write(plan)
+
+    def stream(self, question: str, chunks: Sequence[Chunk],
+               history: Sequence[Turn] = ()) -> Iterator[str | Draft]:
+        draft = self.generate(question, chunks, history)
+        yield from draft.text.splitlines(keepends=True)
+        yield draft
+
+    def plan(self, question: str, chunks: Sequence[Chunk],
+             history: Sequence[Turn] = ()) -> Plan | None:
+        profile = read_question(question, [t.user for t in history], self.policy, self.core)
+        scored = self.select(question, chunks, profile)
+        if not scored:
+            return None
+        return plan_answer(scored, profile, self.policy, _shown_before(history))
+
+    def select(self, question: str, chunks: Sequence[Chunk],
+               profile: Profile | None = None) -> list[Scored]:
+        """Every unit of the evidence scored, best first."""
+        units = [u for rank, chunk in enumerate(chunks)
+                 for u in chunk_units(chunk, rank, self.policy.dangling_starts)]
+        if not units:
+            return []
+        if profile is None:
+            profile = read_question(question, [], self.policy, self.core)
+        query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
+        vectors = self._embed_units(units)
+        return score_units(question, units, vectors @ query, vectors, profile, self.policy,
+                           self.core)
+
+    def _embed_units(self, units: list[Unit]) -> np.ndarray:
+        """Unit vectors, embedding only spans not seen lately (the corpus is fixed per index)."""
+        found = [self._vectors.get(_key(u)) for u in units]
+        missing = [i for i, vec in enumerate(found) if vec is None]
+        if missing:
+            fresh = self.embedder.embed([units[i].display for i in missing])
+            for i, vec in zip(missing, fresh, strict=True):
+                array = np.asarray(vec, dtype=np.float32)
+                self._vectors.put(_key(units[i]), array)
+                found[i] = array
+        return np.stack([vec for vec in found if vec is not None])
+
+
+def _key(unit: Unit) -> tuple[str, int, int]:
+    return (unit.chunk.source, unit.start, unit.end)
+
+
+def _shown_before(history: Sequence[Turn]) -> frozenset[tuple[str, int, int]]:
+    """The spans the previous answer of the conversation quoted (not repeated as points)."""
+    last = next((t for t in reversed(history) if not t.refused), None)
+    if last is None:
+        return frozenset()
+    return frozenset((c.source, c.start, c.end) for c in last.citations)
+
+
+def write(plan: Plan) -> Draft:
+    """The answer text: the lead (with its comparison), then the points as a list."""
+    citations: list[Citation] = []
+    text = _with_marker(plan.lead.unit.display, _cite(citations, plan.lead.unit))
+    if plan.comparison:
+        text += " " + plan.comparison
+    lines = []
+    if plan.conflict is not None:
+        other = _with_marker(plan.conflict.unit.display, _cite(citations, plan.conflict.unit))
+        lines.append(plan.conflict_line.format(other=other))
+    lines += [_with_marker(p.unit.display, _cite(citations, p.unit)) for p in plan.points]
+    if lines:
+        text += "\n\n" + "\n".join(f"- {x}" for x in lines)
+    if plan.ask:
+        text += "\n\n" + plan.ask
+    return Draft(text=text, citations=citations, notes=list(plan.notes))
+
+
+def _cite(citations: list[Citation], unit: Unit) -> str:
+    for c in citations:
+        if (c.source, c.start, c.end) == (unit.chunk.source, unit.start, unit.end):
+            return c.id
+    cid = str(len(citations) + 1)
+    citations.append(Citation(id=cid, source=unit.chunk.source, title=unit.chunk.title,
+                              section=" > ".join(unit.chunk.section), quote=unit.quote,
+                              start=unit.start, end=unit.end))
+    return cid
+
+
+def _with_marker(sentence: str, marker: str) -> str:
+    """'Text.' -> 'Text [1].'; text without final punctuation gets the marker appended."""
+    sentence = sentence.rstrip()
+    if sentence and sentence[-1] in ".!":
+        return f"{sentence[:-1]} [{marker}]{sentence[-1]}"
+    return f"{sentence} [{marker}]"

@@ -1,0 +1,134 @@
+"""``policies/answer.yaml``: what questions ask, which risks users state, and how answers are
+weighed. Every pattern is compiled (case-insensitive) when the file is loaded, so a bad regex is a
+start-up PolicyError naming the file and field, never a failure mid-answer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from assistant.core.policy import load_yaml_model
+
+
+def _compiled(patterns: list[str]) -> list[str]:
+    for p in patterns:
+        try:
+            re.compile(p, re.I)
+        except re.error as err:
+            raise ValueError(f"bad regex {p!r}: {err}") from None
+    return patterns
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kind(_Strict):
+    id: str
+    ask: list[str] = Field(min_length=1)
+    evidence: list[str] = Field(min_length=1)
+    _check = field_validator("ask", "evidence")(_compiled)
+
+
+class Risk(_Strict):
+    id: str
+    user: list[str] = Field(min_length=1)
+    evidence: list[str] = Field(min_length=1)
+    measure: str | None = None
+    threshold: str | None = None
+    label: str = ""
+    #: A condition of the person: stated once, it holds for the rest of the conversation.
+    lasting: bool = False
+    #: Matched with the corpus's core subjects taken out of the message ("another" sedative).
+    other_than_core: bool = False
+
+    @field_validator("user", "evidence")
+    @classmethod
+    def _patterns(cls, v: list[str]) -> list[str]:
+        return _compiled(v)
+
+    @model_validator(mode="after")
+    def _measure_pair(self) -> Risk:
+        if (self.measure is None) != (self.threshold is None):
+            raise ValueError(f"risk {self.id}: measure and threshold go together")
+        if self.measure is not None and self.threshold is not None:
+            _compiled([self.measure, self.threshold])
+            for p in (self.measure, self.threshold):
+                if "(?P<value>" not in p:
+                    raise ValueError(f"risk {self.id}: {p!r} needs a (?P<value>…) group")
+            if "(?P<op>" not in self.threshold:
+                raise ValueError(f"risk {self.id}: threshold needs a (?P<op>…) group")
+        return self
+
+
+class Conflict(_Strict):
+    favourable: list[str] = Field(min_length=1)
+    unfavourable: list[str] = Field(min_length=1)
+    line: str = Field(pattern=r"\{other\}")
+    _check = field_validator("favourable", "unfavourable")(_compiled)
+
+
+class AskWhenMissing(_Strict):
+    kinds: list[str] = Field(min_length=1)
+    risks: list[str] = Field(min_length=1)
+    text: str = Field(min_length=5)
+
+
+class Consequence(_Strict):
+    below: str
+    above: str
+
+
+class Weights(_Strict):
+    similarity: float = Field(0.55, ge=0)
+    coverage: float = Field(0.35, ge=0)
+    numbers: float = Field(0.05, ge=0)
+    kind: float = Field(0.08, ge=0)
+    risk: float = Field(0.15, ge=0)
+    core_term: float = Field(0.3, ge=0, le=1)
+
+
+class AnswerPolicy(_Strict):
+    version: int = 1
+    kinds: list[Kind] = Field(min_length=1)
+    risks: list[Risk] = Field(min_length=1)
+    general_verdict: list[str] = Field(min_length=1)
+    conflict: Conflict
+    dangling_starts: list[str] = Field(min_length=1)
+    ask_when_missing: AskWhenMissing
+    comparison: str
+    consequence: Consequence
+    weights: Weights = Weights()
+    max_points: int = Field(4, ge=0, le=10)
+    min_relevance: float = Field(0.3, ge=-1, le=2)
+    lead_margin: float = Field(0.12, ge=0, le=1)
+
+    _check = field_validator("general_verdict", "dangling_starts")(_compiled)
+
+    @field_validator("comparison")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        for name in ("label", "value", "side", "threshold", "consequence"):
+            if "{" + name + "}" not in v:
+                raise ValueError(f"comparison needs {{{name}}}")
+        return v
+
+    @model_validator(mode="after")
+    def _known_ids(self) -> AnswerPolicy:
+        kinds, risks = {k.id for k in self.kinds}, {r.id for r in self.risks}
+        unknown = [k for k in self.ask_when_missing.kinds if k not in kinds] + \
+                  [r for r in self.ask_when_missing.risks if r not in risks]
+        if unknown:
+            raise ValueError(f"ask_when_missing names unknown ids: {', '.join(unknown)}")
+        return self
+
+
+def load_answer_policy(policies_dir: Path) -> AnswerPolicy:
+    """``policies_dir/answer.yaml``, validated; any problem is a PolicyError."""
+    return load_yaml_model(Path(policies_dir) / "answer.yaml", AnswerPolicy, "answer policy")
+
+
+def matches(patterns: list[str], text: str) -> bool:
+    return any(re.search(p, text, re.I) for p in patterns)

@@ -1,0 +1,80 @@
+"""What a question asks for and which risk facts the user has stated, read with the answer
+policy: "My kidneys are weak, is it safe?" asks for a verdict and states the renal risk;
+"What if my creatinine clearance is 25?" states the renal risk with a value (25) to compare with
+the evidence's threshold. Risks stated in earlier user turns still apply."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
+from assistant.answering.condense import split_carried
+from assistant.text.words import stem
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A number the user gave for a risk (e.g. creatinine clearance 25)."""
+
+    risk: Risk
+    value: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    kinds: tuple[str, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    #: Every risk stated anywhere in the conversation (for "ask when missing").
+    mentioned: frozenset[str] = field(default_factory=frozenset)
+    #: The risks this message states itself.
+    current: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def kind(self) -> str | None:
+        return self.kinds[0] if self.kinds else None
+
+
+def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
+                  core: frozenset[str] = frozenset()) -> Profile:
+    """The profile of ``question`` (a standalone question); ``earlier``: the user's earlier
+    messages in this conversation, oldest first; ``core``: stems of the corpus's core subjects."""
+    own, _ = split_carried(question)
+    kinds = tuple(k.id for k in policy.kinds if matches(k.ask, own))
+    now = _risks(own, policy, core)
+    before: list[Risk] = []
+    for text in earlier:
+        before += [r for r in _risks(text, policy, core) if r not in before]
+    # Earlier conditions of the person (policy ``lasting``: kidneys, sleep apnea...) still hold;
+    # an earlier "stop" or "driving" was about that turn's question.
+    lasting = [r for r in before if r.lasting]
+    risks = tuple(now + [r for r in lasting if r not in now])
+    measures = tuple(m for text in (*earlier, own) for m in _measures(text, risks))
+    latest: dict[str, Measure] = {m.risk.id: m for m in measures}  # the newest value wins
+    mentioned = frozenset(r.id for r in (*now, *before))
+    return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
+                   current=frozenset(r.id for r in now))
+
+
+def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
+    plain = _without_core(text, core)
+    return [r for r in policy.risks if matches(r.user, plain if r.other_than_core else text)]
+
+
+def _without_core(text: str, core: frozenset[str]) -> str:
+    """The text without the corpus's core subjects (for risks about another drug)."""
+    return re.sub(r"[A-Za-z][\w-]*", lambda m: "" if stem(m.group(0).lower()) in core
+                  else m.group(0), text)
+
+
+def _measures(text: str, risks: Sequence[Risk]) -> list[Measure]:
+    found = []
+    for risk in risks:
+        if risk.measure is None:
+            continue
+        m = re.search(risk.measure, text, re.I)
+        if m:
+            found.append(Measure(risk=risk, value=float(m.group("value"))))
+    return found

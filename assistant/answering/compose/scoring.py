@@ -1,0 +1,88 @@
+"""How well a unit answers the question: similarity to it, coverage of its terms (the question's
+own focus terms count fully, the corpus's core subjects and terms carried over from earlier turns
+less), a number it names (or a range holding it), the asked kind and the stated risks, the
+retrieval rank, and the trust of its document."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answering.compose.policy import AnswerPolicy, matches
+from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.units import Unit
+from assistant.answering.condense import split_carried
+from assistant.text.words import content_words, stem, zipf
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
+#: Weight of a follow-up's carried-over topic terms against the user's own words.
+CARRIED_WEIGHT = 0.5
+#: How much a fully untrusted document's sentence loses against a fully trusted one's.
+TRUST_WEIGHT = 0.1
+#: Rank prior: the first retrieved chunk's units gain this much, later ones less.
+RANK_PRIOR = 0.05
+
+
+@dataclass(frozen=True)
+class Scored:
+    unit: Unit
+    score: float
+    vector: np.ndarray
+    kind_match: bool = False
+    risk_match: bool = False
+
+
+def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
+                profile: Profile, policy: AnswerPolicy, core: frozenset[str]) -> list[Scored]:
+    """The units scored and sorted best first."""
+    w = policy.weights
+    terms = weighted_terms(question, core, w.core_term)
+    q_numbers = [float(n) for n in _NUMBER.findall(split_carried(question)[0])]
+    kind = next((k for k in policy.kinds if k.id == profile.kind), None)
+    out = []
+    for unit, sim, vec in zip(units, sims, vectors, strict=True):
+        text = unit.display
+        kind_match = kind is not None and matches(kind.evidence, text)
+        risk_match = any(matches(r.evidence, text) for r in profile.risks)
+        score = (w.similarity * float(sim) + w.coverage * coverage(terms, text)
+                 + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
+                 + w.risk * risk_match + RANK_PRIOR / (1 + unit.rank)
+                 - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
+        out.append(Scored(unit, score, vec, kind_match, risk_match))
+    return sorted(out, key=lambda s: -s.score)
+
+
+def weighted_terms(question: str, core: frozenset[str], core_weight: float) -> dict[str, float]:
+    """Question terms by stem: rare words count double, core subjects and the topic terms a
+    follow-up carries over from earlier turns count less than the user's own focus words."""
+    own, carried = split_carried(question)
+    terms = {stem(w): CARRIED_WEIGHT * _rarity(w) for w in content_words(carried)}
+    terms.update({stem(w): _rarity(w) for w in content_words(own)})
+    return {t: v * (core_weight if t in core else 1.0) for t, v in terms.items()}
+
+
+def _rarity(word: str) -> float:
+    return 2.0 if zipf(word) < 4.0 else 1.0
+
+
+def coverage(terms: dict[str, float], text: str) -> float:
+    if not terms:
+        return 0.0
+    present = {stem(w) for w in content_words(text)}
+    return sum(weight for term, weight in terms.items() if term in present) / sum(terms.values())
+
+
+def _numbers(q_numbers: list[float], text: str) -> float:
+    """1 when the unit names a number of the question, or a range that holds one."""
+    if not q_numbers:
+        return 0.0
+    found = {float(n) for n in _NUMBER.findall(text)}
+    if any(n in found for n in q_numbers):
+        return 1.0
+    for lo, hi in _RANGE.findall(text):
+        if any(float(lo) <= n <= float(hi) for n in q_numbers):
+            return 1.0
+    return 0.0

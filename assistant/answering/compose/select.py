@@ -1,0 +1,167 @@
+"""Choosing what an answer says, from scored units:
+
+* **the lead** answers the question asked: when the user states a risk (kidneys, sleep apnea,
+  another sedative, driving…), a sentence about that risk and never a general verdict; otherwise
+  a sentence of the asked kind (an amount, a time…) when one is nearly as good as the best;
+* **a comparison** when the user gives a number for a risk (creatinine clearance 25) and a
+  sentence states the threshold (CrCl <30): which side the user is on, citing the threshold;
+* **a conflict line** when a relevant sentence of another source gives the opposite verdict;
+* **supporting points**: at most ``max_points``, each above an absolute relevance floor, none a
+  near-duplicate and none already shown in the previous answer of the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.answering.compose.policy import AnswerPolicy, matches
+from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.scoring import Scored
+from assistant.text.words import content_words
+
+#: Two units whose vectors are closer than this say the same thing.
+DUPLICATE_COSINE = 0.9
+#: ... or whose content words overlap this much.
+DUPLICATE_JACCARD = 0.6
+
+
+@dataclass
+class Plan:
+    lead: Scored
+    comparison: str | None = None
+    conflict: Scored | None = None
+    points: list[Scored] = field(default_factory=list)
+    ask: str | None = None
+    conflict_line: str = "{other}"
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
+                shown_before: frozenset[tuple[str, int, int]] = frozenset()) -> Plan | None:
+    """What to say, or None when no unit is relevant enough."""
+    relevant = [s for s in scored if s.score >= policy.min_relevance]
+    if not relevant:
+        return None
+    fresh = [s for s in relevant if key(s) not in shown_before] or relevant
+    lead = _lead(fresh, profile, policy)
+    plan = Plan(lead=lead, conflict_line=policy.conflict.line)
+    threshold = _threshold(scored, profile, policy)
+    if threshold is not None:
+        plan.lead, plan.comparison = threshold
+    plan.conflict = _conflict(plan.lead, relevant, policy)
+    if plan.conflict is not None:
+        plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
+                          f"{plan.conflict.unit.chunk.source}")
+    taken = [plan.lead] + ([plan.conflict] if plan.conflict else [])
+    general = profile.risks and policy.general_verdict
+    for cand in fresh:
+        if len(plan.points) >= policy.max_points:
+            break
+        if any(duplicate(cand, c) for c in taken):
+            continue
+        if general and matches(policy.general_verdict, cand.unit.display) and not cand.risk_match:
+            continue  # a general verdict does not speak to the risk the user stated
+        plan.points.append(cand)
+        taken.append(cand)
+    plan.ask = _ask(profile, policy)
+    return plan
+
+
+def key(s: Scored) -> tuple[str, int, int]:
+    return (s.unit.chunk.source, s.unit.start, s.unit.end)
+
+
+def _lead(fresh: list[Scored], profile: Profile, policy: AnswerPolicy) -> Scored:
+    top = fresh[0]
+    if profile.risks:
+        for risk in profile.risks:  # the risks stated in this message come first
+            about = [s for s in fresh if matches(risk.evidence, s.unit.display)
+                     and not matches(policy.general_verdict, s.unit.display)]
+            if about:
+                return _of_kind(about, policy) if profile.kind else about[0]
+        plain = [s for s in fresh if not matches(policy.general_verdict, s.unit.display)]
+        return plain[0] if plain else top
+    return _of_kind(fresh, policy) if profile.kind else top
+
+
+def _of_kind(ranked: list[Scored], policy: AnswerPolicy) -> Scored:
+    """The best unit of the asked kind when it is nearly as good as the best one."""
+    top = ranked[0]
+    near = [s for s in ranked if s.kind_match and s.score >= top.score - policy.lead_margin]
+    return near[0] if near else top
+
+
+def _threshold(scored: list[Scored], profile: Profile,
+               policy: AnswerPolicy) -> tuple[Scored, str] | None:
+    """The sentence stating the threshold for a value the user gave, and the comparison."""
+    for measure in profile.measures:
+        risk = measure.risk
+        if profile.current and risk.id not in profile.current:
+            continue  # this message is about another risk (e.g. another sedative)
+        assert risk.threshold is not None
+        for cand in scored:
+            m = re.search(risk.threshold, cand.unit.display, re.I)
+            if not m:
+                continue
+            limit = float(m.group("value"))
+            op = m.group("op").lower()
+            upper = op in ("<", "≤", "below", "under", "less than")
+            below = measure.value < limit
+            side = "below" if below else "above"
+            applies = below if upper else not below
+            text = policy.comparison.format(
+                label=risk.label or risk.id, value=_num(measure.value), side=side,
+                threshold=f"{m.group('op')}{'' if len(op) == 1 else ' '}{_num(limit)}",
+                consequence=(policy.consequence.below if applies
+                             else policy.consequence.above))
+            return cand, text
+    return None
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
+
+
+def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy) -> Scored | None:
+    """A relevant unit of another source whose verdict is the opposite of the lead's."""
+    c = policy.conflict
+    good, bad = matches(c.favourable, lead.unit.display), matches(c.unfavourable, lead.unit.display)
+    if good == bad:
+        return None
+    opposite = c.unfavourable if good else c.favourable
+    same = c.favourable if good else c.unfavourable
+    for cand in relevant:
+        if cand.unit.chunk.source == lead.unit.chunk.source:
+            continue
+        text = cand.unit.display
+        if matches(opposite, text) and not matches(same, text) and _same_topic(lead, cand):
+            return cand
+    return None
+
+
+def _same_topic(a: Scored, b: Scored) -> bool:
+    """Both name the same rarer things (the pairing they give a verdict on)."""
+    wa = {w for w in content_words(a.unit.display) if len(w) > 6}
+    wb = {w for w in content_words(b.unit.display) if len(w) > 6}
+    return len(wa & wb) >= 2
+
+
+def _ask(profile: Profile, policy: AnswerPolicy) -> str | None:
+    rule = policy.ask_when_missing
+    if profile.kind not in rule.kinds or profile.risks:
+        return None
+    if any(r in profile.mentioned for r in rule.risks):
+        return None
+    return rule.text
+
+
+def duplicate(a: Scored, b: Scored) -> bool:
+    if a.unit.chunk.source == b.unit.chunk.source and a.unit.start < b.unit.end \
+            and b.unit.start < a.unit.end:
+        return True
+    if float(a.vector @ b.vector) > DUPLICATE_COSINE:
+        return True
+    wa, wb = set(content_words(a.unit.display)), set(content_words(b.unit.display))
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > DUPLICATE_JACCARD

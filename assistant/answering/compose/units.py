@@ -1,0 +1,180 @@
+"""Quotable units of a retrieved chunk: its sentences, bullets and table rows, each with the exact
+span it quotes and the reading text shown for it.
+
+* A table row is shown as a readable sentence ("First cell — Header: value; Header: value.",
+  a question/answer row as its answer); header rows and table rules are never units.
+* A sentence that leans on the one before it ("These …", "Therefore …", "For instance …") is
+  joined to that sentence, so one citation quotes both; when there is none, it is dropped.
+* Headings, questions, lead-ins ending in ":" and bare fragments are not units. Shown text ends
+  with a full stop; the quote stays the exact file text.
+* Spans marked instruction-like at indexing are never units.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.models import Chunk
+from assistant.indexing.untrusted import overlaps
+from assistant.text.normalize import display_text
+from assistant.text.sentences import split_sentences
+from assistant.text.tables import is_table_rule
+
+MIN_UNIT_CHARS = 25
+MIN_UNIT_WORDS = 5
+#: A question/answer row shows its answer alone when the answer has at least this many words.
+MIN_ANSWER_WORDS = 5
+#: A list item shorter than this is shown after the line introducing its list.
+SHORT_ITEM_WORDS = 12
+MAX_ITEMS_BACK = 8
+MAX_LEAD_IN_WORDS = 12
+_BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
+_BOLD_CELL = re.compile(r"(<b>|<strong>|\*\*|__).+(</b>|</strong>|\*\*|__)", re.I | re.S)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable span (sentence, bullet or table row) of a retrieved chunk."""
+
+    chunk: Chunk
+    rank: int
+    start: int
+    end: int
+    quote: str
+    display: str
+
+
+def chunk_units(chunk: Chunk, rank: int, dangling: list[str]) -> list[Unit]:
+    """The units of one chunk, in text order (``dangling``: patterns of leaning starts)."""
+    spans = [(s, e) for s, e in split_sentences(chunk.text, chunk.start)
+             if not overlaps(chunk.flagged, s, e)]  # instruction-like text: never quoted
+    units: list[Unit] = []
+    previous: tuple[int, int] | None = None
+    for start, end in spans:
+        offset = start - chunk.start
+        quote = chunk.text[offset:end - chunk.start]
+        row = quote.count("|") >= 2 or "\t" in quote
+        if row and (is_table_rule(quote) or _is_header(chunk.text, quote, end - chunk.start)):
+            previous = None
+            continue
+        shown = _row_text(chunk, offset, quote) if "|" in quote else display_text(quote)
+        if shown is None:
+            previous = None
+            continue
+        lead_in = None if row else _lead_in(chunk.text, offset)
+        if lead_in is not None and len(shown.split()) < SHORT_ITEM_WORDS:
+            begin, intro = lead_in  # "Ambien (zolpidem):" + "- Short half-life (2-3 hours)"
+            units.append(Unit(chunk=chunk, rank=rank, start=chunk.start + begin, end=end,
+                              quote=chunk.text[begin:end - chunk.start],
+                              display=_finished(f"{intro} {shown[0].lower()}{shown[1:]}")))
+            previous = None
+            continue
+        if not row and _leans(shown, dangling):
+            joined = _join(chunk, previous, end) if previous else None
+            if joined is None or _leans(joined[2], dangling):
+                previous = None  # it leans on text that is not here: never shown
+                continue
+            start, quote, shown = joined
+        if _usable(quote, shown, row):
+            units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
+                              display=_finished(shown)))
+        previous = None if row else (start, end)
+    return units
+
+
+def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
+    """For a list item, the line ending with ':' that introduces its list (its start and
+    reading text), when only other items stand between them."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    if not _BULLET.fullmatch(text[line_start:offset]):
+        return None
+    pos = line_start
+    for _ in range(MAX_ITEMS_BACK):
+        if pos == 0:
+            return None
+        prev_start = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev_start:pos - 1]
+        if _BULLET.match(line) and line.strip():
+            pos = prev_start
+            continue
+        shown = display_text(line)
+        if shown.endswith(":") and 0 < len(shown.split()) <= MAX_LEAD_IN_WORDS:
+            return prev_start + len(line) - len(line.lstrip()), shown
+        return None
+    return None
+
+
+def _leans(shown: str, dangling: list[str]) -> bool:
+    return any(re.search(p, shown, re.I) for p in dangling)
+
+
+def _join(chunk: Chunk, previous: tuple[int, int], end: int) -> tuple[int, str, str] | None:
+    """The previous sentence and this one as one unit, when they are in the same paragraph."""
+    start = previous[0]
+    quote = chunk.text[start - chunk.start:end - chunk.start]
+    if "\n\n" in quote or len(quote) > 600:
+        return None
+    shown = display_text(quote)
+    if _leans_on_nothing(shown):
+        return None
+    return start, quote, shown
+
+
+def _leans_on_nothing(shown: str) -> bool:
+    return shown.endswith(":") or len(shown.split()) < MIN_UNIT_WORDS
+
+
+def _usable(quote: str, shown: str, row: bool) -> bool:
+    if len(shown) < MIN_UNIT_CHARS or len(shown.split()) < MIN_UNIT_WORDS:
+        return False
+    if shown.endswith(("?", ":")):
+        return False
+    return row or not _looks_like_heading(shown)
+
+
+def _finished(shown: str) -> str:
+    shown = shown.strip()
+    if shown[-1] in ".!?" or (shown[-1] in "\"”)" and shown[-2:-1] in (".", "!", "?")):
+        return shown
+    return shown + "."
+
+
+def _looks_like_heading(shown: str) -> bool:
+    """A short line without final punctuation (a title, a heading)."""
+    return shown[-1] not in ".!?:;)\"'”" and len(shown.split()) <= 14
+
+
+def _is_header(text: str, quote: str, end: int) -> bool:
+    """Is the row ending at ``end`` a header row (the next line is a table rule, or every cell
+    is bold)?"""
+    after = text[end:].split("\n", 2)
+    line = after[1] if len(after) > 1 else ""
+    if line.strip() and is_table_rule(line):
+        return True
+    cells = [c.strip() for c in re.split(r"[|\t]", quote) if c.strip()]
+    return len(cells) >= 2 and all(_BOLD_CELL.fullmatch(c) for c in cells)
+
+
+def _row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
+    """A table row as reading text: 'First cell — Header: value; Header: value' with the header
+    found above it in the chunk (or its context when the table was split across chunks)."""
+    cells = _cells(quote)
+    lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
+    header = next((lines[i - 1] for i in range(len(lines) - 1, 0, -1)
+                   if is_table_rule(lines[i]) and "|" in lines[i - 1]), None)
+    names = _cells(header) if header else []
+    if len([c for c in cells if c]) < 2:
+        return None
+    if cells[0].endswith("?") and len(cells) == 2:  # a question/answer row
+        answer = cells[1]
+        return answer if len(answer.split()) >= MIN_ANSWER_WORDS else f"{cells[0]} {answer}"
+    if len(names) != len(cells):
+        return "; ".join(c for c in cells if c)
+    rest = [f"{name.rstrip('?')}: {cell}" if name else cell
+            for name, cell in zip(names[1:], cells[1:], strict=True) if cell]
+    return f"{cells[0]} — " + "; ".join(rest) if cells[0] else "; ".join(rest)
+
+
+def _cells(line: str) -> list[str]:
+    return [display_text(cell).strip(" .") for cell in line.strip().strip("|").split("|")]

@@ -1,0 +1,168 @@
+"""The answer plan: what a question asks, the risks a user states, and the lead, comparison,
+conflict line, points and closing question chosen from scored units (policies/answer.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answering.compose import load_answer_policy
+from assistant.answering.compose.composer import write
+from assistant.answering.compose.profile import read_question
+from assistant.answering.compose.scoring import Scored
+from assistant.answering.compose.select import plan_answer
+from assistant.answering.compose.units import Unit
+from assistant.core.errors import PolicyError
+from assistant.core.models import Chunk
+from assistant.text.words import stem
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICY = load_answer_policy(ROOT / "policies")
+CORE = frozenset(stem(w) for w in ("magnesium", "glycinate", "clonazepam"))
+
+
+def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    return read_question(question, list(earlier), POLICY, CORE)
+
+
+@pytest.mark.parametrize(("question", "risk"), [
+    ("Is it safe with clonazepam? My kidneys are not great", "renal"),
+    ("What if my creatinine clearance is 25?", "renal"),
+    ("I snore a lot and I'm sleepy during the day. Does that matter?", "osa"),
+    ("Can I combine it with temazepam?", "sedative"),
+    ("Is it OK to drive after taking it?", "driving"),
+    ("How do I come off clonazepam?", "stopping"),
+])
+def test_stated_risks_are_recognised(question: str, risk: str) -> None:
+    assert risk in {r.id for r in _profile(question).risks}
+
+
+def test_the_core_subject_itself_is_not_another_sedative() -> None:
+    assert "sedative" not in {r.id for r in _profile("Is magnesium safe with clonazepam?").risks}
+
+
+def test_a_persons_conditions_last_but_a_turns_topic_does_not() -> None:
+    profile = _profile("Can I combine it with temazepam?",
+                       ("Is it safe? My kidneys are weak", "Is it OK to drive after it?"))
+    ids = [r.id for r in profile.risks]
+    assert ids[0] == "sedative" and "renal" in ids and "driving" not in ids
+    assert profile.current == {"sedative"}
+
+
+def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
+    profile = _profile("What if my creatinine clearance is 25?", ("My CrCl is 40",))
+    assert [(m.risk.id, m.value) for m in profile.measures] == [("renal", 25.0)]
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How much magnesium should I take?", "amount"),
+    ("How far apart should I take it from doxycycline?", "timing"),
+    ("What are the signs of magnesium toxicity?", "watch"),
+    ("Which form is best for sleep?", "form"),
+    ("Can I take magnesium with melatonin?", "verdict"),
+    ("What is hypermagnesemia?", "definition"),
+])
+def test_what_is_asked(question: str, kind: str) -> None:
+    assert _profile(question).kind == kind
+
+
+def _scored(text: str, score: float, source: str = "a.txt", start: int = 0,
+            seed: int = 0) -> Scored:
+    chunk = Chunk(id=f"{source}:{start}", source=source, title=source, start=start,
+                  end=start + len(text), text=text, embed_text=text)
+    vec = np.random.default_rng(seed).normal(size=8).astype(np.float32)
+    unit = Unit(chunk=chunk, rank=0, start=start, end=start + len(text), quote=text, display=text)
+    return Scored(unit, score, vec / np.linalg.norm(vec))
+
+
+def _rescore(items: list[Scored], question: str, earlier: tuple[str, ...] = ()) -> list[Scored]:
+    """The kind and risk flags the scorer would set, on hand-made units."""
+    from assistant.answering.compose.policy import matches
+
+    profile = _profile(question, earlier)
+    kind = next((k for k in POLICY.kinds if k.id == profile.kind), None)
+    return [Scored(s.unit, s.score, s.vector,
+                   kind is not None and matches(kind.evidence, s.unit.display),
+                   any(matches(r.evidence, s.unit.display) for r in profile.risks))
+            for s in items]
+
+
+GENERAL = "Yes, it is generally safe to take the supplement with this dose of the medicine."
+RENAL = "The supplement requires dose adjustment in severe renal impairment (CrCl <30 mL/min)."
+HIGH = "Benzodiazepines with the supplement are a high risk pairing that needs supervision."
+
+
+def test_a_stated_risk_leads_never_a_general_verdict() -> None:
+    q = "Is it safe with the medicine? My kidneys are not great"
+    items = _rescore([_scored(GENERAL, 0.9, seed=1), _scored(RENAL, 0.6, start=100, seed=2)], q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == RENAL
+    assert all(p.unit.display != GENERAL for p in plan.points)
+
+
+@pytest.mark.parametrize(("value", "side", "applies"), [(25, "below", True), (45, "above", False)])
+def test_a_users_value_is_compared_with_the_threshold(value: int, side: str,
+                                                      applies: bool) -> None:
+    q = f"What if my creatinine clearance is {value}?"
+    items = _rescore([_scored(GENERAL, 0.9, seed=1), _scored(RENAL, 0.5, start=100, seed=2)], q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == RENAL
+    assert plan.comparison is not None and f"of {value} is {side}" in plan.comparison
+    consequence = POLICY.consequence.below if applies else POLICY.consequence.above
+    assert consequence in plan.comparison
+    draft = write(plan)
+    assert draft.text.startswith(RENAL[:-1] + " [1]. Your creatinine clearance")
+
+
+def test_opposite_verdicts_of_two_sources_are_both_shown() -> None:
+    q = "Is the supplement safe with benzodiazepines?"
+    low = "Combining the supplement with benzodiazepines is generally safe at modest doses."
+    items = _rescore([_scored(low, 0.9, "a.txt", seed=1),
+                      _scored(HIGH.replace("pairing", "pairing of benzodiazepines supplement"),
+                              0.6, "b.txt", seed=2)], q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.conflict is not None
+    # "benzodiazepines" is another sedative here, a stated risk: the high-risk verdict leads
+    assert plan.lead.unit.chunk.source == "b.txt"
+    assert plan.notes == ["conflict: b.txt vs a.txt"]
+    text = write(plan).text
+    assert POLICY.conflict.line.split("{")[0] in text and "[2]" in text
+
+
+def test_points_are_few_relevant_and_not_repeated_from_the_last_answer() -> None:
+    q = "What helps with sleep?"
+    items = _rescore([_scored(f"Sentence number {i} about sleep and rest at night.", 0.9 - i / 50,
+                              start=i * 100, seed=i) for i in range(10)]
+                     + [_scored("An unrelated sentence about something else entirely.",
+                                POLICY.min_relevance - 0.01, start=5000, seed=99)], q)
+    shown = frozenset({("a.txt", 100, 100 + len(items[1].unit.quote))})
+    plan = plan_answer(items, _profile(q), POLICY, shown)
+    assert plan is not None
+    assert len(plan.points) <= POLICY.max_points
+    assert all(p.score >= POLICY.min_relevance for p in [plan.lead, *plan.points])
+    assert all(p.unit.start != 100 for p in [plan.lead, *plan.points])
+
+
+def test_nothing_relevant_enough_is_no_answer() -> None:
+    items = [_scored(GENERAL, POLICY.min_relevance - 0.05)]
+    assert plan_answer(items, _profile("Is it safe?"), POLICY) is None
+
+
+def test_a_safety_verdict_asks_for_the_risks_not_yet_given_and_only_then() -> None:
+    items = _rescore([_scored(GENERAL, 0.9)], "Is it safe with the medicine?")
+    plan = plan_answer(items, _profile("Is it safe with the medicine?"), POLICY)
+    assert plan is not None and plan.ask == POLICY.ask_when_missing.text
+    assert write(plan).text.endswith(POLICY.ask_when_missing.text)
+    told = _profile("Is it safe with the medicine?", ("I have sleep apnea",))
+    plan = plan_answer(items, told, POLICY)
+    assert plan is not None and plan.ask is None
+
+
+def test_a_bad_pattern_in_the_policy_is_a_clear_error(tmp_path: Path) -> None:
+    text = (ROOT / "policies" / "answer.yaml").read_text(encoding="utf-8")
+    (tmp_path / "answer.yaml").write_text(
+        text.replace("general_verdict: [", "general_verdict: ['(unclosed', ", 1), encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"answer\.yaml.*general_verdict"):
+        load_answer_policy(tmp_path)
