@@ -35,7 +35,7 @@ POLICY = load_answer_policy(ROOT / "policies")
 
 
 def _units(chunk: Chunk, rank: int) -> list[Unit]:
-    return chunk_units(chunk, rank, POLICY.dangling_starts)
+    return chunk_units(chunk, rank, POLICY)
 
 
 def _file(source: str) -> str:
@@ -123,11 +123,18 @@ def test_every_shown_unit_is_a_finished_sentence_that_leans_on_nothing(
 def test_a_leaning_sentence_is_quoted_together_with_the_one_before_it(
         chunks: dict[str, list[Chunk]]) -> None:
     joined = [u for u in _all_units(chunks)
-              if "generally considered safe" in u.display and "However" in u.display]
-    assert joined, "'However, there are potential side effects' joins the sentence before it"
+              if "elevated risk" in u.display and "These include older adults" in u.display]
+    assert joined, "'These …' joins the sentence before it"
     unit = joined[0]
     assert _file(unit.chunk.source)[unit.start:unit.end] == unit.quote
-    assert unit.display.startswith("Magnesium supplements are generally considered safe")
+    assert unit.display.startswith("Several populations are at an elevated risk")
+
+
+def test_a_linking_word_is_left_out_of_the_shown_sentence(
+        chunks: dict[str, list[Chunk]]) -> None:
+    units = [u for u in _all_units(chunks) if "248 mg" in u.display]
+    assert units and units[0].display.startswith("One small 6-week study")
+    assert units[0].quote.startswith("For example")
 
 
 def test_a_short_list_item_is_shown_after_the_line_that_introduces_it(

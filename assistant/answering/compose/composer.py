@@ -68,7 +68,7 @@ class ExtractiveComposer:
                profile: Profile | None = None) -> list[Scored]:
         """Every unit of the evidence scored, best first."""
         units = [u for rank, chunk in enumerate(chunks)
-                 for u in chunk_units(chunk, rank, self.policy.dangling_starts)]
+                 for u in chunk_units(chunk, rank, self.policy)]
         if not units:
             return []
         if profile is None:

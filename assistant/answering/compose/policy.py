@@ -97,6 +97,7 @@ class AnswerPolicy(_Strict):
     general_verdict: list[str] = Field(min_length=1)
     conflict: Conflict
     dangling_starts: list[str] = Field(min_length=1)
+    connectors: str = ""
     ask_when_missing: AskWhenMissing
     comparison: str
     consequence: Consequence
@@ -106,6 +107,12 @@ class AnswerPolicy(_Strict):
     lead_margin: float = Field(0.12, ge=0, le=1)
 
     _check = field_validator("general_verdict", "dangling_starts")(_compiled)
+
+    @field_validator("connectors")
+    @classmethod
+    def _connectors(cls, v: str) -> str:
+        _compiled([v] if v else [])
+        return v
 
     @field_validator("comparison")
     @classmethod

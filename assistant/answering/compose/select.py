@@ -7,7 +7,8 @@
   sentence states the threshold (CrCl <30): which side the user is on, citing the threshold;
 * **a conflict line** when a relevant sentence of another source gives the opposite verdict;
 * **supporting points**: at most ``max_points``, each above an absolute relevance floor, none a
-  near-duplicate and none already shown in the previous answer of the conversation.
+  near-duplicate and none already shown in the previous answer of the conversation (the lead
+  may repeat one when it is still the best answer to the new question).
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     relevant = [s for s in scored if s.score >= policy.min_relevance]
     if not relevant:
         return None
-    fresh = [s for s in relevant if key(s) not in shown_before] or relevant
-    lead = _lead(fresh, profile, policy)
+    fresh = [s for s in relevant if key(s) not in shown_before]
+    lead = _lead(relevant, profile, policy)  # the best answer, even if shown last time
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)
     threshold = _threshold(scored, profile, policy)
     if threshold is not None:
@@ -55,14 +56,11 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
                           f"{plan.conflict.unit.chunk.source}")
     taken = [plan.lead] + ([plan.conflict] if plan.conflict else [])
-    general = profile.risks and policy.general_verdict
     for cand in fresh:
         if len(plan.points) >= policy.max_points:
             break
         if any(duplicate(cand, c) for c in taken):
             continue
-        if general and matches(policy.general_verdict, cand.unit.display) and not cand.risk_match:
-            continue  # a general verdict does not speak to the risk the user stated
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)

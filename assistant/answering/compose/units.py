@@ -3,8 +3,9 @@ span it quotes and the reading text shown for it.
 
 * A table row is shown as a readable sentence ("First cell — Header: value; Header: value.",
   a question/answer row as its answer); header rows and table rules are never units.
-* A sentence that leans on the one before it ("These …", "Therefore …", "For instance …") is
-  joined to that sentence, so one citation quotes both; when there is none, it is dropped.
+* A sentence that leans on the one before it ("These …", "If this happens …") is joined to
+  that sentence, so one citation quotes both; when there is none, it is dropped. A linking word
+  a sentence can stand without ("Therefore,", "For example,") is left out of the shown text.
 * Headings, questions, lead-ins ending in ":" and bare fragments are not units. Shown text ends
   with a full stop; the quote stays the exact file text.
 * Spans marked instruction-like at indexing are never units.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.answering.compose.policy import AnswerPolicy
 from assistant.core.models import Chunk
 from assistant.indexing.untrusted import overlaps
 from assistant.text.normalize import display_text
@@ -45,8 +47,9 @@ class Unit:
     display: str
 
 
-def chunk_units(chunk: Chunk, rank: int, dangling: list[str]) -> list[Unit]:
-    """The units of one chunk, in text order (``dangling``: patterns of leaning starts)."""
+def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
+    """The units of one chunk, in text order (leaning starts and connectors from ``policy``)."""
+    dangling = policy.dangling_starts
     spans = [(s, e) for s, e in split_sentences(chunk.text, chunk.start)
              if not overlaps(chunk.flagged, s, e)]  # instruction-like text: never quoted
     units: list[Unit] = []
@@ -70,6 +73,8 @@ def chunk_units(chunk: Chunk, rank: int, dangling: list[str]) -> list[Unit]:
                               display=_finished(f"{intro} {shown[0].lower()}{shown[1:]}")))
             previous = None
             continue
+        if policy.connectors and not row:
+            shown = _without_connector(shown, policy.connectors)
         if not row and _leans(shown, dangling):
             joined = _join(chunk, previous, end) if previous else None
             if joined is None or _leans(joined[2], dangling):
@@ -103,6 +108,12 @@ def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
             return prev_start + len(line) - len(line.lstrip()), shown
         return None
     return None
+
+
+def _without_connector(shown: str, pattern: str) -> str:
+    """'For example, one study found …' -> 'One study found …'."""
+    rest = re.sub(pattern, "", shown, count=1, flags=re.I)
+    return rest[:1].upper() + rest[1:] if rest != shown and rest else shown
 
 
 def _leans(shown: str, dangling: list[str]) -> bool:
