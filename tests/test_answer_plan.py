@@ -39,6 +39,15 @@ def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
 
 
+@pytest.mark.parametrize("question", [
+    "My kidneys are perfect. What's the most I can take?",
+    "I have healthy kidneys, how much can I take?",
+    "I don't have sleep apnea, is it safe?",
+])
+def test_a_risk_the_user_denies_is_not_stated(question: str) -> None:
+    assert not {"renal", "osa"} & {r.id for r in _profile(question).risks}
+
+
 def test_the_core_subject_itself_is_not_another_sedative() -> None:
     assert "sedative" not in {r.id for r in _profile("Is magnesium safe with clonazepam?").risks}
 

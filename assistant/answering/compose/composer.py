@@ -83,7 +83,7 @@ class ExtractiveComposer:
         found = [self._vectors.get(_key(u)) for u in units]
         missing = [i for i, vec in enumerate(found) if vec is None]
         if missing:
-            fresh = self.embedder.embed([units[i].display for i in missing])
+            fresh = self.embedder.embed([units[i].text for i in missing])
             for i, vec in zip(missing, fresh, strict=True):
                 array = np.asarray(vec, dtype=np.float32)
                 self._vectors.put(_key(units[i]), array)

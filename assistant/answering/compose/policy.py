@@ -35,6 +35,8 @@ class Kind(_Strict):
 class Risk(_Strict):
     id: str
     user: list[str] = Field(min_length=1)
+    #: The message says the risk does not apply ("my kidneys are perfect").
+    denied: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(min_length=1)
     measure: str | None = None
     threshold: str | None = None
@@ -44,7 +46,7 @@ class Risk(_Strict):
     #: Matched with the corpus's core subjects taken out of the message ("another" sedative).
     other_than_core: bool = False
 
-    @field_validator("user", "evidence")
+    @field_validator("user", "denied", "evidence")
     @classmethod
     def _patterns(cls, v: list[str]) -> list[str]:
         return _compiled(v)

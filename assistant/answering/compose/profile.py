@@ -60,7 +60,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
     plain = _without_core(text, core)
-    return [r for r in policy.risks if matches(r.user, plain if r.other_than_core else text)]
+    return [r for r in policy.risks if matches(r.user, plain if r.other_than_core else text)
+            and not matches(r.denied, text)]
 
 
 def _without_core(text: str, core: frozenset[str]) -> str:

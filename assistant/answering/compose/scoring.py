@@ -22,6 +22,8 @@ _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
 TRUST_WEIGHT = 0.1
+#: Words at least this common in English ("take", "work", "make") do not name a question's focus.
+EVERYDAY_ZIPF = 5.5
 #: Rank prior: the first retrieved chunk's units gain this much, later ones less.
 RANK_PRIOR = 0.05
 
@@ -33,6 +35,8 @@ class Scored:
     vector: np.ndarray
     kind_match: bool = False
     risk_match: bool = False
+    #: Names one of the question's own focus terms (not a core subject, not an everyday verb).
+    focus_match: bool = True
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
@@ -42,16 +46,18 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     terms = weighted_terms(question, core, w.core_term)
     q_numbers = [float(n) for n in _NUMBER.findall(split_carried(question)[0])]
     kind = next((k for k in policy.kinds if k.id == profile.kind), None)
+    focus = focus_terms(question, core)
     out = []
     for unit, sim, vec in zip(units, sims, vectors, strict=True):
-        text = unit.display
+        text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         risk_match = any(matches(r.evidence, text) for r in profile.risks)
+        focus_match = not focus or bool(focus & {stem(w) for w in content_words(text)})
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text)
                  + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
                  + w.risk * risk_match + RANK_PRIOR / (1 + unit.rank)
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
-        out.append(Scored(unit, score, vec, kind_match, risk_match))
+        out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match))
     return sorted(out, key=lambda s: -s.score)
 
 
@@ -62,6 +68,14 @@ def weighted_terms(question: str, core: frozenset[str], core_weight: float) -> d
     terms = {stem(w): CARRIED_WEIGHT * _rarity(w) for w in content_words(carried)}
     terms.update({stem(w): _rarity(w) for w in content_words(own)})
     return {t: v * (core_weight if t in core else 1.0) for t, v in terms.items()}
+
+
+def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
+    """Stems of the user's own words that say what this question is about: not the corpus's
+    core subjects, not everyday words ("take", "work", "get")."""
+    own, _ = split_carried(question)
+    return frozenset(stem(w) for w in content_words(own)
+                     if stem(w) not in core and zipf(w) < EVERYDAY_ZIPF)
 
 
 def _rarity(word: str) -> float:

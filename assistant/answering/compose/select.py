@@ -61,6 +61,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             break
         if any(duplicate(cand, c) for c in taken):
             continue
+        if not (cand.focus_match or cand.risk_match):
+            continue  # names nothing the user asked about: filler
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)
@@ -81,7 +83,8 @@ def _lead(fresh: list[Scored], profile: Profile, policy: AnswerPolicy) -> Scored
                 return _of_kind(about, policy) if profile.kind else about[0]
         plain = [s for s in fresh if not matches(policy.general_verdict, s.unit.display)]
         return plain[0] if plain else top
-    return _of_kind(fresh, policy) if profile.kind else top
+    named = [s for s in fresh if s.focus_match] or fresh  # names what was asked about
+    return _of_kind(named, policy) if profile.kind else named[0]
 
 
 def _of_kind(ranked: list[Scored], policy: AnswerPolicy) -> Scored:

@@ -45,6 +45,13 @@ class Unit:
     end: int
     quote: str
     display: str
+    #: Text that is scored and embedded for the unit when it is more than what is shown (a
+    #: question/answer row shows its answer; its question says what it answers).
+    match: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.match or self.display
 
 
 def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
@@ -62,6 +69,7 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             previous = None
             continue
         shown = _row_text(chunk, offset, quote) if "|" in quote else display_text(quote)
+        match = _row_question(quote) if "|" in quote else ""
         if shown is None:
             previous = None
             continue
@@ -75,16 +83,19 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             continue
         if policy.connectors and not row:
             shown = _without_connector(shown, policy.connectors)
+        joined_now = False
         if not row and _leans(shown, dangling):
             joined = _join(chunk, previous, end) if previous else None
             if joined is None or _leans(joined[2], dangling):
                 previous = None  # it leans on text that is not here: never shown
                 continue
             start, quote, shown = joined
+            joined_now = True  # two sentences at most: a third leaning one is not shown
         if _usable(quote, shown, row):
+            shown = _finished(shown)
             units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
-                              display=_finished(shown)))
-        previous = None if row else (start, end)
+                              display=shown, match=f"{match} {shown}" if match else ""))
+        previous = None if row or joined_now else (start, end)
     return units
 
 
@@ -185,6 +196,12 @@ def _row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
     rest = [f"{name.rstrip('?')}: {cell}" if name else cell
             for name, cell in zip(names[1:], cells[1:], strict=True) if cell]
     return f"{cells[0]} — " + "; ".join(rest) if cells[0] else "; ".join(rest)
+
+
+def _row_question(quote: str) -> str:
+    """The question cell of a question/answer row ('' for other rows)."""
+    cells = _cells(quote)
+    return cells[0] if len(cells) == 2 and cells[0].endswith("?") else ""
 
 
 def _cells(line: str) -> list[str]:
