@@ -71,7 +71,7 @@ def test_most_repeated_counts_answers_not_occurrences_and_skips_refusals() -> No
     filler = "- The same filler sentence appears [2]."
     records = [
         rec(f"An answer about one thing [1].\n{filler}\n{filler}"),
-        rec(f"Another different lead sentence [1].\n- the same filler sentence appears [4]"),
+        rec("Another different lead sentence [1].\n- the same filler sentence appears [4]"),
         rec("A third lead with nothing shared [1]."),
         rec(f"Refused. {filler}", refused=True),
     ]
