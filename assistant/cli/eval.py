@@ -65,6 +65,8 @@ def run_command(
         "all", "--split", help="all | tune | test: only the cases (and retrieval labels) of that "
         "part of the frozen split in --splits (choose on tune, report test)."),
     splits: Path = typer.Option(Path("eval/splits.yaml"), "--splits", help="The split file."),
+    quality: Path = typer.Option(Path("eval/quality_checks.yaml"), "--quality-checks",
+                                 help="Word lists of the answer-quality metrics."),
     gate_known: Path | None = typer.Option(
         None, "--gate-known", help="YAML list of known wrong refusals (suite, case, turn, why) "
         "the gate excuses; a listed turn that passes now fails the gate until removed."),
@@ -95,7 +97,8 @@ def run_command(
         settings = _settings(Settings, generator, base_url, model)
         run = evaluate(settings, suites, out, make_answerer, report_dir=report,
                        labels_path=None if no_retrieval else labels, judge=judge,
-                       split=cast("SplitName", split), splits_path=splits)
+                       split=cast("SplitName", split), splits_path=splits,
+                       quality_path=quality)
         _print_summary(Console(), run)
         if gate == "promises":
             return _print_gate(Console(), run, _suite_names(gate_refusal_suites), known,

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from assistant.answering.guard import CaveatGuard
 from assistant.core.models import CAVEAT_IDS, Citation
 from assistant.evaluation.corpus import CorpusFiles
+from assistant.evaluation.quality import QualityChecks, fragments, header_rows
 from assistant.evaluation.suite import Expect
 from assistant.indexing.untrusted import instruction_spans, overlaps
 from assistant.text.sentences import split_sentences
@@ -47,6 +48,8 @@ class TurnChecks:
     mention_ok: bool | None = None
     lead_ok: bool | None = None
     lead: str | None = None  # the lead that lead_any / lead_none were checked on
+    header_rows: list[str] | None = None  # quality (not a failure): body lines citing a header
+    fragments: list[str] | None = None  # quality (not a failure): sentences that can't stand alone
     error: str | None = None
     failures: list[str] = field(default_factory=list)
 
@@ -114,10 +117,12 @@ class Checker:
     """Checks result records against the corpus, the caveat policy and a turn's ``expect``."""
 
     def __init__(self, corpus: CorpusFiles, guard: CaveatGuard,
-                 instructions: tuple[re.Pattern[str], ...] = ()) -> None:
+                 instructions: tuple[re.Pattern[str], ...] = (),
+                 quality: QualityChecks | None = None) -> None:
         self.corpus = corpus
         self.guard = guard
         self.instructions = instructions
+        self.quality = quality
         self._marked: dict[str, list[tuple[int, int]]] = {}
 
     def marked(self, source: str) -> list[tuple[int, int]]:
@@ -139,6 +144,9 @@ class Checker:
             out.failures.append("body is not the start of the answer")
         self._expect(out, body, body_citations(body, citations), bool(record.get("refused")),
                      expect)
+        if self.quality is not None:
+            out.header_rows = header_rows(body, citations, self.corpus)
+            out.fragments = fragments(body, self.quality)
         return out
 
     def _caveats(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.evaluation.metrics import SPECS, Value, compute, format_value
+from assistant.evaluation.metrics import SPECS, Value, compute, format_value, most_repeated
 
 Record = dict[str, Any]
 TurnKey = tuple[str, str, int]
@@ -28,6 +28,8 @@ class Comparison:
     fixed: list[Record] = field(default_factory=list)  # failed before, pass now (new records)
     only_old: list[TurnKey] = field(default_factory=list)
     only_new: list[TurnKey] = field(default_factory=list)
+    #: (sentence, answers containing it, answered turns) of each run
+    repeated: tuple[tuple[str | None, int, int], ...] = ()
 
 
 def _key(r: Record) -> TurnKey:
@@ -43,7 +45,7 @@ def compare(old: list[Record], new: list[Record]) -> Comparison:
         better = None if not delta else (delta > 0) == spec.higher_is_better
         deltas.append(MetricDelta(spec.key, spec.label, a, b, delta, better))
     old_by, new_by = {_key(r): r for r in old}, {_key(r): r for r in new}
-    result = Comparison(metrics=deltas)
+    result = Comparison(metrics=deltas, repeated=(most_repeated(old), most_repeated(new)))
     for key, r in new_by.items():
         if key not in old_by:
             result.only_new.append(key)
@@ -86,7 +88,11 @@ def render(result: Comparison, old_name: str, new_name: str) -> list[Any]:
             cells = (str(r.get("suite")), str(r.get("case_id")), str(r.get("turn")),
                      "; ".join(r.get("failures", [])) or "—")
             flips.add_row(label, *(escape(c) for c in cells), style=style)
-    out: list[Any] = [table, flips if flips.row_count else "No turn flipped."]
+    out: list[Any] = [table]
+    for name, (sentence, count, total) in zip((old_name, new_name), result.repeated, strict=False):
+        out.append(Text(f"Most-repeated body sentence in {name}: "
+                        + (f"{count} of {total} answers: {sentence}" if sentence else "none")))
+    out.append(flips if flips.row_count else "No turn flipped.")
     if result.only_old or result.only_new:
         out.append(Text(f"{len(result.only_old)} turns only in {old_name}, "
                         f"{len(result.only_new)} only in {new_name}."))

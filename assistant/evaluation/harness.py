@@ -17,10 +17,12 @@ from assistant.evaluation import retrieval
 from assistant.evaluation.checks import Checker
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.evaluation.metrics import summarize
+from assistant.evaluation.quality import load_quality_checks
 from assistant.evaluation.runner import count_turns, run_suites, write_jsonl
 from assistant.evaluation.splits import SplitName, Splits, load_splits, select, select_labels
 from assistant.evaluation.suite import Suite, load_suites
 
+QUALITY_CHECKS = Path("eval/quality_checks.yaml")
 RetrieveFactory = Callable[[Settings, int], retrieval.RetrieveFn]
 JudgeFactory = Callable[[Settings], Callable[[str, str], str]]
 
@@ -75,16 +77,19 @@ def check_writable(out: Path, report_dir: Path | None) -> None:
             raise InputError(f"cannot write to {directory}")
 
 
-def make_checker(settings: Settings) -> Checker:
-    """The checker, detecting caveats with the answerer's own policy and check.
+def make_checker(settings: Settings, quality_path: Path | None = QUALITY_CHECKS) -> Checker:
+    """The checker, detecting caveats with the answerer's own policy and check, and measuring
+    answer quality with the data file at ``quality_path`` (None: no quality facts).
 
-    A missing or invalid policy raises PolicyError (the CLI: a clear message, exit 2).
+    A missing or invalid policy raises PolicyError, a bad quality file InputError (the CLI: a
+    clear message, exit 2).
     """
     from assistant.answering.guard import CaveatGuard, load_policy
     from assistant.indexing.untrusted import load_untrusted
 
+    quality = load_quality_checks(quality_path) if quality_path is not None else None
     return Checker(CorpusFiles(settings.corpus_dir), CaveatGuard(load_policy(settings)),
-                   load_untrusted(settings)[1])
+                   load_untrusted(settings)[1], quality)
 
 
 def _run_with_progress(
@@ -166,6 +171,7 @@ def evaluate(
     judge_factory: JudgeFactory = _default_completer,
     split: SplitName = "all",
     splits_path: Path = Path("eval/splits.yaml"),
+    quality_path: Path | None = QUALITY_CHECKS,
 ) -> EvalRun:
     """Run the suites (only the cases of ``split``), write results (and reports). Bad input:
     AssistantError, nothing written."""
@@ -177,7 +183,7 @@ def evaluate(
         if not suites:
             raise InputError(f"no case of these suites is in the {split!r} split")
     check_writable(out, report_dir)
-    checker = make_checker(settings)
+    checker = make_checker(settings, quality_path)
     with console.status("loading the assistant (model and index)…"):
         answerer = answerer_factory(settings)
     records = _run_with_progress(suites, answerer, checker, console)

@@ -20,7 +20,8 @@ TAG_COLUMNS = {"turns": "turns", "pass_rate": "passed", "caveat_all": "3 caveats
                "turns_all_citations_valid": "cites valid", "refusal_accuracy": "refusal acc.",
                "false_refusal_rate": "false refusals", "source_hit_rate": "source hit",
                "mention_pass_rate": "mentions", "lead_pass_rate": "lead",
-               "latency_p50_ms": "p50 ms"}
+               "repeated_sentence_share": "top sentence", "header_rows": "header rows",
+               "fragments": "fragments", "latency_p50_ms": "p50 ms"}
 TAG_KEYS = tuple(TAG_COLUMNS)
 JUDGE_KEYS = ("turns_judged", "faithfulness_mean", "faithfulness_scored", "relevance_mean",
               "relevance_scored", "parse_failures", "errors")
@@ -106,6 +107,26 @@ def _judge_view(judged: dict[str, Any] | None) -> dict[str, str] | None:
             for k in JUDGE_KEYS}
 
 
+def quality_view(summary: dict[str, Any]) -> dict[str, Any]:
+    """The most-repeated body sentence and examples of header rows and fragments shown."""
+    top = summary.get("repeated_sentence") or {}
+    examples = summary.get("quality_examples") or {}
+    line = (f"{top.get('answers')} of {top.get('answered')} answered turns contain: "
+            f"{top.get('sentence')}" if top.get("sentence") else "no answered turn")
+    return {"repeated": line, "header_rows": examples.get("header_rows", []),
+            "fragments": examples.get("fragments", [])}
+
+
+def _quality_lines(summary: dict[str, Any]) -> list[str]:
+    view = quality_view(summary)
+    lines = ["", "## Answer quality", "",
+             f"Most-repeated body sentence: {_md_cell(view['repeated'])}"]
+    for key, title in (("header_rows", "Header rows shown"), ("fragments", "Fragments shown")):
+        lines += ["", f"{title} (first {len(view[key])}):", ""]
+        lines += [f"- {_md_cell(x)}" for x in view[key]] or ["- none"]
+    return lines
+
+
 def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) -> str:
     lines = [f"# Eval report — {title}", ""]
     failing = _failing(records)
@@ -123,6 +144,7 @@ def render_markdown(title: str, summary: dict[str, Any], records: list[Record]) 
     if judged:
         lines += ["", "## LLM judge", ""]
         lines += _md_table(list(JUDGE_KEYS), [[judged[k] for k in JUDGE_KEYS]])
+    lines += _quality_lines(summary)
     lines += [*(f"- {n}" for n in summary.get("notes", [])), "", "## Metrics by tag", ""]
     lines += _md_table(["tag", *TAG_COLUMNS.values()],
                        [[r["tag"], *r["cells"]] for r in _tag_rows(summary)])
@@ -159,6 +181,7 @@ def render_html(title: str, summary: dict[str, Any], records: list[Record]) -> s
         notes=summary.get("notes", []), tag_png=plots.failing_by_tag_png(records),
         latency_png=plots.latency_png(latencies), failing=failing, records=records,
         suite_rows=[(name, m) for name, m in summary["by_suite"].items()],
+        quality=quality_view(summary),
     )
 
 

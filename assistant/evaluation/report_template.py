@@ -54,6 +54,12 @@ failing</div>
 {% if judge %}<h2>LLM judge</h2>
 <table><tr>{% for k in judge_keys %}<th>{{ k }}</th>{% endfor %}</tr>
 <tr>{% for k in judge_keys %}<td class="num">{{ judge[k] }}</td>{% endfor %}</tr></table>{% endif %}
+<h2>Answer quality</h2>
+<p>Most-repeated body sentence: {{ quality.repeated }}</p>
+{% for key, title in [('header_rows', 'Header rows shown'), ('fragments', 'Fragments shown')] %}
+<details><summary>{{ title }} ({{ quality[key]|length }} listed)</summary><ul>
+{% for x in quality[key] %}<li>{{ x }}</li>{% else %}<li>none</li>{% endfor %}</ul></details>
+{% endfor %}
 {% if notes %}<ul class="muted">{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 <h2>Failing turns by tag</h2>
 {% if tag_png %}<img alt="failing turns by tag" src="data:image/png;base64,{{ tag_png }}">
