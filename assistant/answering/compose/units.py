@@ -69,7 +69,7 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             previous = None
             continue
         shown = _row_text(chunk, offset, quote) if "|" in quote else display_text(quote)
-        match = _row_question(quote) if "|" in quote else ""
+        match = _row_question(quote) if "|" in quote else _tab_header(chunk, offset, quote)
         if shown is None:
             previous = None
             continue
@@ -196,6 +196,24 @@ def _row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
     rest = [f"{name.rstrip('?')}: {cell}" if name else cell
             for name, cell in zip(names[1:], cells[1:], strict=True) if cell]
     return f"{cells[0]} — " + "; ".join(rest) if cells[0] else "; ".join(rest)
+
+
+def _tab_header(chunk: Chunk, offset: int, quote: str) -> str:
+    """For a TAB-table row, its table's title and header rows (all cells bold), which are
+    scored and embedded with the row but not shown."""
+    if "\t" not in quote:
+        return ""
+    lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
+    heads: list[str] = []
+    for line in reversed(lines):
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            break
+        cells = [c.strip() for c in line.split("\t") if c.strip()]
+        if cells and all(_BOLD_CELL.fullmatch(c) for c in cells):
+            heads.insert(0, "; ".join(display_text(c) for c in cells))
+    return " ".join(heads) or chunk.context  # a split table's header rides in the context
 
 
 def _row_question(quote: str) -> str:
