@@ -57,7 +57,8 @@ class HybridRetriever(BaseRetriever):
         store: ChunkStore = self.store
         chunks = store.all_chunks()
         ids = [c.id for c in chunks]
-        vectors = np.asarray(store.embeddings(ids), dtype=np.float32) if ids else np.zeros((0, 1))
+        vectors = (np.asarray(store.embeddings(ids), dtype=np.float32) if ids
+                   else np.zeros((0, 1), dtype=np.float32))
         self._chunks = chunks
         self._row = {cid: i for i, cid in enumerate(ids)}
         self._vectors = vectors
