@@ -20,7 +20,7 @@ from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
-from assistant.retrieval.bm25 import BM25Index
+from assistant.retrieval.bm25 import BM25Index, top_k
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 
 
@@ -131,8 +131,11 @@ class HybridRetriever(BaseRetriever):
             np.maximum.at(best, self._unit_owner, unit_sims)
             best = np.where(np.isfinite(best), best, scores)
             scores = weight * best + (1.0 - weight) * scores
-        order = sorted(range(len(scores)), key=lambda i: (-scores[i], self._chunks[i].id))
-        return [(self._chunks[i].id, float(scores[i])) for i in order[:fetch_k]]
+        best = top_k(scores, fetch_k)
+        if len(best):  # rows are not in id order: every row tied with the last one competes
+            best = np.union1d(best, np.flatnonzero(scores == scores[best[-1]]))
+        order = sorted(best, key=lambda i: (-scores[i], self._chunks[i].id))[:fetch_k]
+        return [(self._chunks[i].id, float(scores[i])) for i in order]
 
     def _bm25_ranking(self, query: str, fetch_k: int) -> list[tuple[str, float]]:
         assert self._bm25 is not None
