@@ -195,13 +195,15 @@ def hit_document(hit: Hit) -> Document:
     )
 
 
-def build_retriever(settings: Settings) -> HybridRetriever:
-    """Open the active index and the embedder; return a warmed-up retriever."""
+def build_retriever(settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
+    """Open the active index and the embedder (the configured model unless one is given, e.g.
+    the assistant's shared cached one); return a warmed-up retriever."""
     from assistant.indexing.embed import get_embedder
     from assistant.indexing.store import open_store
 
     retriever = HybridRetriever(
-        settings=settings, store=open_store(settings), embedder=get_embedder(settings)
+        settings=settings, store=open_store(settings),
+        embedder=get_embedder(settings) if embedder is None else embedder,
     )
     retriever.warm_up()
     return retriever
