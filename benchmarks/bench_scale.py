@@ -142,14 +142,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, nargs="*", default=[2000, 20000])
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--index-dir", type=Path, default=ROOT / "index")
+    parser.add_argument("--skip-real", action="store_true", help="only the synthetic sizes")
     parser.add_argument("--measure", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
     if args.measure:
         print(json.dumps(measure(args.measure[0], args.measure[1], args.questions)))
         return 0
-    rows = [("real corpus", run_measure(ROOT / "corpus", args.index_dir, args.questions), 0.0)]
-    print(rows[-1][0], rows[-1][1], flush=True)
+    rows = []
+    if not args.skip_real:
+        rows.append(("real corpus", run_measure(ROOT / "corpus", args.index_dir,
+                                                args.questions), 0.0))
+        print(rows[-1][0], rows[-1][1], flush=True)
     for target in args.chunks:
         with tempfile.TemporaryDirectory(prefix=f"bench-scale-{target}-") as tmp:
             corpus, index, _, fill_s = fill(Path(tmp), target)
