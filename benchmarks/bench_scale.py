@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_scale.py --chunks 2000 20000 [--questions 20]
 
-Per size: a synthetic corpus (``synth_corpus``, seed 7) is ingested and chunked by the project's
-real chunker until it has at least that many chunks; the chunks are stored in a real Chroma
+Per size: the real documents (the caveats cite them) plus a synthetic corpus (``synth_corpus``,
+seed 7) are ingested and chunked by the project's real chunker until there are that many chunks; the chunks are stored in a real Chroma
 index version of the real shape (chunk records, metadata, sentence/row spans) but with RANDOM
 unit vectors (384-d, normalized) for the chunks and their sentences, inserted directly: embedding
 20k chunks for real would take ~15-20 minutes here. Retrieval quality is therefore meaningless
@@ -19,6 +19,7 @@ import argparse
 import json
 import math
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,13 +65,16 @@ def fill(base: Path, target: int, seed: int = 7) -> tuple[Path, Path, int, float
     per_doc = max(1, len(chunk_documents(
         load_corpus_with_warnings(settings, ROOT / "corpus").documents, settings, count, []))
         // len(real))
+    for path in (ROOT / "corpus").iterdir():  # the real documents too: caveats cite them
+        shutil.copy(path, corpus / path.name)
     for name, text in synthesize(real, math.ceil(1.5 * target / per_doc) + 5, seed):
         (corpus / name).write_text(text, encoding="utf-8")
     chunks: list[Any] = []
     docs: list[Any] = []
     everything = load_corpus_with_warnings(settings, corpus).documents
+    real_names = {p.name for p in (ROOT / "corpus").iterdir()}
     for doc in everything:  # whole documents until the target is reached; the rest removed
-        if len(chunks) >= target:
+        if len(chunks) >= target and doc.source not in real_names:
             (corpus / doc.source).unlink()
             continue
         docs.append(doc)
@@ -131,8 +135,9 @@ def measure(corpus: Path, index: Path, questions: int) -> dict[str, Any]:
 
 def run_measure(corpus: Path, index: Path, questions: int) -> dict[str, Any]:
     out = subprocess.run([sys.executable, __file__, "--measure", str(corpus), str(index),
-                          "--questions", str(questions)], capture_output=True, text=True,
-                         check=True)
+                          "--questions", str(questions)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"measuring {index} failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
