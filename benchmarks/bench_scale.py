@@ -3,13 +3,14 @@
     .venv/bin/python benchmarks/bench_scale.py --chunks 2000 20000 [--questions 20]
 
 Per size: the real documents (the caveats cite them) plus a synthetic corpus (``synth_corpus``,
-seed 7) are ingested and chunked by the project's real chunker until there are that many chunks; the chunks are stored in a real Chroma
-index version of the real shape (chunk records, metadata, sentence/row spans) but with RANDOM
-unit vectors (384-d, normalized) for the chunks and their sentences, inserted directly: embedding
-20k chunks for real would take ~15-20 minutes here. Retrieval quality is therefore meaningless
-at these sizes; the costs measured are real: a fresh process times ``build_assistant`` +
-``warm_up`` (model load, paged reads, BM25 and vocabulary builds), then whole answers to the
-labeled questions (real query embedding, dense + BM25 over N, composer, guard), and its peak RSS.
+seed 7) are ingested and chunked by the project's real chunker until there are that many chunks.
+The chunks are stored in a real Chroma index version of the real shape (chunk records, metadata,
+sentence/row spans) but with RANDOM unit vectors (384-d) for chunks and sentences, inserted
+directly: embedding 20k chunks for real would take ~15-20 minutes here. Retrieval quality is
+therefore meaningless at these sizes; the costs are real: a fresh process times
+``build_assistant`` + ``warm_up`` (model load, paged reads, BM25 and vocabulary builds), then
+whole answers to labeled questions (real query embedding, dense + BM25 over N, composer, guard),
+and reports its peak RSS.
 The real index (``--index-dir``, default ./index) is measured the same way first.
 """
 
