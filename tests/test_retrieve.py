@@ -11,7 +11,7 @@ import pytest
 from assistant.core.models import Hit
 from assistant.core.settings import Settings
 from assistant.evaluation.retrieval import chunk_spans, load_labels, score
-from assistant.retrieval.bm25 import BM25Index, tokenize
+from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 from assistant.retrieval.hybrid import HybridRetriever, build_retriever
 
@@ -37,6 +37,20 @@ def test_bm25_ranks_matching_text_and_survives_odd_queries() -> None:
     for query in ("", "   ", "???", "0.5mg", "zzzz unknownword", "<30"):
         assert all(score > 0 for _, score in index.search(query, 3))
     assert index.search("", 3) == [] and index.search("???", 3) == []
+
+
+def test_top_k_is_the_head_of_a_full_sort_without_sorting_all() -> None:
+    """top_k (argpartition + a sort of k) gives exactly the first k of the full stable sort by
+    (-score, position), ties at the cut included, with and without the positive filter."""
+    rng = np.random.default_rng(5)
+    for n, k in [(0, 3), (5, 10), (1000, 1), (1000, 24), (5000, 96)]:
+        scores = np.round(rng.standard_normal(n), 1)  # few distinct values: many ties
+        for positive in (False, True):
+            keep = [i for i in range(n) if scores[i] > 0 or not positive]
+            want = sorted(keep, key=lambda i: (-scores[i], i))[:k]
+            assert top_k(scores, k, positive=positive).tolist() == want
+    assert top_k(np.zeros(4), 2, positive=True).tolist() == []
+    assert top_k(np.ones(4), 0).tolist() == []
 
 
 def test_rrf_rewards_agreement() -> None:

@@ -3,7 +3,8 @@
 ``build_assistant(settings)`` opens the index and wires the real implementations of the
 ``core.protocols`` steps: hybrid retriever, condenser (rule-based, or the LLM one with the rules
 as fallback), evidence refusal, generator (extractive composer, or an LLM checked by the
-verifier), caveat guard and SQLite session store.
+verifier), caveat guard and SQLite session store, all sharing one cached embedder
+(``core.embed_cache``).
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.sessions import SqliteSessionStore
 from assistant.answering.subjects import core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
-from assistant.core.protocols import Condenser, Embedder, Generator
+from assistant.core.embed_cache import CachedEmbedder
+from assistant.core.protocols import Condenser, Generator
 from assistant.core.settings import Settings
 from assistant.retrieval.hybrid import build_retriever
 
 
 def build_assistant(settings: Settings) -> Assistant:
     """The real pipeline for these settings (the index must exist)."""
-    retriever = build_retriever(settings)
-    embedder: Embedder = retriever.embedder
+    from assistant.indexing.embed import get_embedder
+
+    # One cached embedder for every step: the composer's and the vocabulary's requests for text
+    # the retriever already embedded (the query) are cache hits, not model forward passes.
+    embedder = CachedEmbedder(get_embedder(settings), settings.embedding.cache_size)
+    retriever = build_retriever(settings, embedder)
     chunks = retriever.chunks
     titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
     openings = first_lines(settings, titles)
@@ -48,7 +54,7 @@ def build_assistant(settings: Settings) -> Assistant:
         sessions=SqliteSessionStore(settings.data_dir / "sessions.db",
                                     ttl_s=settings.sessions.ttl_hours * 3600,
                                     purge_every_s=settings.sessions.purge_every_s),
-        titles=titles)
+        titles=titles, warmers=[vocab.warm_up])
 
 
 def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:

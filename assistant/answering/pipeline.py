@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Gen
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answering.refusal import refusal_text
@@ -47,7 +47,8 @@ class Assistant:
 
     def __init__(self, settings: Settings, *, retriever: Retriever, generator: Generator,
                  guard: Guard, condenser: Condenser, refusal: RefusalPolicy,
-                 sessions: SessionStore, titles: dict[str, str]) -> None:
+                 sessions: SessionStore, titles: dict[str, str],
+                 warmers: Sequence[Callable[[], None]] = ()) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
@@ -56,11 +57,14 @@ class Assistant:
         self.refusal = refusal
         self.sessions = sessions
         self.titles = titles
+        self.warmers = list(warmers)  # more to load or embed at warm-up (vocabulary prototypes)
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the
         first document title, so no corpus fact is written here)."""
         self.retriever.search(next(iter(self.titles.values()), "") or "warm up")
+        for warm in self.warmers:
+            warm()
 
     # --- sessions -------------------------------------------------------------------------
     def new_session(self) -> str:

@@ -90,6 +90,12 @@ class CorpusVocabulary:
         """Is this rare word a named medical thing (drug, supplement, condition)?"""
         return self._named.get_or_compute(word, self._judge_named)
 
+    def warm_up(self) -> None:
+        """Embed the named/general prototypes now, not on the first question that needs them."""
+        if self._protos is None and self._embed is not None and self.terms is not None:
+            self._protos = (np.asarray(self._embed(self.terms.named_prototypes)),
+                            np.asarray(self._embed(self.terms.general_prototypes)))
+
     def _judge_named(self, word: str) -> bool:
         t = self.terms
         very_rare, rare, margin = (t.very_rare_zipf, t.rare_zipf, t.named_margin) if t \

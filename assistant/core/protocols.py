@@ -25,7 +25,9 @@ class ChunkStore(Protocol):
 
     def all_chunks(self) -> list[Chunk]: ...
 
-    def embeddings(self, ids: Sequence[str]) -> list[list[float]]: ...
+    def embeddings(self, ids: Sequence[str]) -> Any:
+        """Stored vectors as one float32 array, row r for ``ids[r]``."""
+        ...
 
     def query(self, embedding: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """Nearest chunks with cosine similarity (higher is closer)."""

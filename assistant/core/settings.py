@@ -29,6 +29,9 @@ class EmbeddingSettings(_Group):
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
     device: str = Field("cpu", description="torch device.")
+    cache_size: int = Field(1024, ge=1, le=1_000_000, description="Texts whose vectors an "
+                            "assistant keeps (LRU), so text embedded once per answer is not "
+                            "embedded again by a later step.")
 
 
 class ChunkSettings(_Group):

@@ -23,7 +23,7 @@ from assistant.indexing.lock import index_lock
 from assistant.indexing.prepare import chunk_documents, load_documents
 from assistant.indexing.progress import Progress, progress_callback
 from assistant.indexing.sentence_vectors import unit_metadata
-from assistant.indexing.store import ChromaChunkStore, chunk_metadata, open_version
+from assistant.indexing.store import ChromaChunkStore, chunk_metadata, open_version, read_pages
 from assistant.indexing.tokens import TokenCounter
 from assistant.indexing.versions import IndexInfo, Pointer, new_version_name
 
@@ -149,19 +149,20 @@ def _write_version(settings: Settings, backend: Backend, docs: Sequence[SourceDo
 
 def _copy_chunks(prev: ChromaChunkStore, collection: Any, sources: Sequence[str],
                  seen: set[str], progress: Progress | None) -> int:
+    """Copy the unchanged files' records (vectors and sentence vectors included), page by page."""
     where: Any = {"source": {"$in": list(sources)}}
-    got = prev.collection.get(where=where,
-                              include=["embeddings", "documents", "metadatas"])
-    ids, docs, metas = got["ids"], got["documents"] or [], got["metadatas"] or []
-    embs = got["embeddings"] if got["embeddings"] is not None else []
-    total = len(ids)
-    for start in range(0, total, ADD_BATCH):
-        end = start + ADD_BATCH
-        collection.add(ids=list(ids[start:end]), documents=list(docs[start:end]),
-                       metadatas=list(metas[start:end]), embeddings=list(embs[start:end]))
+    total = 0
+    for got in read_pages(prev.collection, ["embeddings", "documents", "metadatas"], where):
+        ids, docs, metas = got["ids"], got["documents"] or [], got["metadatas"] or []
+        embs = got["embeddings"] if got["embeddings"] is not None else []
+        for start in range(0, len(ids), ADD_BATCH):
+            end = start + ADD_BATCH
+            collection.add(ids=list(ids[start:end]), documents=list(docs[start:end]),
+                           metadatas=list(metas[start:end]), embeddings=embs[start:end])
+        total += len(ids)
+        seen.update(ids)
         if progress:
-            progress("copy", min(end, total), total)
-    seen.update(ids)
+            progress("copy", total, total)
     return total
 
 

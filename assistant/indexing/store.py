@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from assistant.core.errors import AssistantError, IndexMismatch, IndexMissing
 from assistant.core.models import Chunk
@@ -20,8 +22,28 @@ from assistant.indexing.versions import HINT, IndexInfo
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
+    from numpy.typing import NDArray
 
 SECTION_SEP = " > "
+#: Records per Chroma read. One ``get`` of ~32k+ records fails in chromadb's SQLite ("too many
+#: SQL variables"), so every full read goes page by page.
+PAGE_SIZE = 5000
+
+
+def read_pages(collection: Collection, include: list[str], where: Any = None,
+               page_size: int = PAGE_SIZE) -> Iterator[Any]:
+    """Every record of the collection (matching ``where``), as successive ``get`` results of at
+    most ``page_size`` records; never one unbounded read."""
+    offset = 0
+    while True:
+        got = collection.get(where=where, limit=page_size, offset=offset,
+                             include=include)  # type: ignore[arg-type]
+        n = len(got["ids"])
+        if n:
+            yield got
+        if n < page_size:
+            return
+        offset += n
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -64,6 +86,7 @@ class ChromaChunkStore:
         self.info = info
         self.backend = backend
         self._chunks: list[Chunk] | None = None
+        self._unit_meta: dict[str, dict[str, Any]] | None = None
 
     @property
     def version(self) -> str:
@@ -75,38 +98,62 @@ class ChromaChunkStore:
     def all_chunks(self) -> list[Chunk]:
         """Every chunk of this version, ordered by (source, start). Cached."""
         if self._chunks is None:
-            got = self.collection.get(include=["documents", "metadatas"])
-            chunks = [chunk_from_record(i, d, dict(m)) for i, d, m in
-                      zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
-                          strict=True)]
-            self._chunks = sorted(chunks, key=lambda c: (c.source, c.start, c.id))
+            self._read_all()
+        assert self._chunks is not None
         return list(self._chunks)
 
+    def _read_all(self) -> None:
+        """One paged pass over every record: the chunks, and the stored unit metadata kept
+        (encoded) for ``units()`` so the metadata, the slow part of a Chroma read, is read once."""
+        from assistant.indexing.sentence_vectors import SPANS_KEY, VECTORS_KEY
+
+        chunks: list[Chunk] = []
+        units: dict[str, dict[str, Any]] = {}
+        for got in read_pages(self.collection, ["documents", "metadatas"]):
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
+                               strict=True):
+                meta = dict(m)
+                chunks.append(chunk_from_record(i, d, meta))
+                units[i] = {SPANS_KEY: meta.get(SPANS_KEY), VECTORS_KEY: meta.get(VECTORS_KEY)}
+        self._chunks = sorted(chunks, key=lambda c: (c.source, c.start, c.id))
+        self._unit_meta = units
+
     def units(self) -> dict[str, tuple[list[tuple[int, int]], Any]]:
-        """chunk id -> (spans, vectors) of its sentences and rows (``sentence_vectors``)."""
+        """chunk id -> (spans, vectors) of its sentences and rows (``sentence_vectors``), empty
+        for a chunk without any. Decoded from the pass that read the chunks (then released)."""
         from assistant.indexing.sentence_vectors import read_units
 
+        if self._unit_meta is None:
+            self._read_all()
+        raw, self._unit_meta = self._unit_meta or {}, None
         got = self.collection.get(include=["embeddings"], limit=1)
         embs = got["embeddings"]
         dimension = len(embs[0]) if embs is not None and len(embs) else 0
         if not dimension:
             return {}
-        metas = self.collection.get(include=["metadatas"])
-        return {i: read_units(dict(m), dimension)
-                for i, m in zip(metas["ids"], metas["metadatas"] or [], strict=True)}
+        return {i: read_units(meta, dimension) for i, meta in raw.items()}
 
-    def embeddings(self, ids: Sequence[str]) -> list[list[float]]:
-        """Stored embeddings in the order of ``ids``; unknown ids raise AssistantError."""
-        if not ids:
-            return []
-        got = self.collection.get(ids=list(ids), include=["embeddings"])
-        embs = got["embeddings"]
-        by_id = {i: [float(x) for x in e] for i, e in
-                 zip(got["ids"], embs if embs is not None else [], strict=True)}
-        missing = [i for i in ids if i not in by_id]
+    def embeddings(self, ids: Sequence[str]) -> NDArray[np.float32]:
+        """Stored embeddings as one float32 array, row r for ``ids[r]`` (read in pages of ids);
+        unknown ids raise AssistantError."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return np.zeros((0, 0), dtype=np.float32)
+        rows: dict[str, int] = {}
+        blocks: list[np.ndarray] = []
+        for start in range(0, len(unique), PAGE_SIZE):
+            got = self.collection.get(ids=unique[start:start + PAGE_SIZE],
+                                      include=["embeddings"])
+            embs = got["embeddings"]
+            block = np.asarray(embs if embs is not None else [], dtype=np.float32)
+            base = len(rows)
+            rows.update((i, base + k) for k, i in enumerate(got["ids"]))
+            blocks.append(block.reshape(len(got["ids"]), -1))
+        missing = [i for i in unique if i not in rows]
         if missing:
             raise AssistantError(f"unknown chunk ids in index {self.version}: {missing[:3]}")
-        return [by_id[i] for i in ids]
+        matrix = np.vstack(blocks)
+        return matrix[[rows[i] for i in ids]]
 
     def query(self, embedding: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """Nearest chunks with cosine similarity (1 - cosine distance), best first."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from assistant.text.words import stem_words
 
 # Numbers (with an optional decimal part) and alphabetic runs of two or more letters.
@@ -49,18 +51,37 @@ class BM25Index:
     def __len__(self) -> int:
         return self._size
 
-    def scores(self, query: str) -> list[float]:
-        """BM25 score of every document for the query (all zero when nothing matches)."""
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document for the query, as one array (all zero when nothing
+        matches)."""
         if not self._size:
-            return []
+            return np.zeros(0, dtype=np.float32)
         tokens = tokenize([query])[0] if query.strip() else []
         ids = self._model.get_tokens_ids(tokens)
         if not ids:
-            return [0.0] * self._size
-        return [float(s) for s in self._model.get_scores_from_ids(ids)]
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._model.get_scores_from_ids(ids))
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Up to k (position, score) pairs with a positive score, best first."""
-        scored = [(i, s) for i, s in enumerate(self.scores(query)) if s > 0.0]
-        scored.sort(key=lambda pair: (-pair[1], pair[0]))
-        return scored[:k]
+        """Up to k (position, score) pairs with a positive score, best first (ties by position).
+        Only the k best are sorted (``top_k``), never all N."""
+        scores = self.scores(query)
+        return [(int(i), float(scores[i])) for i in top_k(scores, k, positive=True)]
+
+
+def top_k(scores: np.ndarray, k: int, *, positive: bool = False) -> np.ndarray:
+    """Positions of the ``k`` highest scores, best first, ties by lower position: the first k of
+    a full stable sort by (-score, position), found with a partition (O(N)) and a sort of k.
+    ``positive``: only scores above zero count."""
+    candidates = np.flatnonzero(scores > 0) if positive else np.arange(len(scores))
+    if k <= 0 or not len(candidates):
+        return np.zeros(0, dtype=np.int64)
+    values = scores[candidates]
+    if len(candidates) > k:
+        kth = np.partition(values, len(values) - k)[len(values) - k]  # the k-th highest score
+        above = candidates[values > kth]
+        ties = candidates[values == kth][:k - len(above)]  # lowest positions first
+        candidates = np.concatenate([above, ties])
+        values = scores[candidates]
+    order = np.lexsort((candidates, -values))
+    return candidates[order]

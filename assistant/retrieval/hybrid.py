@@ -20,7 +20,7 @@ from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
-from assistant.retrieval.bm25 import BM25Index, tokenize
+from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 
 
@@ -70,7 +70,8 @@ class HybridRetriever(BaseRetriever):
         store: ChunkStore = self.store
         chunks = store.all_chunks()
         ids = [c.id for c in chunks]
-        vectors = np.asarray(store.embeddings(ids), dtype=np.float32) if ids else np.zeros((0, 1))
+        vectors = (np.asarray(store.embeddings(ids), dtype=np.float32) if ids
+                   else np.zeros((0, 1), dtype=np.float32))
         self._chunks = chunks
         self._row = {cid: i for i, cid in enumerate(ids)}
         self._vectors = vectors
@@ -146,8 +147,11 @@ class HybridRetriever(BaseRetriever):
             np.maximum.at(best, self._unit_owner, unit_sims)
             best = np.where(np.isfinite(best), best, scores)
             scores = weight * best + (1.0 - weight) * scores
-        order = sorted(range(len(scores)), key=lambda i: (-scores[i], self._chunks[i].id))
-        return [(self._chunks[i].id, float(scores[i])) for i in order[:fetch_k]]
+        best = top_k(scores, fetch_k)
+        if len(best):  # rows are not in id order: every row tied with the last one competes
+            best = np.union1d(best, np.flatnonzero(scores == scores[best[-1]]))
+        order = sorted(best, key=lambda i: (-scores[i], self._chunks[i].id))[:fetch_k]
+        return [(self._chunks[i].id, float(scores[i])) for i in order]
 
     def _cover_rare_terms(self, query: str, picks: list[str], order: list[str],
                           fused: dict[str, float]) -> list[str]:
@@ -235,13 +239,15 @@ def hit_document(hit: Hit) -> Document:
     )
 
 
-def build_retriever(settings: Settings) -> HybridRetriever:
-    """Open the active index and the embedder; return a warmed-up retriever."""
+def build_retriever(settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
+    """Open the active index and the embedder (the configured model unless one is given, e.g.
+    the assistant's shared cached one); return a warmed-up retriever."""
     from assistant.indexing.embed import get_embedder
     from assistant.indexing.store import open_store
 
     retriever = HybridRetriever(
-        settings=settings, store=open_store(settings), embedder=get_embedder(settings)
+        settings=settings, store=open_store(settings),
+        embedder=get_embedder(settings) if embedder is None else embedder,
     )
     retriever.warm_up()
     return retriever
