@@ -208,7 +208,8 @@ def sse_response(chunks: Iterator[dict[str, Any]]) -> Response:
 GENERIC_500 = "Something went wrong on our side; please try again. The error was logged."
 
 _ERROR_TYPES = {
-    400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error",
     405: "invalid_request_error", 408: "invalid_request_error", 413: "invalid_request_error",
     415: "invalid_request_error", 422: "invalid_request_error", 429: "rate_limit_error",
     502: "backend_error", 503: "service_unavailable",
