@@ -10,6 +10,7 @@ Every other setting comes from the environment (ASSISTANT_..., see assistant/cor
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from assistant.core.environment import set_offline_defaults
@@ -55,10 +56,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"Serving on http://{args.host}:{args.port}  (chat: /, API docs: /docs, "
           f"widget demo: /demo)", file=sys.stderr)
+    # uvicorn shuts down gracefully on SIGTERM (in-flight answers finish), then re-raises the
+    # signal once its own handler is gone; after a graceful stop that is a clean exit, not a kill.
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info",
                 timeout_keep_alive=settings.server.keep_alive_s,
                 timeout_graceful_shutdown=int(settings.server.busy_wait_s) + 30)
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

@@ -34,10 +34,12 @@ QUESTIONS = ["Is magnesium glycinate safe with clonazepam? I am user {u}.",
              "Does magnesium help sleep? user {u} asking"]
 
 
-def _user(url: str, u: int, turns: int, deadline: float) -> dict[str, Any]:
+def _user(url: str, u: int, turns: int, deadline: float,
+          key: str | None = None) -> dict[str, Any]:
     statuses: list[int] = []
     leaks = 0
-    with httpx.Client(base_url=url, timeout=900) as c:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    with httpx.Client(base_url=url, timeout=900, headers=headers) as c:
         sid = None
         for t in range(turns):
             if time.monotonic() > deadline:
@@ -50,7 +52,10 @@ def _user(url: str, u: int, turns: int, deadline: float) -> dict[str, Any]:
             if r.status_code == 200:
                 sid = r.json()["session_id"]
         if sid:
-            history = c.get(f"/api/sessions/{sid}").json().get("turns", [])
+            response = c.get(f"/api/sessions/{sid}")
+            if key:  # the history read counts against the key's limit too
+                statuses.append(response.status_code)
+            history = response.json().get("turns", []) if response.status_code == 200 else []
             markers = {w.strip(".()?") for turn in history for w in turn["user"].split()
                        if w.strip(".()?").startswith("U") and w.strip(".()?").endswith("X")}
             leaks += len(markers - {f"U{u}X"})
@@ -78,12 +83,15 @@ def _status(c: httpx.Client, path: str) -> int:
 
 
 @contextmanager
-def _server(per_minute: int, workers: int, root: Path) -> Iterator[str]:
+def _server(per_minute: int, workers: int, root: Path,
+            key: str | None = None) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "ASSISTANT_SERVER__RATE_LIMIT": f"{per_minute}/minute",
            "PYTHONPATH": str(root)}
+    if key:
+        env["ASSISTANT_SERVER__API_KEY"] = key
     if workers:  # 0: a checkout from before answering slots (for a baseline)
         env |= {"ASSISTANT_SERVER__BUSY_WAIT_S": "900",
                 "ASSISTANT_SERVER__ANSWER_WORKERS": str(workers)}
@@ -109,10 +117,15 @@ def main() -> None:
                         help="ASSISTANT_SERVER__ANSWER_WORKERS (0: leave unset, for old checkouts)")
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
                         help="checkout whose app.py to serve (another one for a baseline)")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="per-key limit per minute: every user sends one API key, so the "
+                        "requests above it must get 429 and no others (0: a limit no run reaches)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    key = "bench-key" if args.limit else None
+    per_minute = args.limit or args.users * (args.turns + 2)
 
-    with _server(args.users * (args.turns + 2), args.workers, args.root) as url:
+    with _server(per_minute, args.workers, args.root, key) as url:
         with httpx.Client(base_url=url) as c:
             ready_by = time.monotonic() + 300
             while _status(c, "/readyz") != 200:
@@ -130,7 +143,7 @@ def main() -> None:
         deadline = time.monotonic() + args.max_seconds
         started = time.perf_counter()
         with ThreadPoolExecutor(args.users) as pool:
-            results = list(pool.map(lambda u: _user(url, u, args.turns, deadline),
+            results = list(pool.map(lambda u: _user(url, u, args.turns, deadline, key),
                                     range(args.users)))
         wall = time.perf_counter() - started
         stop.set()
@@ -142,6 +155,9 @@ def main() -> None:
         "wall_s": round(wall, 1),
         "status_counts": {str(s): statuses.count(s) for s in sorted(set(statuses))},
         "non_429_errors": sum(1 for s in statuses if s >= 400 and s != 429),
+        "per_key_limit_per_minute": per_minute if key else None,
+        # within one minute: exactly the requests above the limit are refused
+        "expected_429": max(0, len(statuses) - per_minute) if key and wall < 60 else None,
         "cross_session_leaks": sum(r["leaks"] for r in results),
         "healthz_idle_p95_ms": round(_p95(idle), 2),
         "healthz_load_samples": len(probe_ms),

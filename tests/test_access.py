@@ -144,3 +144,30 @@ def test_cookies_expire_and_cannot_be_forged() -> None:
     issued, nonce, mac = token.split(".")
     assert signer.session(f"{issued}.{nonce}x.{mac}", now=1030) is None
     assert signer.session("garbage", now=1030) is None
+
+
+def test_a_widget_on_an_allowed_site_gets_a_token_instead_of_the_key(
+        indexed_settings: Settings, pipeline: Any) -> None:
+    shop, other = "https://shop.example", "https://elsewhere.example"
+    with _serve(indexed_settings, pipeline, api_key=KEY, widget_origins=[shop]) as url:
+        _ready(url)
+        with httpx.Client(base_url=url, timeout=120) as c:
+            refused = c.post("/widget/token", headers={"Origin": other})
+            assert refused.status_code == 403
+            assert refused.json()["error"]["code"] == "origin_not_allowed"
+            assert c.post("/widget/token").status_code == 403  # no Origin: not a widget
+            granted = c.post("/widget/token", headers={"Origin": shop})
+            assert granted.status_code == 200, granted.text
+            assert granted.headers["access-control-allow-origin"] == shop
+            token = granted.json()["token"]
+            assert KEY not in granted.text
+            widget = {"Origin": shop, "Authorization": f"Bearer {token}"}
+            chat = c.post("/api/chat", headers=widget, json={"message": "Is magnesium safe?"})
+            assert chat.status_code == 200, chat.text
+            assert chat.headers["access-control-allow-origin"] == shop
+            session = chat.json()["session_id"]
+            assert c.get(f"/api/sessions/{session}", headers=widget).status_code == 200
+            forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
+            assert c.post("/api/sessions",
+                          headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+            assert c.post("/api/sessions").status_code == 401

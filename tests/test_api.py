@@ -186,8 +186,8 @@ BAD_REQUESTS = [
     ("unknown field", {"json": {"message": "hi", "mode": "unsafe"}}, 422),
     ("not an object", {"json": ["message"]}, 422),
     ("empty message", {"json": {"message": ""}}, 422),
-    ("blank message", {"json": {"message": "   \n "}}, 400),
-    ("oversized message", {"json": {"message": "magnesium " * 500}}, 400),
+    ("blank message", {"json": {"message": "   \n "}}, 422),
+    ("oversized message", {"json": {"message": "magnesium " * 500}}, 422),
     ("invalid json", {"content": b'{"message": "hi",}',
                       "headers": {"Content-Type": "application/json"}}, 400),
     ("wrong content type", {"content": b"message=hi",
@@ -208,7 +208,7 @@ def test_bad_requests_get_clear_json_errors(
     if status == 422:
         assert "invalid request" in message
     if case == "oversized message":
-        assert "too long" in message
+        assert "at most 4000 characters" in message
 
 
 def test_wrong_method_and_unknown_path_are_json(client: httpx.Client) -> None:
@@ -296,17 +296,51 @@ def test_openai_follow_up_from_message_history(openai_client: Any, seed_question
 def test_openai_errors(client: httpx.Client, openai_client: Any) -> None:
     import openai
 
-    with pytest.raises(openai.BadRequestError):
+    with pytest.raises(openai.UnprocessableEntityError):
         openai_client.chat.completions.create(
             model="x", messages=[{"role": "assistant", "content": "hi"}])
     assert_error(client.post("/v1/chat/completions", json={"model": "x", "messages": []}), 422)
     assert_error(client.post("/v1/chat/completions", json={
         "model": "x", "messages": [{"role": "user", "content": "hi"}], "n": 2}), 422)
     assert_error(client.post("/v1/chat/completions", json={
-        "model": "x", "stream": True, "messages": [{"role": "user", "content": " "}]}), 400)
+        "model": "x", "stream": True, "messages": [{"role": "user", "content": " "}]}), 422)
     assert_error(client.post("/v1/chat/completions", json={
         "model": "x", "session_id": "missing-session",
         "messages": [{"role": "user", "content": "hi"}]}), 404)
+
+
+MALFORMED = [
+    ("/v1/chat/completions", {"messages": [{"role": "user"}]}, "content"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": None}]}, "content"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": []}]}, "content"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "\u0000"}]}, "content"),
+    ("/v1/chat/completions", {"messages": [{"role": "system", "content": "x"}]}, "user"),
+    ("/v1/chat/completions", {"messages": [{"content": "hi"}]}, "role"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": [{"type": "text"}]}]},
+     "text"),
+    ("/v1/chat/completions", {"messages": "hi"}, "messages"),
+    ("/api/chat", {}, "message"),
+    ("/api/chat", {"message": None}, "message"),
+    ("/api/chat", {"message": " \n\t "}, "message"),
+    ("/api/chat", {"message": "hi", "session_id": "../../etc"}, "session_id"),
+    ("/api/chat", {"message": ["hi"]}, "message"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), MALFORMED,
+                         ids=[f"{p}-{json.dumps(b)[:40]}" for p, b, _ in MALFORMED])
+def test_malformed_bodies_are_a_clear_422(client: httpx.Client, path: str,
+                                          body: dict[str, Any], field: str) -> None:
+    """Schema-invalid bodies (a user message without content, ...) name the field, never 500."""
+    message = assert_error(client.post(path, json=body), 422, "invalid_request")
+    assert field in message, message
+
+
+def test_trailing_assistant_message_is_ignored(client: httpx.Client, seed_question: str) -> None:
+    response = client.post("/v1/chat/completions", json={"messages": [
+        {"role": "user", "content": seed_question}, {"role": "assistant", "content": "Sure"}]})
+    assert response.status_code == 200, response.text
+    assert response.json()["x_assistant"]["standalone_question"]
 
 
 # --- health, docs, widget, UI ------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from assistant.core.errors import InputError
 from assistant.core.models import Answer, Citation
 from assistant.core.settings import Settings
 from assistant.serving import openai_compat as oc
@@ -39,11 +38,24 @@ def test_question_is_last_user_message_history_is_earlier_user_messages() -> Non
     assert req.question_and_history() == ("second part", ["first"])
 
 
-def test_last_message_must_be_from_user() -> None:
+def test_question_is_the_last_user_message_even_before_a_prefill() -> None:
     req = request(messages=[{"role": "user", "content": "hi"},
                             {"role": "assistant", "content": "hello"}])
-    with pytest.raises(InputError, match="last message"):
-        req.question_and_history()
+    assert req.question_and_history() == ("hi", [])
+
+
+def test_a_user_message_is_required_with_visible_content() -> None:
+    for messages in ([{"role": "assistant", "content": "hello"}], [{"role": "user"}],
+                     [{"role": "user", "content": "  "}], [{"role": "user", "content": []}]):
+        with pytest.raises(ValidationError):
+            request(messages=messages)
+
+
+def test_request_model_declares_the_message_limit() -> None:
+    model = oc.request_model(50)
+    model.model_validate({"messages": [{"role": "user", "content": "x" * 50}]})
+    with pytest.raises(ValidationError, match="at most 50"):
+        model.model_validate({"messages": [{"role": "user", "content": "x" * 51}]})
 
 
 @pytest.mark.parametrize("fields", [

@@ -20,7 +20,9 @@ from assistant.core.models import Citation, Turn
 
 log = logging.getLogger(__name__)
 DAY_S = 24 * 3600.0
-_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+#: A session id, as a JSON-schema pattern (the APIs declare it) and as the check below.
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+_ID = re.compile(SESSION_ID_PATTERN)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL,
                                      touched REAL);
@@ -39,7 +41,7 @@ CREATE TABLE IF NOT EXISTS turns (
 
 
 def check_session_id(session_id: object) -> str:
-    if not isinstance(session_id, str) or not _ID.match(session_id):
+    if not isinstance(session_id, str) or not _ID.fullmatch(session_id):
         raise InputError("session id must be 1-64 characters of letters, digits, '.', '_' or '-'")
     return session_id
 

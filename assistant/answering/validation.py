@@ -12,6 +12,12 @@ from assistant.core.settings import Settings
 #: More control characters than this (besides newline, return and tab) reads as binary data.
 MAX_CONTROL_CHARS = 8
 
+_SAFE = r"[^\x00-\x08\x0b\x0c\x0e-\x1f]"
+#: The APIs' schema for a message: at least one visible character and no control characters
+#: besides tab, newline and return. Stricter than ``validate_message``, so a message that matches
+#: it (and is within the length limit) is never refused by it.
+MESSAGE_PATTERN = rf"^{_SAFE}*[^\s\x00-\x1f]{_SAFE}*$"
+
 
 def validate_message(message: object, settings: Settings) -> str:
     """The message as stripped text, or InputError with a clear reason."""

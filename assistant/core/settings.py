@@ -119,6 +119,10 @@ class LLMSettings(_Group):
 class ServerSettings(_Group):
     api_key: str | None = Field(None, description="If set, the API requires a bearer token.")
     cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list.")
+    widget_origins: list[str] = Field(
+        default_factory=list, description="Sites (origins such as https://shop.example) whose "
+        "pages may embed the widget without data-api-key: the widget gets a signed session "
+        "token from POST /widget/token (these origins are CORS-allowed too).")
     max_request_bytes: int = Field(64_000, ge=1024, description="Largest request body accepted.")
     rate_limit: str = Field("60/minute", description="Rate limit per API key, browser session or "
                             "address, on every answering route (slowapi syntax).")

@@ -2,7 +2,8 @@
 
 * ``.txt`` / ``.md``: the text is the file's bytes decoded as UTF-8, unchanged (no newline
   translation), because citations quote ``text[start:end]`` of the file itself.
-* ``.html`` / ``.htm``: the visible text (BeautifulSoup); ``.pdf``: the page text (pypdf). For
+* ``.html`` / ``.htm``: the visible text (BeautifulSoup); ``.pdf``: the visible page text (pypdf;
+  white, invisible or tiny text is dropped, see ``indexing.pdf_text``). For
   these, ``SourceDocument.text`` is the *extracted* text and offsets refer to it, not to the file
   bytes (the eval contract covers .txt/.md files only); ``is_extracted(doc)`` tells them apart.
 * ``manifest.yaml`` in the corpus directory (optional) gives each file a title, publisher, kind and
@@ -18,7 +19,6 @@ non-text or repeated junk (``chunking.min_text_share`` / ``max_repetition``).
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import re
 import zlib
@@ -159,7 +159,7 @@ def read_document(path: Path, entry: ManifestEntry | None = None) -> SourceDocum
         raise _Skip("the file is empty")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        text, meta_title = _pdf_text(raw)
+        text, meta_title = _pdf_text(raw, path.name)
     elif suffix in (".html", ".htm"):
         text, meta_title = _html_text(_decode(raw), path.name)
     else:
@@ -223,17 +223,10 @@ def _html_text(html: str, name: str = "") -> tuple[str, str | None]:
     return text, title or None
 
 
-def _pdf_text(raw: bytes) -> tuple[str, str | None]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_text(raw: bytes, name: str = "") -> tuple[str, str | None]:
+    from assistant.indexing.pdf_text import PdfUnreadable, pdf_text
 
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            raise _Skip("the PDF is encrypted")
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
-        meta = reader.metadata
-        title = str(meta.title).strip() if meta and meta.title else None
-    except (PdfReadError, ValueError, KeyError, TypeError) as err:
-        raise _Skip(f"is not a readable PDF ({err})") from None
-    return "\n\n".join(p for p in pages if p) + "\n", title or None
+        return pdf_text(raw, name)
+    except PdfUnreadable as err:
+        raise _Skip(str(err)) from None

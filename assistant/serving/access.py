@@ -9,7 +9,9 @@
   page) needs the bearer key or the signed cookie. A browser that opens the chat page gets the
   cookie (HttpOnly, SameSite=Lax), so the web chat works without exposing the key; a script
   (gradio_client, curl) that calls the Gradio API without it gets 401. The Gradio calls that
-  answer are rate-limited per identity like ``/api`` and ``/v1``.
+  answer are rate-limited per identity like ``/api`` and ``/v1``. A widget embedded on a site
+  of ``server.widget_origins`` gets a signed token from ``POST /widget/token`` and sends it as its
+  bearer: the same signed session as the cookie, without exposing the key.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/widget.js", "/demo", "/docs",
                           "/openapi.json", "/favicon.ico"})
 #: Pages whose browser navigation is given the signed cookie (the chat, the widget demo).
 PAGES = frozenset({"/", "/demo"})
+#: Where an embedded widget on an allowed site gets its signed session token.
+WIDGET_TOKEN_PATH = "/widget/token"
 #: Gradio requests that start answering work (a chat turn); rate-limited per identity.
 ANSWERING_MARKERS = ("/queue/join", "/call/", "/run/", "/api/predict")
 
@@ -93,7 +97,8 @@ class Identifier:
         if self.api_key and scheme.lower() == "bearer" and hmac.compare_digest(
                 token.encode(), self.api_key.encode()):
             return Identity("key", hashlib.sha256(token.encode()).hexdigest()[:24], True)
-        session = self.signer.session(cookie(headers, COOKIE) or "")
+        bearer = token if scheme.lower() == "bearer" else ""  # a widget token, same signer
+        session = self.signer.session(bearer or cookie(headers, COOKIE) or "")
         if session:
             return Identity("session", session, True)
         return Identity("address", self.address(headers, peer), not self.api_key)
@@ -138,7 +143,8 @@ class AccessGuard:
     slowapi limits; this one covers everything else."""
 
     def __init__(self, app: ASGIApp, identify: Identifier, limit: str,
-                 api_prefixes: tuple[str, ...], cookie_max_age_s: int) -> None:
+                 api_prefixes: tuple[str, ...], cookie_max_age_s: int,
+                 widget_origins: tuple[str, ...] = ()) -> None:
         from limits import parse
         from limits.storage import MemoryStorage
         from limits.strategies import MovingWindowRateLimiter
@@ -147,6 +153,7 @@ class AccessGuard:
         self.identify = identify
         self.api_prefixes = api_prefixes
         self.cookie_max_age_s = cookie_max_age_s
+        self.widget_origins = frozenset(o.rstrip("/") for o in widget_origins)
         self.rate = parse(limit)
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
@@ -162,6 +169,9 @@ class AccessGuard:
         if method in ("TRACE", "CONNECT"):
             await error_response(405, f"method {method} is not allowed", "method_not_allowed",
                                  {"Allow": "GET, HEAD, POST, OPTIONS"})(scope, receive, send)
+            return
+        if path == WIDGET_TOKEN_PATH and method == "POST":
+            await self._widget_token(scope, receive, send, headers.get("origin", ""))
             return
         who = self.identify(headers, peer_of(scope))
         if method in ("GET", "HEAD") and path in PAGES and _navigation(headers):
@@ -181,6 +191,24 @@ class AccessGuard:
                 scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def _widget_token(self, scope: Scope, receive: Receive, send: Send,
+                            origin: str) -> None:
+        """A signed session token for a widget embedded on an allowed site (``Origin``), so the
+        page needs no API key; it identifies and rate-limits like the browser cookie."""
+        from fastapi.responses import JSONResponse
+
+        from assistant.serving.errors import error_response
+
+        if origin.rstrip("/") not in self.widget_origins:
+            await error_response(403, "this site may not embed the widget without an API key "
+                                 "(server.widget_origins)", "origin_not_allowed")(
+                scope, receive, send)
+            return
+        body = {"token": self.identify.signer.issue(), "expires_in": self.cookie_max_age_s}
+        await JSONResponse(body, headers={"Access-Control-Allow-Origin": origin,
+                                          "Cache-Control": "no-store", "Vary": "Origin"})(
+            scope, receive, send)
 
     async def _with_cookie(self, scope: Scope, receive: Receive, send: Send, who: Identity) -> None:
         """The chat page; a browser without a valid cookie gets a fresh signed one."""

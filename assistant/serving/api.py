@@ -11,15 +11,16 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from itertools import chain
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import Response
 
-from assistant.answering.validation import validate_message
-from assistant.core.errors import AssistantError, InputError
+from assistant.answering.sessions import SESSION_ID_PATTERN
+from assistant.answering.validation import MESSAGE_PATTERN, validate_message
+from assistant.core.errors import AssistantError
 from assistant.core.models import Answer, Citation, Turn
 from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
@@ -29,7 +30,6 @@ from assistant.serving.v1_sessions import SessionMap, client_key
 
 log = logging.getLogger(__name__)
 
-MAX_ID_CHARS = 200
 HARD_MAX_MESSAGE_CHARS = 32_000
 
 
@@ -38,11 +38,24 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     session_id: str | None = Field(
-        None, min_length=1, max_length=MAX_ID_CHARS,
+        None, pattern=SESSION_ID_PATTERN,
         description="Continue this conversation; omit to start a new one.",
     )
-    message: str = Field(min_length=1, max_length=HARD_MAX_MESSAGE_CHARS,
+    message: str = Field(max_length=HARD_MAX_MESSAGE_CHARS, pattern=MESSAGE_PATTERN,
                          description="The user's question.")
+
+
+def chat_request_model(max_chars: int) -> type[ChatRequest]:
+    """``ChatRequest`` declaring (and checking) the answerer's message length limit."""
+    return create_model("ChatRequest", __base__=ChatRequest, message=(str, Field(
+        max_length=max_chars, pattern=MESSAGE_PATTERN, description="The user's question.")))
+
+
+def with_body(func: Callable[..., Any], model: type[BaseModel]) -> Callable[..., Any]:
+    """``func`` with its ``body`` parameter typed as ``model`` (built from the settings), which
+    FastAPI validates the request body against and lists in the OpenAPI file."""
+    func.__annotations__["body"] = model
+    return func
 
 
 class RetrievedSpan(BaseModel):
@@ -93,8 +106,11 @@ def build_api_router(
     """``/api``: chat and sessions. ``limit`` is the shared rate-limit decorator."""
     router = APIRouter(prefix="/api", tags=["help-desk API"], responses=ERROR_RESPONSES)
 
+    max_chars = settings.answer.max_message_chars
+
     @router.post("/chat", response_model=ChatReply)
     @limit
+    @lambda f: with_body(f, chat_request_model(max_chars))
     def chat(request: Request, body: ChatRequest) -> dict[str, Any]:
         """Answer one message; every reply carries citations and the three safety notes."""
         validate_message(body.message, settings)
@@ -114,10 +130,9 @@ def build_api_router(
 
     @router.get("/sessions/{session_id}", response_model=SessionHistory)
     @limit
-    def history(request: Request, session_id: str) -> dict[str, Any]:
+    def history(request: Request,
+                session_id: Annotated[str, Path(pattern=SESSION_ID_PATTERN)]) -> dict[str, Any]:
         """The turns of a conversation (404 for an unknown id)."""
-        if len(session_id) > MAX_ID_CHARS:
-            raise InputError(f"session id is too long (limit {MAX_ID_CHARS} characters)")
         return {"session_id": session_id, "turns": answerer.history(session_id)}
 
     feedback = FeedbackStore.in_dir(settings.data_dir)
@@ -147,8 +162,13 @@ def build_openai_router(
         """The one model served."""
         return oc.models_list()
 
-    @router.post("/chat/completions", response_model=None)
+    @router.post("/chat/completions", response_model=None, responses={200: {
+        "description": "A chat.completion object, or chat.completion.chunk events (SSE) with "
+        "``stream: true``",
+        "content": {"application/json": {"schema": {"type": "object"}},
+                    "text/event-stream": {"schema": {}}}}})
     @limit
+    @lambda f: with_body(f, oc.request_model(settings.answer.max_message_chars))
     def chat_completions(request: Request, body: oc.ChatCompletionRequest) -> Any:
         """Chat completions, non-streaming or SSE streaming (``stream: true``)."""
         question, earlier = body.question_and_history()
@@ -188,7 +208,8 @@ def sse_response(chunks: Iterator[dict[str, Any]]) -> Response:
 GENERIC_500 = "Something went wrong on our side; please try again. The error was logged."
 
 _ERROR_TYPES = {
-    400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error",
     405: "invalid_request_error", 408: "invalid_request_error", 413: "invalid_request_error",
     415: "invalid_request_error", 422: "invalid_request_error", 429: "rate_limit_error",
     502: "backend_error", 503: "service_unavailable",

@@ -69,7 +69,8 @@ def create_app(settings: Settings, answerer: Answerer | None = None, *, ui: bool
                        body_timeout_s=server.body_timeout_s)
     app.add_middleware(AccessGuard, identify=identify, limit=server.rate_limit,
                        api_prefixes=GUARDED_PREFIXES,
-                       cookie_max_age_s=int(settings.sessions.ttl_hours * 3600))
+                       cookie_max_age_s=int(settings.sessions.ttl_hours * 3600),
+                       widget_origins=tuple(server.widget_origins))
     _add_cors(app, settings)
     _add_meta_routes(app, lazy)
     add_offline_docs(app)
@@ -113,7 +114,8 @@ def _auth_doc(settings: Settings) -> list[Any]:
 def _add_cors(app: FastAPI, settings: Settings) -> None:
     from fastapi.middleware.cors import CORSMiddleware
 
-    app.add_middleware(CORSMiddleware, allow_origins=list(settings.server.cors_origins),
+    origins = [*settings.server.cors_origins, *settings.server.widget_origins]
+    app.add_middleware(CORSMiddleware, allow_origins=origins,
                        allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type"], max_age=600)
 

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from assistant.answering.sessions import SESSION_ID_PATTERN
+from assistant.answering.validation import MESSAGE_PATTERN
 from assistant.core.errors import AssistantError
 from assistant.serving.api import GENERIC_500, error_body
 
@@ -34,11 +36,26 @@ def _validation_message(err: RequestValidationError) -> tuple[int, str, str, str
         return 400, message, "invalid_json", None
     parts, first_param = [], None
     for e in errors[:5]:
-        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+        loc = [str(p) for p in e.get("loc", ()) if p != "body" and not _is_union_tag(p)]
         where = ".".join(loc) or "body"
         first_param = first_param or where
-        parts.append(f"{where}: {e.get('msg', 'invalid')}")
-    return 422, "invalid request: " + "; ".join(parts), "invalid_request", first_param
+        pattern = (e.get("ctx") or {}).get("pattern") if e.get("type") == \
+            "string_pattern_mismatch" else None
+        parts.append(f"{where}: {_PATTERN_WORDS.get(pattern or '', e.get('msg', 'invalid'))}")
+    return 422, "invalid request: " + "; ".join(dict.fromkeys(parts)), "invalid_request", \
+        first_param
+
+
+_PATTERN_WORDS = {
+    MESSAGE_PATTERN: "must contain visible text and no control characters",
+    SESSION_ID_PATTERN: "must be 1-64 letters, digits, '.', '_' or '-'",
+}
+
+
+def _is_union_tag(part: object) -> bool:
+    """pydantic's names for the branch of a union in an error location (``constrained-str``,
+    ``list[UserTextPart]``, ``function-after[...]``), which mean nothing to a client."""
+    return isinstance(part, str) and ("[" in part or part.startswith("constrained-"))
 
 
 def install_error_handlers(app: FastAPI) -> None:

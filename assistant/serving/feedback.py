@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answering.sessions import SESSION_ID_PATTERN
 from assistant.core.errors import InputError, SessionNotFound
 from assistant.core.models import Citation
 from assistant.core.protocols import Answerer
@@ -156,7 +157,7 @@ class FeedbackRequest(BaseModel):
     """A rating of one answer, for help-desk integrators (``POST /api/feedback``)."""
 
     model_config = ConfigDict(extra="forbid")
-    session_id: str = Field(min_length=1, max_length=200,
+    session_id: str = Field(pattern=SESSION_ID_PATTERN,
                             description="The conversation (``session_id`` of /api/chat).")
     turn: int = Field(ge=1, description="Which answer of the conversation, counted from 1 "
                       "(as in GET /api/sessions/{id}).")

@@ -1,10 +1,12 @@
 """The OpenAI chat-completions wire format, mapped onto our Answerer.
 
 Request: ``model``, ``messages[]``, ``stream``, optional ``user`` and an extra ``session_id``.
-The last message must come from the user: it is the question. Earlier *user* messages are the
-conversation so far; they are mapped onto one of our sessions so that follow-ups are understood
-(``serving.v1_sessions.SessionMap``: never by message text). System/developer messages are
-ignored on purpose: the grounding and safety policy is not negotiable from the request.
+The last user message is the question (messages after it, e.g. an assistant prefill, are
+ignored); a request without one, or whose user message has no visible text, is a 422.
+Earlier *user* messages are the conversation so far; they are mapped onto one of our sessions
+so that follow-ups are understood (``serving.v1_sessions.SessionMap``: never by message text).
+System/developer messages are ignored on purpose: the grounding and safety policy is not
+negotiable from the request.
 
 Response: the standard ``chat.completion`` object whose ``message.content`` is the full reply
 (inline ``[n]`` markers and the safety notes) followed by a sources footer (``[n] title: “quote”``,
@@ -22,8 +24,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from assistant.answering.sessions import SESSION_ID_PATTERN
+from assistant.answering.validation import MESSAGE_PATTERN
 from assistant.core.errors import InputError
 from assistant.core.models import Answer
 from assistant.core.settings import Settings
@@ -33,6 +37,7 @@ TokenCounter = Callable[[str], int]
 MODEL_ID = "evidence-assistant"
 MAX_MESSAGES = 100
 MAX_CONTENT_CHARS = 32_000
+MAX_PARTS = 20
 
 
 class TextPart(BaseModel):
@@ -43,11 +48,18 @@ class TextPart(BaseModel):
     text: str = Field(max_length=MAX_CONTENT_CHARS)
 
 
+class UserTextPart(TextPart):
+    """A part of a user message: visible text, no control characters."""
+
+    text: str = Field(max_length=MAX_CONTENT_CHARS, pattern=MESSAGE_PATTERN)
+
+
 class ChatMessage(BaseModel):
-    """One message. Tool and function fields are not supported (no tools here)."""
+    """A system, developer or assistant message (ignored apart from its place in the list).
+    Tool and function fields are not supported (no tools here)."""
 
     model_config = ConfigDict(extra="forbid")
-    role: Literal["system", "developer", "user", "assistant"]
+    role: Literal["system", "developer", "assistant"]
     content: Annotated[str, Field(max_length=MAX_CONTENT_CHARS)] | list[TextPart] | None = None
     name: str | None = Field(None, max_length=64)
     refusal: str | None = None
@@ -58,6 +70,20 @@ class ChatMessage(BaseModel):
         if isinstance(self.content, str):
             return self.content
         return "".join(part.text for part in self.content)
+
+
+class UserMessage(ChatMessage):
+    """A user message: its content is required and must have visible text."""
+
+    role: Literal["user"]  # type: ignore[assignment]
+    content: (Annotated[str, Field(max_length=MAX_CONTENT_CHARS, pattern=MESSAGE_PATTERN)]  # type: ignore[assignment]
+              | Annotated[list[UserTextPart], Field(min_length=1, max_length=MAX_PARTS)])
+    refusal: None = None
+
+
+AnyMessage = Annotated[UserMessage | ChatMessage, Field(discriminator="role")]
+_HAS_USER: dict[str, Any] = {"contains": {
+    "type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}}
 
 
 class StreamOptions(BaseModel):
@@ -71,14 +97,17 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     model: str = Field(MODEL_ID, max_length=200, description="Any name; we serve one model.")
-    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    messages: list[AnyMessage] = Field(min_length=1, max_length=MAX_MESSAGES,
+                                       json_schema_extra=_HAS_USER,
+                                       description="At least one user message.")
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(None, max_length=200, description="End-user id; scopes sessions.")
     sources_footer: bool = Field(True, description="Extra: end the content with the numbered "
                                  "sources (title and quote of each [n]).")
     session_id: str | None = Field(
-        None, max_length=200, description="Extra: continue this session of ours explicitly."
+        None, pattern=SESSION_ID_PATTERN,
+        description="Extra: continue this session of ours explicitly."
     )
     n: int = Field(1, ge=1, le=1, description="Only one choice is produced.")
     temperature: float | None = Field(None, ge=0.0, le=2.0)
@@ -91,13 +120,41 @@ class ChatCompletionRequest(BaseModel):
     seed: int | None = None
     metadata: dict[str, str] | None = None
 
+    @field_validator("messages")
+    @classmethod
+    def _has_user(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        if not any(isinstance(m, UserMessage) for m in messages):
+            raise ValueError("at least one message must have role 'user': the last one is the "
+                             "question")
+        return messages
+
     def question_and_history(self) -> tuple[str, list[str]]:
-        """The last user message and the earlier user messages, oldest first."""
-        last = self.messages[-1]
-        if last.role != "user":
-            raise InputError("the last message must have role 'user': it is the question")
-        earlier = [m.text() for m in self.messages[:-1] if m.role == "user"]
-        return last.text(), [text for text in earlier if text.strip()]
+        """The last user message and the earlier user messages, oldest first (messages after
+        the last user message, such as an assistant prefill, are ignored)."""
+        users = [m.text() for m in self.messages if m.role == "user"]
+        if not users:
+            raise InputError("at least one message must have role 'user': it is the question")
+        return users[-1], [text for text in users[:-1] if text.strip()]
+
+
+def request_model(max_chars: int) -> type[ChatCompletionRequest]:
+    """``ChatCompletionRequest`` whose user messages are declared (and checked) at most
+    ``max_chars`` long, the longest question the answerer accepts: one text part up to that
+    length, or up to ``MAX_PARTS`` parts of an equal share each."""
+    def part(limit: int, name: str) -> Any:
+        return create_model(name, __base__=UserTextPart, text=(
+            str, Field(max_length=limit, pattern=MESSAGE_PATTERN)))
+
+    one: Any = list[part(max_chars, "UserTextPart")]  # type: ignore[misc]
+    many: Any = list[part(max_chars // MAX_PARTS, "UserTextShare")]  # type: ignore[misc]
+    text: Any = Annotated[str, Field(max_length=max_chars, pattern=MESSAGE_PATTERN)]
+    content: Any = (text | Annotated[one, Field(min_length=1, max_length=1)]
+                    | Annotated[many, Field(min_length=2, max_length=MAX_PARTS)])
+    user: Any = create_model("UserMessage", __base__=UserMessage, content=(content, ...))
+    messages: Any = list[Annotated[user | ChatMessage, Field(discriminator="role")]]
+    return create_model("ChatCompletionRequest", __base__=ChatCompletionRequest, messages=(
+        messages, Field(min_length=1, max_length=MAX_MESSAGES, json_schema_extra=_HAS_USER,
+                        description="At least one user message; the last one is the question.")))
 
 
 def assistant_extras(answer: Answer, session_id: str) -> dict[str, Any]:

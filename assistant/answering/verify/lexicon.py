@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.answering.verify.policy import VerifyPolicy
 from assistant.text.words import content_words, stem
@@ -16,7 +17,10 @@ RISKY_START = re.compile(r"(?i)\b(?:ignore|disregard|forget|override|tell|instru
 class Lexicon:
     """Compiled policy: numbers with units, drug names, stop advice, instruction patterns."""
 
-    def __init__(self, policy: VerifyPolicy) -> None:
+    def __init__(self, policy: VerifyPolicy,
+                 instructions: Sequence[re.Pattern[str]] = ()) -> None:
+        """``instructions``: the instruction-like text patterns (``policies/untrusted.yaml``,
+        the same list indexing marks spans with)."""
         alias = {a.lower(): unit for unit, aliases in policy.units.items() for a in aliases}
         ordered = sorted(alias, key=len, reverse=True)
         self._unit_alias = alias
@@ -29,7 +33,7 @@ class Lexicon:
                                    re.IGNORECASE)
         self._suffix_re = re.compile(policy.drug_suffix_pattern)
         self._stop = policy.stop_advice
-        self._instructions = [re.compile(p) for p in policy.instruction_patterns]
+        self._instructions = list(instructions)
         self._negation = re.compile(policy.negation_pattern)
 
     def negated(self, text: str) -> bool:

@@ -41,11 +41,10 @@ class VerifyPolicy(BaseModel):
     drug_suffix_pattern: str
     units: dict[str, list[str]] = Field(min_length=1)
     stop_advice: StopAdvicePolicy
-    instruction_patterns: list[str] = Field(min_length=1)
     negation_pattern: str
     min_coverage: float = Field(ge=0.0, le=1.0)
 
-    @field_validator("drug_suffix_pattern", "instruction_patterns", "negation_pattern")
+    @field_validator("drug_suffix_pattern", "negation_pattern")
     @classmethod
     def _compiles(cls, value: Any) -> Any:
         return _compile_all(value)

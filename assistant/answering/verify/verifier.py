@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,17 +79,20 @@ class _Passage:
 class Verifier:
     """Checks an LLM reply against the passages it was given. Reusable and thread-compatible."""
 
-    def __init__(self, embedder: Embedder, min_support: float, policy: VerifyPolicy) -> None:
+    def __init__(self, embedder: Embedder, min_support: float, policy: VerifyPolicy,
+                 instructions: Sequence[re.Pattern[str]] = ()) -> None:
         self.embedder = embedder
         self.min_support = min_support
-        self.lexicon = Lexicon(policy)
+        self.lexicon = Lexicon(policy, instructions)
         self.min_coverage = policy.min_coverage
         self._cache: dict[str, _Passage] = {}
 
     @classmethod
     def from_settings(cls, settings: Any, embedder: Embedder) -> Verifier:
+        from assistant.indexing.untrusted import load_untrusted
+
         policy = load_policy(Path(settings.policies_dir) / "verify.yaml")
-        return cls(embedder, settings.llm.min_support, policy)
+        return cls(embedder, settings.llm.min_support, policy, load_untrusted(settings)[1])
 
     def passage_is_flagged(self, chunk: Chunk) -> bool:
         return self._passage(chunk).flagged

@@ -11,6 +11,10 @@
  *   data-title="Ask our pharmacist bot"   panel title
  *   data-api-key="..."                    bearer token, only if the server requires one (it is
  *                                         then visible to every visitor of the page)
+ *
+ * Without data-api-key, the widget asks HOST for a signed session token (POST /widget/token),
+ * which the server gives to pages of the sites in its server.widget_origins list: the API key
+ * then never appears on the page.
  */
 (function () {
   "use strict";
@@ -237,12 +241,37 @@
     return box;
   }
 
+  /* The bearer for API calls: data-api-key, else a signed widget token (renewed before it
+     expires), else none (the server needs no key, or does not know this site). */
+  var widgetToken = null;
+  function bearer() {
+    if (API_KEY) { return Promise.resolve(API_KEY); }
+    if (widgetToken && widgetToken.until > Date.now()) { return widgetToken.value; }
+    var started = Date.now();
+    var value = fetch(ORIGIN + "/widget/token", { method: "POST", credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.token) { return null; }
+        widgetToken.until = started + Math.max(0, data.expires_in - 60) * 1000;
+        return data.token;
+      }, function () { return null; });
+    widgetToken = { value: value, until: Infinity };
+    return value;
+  }
+
+  function authorized(headers) {
+    return bearer().then(function (token) {
+      if (token) { headers.Authorization = "Bearer " + token; }
+      return headers;
+    });
+  }
+
   function rate(sessionId, turn, rating) {
-    var headers = { "Content-Type": "application/json" };
-    if (API_KEY) { headers.Authorization = "Bearer " + API_KEY; }
-    return fetch(ORIGIN + "/api/feedback", {
-      method: "POST", headers: headers, credentials: "omit",
-      body: JSON.stringify({ session_id: sessionId, turn: turn, rating: rating })
+    return authorized({ "Content-Type": "application/json" }).then(function (headers) {
+      return fetch(ORIGIN + "/api/feedback", {
+        method: "POST", headers: headers, credentials: "omit",
+        body: JSON.stringify({ session_id: sessionId, turn: turn, rating: rating })
+      });
     }).then(function (response) { return response.ok; }, function () { return false; });
   }
 
@@ -256,10 +285,10 @@
   }
 
   function history(sessionId) {
-    var headers = {};
-    if (API_KEY) { headers.Authorization = "Bearer " + API_KEY; }
-    return fetch(ORIGIN + "/api/sessions/" + encodeURIComponent(sessionId), {
-      headers: headers, credentials: "omit"
+    return authorized({}).then(function (headers) {
+      return fetch(ORIGIN + "/api/sessions/" + encodeURIComponent(sessionId), {
+        headers: headers, credentials: "omit"
+      });
     }).then(function (response) {
       return response.ok ? response.json() : null;
     });
@@ -271,12 +300,12 @@
   }
 
   function post(message, sessionId) {
-    var headers = { "Content-Type": "application/json" };
-    if (API_KEY) { headers.Authorization = "Bearer " + API_KEY; }
     var payload = { message: message };
     if (sessionId) { payload.session_id = sessionId; }
-    return fetch(ORIGIN + "/api/chat", {
-      method: "POST", headers: headers, body: JSON.stringify(payload), credentials: "omit"
+    return authorized({ "Content-Type": "application/json" }).then(function (headers) {
+      return fetch(ORIGIN + "/api/chat", {
+        method: "POST", headers: headers, body: JSON.stringify(payload), credentials: "omit"
+      });
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (data) {
         return { status: response.status, ok: response.ok, data: data };
