@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("results", type=Path)
     parser.add_argument("suites", type=Path, nargs="+")
     parser.add_argument("--split", choices=("tune", "test"), default="tune")
+    parser.add_argument("--show", action="store_true",
+                        help="only the current policy; print every failing lead")
     args = parser.parse_args()
     suites = select(load_suites(args.suites), load_splits(ROOT / "eval" / "splits.yaml"),
                     args.split)
@@ -66,9 +68,10 @@ def main() -> None:
     print(f"{len(turns)} answered {args.split} turns with lead checks")
     base = composer.policy
     rows = []
-    for values in itertools.product(*GRID.values()):
+    grid = {} if args.show else GRID
+    for values in itertools.product(*grid.values()):
         policy = base
-        for name, value in zip(GRID, values, strict=True):
+        for name, value in zip(grid, values, strict=True):
             policy = _set(policy, name, value)
         composer.policy = policy
         passed, points = 0, 0
@@ -79,8 +82,12 @@ def main() -> None:
             ok = (not expect.lead_any or any(re.search(p, lead) for p in expect.lead_any)) \
                 and not any(re.search(p, lead) for p in expect.lead_none)
             passed += ok
+            if args.show and not ok:
+                print(f"FAIL {question[:90]!r}\n   want {expect.lead_any} not {expect.lead_none}"
+                      f"\n   lead {lead[:160]!r}")
             points += len(plan.points) if plan else 0
-        rows.append((passed / len(turns), points / len(turns), dict(zip(GRID, values, strict=True))))
+        rows.append((passed / len(turns), points / len(turns),
+                     dict(zip(grid, values, strict=True))))
     for share, points, setting in sorted(rows, key=lambda r: -r[0]):
         print(f"lead {share:.3f}  points/answer {points:.2f}  {setting}")
 

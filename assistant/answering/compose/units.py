@@ -92,7 +92,7 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             start, quote, shown = joined
             joined_now = True  # two sentences at most: a third leaning one is not shown
         if _usable(quote, shown, row):
-            shown = _finished(shown)
+            shown = _finished(_one_sentence(shown) if row else shown)
             units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
                               display=shown, match=f"{match} {shown}" if match else ""))
         previous = None if row or joined_now else (start, end)
@@ -153,6 +153,11 @@ def _usable(quote: str, shown: str, row: bool) -> bool:
     if shown.endswith(("?", ":")):
         return False
     return row or not _looks_like_heading(shown)
+
+
+def _one_sentence(row: str) -> str:
+    """A table row read as one sentence: sentences inside its cells become clauses."""
+    return re.sub(r"[.;]\s*;\s*", "; ", re.sub(r"(?<=[a-z0-9)%])\.\s+(?=[A-Z])", "; ", row))
 
 
 def _finished(shown: str) -> str:
