@@ -9,7 +9,8 @@ from collections.abc import Generator as Gen
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.answering.refusal import refusal_text
+from assistant.answering.language import LanguageReader
+from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, refusal_text
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn
@@ -35,6 +36,7 @@ class _Prepared:
     hits: list[Hit]
     decision: Decision
     timings: dict[str, float]
+    preface: str = ""
 
 
 class Assistant:
@@ -46,7 +48,8 @@ class Assistant:
 
     def __init__(self, settings: Settings, *, retriever: Retriever, generator: Generator,
                  guard: Guard, condenser: Condenser, refusal: RefusalPolicy,
-                 sessions: SessionStore, titles: dict[str, str]) -> None:
+                 sessions: SessionStore, titles: dict[str, str],
+                 reader: LanguageReader | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
@@ -55,6 +58,7 @@ class Assistant:
         self.refusal = refusal
         self.sessions = sessions
         self.titles = titles
+        self.reader = reader
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the
@@ -112,20 +116,33 @@ class Assistant:
         timings: dict[str, float] = {}
         question = validate_message(message, self.settings)
         t = time.perf_counter()
-        history = self.sessions.history(session_id, self.settings.answer.max_history_turns)
-        standalone = self.condenser.condense(question, history)
+        reading = self.reader.read(question) if self.reader else None
+        if reading is not None and not reading.names:
+            return _Prepared(session_id, question, question, [], Decision(True, NOT_ENGLISH),
+                             timings)
+        preface = ""
+        if reading is not None:
+            standalone = reading.question
+            preface = (f"I can only read English well, so I answered this as a question about "
+                       f"{', '.join(reading.names)}. Please ask again in English if you meant "
+                       "something else.")
+        else:
+            history = self.sessions.history(session_id, self.settings.answer.max_history_turns)
+            standalone = self.condenser.condense(question, history)
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
-        return _Prepared(session_id, question, standalone, hits, decision, timings)
+        return _Prepared(session_id, question, standalone, hits, decision, timings, preface)
 
     def _draft(self, prep: _Prepared) -> Gen[str, None, Draft]:
         """Yields text pieces; returns the Draft (via StopIteration.value)."""
         t = time.perf_counter()
         draft: Draft | None = None
         if not prep.decision.refuse:
+            if prep.preface:
+                yield f"{prep.preface}\n\n"
             for piece in self.generator.stream(prep.standalone, [h.chunk for h in prep.hits]):
                 if isinstance(piece, Draft):
                     draft = piece
@@ -134,10 +151,17 @@ class Assistant:
         if draft is None or draft.refused or not draft.text.strip():
             decision = prep.decision if prep.decision.refuse else Decision(
                 True, "no sentence of the evidence answers it", [], prep.decision.evidence)
-            draft = Draft(text=refusal_text(decision, list(self.titles.values())), refused=True,
+            draft = Draft(text=refusal_text(decision, self._top_titles(prep.hits)), refused=True,
                           notes=[decision.reason, *(draft.notes if draft else [])])
+        elif prep.preface:
+            draft = draft.model_copy(update={"text": f"{prep.preface}\n\n{draft.text}"})
         prep.timings["generate_ms"] = _ms(t)
         return draft
+
+    def _top_titles(self, hits: list[Hit]) -> list[str]:
+        """Titles of the documents of the best hits (at most MAX_TITLES), else the first ones."""
+        sources = list(dict.fromkeys(h.chunk.source for h in hits)) or list(self.titles)
+        return [self.titles.get(s, s) for s in sources[:MAX_TITLES]]
 
     def _finish(self, prep: _Prepared, draft: Draft, started: float) -> Answer:
         guarded = self.guard.apply(draft)
