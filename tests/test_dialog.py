@@ -199,3 +199,11 @@ def test_refusals_name_at_most_three_documents_and_numbers_get_a_question() -> N
 
 def test_numbers_without_words_are_a_clarification(vocab: CorpusVocabulary) -> None:
     assert decide("0.5 120", [], vocab, Settings()).reason == NUMBERS_ONLY
+
+
+def test_a_swap_replaces_a_carried_object_when_the_question_names_none(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    carried = "Which one goes first? (about magnesium, doxycycline)"
+    history = [_turn("Which one goes first?", carried)]
+    out = Condenser(vocab, core).condense("And gabapentin?", history)
+    assert out == "Which one goes first? (about magnesium, gabapentin)"

@@ -106,6 +106,10 @@ class Condenser:
         else:
             old = self._objects(own)[-1:]
         if not old:
+            objects = [t for t in carried_terms if not any(self._is_core(w) for w in words(t))
+                       and self._objects(t)]
+            if objects:  # the object was carried: "Which one goes first? (about X, doxycycline)"
+                return own, [new if t == objects[-1] else t for t in carried_terms]
             return f"{own.rstrip(' ?.')} and {new}?", carried_terms
         pattern = re.compile(rf"\b{re.escape(old[0])}\b", re.I)
         kept = [t for t in carried_terms if t.lower() != old[0].lower()]

@@ -4,13 +4,14 @@ generator -> caveat guard -> Answer. One typed Answer feeds the CLI, web app, AP
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Generator as Gen
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answering.language import LanguageReader
-from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, refusal_text
+from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, WEAK, refusal_text
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn
@@ -134,6 +135,14 @@ class Assistant:
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
+        focus = _asked_part(standalone)
+        if decision.refuse and decision.reason.startswith(WEAK) and focus != standalone:
+            # "Respond only in JSON …: is magnesium ok with klonopin?": the framing around the
+            # question dilutes it; the question part alone may have the evidence.
+            focus_hits = self.retriever.search(focus)
+            focus_decision = self.refusal.decide(focus, focus_hits)
+            if not focus_decision.refuse:
+                standalone, hits, decision = focus, focus_hits, focus_decision
         return _Prepared(session_id, question, standalone, hits, decision, timings, preface)
 
     def _draft(self, prep: _Prepared) -> Gen[str, None, Draft]:
@@ -195,6 +204,15 @@ def _retrieved(hit: Hit) -> RetrievedChunk:
     c = hit.chunk
     return RetrievedChunk(source=c.source, chunk_id=c.id, score=round(float(hit.score), 4),
                           start=c.start, end=c.end, section=" > ".join(c.section), text=c.text)
+
+
+def _asked_part(question: str) -> str:
+    """The last sentence or clause that asks something ("…: is X ok with Y?"), else the whole;
+    a word repeated over and over ("please please please …") counts once."""
+    question = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", question, flags=re.I)
+    parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", question) if p.strip()]
+    asked = [p for p in parts if p.endswith("?")]
+    return asked[-1] if len(parts) > 1 and asked else " ".join(parts)
 
 
 def _ms(start: float) -> float:

@@ -27,6 +27,7 @@ CANNOT_ANSWER = "The documents I have don't cover"
 MAX_TITLES = 3
 #: Decision reasons with their own wording.
 NOT_ENGLISH = "not written in English"
+WEAK = "weak evidence"
 NUMBERS_ONLY = "numbers without words"
 #: An asked-about phrase goes on through following words rarer than this ("birth control pills",
 #: not "... pills less").
@@ -58,7 +59,7 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or best < settings.answer.min_evidence:
-        return Decision(True, f"weak evidence (best similarity {best:.2f})", [], best)
+        return Decision(True, f"{WEAK} (best similarity {best:.2f})", [], best)
     apart = _never_together(question, hits, vocab)
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
