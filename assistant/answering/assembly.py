@@ -14,6 +14,7 @@ from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
+from assistant.answering.language import LanguageReader
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.sessions import SqliteSessionStore
@@ -50,11 +51,11 @@ def build_assistant(settings: Settings) -> Assistant:
     return Assistant(
         settings, retriever=retriever, generator=generator,
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
-        refusal=EvidenceRefusal(vocab, settings),
+        refusal=EvidenceRefusal(vocab, settings, core),
         sessions=SqliteSessionStore(settings.data_dir / "sessions.db",
                                     ttl_s=settings.sessions.ttl_hours * 3600,
                                     purge_every_s=settings.sessions.purge_every_s),
-        titles=titles, warmers=[vocab.warm_up])
+        titles=titles, warmers=[vocab.warm_up], reader=LanguageReader(vocab))
 
 
 def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:

@@ -1,10 +1,18 @@
 """Turn the latest message of a conversation into a standalone question, without an LLM.
 
-* "And gabapentin?" after "How far apart should I take doxycycline and magnesium?" swaps the
-  entity and keeps the topic: "How far apart should I take gabapentin and magnesium?".
+* "And gabapentin?" after "How far apart should I take magnesium from doxycycline?" swaps the
+  object of the previous question and keeps its core subject: "How far apart should I take
+  magnesium from gabapentin?". "What about the magnesium?" after a clonazepam question swaps
+  one core subject for the other. A refused question that named a core subject can be swapped
+  from too (its object was what the documents lack).
+* "And what about stopping the magnesium itself?" names a core subject and asks something of
+  its own: it is a new question about that subject, not a copy of the previous one.
+* "How far apart should I take it from doxycycline?" resolves "it" to the previous question's
+  core subject when the message names another thing.
 * "What if my creatinine clearance is 25?" after a question about magnesium with clonazepam
   carries the earlier topic terms: "What if my creatinine clearance is 25? (about magnesium
-  glycinate, clonazepam)".
+  glycinate, clonazepam)". Conditions the user stated earlier ("my kidneys are weak", policy
+  ``conditions``) are carried into every follow-up's topic.
 * A message that names its own topic is left as it is.
 """
 
@@ -12,20 +20,25 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering.vocabulary import CorpusVocabulary
+from assistant.answering.vocabulary import ENTITY_ZIPF, CorpusVocabulary
 from assistant.core.models import Turn
-from assistant.text.words import content_words, stem
+from assistant.text.words import content_words, stem, words, zipf
 
 #: How a follow-up marks the topic terms it carries over: "What if …? (about magnesium, …)".
 CARRIED_OPEN = " (about "
 #: A message without a cue word or pronoun reads as a follow-up only when it is this short.
 MAX_BARE_FOLLOW_UP_WORDS = 6
+#: At most this many topic terms and stated conditions are carried.
+MAX_CARRIED = 8
+MAX_CONDITIONS = 4
 _SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
                    r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
 _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what about|how about|"
                      r"is (it|that|this)|does (it|that|this)|can (it|that|this)|"
                      r"should i still|same for|why|how come)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
+_IT = re.compile(r"\bit\b(?!')", re.I)
+_LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
 
 
 class Condenser:
@@ -35,51 +48,127 @@ class Condenser:
     def __init__(self, vocab: CorpusVocabulary, core: frozenset[str]) -> None:
         self.vocab = vocab
         self.core = core
+        terms = vocab.terms
+        self._conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
 
     def _is_core(self, word: str) -> bool:
         return stem(word) in self.core
 
     def condense(self, message: str, history: list[Turn]) -> str:
         question = _squash(self.vocab.repair(message))
-        previous = next((t.standalone_question for t in reversed(history) if not t.refused), None)
-        if not previous or not self._is_follow_up(question):
+        answered = next((t.standalone_question for t in reversed(history) if not t.refused), None)
+        last = history[-1].standalone_question if history else None
+        if last and history[-1].refused and not self._core_run(split_carried(last)[0]):
+            last = answered  # a refused turn with no core subject sets no topic
+        if not last or not self._is_follow_up(question):
             return question
-        swapped = self._swap(question, previous)
-        if swapped:
-            return swapped
-        topic = [t for t in self._topic(previous) if t not in question.lower()]
-        return f"{question}{CARRIED_OPEN}{', '.join(topic)})" if topic else question
+        conditions = self._conditions_of([t.user for t in history], question)
+        swapped = self._swap(question, last)
+        if swapped is not None:
+            own, carried = swapped
+            return _with_topic(own, carried + conditions)
+        if not answered:
+            return _with_topic(question, conditions)
+        resolved = self._resolve_it(question, answered)
+        if resolved:
+            return _with_topic(resolved, conditions)
+        topic = [t for t in self._topic(answered) if t.lower() not in question.lower()]
+        return _with_topic(question, topic + conditions)
 
     def _is_follow_up(self, question: str) -> bool:
-        words = content_words(question)
-        names_core = any(self._is_core(w) for w in words)
+        words_ = content_words(question)
+        names_core = any(self._is_core(w) for w in words_)
         if names_core and not _FOLLOW.match(question):
             return False
-        short = len(words) <= MAX_BARE_FOLLOW_UP_WORDS
+        short = len(words_) <= MAX_BARE_FOLLOW_UP_WORDS
         return bool(_FOLLOW.match(question) or _PRONOUN.search(question)
                     or (not names_core and short))
 
-    def _swap(self, question: str, previous: str) -> str | None:
+    def _swap(self, question: str, previous: str) -> tuple[str, list[str]] | None:
+        """(the previous question with the new thing swapped in, its carried terms); None when
+        the message is not an "and X?" swap. A phrase that names a core subject and asks more
+        than the subject itself is a question of its own (returned as it is, lead word off)."""
         m = _SWAP.match(question)
         if not m:
             return None
         new = (m.group("x") or m.group("y") or "").strip(" ?.!")
         if not new or len(new.split()) > 5:
             return None
-        old = [e for e in self.vocab.entities(previous) if not self._is_core(e)]
+        phrase = content_words(new)
+        own, carried = split_carried(previous)
+        carried_terms = [t.strip() for t in carried.split(",") if t.strip()]
+        if any(self._is_core(w) for w in phrase):
+            if any(not self._is_core(w) for w in phrase):
+                text = _LEAD.sub("", question).strip()
+                return text[:1].upper() + text[1:], []
+            old = [w for w in self._core_words(own) if stem(w) not in {stem(p) for p in phrase}]
+            old = old[:1]
+        else:
+            old = self._objects(own)[-1:]
         if not old:
-            return f"{previous.rstrip(' ?.')} and {new}?"
-        pattern = re.compile(rf"\b{re.escape(old[-1])}\b", re.I)
-        return pattern.sub(new, previous, count=1)
+            objects = [t for t in carried_terms if not any(self._is_core(w) for w in words(t))
+                       and self._objects(t)]
+            if objects:  # the object was carried: "Which one goes first? (about X, doxycycline)"
+                return own, [new if t == objects[-1] else t for t in carried_terms]
+            return f"{own.rstrip(' ?.')} and {new}?", carried_terms
+        pattern = re.compile(rf"\b{re.escape(old[0])}\b", re.I)
+        kept = [t for t in carried_terms if t.lower() != old[0].lower()]
+        return pattern.sub(new, own, count=1), kept
+
+    def _resolve_it(self, question: str, previous: str) -> str | None:
+        """"take it from doxycycline" -> "take magnesium from doxycycline": only when the
+        message names another (non-core) thing, so "it" is the previous core subject."""
+        if not _IT.search(question) or not self._objects(question):
+            return None
+        subject = self._core_run(split_carried(previous)[0])
+        return _IT.sub(subject, question, count=1) if subject else None
+
+    def _core_words(self, text: str) -> list[str]:
+        return [w for w in dict.fromkeys(content_words(text)) if self._is_core(w)]
+
+    def _core_run(self, text: str) -> str:
+        """The first run of core-subject words in the text ("magnesium glycinate")."""
+        run: list[str] = []
+        for w in words(text):
+            if self._is_core(w):
+                run.append(w)
+            elif run:
+                break
+        return " ".join(run)
+
+    def _objects(self, text: str) -> list[str]:
+        """Rare words that are not core subjects: the things a question asks about (known to
+        the corpus or not: "levothyroxine", "doxycycline")."""
+        return [w for w in dict.fromkeys(content_words(text)) if not self._is_core(w)
+                and len(w) > 2 and not any(ch.isdigit() for ch in w) and zipf(w) < ENTITY_ZIPF]
 
     def _topic(self, previous: str) -> list[str]:
-        text = split_carried(previous)[0]
+        text, carried = split_carried(previous)
         topic = list(self.vocab.entities(text))
-        carried = re.search(r"\(about ([^)]*)\)", previous)
-        if carried:
-            topic += [t.strip() for t in carried.group(1).split(",") if t.strip() not in topic]
+        topic += [t.strip() for t in carried.split(",") if t.strip() and t.strip() not in topic]
         core = [t for t in topic if self._is_core(t)]
-        return (core + [t for t in topic if not self._is_core(t)])[:8]
+        return (core + [t for t in topic if not self._is_core(t)])[:MAX_CARRIED]
+
+    def _conditions_of(self, messages: list[str], question: str) -> list[str]:
+        """Risk facts the user stated in earlier messages and does not restate now."""
+        found: list[str] = []
+        for message in messages:
+            for pattern in self._conditions:
+                for m in pattern.finditer(message):
+                    text = _squash(re.sub(r"[(),]", " ", m.group(0)))
+                    if text and text.lower() not in question.lower() \
+                            and text.lower() not in (f.lower() for f in found):
+                        found.append(text)
+        return found[-MAX_CONDITIONS:]
+
+
+def _with_topic(question: str, topic: list[str]) -> str:
+    seen: list[str] = []
+    for t in topic:
+        if t and t.lower() not in (s.lower() for s in seen):
+            seen.append(t)
+    seen = seen[:MAX_CARRIED + MAX_CONDITIONS]
+    return f"{question}{CARRIED_OPEN}{', '.join(seen)})" if seen else question
 
 
 def split_carried(standalone: str) -> tuple[str, str]:

@@ -4,12 +4,14 @@ generator -> caveat guard -> Answer. One typed Answer feeds the CLI, web app, AP
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Gen
 from dataclasses import dataclass
 
-from assistant.answering.refusal import refusal_text
+from assistant.answering.language import LanguageReader
+from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, WEAK, refusal_text
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn
@@ -36,6 +38,7 @@ class _Prepared:
     decision: Decision
     timings: dict[str, float]
     history: list[Turn]
+    preface: str = ""
 
 
 class Assistant:
@@ -48,7 +51,8 @@ class Assistant:
     def __init__(self, settings: Settings, *, retriever: Retriever, generator: Generator,
                  guard: Guard, condenser: Condenser, refusal: RefusalPolicy,
                  sessions: SessionStore, titles: dict[str, str],
-                 warmers: Sequence[Callable[[], None]] = ()) -> None:
+                 warmers: Sequence[Callable[[], None]] = (),
+                 reader: LanguageReader | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
@@ -58,6 +62,7 @@ class Assistant:
         self.sessions = sessions
         self.titles = titles
         self.warmers = list(warmers)  # more to load or embed at warm-up (vocabulary prototypes)
+        self.reader = reader
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the
@@ -118,19 +123,41 @@ class Assistant:
         question = validate_message(message, self.settings)
         t = time.perf_counter()
         history = self.sessions.history(session_id, self.settings.answer.max_history_turns)
-        standalone = self.condenser.condense(question, history)
+        reading = self.reader.read(question) if self.reader else None
+        if reading is not None and not reading.names:
+            return _Prepared(session_id, question, question, [], Decision(True, NOT_ENGLISH),
+                             timings, history)
+        preface = ""
+        if reading is not None:
+            standalone = reading.question
+            preface = (f"I can only read English well, so I answered this as a question about "
+                       f"{', '.join(reading.names)}. Please ask again in English if you meant "
+                       "something else.")
+        else:
+            standalone = self.condenser.condense(question, history)
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
-        return _Prepared(session_id, question, standalone, hits, decision, timings, history)
+        focus = _asked_part(standalone)
+        if decision.refuse and decision.reason.startswith(WEAK) and focus != standalone:
+            # "Respond only in JSON …: is magnesium ok with klonopin?": the framing around the
+            # question dilutes it; the question part alone may have the evidence.
+            focus_hits = self.retriever.search(focus)
+            focus_decision = self.refusal.decide(focus, focus_hits)
+            if not focus_decision.refuse:
+                standalone, hits, decision = focus, focus_hits, focus_decision
+        return _Prepared(session_id, question, standalone, hits, decision, timings, history,
+                         preface)
 
     def _draft(self, prep: _Prepared) -> Gen[str, None, Draft]:
         """Yields text pieces; returns the Draft (via StopIteration.value)."""
         t = time.perf_counter()
         draft: Draft | None = None
         if not prep.decision.refuse:
+            if prep.preface:
+                yield f"{prep.preface}\n\n"
             for piece in self.generator.stream(prep.standalone, [h.chunk for h in prep.hits],
                                                prep.history):
                 if isinstance(piece, Draft):
@@ -140,10 +167,17 @@ class Assistant:
         if draft is None or draft.refused or not draft.text.strip():
             decision = prep.decision if prep.decision.refuse else Decision(
                 True, "no sentence of the evidence answers it", [], prep.decision.evidence)
-            draft = Draft(text=refusal_text(decision, list(self.titles.values())), refused=True,
+            draft = Draft(text=refusal_text(decision, self._top_titles(prep.hits)), refused=True,
                           notes=[decision.reason, *(draft.notes if draft else [])])
+        elif prep.preface:
+            draft = draft.model_copy(update={"text": f"{prep.preface}\n\n{draft.text}"})
         prep.timings["generate_ms"] = _ms(t)
         return draft
+
+    def _top_titles(self, hits: list[Hit]) -> list[str]:
+        """Titles of the documents of the best hits (at most MAX_TITLES), else the first ones."""
+        sources = list(dict.fromkeys(h.chunk.source for h in hits)) or list(self.titles)
+        return [self.titles.get(s, s) for s in sources[:MAX_TITLES]]
 
     def _finish(self, prep: _Prepared, draft: Draft, started: float) -> Answer:
         guarded = self.guard.apply(draft)
@@ -177,6 +211,15 @@ def _retrieved(hit: Hit) -> RetrievedChunk:
     c = hit.chunk
     return RetrievedChunk(source=c.source, chunk_id=c.id, score=round(float(hit.score), 4),
                           start=c.start, end=c.end, section=" > ".join(c.section), text=c.text)
+
+
+def _asked_part(question: str) -> str:
+    """The last sentence or clause that asks something ("…: is X ok with Y?"), else the whole;
+    a word repeated over and over ("please please please …") counts once."""
+    question = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", question, flags=re.I)
+    parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", question) if p.strip()]
+    asked = [p for p in parts if p.endswith("?")]
+    return asked[-1] if len(parts) > 1 and asked else " ".join(parts)
 
 
 def _ms(start: float) -> float:

@@ -12,16 +12,28 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from assistant.answering.condense import split_carried
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.words import stem, stems, words, zipf
+from assistant.text.words import WORD, fold, stem, stems, stopwords, words, zipf
 
 #: Words rarer than this (Zipf scale) are treated as named things: drugs, supplements, tests.
 NAMED_ZIPF = 3.0
 
 #: The one phrase every refusal starts with (used by the composer, the LLM prompt and tests).
 CANNOT_ANSWER = "The documents I have don't cover"
+#: A refusal names at most this many documents (those of the best hits).
+MAX_TITLES = 3
+#: Decision reasons with their own wording.
+NOT_ENGLISH = "not written in English"
+WEAK = "weak evidence"
+NUMBERS_ONLY = "numbers without words"
+#: An asked-about phrase goes on through following words rarer than this ("birth control pills",
+#: not "... pills less").
+PHRASE_ZIPF = 5.0
+_TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
+PARTIAL = "the subject is covered, but not what is asked about it"
 
 
 class _Chunkish(Protocol):
@@ -38,29 +50,36 @@ class _Scored(Protocol):
 
 
 def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
-           settings: Settings) -> Decision:
+           settings: Settings, core: frozenset[str] = frozenset()) -> Decision:
     """Answer or decline, with the reason recorded on the answer."""
     best = max((h.dense for h in hits), default=0.0)
+    if not words(question) and re.search(r"\d", question):
+        return Decision(True, NUMBERS_ONLY, [], best)
     missing = vocab.unknown_entities(question)
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or best < settings.answer.min_evidence:
-        return Decision(True, f"weak evidence (best similarity {best:.2f})", [], best)
+        return Decision(True, f"{WEAK} (best similarity {best:.2f})", [], best)
     apart = _never_together(question, hits, vocab)
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
+    subject, focus = uncovered_focus(question, hits, vocab, core)
+    if focus:
+        return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
     return Decision(False, "", [], best)
 
 
 class EvidenceRefusal:
     """``decide`` as a ``core.protocols.RefusalPolicy``: the vocabulary and settings bound."""
 
-    def __init__(self, vocab: CorpusVocabulary, settings: Settings) -> None:
+    def __init__(self, vocab: CorpusVocabulary, settings: Settings,
+                 core: frozenset[str] = frozenset()) -> None:
         self.vocab = vocab
         self.settings = settings
+        self.core = core
 
     def decide(self, question: str, hits: Sequence[Hit]) -> Decision:
-        return decide(question, hits, self.vocab, self.settings)
+        return decide(question, hits, self.vocab, self.settings, self.core)
 
 
 def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary) -> list[str]:
@@ -75,11 +94,69 @@ def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     return pair
 
 
+def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
+                    core: frozenset[str]) -> tuple[str, str]:
+    """(the core subject, the asked-about phrase) when the question's last clause asks about a
+    compound thing ("birth control pills", "kidney stones") one of whose words the corpus never
+    uses and no retrieved passage contains: the subject is covered, the question is not.
+    ("", "") otherwise. Only words after the clause's last core subject count (the object of
+    the question), and a word right after a number is a unit, not a thing."""
+    terms = vocab.terms
+    if not core or terms is None or not hits:
+        return "", ""
+    clause = re.split(r"[.!?:;]\s+", split_carried(vocab.strip_noise(question))[0].strip())[-1]
+    tokens = _TOKEN.findall(fold(clause).lower())
+    last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
+    if last < 0:
+        return "", ""
+    passages = [stems(words(h.chunk.embed_text)) for h in hits]
+    stop = stopwords()
+
+    def content(i: int) -> bool:
+        w = tokens[i]
+        return (w not in stop and len(w) > 2 and w.isalpha() and stem(w) not in core
+                and not (i > 0 and tokens[i - 1][:1].isdigit()))
+    for i in range(last + 1, len(tokens)):
+        w = tokens[i]
+        if not content(i) or vocab.known(w) or not terms.very_rare_zipf <= zipf(w) \
+                < terms.focus_max_zipf or any(stem(w) in p for p in passages):
+            continue
+        after = i + 1 < len(tokens) and content(i + 1)
+        before = i - 1 > last and content(i - 1)
+        if after or before:
+            lo, hi = (i, i + 1) if after else (i - 1, i)
+            while hi + 1 < len(tokens) and content(hi + 1) and zipf(tokens[hi + 1]) < PHRASE_ZIPF:
+                hi += 1
+            return _core_run(tokens, last, core), " ".join(tokens[lo:hi + 1])
+    return "", ""
+
+
+def _core_run(tokens: list[str], last: int, core: frozenset[str]) -> str:
+    start = last
+    while start > 0 and stem(tokens[start - 1]) in core:
+        start -= 1
+    return " ".join(tokens[start:last + 1])
+
+
 def refusal_text(decision: Decision, titles: Sequence[str]) -> str:
-    """A plain decline that names what is missing and says what the documents do cover."""
+    """A plain decline that names what is missing and says what the documents do cover
+    (``titles``: at most ``MAX_TITLES`` are named, best hits first)."""
+    if decision.reason == NOT_ENGLISH:
+        return (f"I can only answer questions written in English, and {CANNOT_ANSWER[0].lower()}"
+                f"{CANNOT_ANSWER[1:]} other languages. Please ask your question again in English.")
+    if decision.reason == NUMBERS_ONLY:
+        return ("Could you tell me in words what you would like to know about these numbers "
+                "(for example, which medicine or supplement a dose is for)? "
+                "I need a question in words to look it up in the documents.")
+    if decision.reason.startswith(PARTIAL) and decision.missing:
+        subject = decision.reason[len(PARTIAL):].strip(" ()")
+        asked = re.sub(r"[^a-z0-9 -]", "", decision.missing[0].lower())[:60]
+        return (f"{CANNOT_ANSWER} “{asked}”: they discuss {subject}, but not {asked}, so I "
+                f"can't answer that part from them. They cover: "
+                f"{'; '.join(list(titles)[:MAX_TITLES])}.")
     joiner = " together with " if decision.reason.startswith("the evidence never") else ", "
     topic = _quote_terms(decision.missing, joiner) if decision.missing else "this question"
-    cover = "; ".join(titles)
+    cover = "; ".join(list(titles)[:MAX_TITLES])
     return (f"{CANNOT_ANSWER} {topic}, so I can't answer it from them. "
             f"They cover: {cover}.")
 

@@ -15,8 +15,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core.lru import LRUCache
+from assistant.core.patterns import Regex
 from assistant.core.policy import load_yaml_model
-from assistant.text.words import content_words, stem, stems, words, zipf
+from assistant.text.words import content_words, fold, stem, stems, words, zipf
 
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
 ENTITY_ZIPF = 4.0
@@ -38,6 +39,12 @@ class QueryTerms(BaseModel):
     very_rare_zipf: float = 2.4
     rare_zipf: float = 4.0
     named_margin: float = 0.06
+    conditions: list[Regex] = Field(default_factory=list)
+    other_languages: list[str] = Field(default_factory=list)
+    language_margin: float = Field(1.0, gt=0)
+    min_named_terms: int = Field(2, ge=1)
+    noise: list[Regex] = Field(default_factory=list)
+    focus_max_zipf: float = 0.0
 
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:
@@ -64,6 +71,7 @@ class CorpusVocabulary:
         self._embed = embed
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._protos: tuple[np.ndarray, np.ndarray] | None = None
+        self._noise = [re.compile(p) for p in (terms.noise if terms else [])]
 
     def mentions(self, word: str) -> bool:
         """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion')?"""
@@ -112,15 +120,22 @@ class CorpusVocabulary:
         named, general = self._protos
         return float((named @ vec).max() - (general @ vec).max()) > margin
 
-    def correct(self, word: str) -> str:
-        """The corpus word a misspelling most likely means (or the word itself)."""
+    def correct(self, word: str, cutoff: float = 80) -> str:
+        """The corpus word a misspelling (or, with a lower ``cutoff``, another language's form
+        of a name: "magnesio") most likely means (or the word itself)."""
         if self.mentions(word) or len(word) < 5 or zipf(word) >= MISSPELLING_ZIPF:
             return word
         from rapidfuzz import fuzz, process
 
         match = process.extractOne(word, self._by_initial.get(word[0], []),
-                                   scorer=fuzz.ratio, score_cutoff=80)
+                                   scorer=fuzz.ratio, score_cutoff=cutoff)
         return str(match[0]) if match else word
+
+    def strip_noise(self, text: str) -> str:
+        """The text without code and markup fragments (the policy's ``noise`` patterns)."""
+        for pattern in self._noise:
+            text = pattern.sub(" ", text)
+        return text
 
     def repair(self, text: str) -> str:
         """Text with shorthand and misspelled domain words replaced by the corpus's words."""
@@ -132,7 +147,7 @@ class CorpusVocabulary:
                 return synonyms[word.lower()]
             fixed = self.correct(word.lower())
             return word if fixed == word.lower() else fixed
-        return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, text)
+        return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, fold(text))
 
     def entities(self, text: str) -> list[str]:
         """Rare words of the text that the corpus knows (topic terms such as drug names)."""
@@ -145,7 +160,7 @@ class CorpusVocabulary:
     def unknown_entities(self, text: str) -> list[str]:
         """Rare words the corpus never mentions, even after spelling repair."""
         missing: list[str] = []
-        for w in content_words(text):
+        for w in content_words(self.strip_noise(text)):
             if len(w) < 3 or w.isdigit() or any(ch.isdigit() for ch in w):
                 continue
             if self.known(self.correct(w)) or not self.is_named(w):

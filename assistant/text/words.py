@@ -1,7 +1,7 @@
 """Words, content words, word rarity and THE stemmer.
 
 * ``words`` / ``content_words``: lower-case word tokens (contractions dropped, hyphenated words
-  kept whole), and the same without stopwords;
+  kept whole, accents folded: "magnésium" is "magnesium"), and the same without stopwords;
 * ``zipf``: English word frequency from ``wordfreq`` (offline data), cached with a bound because
   it is called with words users type;
 * ``stem``: the Snowball English stemmer of PyStemmer, the library bm25s uses; BM25 tokenization
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any
@@ -38,8 +39,17 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS
 
 
+def fold(text: str) -> str:
+    """Text with accents taken off Latin letters ("magnésium" -> "magnesium", "clonazépam" ->
+    "clonazepam"), so an accented word is one token, not fragments around the accent."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch))
+
+
 def words(text: str) -> list[str]:
-    text = _CONTRACTION.sub("", text.lower().replace("’", "'"))
+    text = _CONTRACTION.sub("", fold(text.lower()).replace("’", "'"))
     return WORD.findall(text.replace("'", ""))
 
 
