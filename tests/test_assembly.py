@@ -17,7 +17,7 @@ from fakes import (
     make_hit,
 )
 
-from assistant.answering.compose import ExtractiveComposer
+from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.guard import CaveatGuard
@@ -161,7 +161,8 @@ def test_real_steps_and_fakes_satisfy_the_protocols(settings: Settings, guard: C
         (EvidenceRefusal(vocab, settings), p.RefusalPolicy),
         (guard, p.Guard),
         (store, p.SessionStore),
-        (ExtractiveComposer(embedder=None, settings=settings), p.Generator),
+        (ExtractiveComposer(embedder=None, settings=settings,
+                            policy=load_answer_policy(settings.policies_dir)), p.Generator),
         (build(settings, guard), p.Answerer),
     ]
     fakes: list[tuple[object, type]] = [

@@ -41,6 +41,10 @@ _IT = re.compile(r"\bit\b(?!')", re.I)
 _LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
 
 
+_TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside|and)\s+(?:my\s+|the\s+|your\s+)?"
+                          r"([A-Za-z][\w-]*)\s*\??\s*$", re.I)
+
+
 class Condenser:
     """Rule-based follow-up rewriting. ``core``: stems of the corpus's core subjects
     (``answering.subjects.core_subjects``): a message naming one is about its own topic."""
@@ -104,7 +108,10 @@ class Condenser:
             old = [w for w in self._core_words(own) if stem(w) not in {stem(p) for p in phrase}]
             old = old[:1]
         else:
-            old = self._objects(own)[-1:]
+            # the thing the last question ends on ("… apart from magnesium?") is what "and X?"
+            # replaces, core subject or not; otherwise its last non-core object
+            tail = _TAIL_OBJECT.search(own)
+            old = [tail.group(1)] if tail else self._objects(own)[-1:]
         if not old:
             objects = [t for t in carried_terms if not any(self._is_core(w) for w in words(t))
                        and self._objects(t)]

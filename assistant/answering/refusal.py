@@ -86,7 +86,8 @@ def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     """The two rarest named things of the question, when the evidence has both but never in the
     same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered."""
     passages = [stems(words(h.chunk.embed_text)) for h in hits]
-    named = [e for e in vocab.entities(question) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
+    own = split_carried(question)[0]  # the pairing the user asks about, not the topic
+    named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
              and any(stem(e) in p for p in passages)]
     pair = sorted(named, key=zipf)[:2]
     if len(pair) < 2 or any(all(stem(e) in p for e in pair) for p in passages):

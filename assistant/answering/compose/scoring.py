@@ -37,6 +37,8 @@ class Scored:
     risk_match: bool = False
     #: Names one of the question's own focus terms (not a core subject, not an everyday verb).
     focus_match: bool = True
+    #: How much of the question's focus it names (rare words count double).
+    focus_weight: float = 0.0
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
@@ -52,12 +54,14 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         risk_match = any(matches(r.evidence, text) for r in profile.risks)
-        focus_match = not focus or bool(focus & {stem(w) for w in content_words(text)})
+        named = focus & {stem(w) for w in content_words(text)}
+        focus_match = not focus or bool(named)
+        focus_weight = sum(terms.get(t, 1.0) for t in named)
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text)
                  + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
                  + w.risk * risk_match + RANK_PRIOR / (1 + unit.rank)
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
-        out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match))
+        out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight))
     return sorted(out, key=lambda s: -s.score)
 
 

@@ -79,7 +79,9 @@ def _lead(fresh: list[Scored], profile: Profile, policy: AnswerPolicy) -> Scored
         for risk in profile.risks:  # the risks stated in this message come first
             about = [s for s in fresh if matches(risk.evidence, s.unit.display)
                      and not matches(policy.general_verdict, s.unit.display)]
-            if about:
+            if about:  # naming what was asked ("temazepam") beats a general risk sentence
+                most = max(s.focus_weight for s in about)
+                about = [s for s in about if s.focus_weight == most]
                 return _of_kind(about, policy) if profile.kind else about[0]
         plain = [s for s in fresh if not matches(policy.general_verdict, s.unit.display)]
         return plain[0] if plain else top
