@@ -58,6 +58,16 @@ def test_and_x_swaps_the_entity_and_keeps_the_topic(
     assert out == "How far apart should I take gabapentin and magnesium?"
 
 
+def test_and_x_replaces_the_thing_the_last_question_ended_on(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """'apart from magnesium' -> 'apart from coffee': the user's own drug stays."""
+    refused = Turn(user="Should I take my levothyroxine apart from magnesium?",
+                   standalone_question="Should I take my levothyroxine apart from magnesium?",
+                   answer="", refused=True)
+    out = Condenser(vocab, core).condense("And what about coffee?", [refused])
+    assert out == "Should I take my levothyroxine apart from coffee?"
+
+
 def test_self_contained_and_long_unrelated_messages_are_left_alone(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     c = Condenser(vocab, core)
