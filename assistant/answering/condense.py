@@ -41,8 +41,8 @@ _IT = re.compile(r"\bit\b(?!')", re.I)
 _LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
 
 
-_TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+(?:my\s+|the\s+|your\s+)?"
-                          r"([A-Za-z][\w-]*)\s*\??\s*$", re.I)
+_TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
+                          r"(?:my\s+|the\s+|your\s+)?([A-Za-z][\w-]*)\s*\??\s*$", re.I)
 
 
 class Condenser:
