@@ -22,7 +22,7 @@ from assistant.indexing.sentence_vectors import SPANS_KEY, VECTORS_KEY, encode
 from assistant.indexing.store import open_store, read_pages
 from assistant.indexing.versions import IndexInfo, Pointer, new_version_name
 from assistant.retrieval.hybrid import HybridRetriever
-from tests.conftest import make_settings
+from conftest import make_settings
 
 N = 35_000
 DIM = 8  # the dimension does not matter to the read limit; small vectors fill fast
