@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import make_settings
 
 from assistant.core.models import Chunk
 from assistant.core.settings import Settings
@@ -22,7 +23,6 @@ from assistant.indexing.sentence_vectors import SPANS_KEY, VECTORS_KEY, encode
 from assistant.indexing.store import open_store, read_pages
 from assistant.indexing.versions import IndexInfo, Pointer, new_version_name
 from assistant.retrieval.hybrid import HybridRetriever
-from conftest import make_settings
 
 N = 35_000
 DIM = 8  # the dimension does not matter to the read limit; small vectors fill fast
