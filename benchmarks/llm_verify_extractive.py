@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     import yaml
 
-    from assistant.answering.compose import ExtractiveComposer
+    from assistant.answering.compose import ExtractiveComposer, load_answer_policy
     from assistant.answering.verify.claims import parse_reply
     from assistant.answering.verify.verifier import Verifier
     from assistant.core.settings import Settings
@@ -29,7 +29,8 @@ def main() -> None:
 
     settings = Settings()
     retriever = build_retriever(settings)
-    composer = ExtractiveComposer(retriever.embedder, settings)
+    composer = ExtractiveComposer(retriever.embedder, settings,
+                                  load_answer_policy(settings.policies_dir))
     verifier = Verifier.from_settings(settings, retriever.embedder)
     suite = yaml.safe_load((ROOT / "eval/suites/facts.yaml").read_text())
     kept = total = 0

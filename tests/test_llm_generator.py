@@ -61,9 +61,10 @@ def llm_settings(base_url: str, generator: str = "openai") -> Settings:
 
 @pytest.fixture(scope="module")
 def extractive(embedder):
-    from assistant.answering.compose import ExtractiveComposer
+    from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 
-    return ExtractiveComposer(embedder, repo_settings())
+    settings = repo_settings()
+    return ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir))
 
 
 @pytest.fixture(scope="module")
