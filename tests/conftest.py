@@ -7,6 +7,8 @@ from the repo's ``corpus/`` into a temporary directory.
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,3 +98,34 @@ def store(indexed_settings):
 def settings_factory() -> Any:
     """``settings_factory(base_dir, corpus_dir, **overrides) -> Settings`` (see make_settings)."""
     return make_settings
+
+
+def app_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    """The environment that makes ``python app.py`` serve ``settings``'s corpus and index."""
+    return {**os.environ,
+            "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+            "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+            "ASSISTANT_DATA_DIR": str(data_dir),
+            "ASSISTANT_PROMPTS_DIR": str(settings.prompts_dir),
+            "ASSISTANT_POLICIES_DIR": str(settings.policies_dir),
+            "ASSISTANT_CHUNKING__BOILERPLATE_FILE": str(settings.chunking.boilerplate_file)}
+
+
+def wait_ready(proc: subprocess.Popen[str], url: str, timeout_s: float = 300) -> None:
+    """Poll ``url``/readyz until it answers 200; fail (with the process's output if it exited
+    and its output was piped) when the process dies or the time runs out."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if proc.poll() is not None:
+            pipe = proc.stdout or proc.stderr
+            output = pipe.read() if pipe else ""
+            raise AssertionError(f"app.py exited before it was ready: {output}")
+        assert time.monotonic() < deadline, "app.py never became ready"
+        try:
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)

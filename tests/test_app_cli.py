@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import app_env, wait_ready
+from fake_openai_server import free_port
 
 from assistant.core.settings import Settings
 
@@ -58,36 +59,16 @@ def test_bad_arguments_exit_2_with_a_clear_message(args: list[str], env: dict[st
     assert "Traceback" not in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_app_starts_serves_and_stops(indexed_settings: Settings, tmp_path: Path) -> None:
     s = indexed_settings
-    env = {**os.environ,
-           "ASSISTANT_CORPUS_DIR": str(s.corpus_dir), "ASSISTANT_INDEX_DIR": str(s.index_dir),
-           "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-           "ASSISTANT_PROMPTS_DIR": str(s.prompts_dir),
-           "ASSISTANT_POLICIES_DIR": str(s.policies_dir),
-           "ASSISTANT_CHUNKING__BOILERPLATE_FILE": str(s.chunking.boilerplate_file)}
+    env = app_env(s, tmp_path / "data")
     port = free_port()
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 300
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "app.py never became ready"
-            try:
-                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
+        wait_ready(proc, url)
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
         assert "text/html" in httpx.get(f"{url}/").headers["content-type"]  # the chat UI
         reply = httpx.post(f"{url}/api/chat", json={"message": "What is magnesium glycinate?"},

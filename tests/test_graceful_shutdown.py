@@ -5,7 +5,6 @@ replying."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import app_env, wait_ready
 from fake_openai_server import FakeLLMServer, Reply, free_port
 
 from assistant.core.settings import Settings
@@ -26,19 +26,6 @@ LLM_DELAY_S = 4.0
 pytestmark = pytest.mark.slow
 
 
-def _wait_ready(proc: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + 300
-    while True:
-        assert proc.poll() is None, "app.py exited before it was ready"
-        assert time.monotonic() < deadline, "app.py never became ready"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-
-
 def test_sigterm_finishes_the_answer_in_flight_then_exits_0(
     indexed_settings: Settings, tmp_path: Path, corpus_dir: Path
 ) -> None:
@@ -47,12 +34,7 @@ def test_sigterm_finishes_the_answer_in_flight_then_exits_0(
     question = seed.read_text(encoding="utf-8").splitlines()[0]
     llm = FakeLLMServer(default=Reply(content="It is generally well tolerated [1].",
                                       sleep=LLM_DELAY_S)).start()
-    env = {**os.environ,
-           "ASSISTANT_CORPUS_DIR": str(s.corpus_dir), "ASSISTANT_INDEX_DIR": str(s.index_dir),
-           "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-           "ASSISTANT_PROMPTS_DIR": str(s.prompts_dir),
-           "ASSISTANT_POLICIES_DIR": str(s.policies_dir),
-           "ASSISTANT_CHUNKING__BOILERPLATE_FILE": str(s.chunking.boilerplate_file)}
+    env = app_env(s, tmp_path / "data")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -61,7 +43,7 @@ def test_sigterm_finishes_the_answer_in_flight_then_exits_0(
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     result: dict[str, Any] = {}
     try:
-        _wait_ready(proc, url)
+        wait_ready(proc, url)
         seen = len(llm.requests)
 
         def ask() -> None:
