@@ -28,7 +28,15 @@ class EmbeddingSettings(_Group):
         "sentence-transformers model directory. Never downloaded from a hub.",
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
-    device: str = Field("cpu", description="torch device.")
+    device: str = Field("cpu", description="torch device (sentence-transformers backend).")
+    backend: Literal["auto", "onnx", "sentence-transformers"] = Field(
+        "auto", description="auto: onnxruntime for queries and index builds (exported once from "
+        "the packaged weights; sentence-transformers if the export cannot be made); onnx: always "
+        "onnxruntime; sentence-transformers: always torch.")
+    threads: int = Field(0, ge=0, le=64, description="onnxruntime intra-op threads (0: "
+                         "onnxruntime's default, one per physical core).")
+    onnx_dir: Path = Field(Path("data/models"), description="Where the ONNX export of the "
+                           "model is kept, one folder per model and torch/onnxruntime versions.")
     cache_size: int = Field(1024, ge=1, le=1_000_000, description="Texts whose vectors an "
                             "assistant keeps (LRU), so text embedded once per answer is not "
                             "embedded again by a later step.")

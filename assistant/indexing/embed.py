@@ -1,17 +1,25 @@
-"""Sentence-transformers embeddings (all-MiniLM-L6-v2 from a pip package, offline, CPU).
+"""The embedder factory and the sentence-transformers backend (all-MiniLM-L6-v2 from a pip
+package, offline, CPU).
 
-``get_embedder(settings)`` loads the model once per process per model path. The Chroma adapter
-(``make_chroma_embedding_function``) wraps it so every collection has an explicit embedding
-function (never Chroma's default).
-Heavy imports (torch, sentence_transformers, chromadb) happen inside functions.
+``get_embedder(settings)`` returns the process-wide embedder of the configured model, one per
+model and backend. ``embedding.backend``: ``auto`` and ``onnx`` use ``embed_onnx.OnnxEmbedder``
+(onnxruntime + tokenizers: no torch import, so a fresh process answers in a few seconds), exported
+once by ``onnx_export``; ``auto`` falls back to ``SentenceTransformerEmbedder`` (torch) with a
+warning when no export can be made; ``sentence-transformers`` always uses torch. Both give the
+same vectors (cosine >= 0.9999, tests/test_embed_onnx.py), so indexes built by either are read by
+either. The Chroma adapter (``make_chroma_embedding_function``) wraps it so every collection has
+an explicit embedding function (never Chroma's default); its persisted name and config stay the
+same whatever the backend.
+Heavy imports (onnxruntime, torch, sentence_transformers, chromadb) happen inside functions.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from assistant.core.environment import set_offline_defaults
 from assistant.core.errors import AssistantError
@@ -21,17 +29,26 @@ from assistant.indexing.modelpath import resolve_model_path
 if TYPE_CHECKING:
     from chromadb.api.types import EmbeddingFunction
 
+    from assistant.indexing.embed_onnx import OnnxEmbedder
+
+log = logging.getLogger(__name__)
+
 #: Called after each embedded batch with (texts done so far, total texts).
 ProgressCallback = Callable[[int, int], None]
 
 EMBEDDING_FUNCTION_NAME = "assistant-sentence-transformers"
 
-_CACHE: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
+AnyEmbedder = Union["SentenceTransformerEmbedder", "OnnxEmbedder"]
+
+_CACHE: dict[tuple[str, ...], AnyEmbedder] = {}
 _CACHE_LOCK = threading.Lock()
+_FALLBACK: dict[str, AnyEmbedder] = {}  # ONNX file that could not be made -> torch embedder
 
 
 class SentenceTransformerEmbedder:
     """Normalized sentence embeddings; satisfies ``assistant.core.protocols.Embedder``."""
+
+    backend = "sentence-transformers"
 
     def __init__(self, model_path: Path, model_name: str, device: str = "cpu",
                  batch_size: int = 32) -> None:
@@ -97,18 +114,40 @@ def _quiet_transformers() -> None:
         pass
 
 
-def get_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The process-wide embedder for the configured model (loaded on first use)."""
-    path = resolve_model_path(settings.embedding)
-    key = (str(path), settings.embedding.device)
+def get_embedder(settings: Settings) -> AnyEmbedder:
+    """The process-wide embedder for the configured model and backend (loaded on first use)."""
+    emb = settings.embedding
+    path = resolve_model_path(emb)
+    if emb.backend == "sentence-transformers":
+        return _cached(("sentence-transformers", str(path), emb.device),
+                       lambda: SentenceTransformerEmbedder(path, emb.model, emb.device,
+                                                           emb.batch_size))
+    from assistant.indexing.onnx_export import ensure_onnx_model, onnx_model_file
+
+    wanted = onnx_model_file(settings)
+    if emb.backend == "auto" and (fallback := _FALLBACK.get(str(wanted))) is not None:
+        return fallback  # the export failed once in this process: do not retry per call
+    try:
+        onnx_file = ensure_onnx_model(settings)
+    except AssistantError as err:
+        if emb.backend == "onnx":
+            raise
+        log.warning("embedding with sentence-transformers (torch) instead of ONNX: %s", err)
+        fallback = get_embedder(settings.model_copy(update={
+            "embedding": emb.model_copy(update={"backend": "sentence-transformers"})}))
+        _FALLBACK[str(wanted)] = fallback
+        return fallback
+    from assistant.indexing.embed_onnx import OnnxEmbedder
+
+    return _cached(("onnx", str(onnx_file.resolve()), str(emb.threads)),
+                   lambda: OnnxEmbedder(onnx_file, path, emb.model, emb.batch_size, emb.threads))
+
+
+def _cached(key: tuple[str, ...], make: Callable[[], AnyEmbedder]) -> AnyEmbedder:
     with _CACHE_LOCK:
         embedder = _CACHE.get(key)
         if embedder is None:
-            embedder = SentenceTransformerEmbedder(
-                path, settings.embedding.model, settings.embedding.device,
-                settings.embedding.batch_size,
-            )
-            _CACHE[key] = embedder
+            embedder = _CACHE[key] = make()
     return embedder
 
 
@@ -134,13 +173,13 @@ def _chroma_function_class() -> type:
     )
 
     class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
-        """Chroma adapter over the shared SentenceTransformerEmbedder (cosine space)."""
+        """Chroma adapter over the shared embedder (cosine space)."""
 
         def __init__(self, model: str, device: str = "cpu") -> None:
             self._model = model
             self._device = device
 
-        def _embedder(self) -> SentenceTransformerEmbedder:
+        def _embedder(self) -> AnyEmbedder:
             settings = Settings.model_validate(
                 {"embedding": {"model": self._model, "device": self._device}}
             )

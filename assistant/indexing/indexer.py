@@ -73,8 +73,23 @@ def build_index(settings: Settings, *, corpus_dir: Path | None = None, rebuild: 
     report = IndexReport()
     with index_lock(settings), progress_callback(progress) as callback:
         _build_locked(settings, corpus_dir, rebuild, callback, report)
+        _ensure_query_model(settings, report)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _ensure_query_model(settings: Settings, report: IndexReport) -> None:
+    """Questions embed with the ONNX export: make it now (once), not at the first question."""
+    if settings.embedding.backend == "sentence-transformers":
+        return
+    from assistant.indexing.onnx_export import ensure_onnx_model
+
+    try:
+        ensure_onnx_model(settings)
+    except AssistantError as err:
+        if settings.embedding.backend == "onnx":
+            raise
+        report.warnings.append(f"{err}; questions will embed with sentence-transformers")
 
 
 def _build_locked(settings: Settings, corpus_dir: Path | None, rebuild: bool,

@@ -2,19 +2,17 @@
 
 ``build_retriever(settings)`` opens the active index and returns a warmed-up
 ``HybridRetriever``. The answer pipeline calls ``search(query)`` for typed ``Hit``s; anything
-LangChain-shaped can ``invoke(query)`` it for ``Document``s carrying the same numbers.
+LangChain-shaped can ``invoke(query)`` it for ``Document``s carrying the same numbers, or take
+``as_langchain()``, a LangChain ``BaseRetriever`` over it (``retrieval.langchain_adapter``;
+LangChain is imported only then, so answering a question does not pay for it).
 ``settings.retrieval.mode == "dense"`` skips BM25; ``mmr_lambda == 1`` skips diversity.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, PrivateAttr
 
 from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
@@ -22,6 +20,10 @@ from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
 from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
+
+if TYPE_CHECKING:
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
 
 
 def bm25_text(chunk: Chunk) -> str:
@@ -44,24 +46,22 @@ def rare_postings(texts: list[str], max_df: int) -> dict[str, list[int]]:
             if len(rows) <= max_df and not any(ch.isdigit() for ch in t)}
 
 
-class HybridRetriever(BaseRetriever):
+class HybridRetriever:
     """Dense + BM25 retriever over the active index; call ``warm_up()`` before use."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    settings: Settings
-    store: Any
-    embedder: Any
-
-    _chunks: list[Chunk] = PrivateAttr(default_factory=list)
-    _row: dict[str, int] = PrivateAttr(default_factory=dict)
-    _vectors: Any = PrivateAttr(default=None)
-    _bm25: BM25Index | None = PrivateAttr(default=None)
-    _expander: QueryExpander | None = PrivateAttr(default=None)
-    _unit_vectors: Any = PrivateAttr(default=None)  # every sentence/row vector, stacked
-    _unit_owner: Any = PrivateAttr(default=None)  # chunk row of each unit
-    _unit_spans: list[tuple[int, int]] = PrivateAttr(default_factory=list)
-    _postings: dict[str, list[int]] = PrivateAttr(default_factory=dict)  # rare token -> rows
+    def __init__(self, settings: Settings, store: Any, embedder: Any) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._chunks: list[Chunk] = []
+        self._row: dict[str, int] = {}
+        self._vectors: Any = None
+        self._bm25: BM25Index | None = None
+        self._expander: QueryExpander | None = None
+        self._unit_vectors: Any = None  # every sentence/row vector, stacked
+        self._unit_owner: Any = None  # chunk row of each unit
+        self._unit_spans: list[tuple[int, int]] = []
+        self._postings: dict[str, list[int]] = {}  # rare token -> rows
 
     def warm_up(self) -> None:
         """Load all chunks and their stored embeddings; build the BM25 index (once)."""
@@ -211,32 +211,15 @@ class HybridRetriever(BaseRetriever):
         return Hit(self._chunks[row], score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
                    sentence)
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [hit_document(hit) for hit in self.search(query)]
+    def as_langchain(self) -> BaseRetriever:
+        """A LangChain ``BaseRetriever`` over this retriever."""
+        from assistant.retrieval.langchain_adapter import LangChainRetriever
 
+        return LangChainRetriever(retriever=self)
 
-def hit_document(hit: Hit) -> Document:
-    """A LangChain Document for a hit: chunk text plus ids, span and scores as metadata."""
-    c = hit.chunk
-    return Document(
-        page_content=c.text,
-        id=c.id,
-        metadata={
-            "chunk_id": c.id,
-            "source": c.source,
-            "title": c.title,
-            "section": " > ".join(c.section),
-            "start": c.start,
-            "end": c.end,
-            "score": hit.score,
-            "dense": hit.dense,
-            "bm25": hit.bm25,
-            "dense_rank": hit.dense_rank,
-            "bm25_rank": hit.bm25_rank,
-        },
-    )
+    def invoke(self, query: str) -> list[Document]:
+        """LangChain-shaped: the hits of ``search(query)`` as ``Document``s."""
+        return self.as_langchain().invoke(query)
 
 
 def build_retriever(settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
