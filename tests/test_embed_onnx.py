@@ -12,11 +12,17 @@ import numpy as np
 import pytest
 from conftest import app_env
 
+from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.indexing.embed import get_embedder
 from assistant.indexing.embed_onnx import OnnxEmbedder
 from assistant.indexing.ingest import load_corpus
-from assistant.indexing.onnx_export import ensure_onnx_model, export_key, onnx_model_file
+from assistant.indexing.onnx_export import (
+    ensure_onnx_model,
+    export_key,
+    onnx_model_file,
+    onnx_supported,
+)
 from assistant.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
@@ -90,6 +96,35 @@ def test_export_is_made_once_and_reused(indexed_settings: Settings) -> None:
     other = indexed_settings.model_copy(update={"embedding": indexed_settings.embedding
                                                 .model_copy(update={"onnx_dir": Path("x")})})
     assert onnx_model_file(other).parent.name == target.parent.name
+
+
+def test_no_export_falls_back_to_torch_under_auto_and_fails_clearly_under_onnx(
+        indexed_settings: Settings, tmp_path: Path, pair: tuple[object, object],
+        caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")  # the export folder cannot be made under a file
+    unwritable = indexed_settings.model_copy(update={"embedding": indexed_settings.embedding
+                                                     .model_copy(update={"onnx_dir": blocker})})
+    with caplog.at_level("WARNING"):
+        fallback = get_embedder(unwritable)
+    assert fallback is pair[1]  # the process's sentence-transformers embedder
+    assert "instead of ONNX" in caplog.text
+    with pytest.raises(AssistantError, match="cannot export"):
+        get_embedder(backend(unwritable, "onnx"))
+
+
+def test_only_mean_pooled_transformers_are_exported(tmp_path: Path) -> None:
+    modules = [{"path": "", "type": "sentence_transformers.models.Transformer"},
+               {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    (tmp_path / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
+    (tmp_path / "1_Pooling").mkdir()
+    pooling = tmp_path / "1_Pooling" / "config.json"
+    pooling.write_text(json.dumps({"pooling_mode_mean_tokens": True}), encoding="utf-8")
+    assert onnx_supported(tmp_path) is None
+    pooling.write_text(json.dumps({"pooling_mode_cls_token": True}), encoding="utf-8")
+    assert "not mean pooling" in str(onnx_supported(tmp_path))
+    (tmp_path / "modules.json").unlink()
+    assert "no modules.json" in str(onnx_supported(tmp_path))
 
 
 def _run_without_torch(code: str, settings: Settings, tmp_path: Path) -> list[str]:

@@ -127,9 +127,14 @@ def get_embedder(settings: Settings) -> AnyEmbedder:
     wanted = onnx_model_file(settings)
     if emb.backend == "auto" and (fallback := _FALLBACK.get(str(wanted))) is not None:
         return fallback  # the export failed once in this process: do not retry per call
+    from assistant.indexing.embed_onnx import OnnxEmbedder
+
     try:
         onnx_file = ensure_onnx_model(settings)
-    except AssistantError as err:
+        return _cached(("onnx", str(onnx_file.resolve()), str(emb.threads)),
+                       lambda: OnnxEmbedder(onnx_file, path, emb.model, emb.batch_size,
+                                            emb.threads))
+    except (AssistantError, OSError) as err:
         if emb.backend == "onnx":
             raise
         log.warning("embedding with sentence-transformers (torch) instead of ONNX: %s", err)
@@ -137,10 +142,6 @@ def get_embedder(settings: Settings) -> AnyEmbedder:
             "embedding": emb.model_copy(update={"backend": "sentence-transformers"})}))
         _FALLBACK[str(wanted)] = fallback
         return fallback
-    from assistant.indexing.embed_onnx import OnnxEmbedder
-
-    return _cached(("onnx", str(onnx_file.resolve()), str(emb.threads)),
-                   lambda: OnnxEmbedder(onnx_file, path, emb.model, emb.batch_size, emb.threads))
 
 
 def _cached(key: tuple[str, ...], make: Callable[[], AnyEmbedder]) -> AnyEmbedder:

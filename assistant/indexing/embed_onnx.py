@@ -39,6 +39,9 @@ class OnnxEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Idle worker threads sleep instead of spinning: on a shared CPU that measured faster
+        # (single queries 24 vs 41 ms, 32-text batches 1.5 vs 1.75 s) and leaves cores to others.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(onnx_file), sess_options=options,
                                                  providers=["CPUExecutionProvider"])

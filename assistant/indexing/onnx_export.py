@@ -14,6 +14,7 @@ pooling and normalization happen in ``embed_onnx``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -110,9 +111,9 @@ def ensure_onnx_model(settings: Settings) -> Path:
 
 
 def _export(model_dir: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         reference, exported = _write(model_dir, tmp)
         cosine = _check(tmp, model_dir, reference)
         if cosine < _MIN_COSINE:
@@ -126,7 +127,8 @@ def _export(model_dir: Path, target: Path) -> None:
     except Exception as err:
         raise AssistantError(f"cannot export {model_dir} to ONNX: {err}") from err
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _write(model_dir: Path, tmp: Path) -> tuple[Any, dict[str, Any]]:
