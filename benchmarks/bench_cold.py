@@ -87,11 +87,15 @@ def main() -> None:
     args = parser.parse_args()
     trees = [t.resolve() for t in (args.tree or [REPO])]
     times: dict[str, dict[str, list[float]]] = {str(t): {"ask": [], "ready": []} for t in trees}
-    for _ in range(args.runs):
+    for run in range(args.runs):
         for tree in trees:
             times[str(tree)]["ask"].append(round(cold_ask(tree), 2))
         for tree in trees:
             times[str(tree)]["ready"].append(round(time_to_ready(tree), 2))
+        if not args.json:
+            print(f"run {run + 1}: " + "; ".join(f"{t}: ask {v['ask'][-1]} s, ready "
+                                                 f"{v['ready'][-1]} s" for t, v in times.items()),
+                  flush=True)
     if args.json:
         print(json.dumps(times))
         return
