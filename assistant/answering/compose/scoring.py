@@ -80,10 +80,11 @@ def weighted_terms(question: str, core: frozenset[str], core_weight: float) -> d
 
 
 def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
-    """Stems of the user's own words that say what this question is about: not the corpus's
-    core subjects, not everyday words ("take", "work", "get")."""
-    own, _ = split_carried(question)
-    return frozenset(stem(w) for w in content_words(own)
+    """Stems of the words that say what this question is about, the user's own and the topic a
+    follow-up carries over ("them" = the two drugs asked about before): not the corpus's core
+    subjects, not everyday words ("take", "work", "get")."""
+    own, carried = split_carried(question)
+    return frozenset(stem(w) for w in content_words(f"{own} {carried}")
                      if stem(w) not in core and zipf(w) < EVERYDAY_ZIPF)
 
 
