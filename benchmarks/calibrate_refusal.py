@@ -18,7 +18,7 @@ from rich.table import Table
 
 from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
-from assistant.answering.refusal import decide
+from assistant.answering.refusal import EvidenceRefusal, decide
 from assistant.core.settings import Settings
 
 Row = tuple[str, float, list[str], list[str]]
@@ -47,12 +47,15 @@ def _measure(assistant: Assistant, settings: Settings, question: str,
     standalone = assistant.condenser.condense(question, [])
     hits = assistant.retriever.search(standalone)
     best = max((h.dense for h in hits), default=0.0)
+    policy = assistant.refusal
+    assert isinstance(policy, EvidenceRefusal)
     verdicts = []
     for t in thresholds:
         tuned = settings.model_copy(update={"answer": settings.answer.model_copy(
             update={"min_evidence": t})})
-        verdicts.append("R" if decide(standalone, hits, assistant.answering.vocabulary, tuned).refuse else "A")
-    missing = decide(standalone, hits, assistant.answering.vocabulary, settings).missing
+        refuse = decide(standalone, hits, policy.vocab, tuned, policy.core).refuse
+        verdicts.append("R" if refuse else "A")
+    missing = policy.decide(standalone, hits).missing
     return question, best, missing, verdicts
 
 

@@ -31,9 +31,8 @@ from assistant.evaluation.splits import load_splits, select  # noqa: E402
 from assistant.evaluation.suite import load_suites  # noqa: E402
 
 GRID: dict[str, list[Any]] = {
-    "weights.kind": [0.08, 0.15, 0.25],
-    "lead_margin": [0.12, 0.2],
-    "min_relevance": [0.3, 0.4, 0.45],
+    "weights.lead_kind": [0.0, 0.04, 0.08],
+    "weights.lead_focus": [0.0, 0.1, 0.2],
 }
 
 

@@ -110,6 +110,29 @@ def test_a_stated_risk_leads_never_a_general_verdict() -> None:
     assert plan is not None and plan.lead.unit.display == RENAL
 
 
+TAPER_RULE = "Any taper must be supervised by a physician."
+
+
+def test_a_risk_said_of_oneself_leads_but_a_risk_that_is_only_the_topic_does_not() -> None:
+    topical = "What is the main danger of withdrawal without supervision?"
+    first_person = "I want to come off it. What is the main danger of withdrawal?"
+    assert [r.id for r in _profile(topical).personal] == []
+    assert [r.id for r in _profile(first_person).personal] == ["stopping"]
+    # The better-scoring sentence names no stopping word; it leads only for the topical question.
+    answer = "The main danger is seizures when the dose falls too fast."
+    for question, lead in ((topical, answer), (first_person, TAPER_RULE)):
+        items = _rescore([_scored(answer, 0.8, seed=1), _scored(TAPER_RULE, 0.6, start=100,
+                                                               seed=2)], question)
+        plan = plan_answer(items, _profile(question), POLICY)
+        assert plan is not None and plan.lead.unit.display == lead, question
+
+
+def test_a_condition_said_of_oneself_earlier_still_leads_later() -> None:
+    profile = _profile("Can I take 200 mg?", ("Is it safe with it? My kidneys are weak",))
+    assert [r.id for r in profile.personal] == ["renal"]
+    assert _profile("Can I take 200 mg?", ("Is it safe in kidney disease?",)).personal == ()
+
+
 @pytest.mark.parametrize(("value", "side", "applies"), [(25, "below", True), (45, "above", False)])
 def test_a_users_value_is_compared_with_the_threshold(value: int, side: str,
                                                       applies: bool) -> None:

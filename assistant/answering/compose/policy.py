@@ -90,6 +90,10 @@ class Weights(_Strict):
     kind: float = Field(0.08, ge=0)
     risk: float = Field(0.15, ge=0)
     core_term: float = Field(0.3, ge=0, le=1)
+    #: Choosing the lead only: a bonus for a sentence of the asked kind, and for the share of
+    #: the question's focus terms it names (added to its score, never a hard filter).
+    lead_kind: float = Field(0.08, ge=0)
+    lead_focus: float = Field(0.1, ge=0)
 
 
 class AnswerPolicy(_Strict):
@@ -97,6 +101,8 @@ class AnswerPolicy(_Strict):
     kinds: list[Kind] = Field(min_length=1)
     risks: list[Risk] = Field(min_length=1)
     general_verdict: list[str] = Field(min_length=1)
+    #: The message speaks of the user ("my kidneys", "I snore"): its risks are facts about them.
+    first_person: list[str] = Field(min_length=1)
     conflict: Conflict
     dangling_starts: list[str] = Field(min_length=1)
     connectors: str = ""
@@ -106,9 +112,8 @@ class AnswerPolicy(_Strict):
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
-    lead_margin: float = Field(0.12, ge=0, le=1)
 
-    _check = field_validator("general_verdict", "dangling_starts")(_compiled)
+    _check = field_validator("general_verdict", "first_person", "dangling_starts")(_compiled)
 
     @field_validator("connectors")
     @classmethod

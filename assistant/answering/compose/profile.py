@@ -31,6 +31,10 @@ class Profile:
     mentioned: frozenset[str] = field(default_factory=frozenset)
     #: The risks this message states itself.
     current: frozenset[str] = field(default_factory=frozenset)
+    #: The risks that are facts about the user (said in the first person, or a lasting
+    #: condition from an earlier turn); a risk that is only the topic of a question ("what is
+    #: the danger of tapering?") is not one.
+    personal: tuple[Risk, ...] = ()
 
     @property
     def kind(self) -> str | None:
@@ -45,8 +49,11 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     kinds = tuple(k.id for k in policy.kinds if matches(k.ask, own))
     now = _risks(own, policy, core)
     before: list[Risk] = []
+    mine: list[Risk] = []  # earlier risks said in the first person
     for text in earlier:
-        before += [r for r in _risks(text, policy, core) if r not in before]
+        found = _risks(text, policy, core)
+        before += [r for r in found if r not in before]
+        mine += [r for r in found if matches(policy.first_person, text) and r not in mine]
     # Earlier conditions of the person (policy ``lasting``: kidneys, sleep apnea...) still hold;
     # an earlier "stop" or "driving" was about that turn's question.
     lasting = [r for r in before if r.lasting]
@@ -54,8 +61,11 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     measures = tuple(m for text in (*earlier, own) for m in _measures(text, risks))
     latest: dict[str, Measure] = {m.risk.id: m for m in measures}  # the newest value wins
     mentioned = frozenset(r.id for r in (*now, *before))
+    first_person = matches(policy.first_person, own)
+    personal = tuple(r for r in risks if (first_person and r in now) or r in mine
+                     or r.id in latest)
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
-                   current=frozenset(r.id for r in now))
+                   current=frozenset(r.id for r in now), personal=personal)
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:

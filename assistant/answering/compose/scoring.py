@@ -39,6 +39,8 @@ class Scored:
     focus_match: bool = True
     #: How much of the question's focus it names (rare words count double).
     focus_weight: float = 0.0
+    #: ``focus_weight`` as a share of the question's whole focus (0 when it has none).
+    focus_share: float = 0.0
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
@@ -49,6 +51,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     q_numbers = [float(n) for n in _NUMBER.findall(split_carried(question)[0])]
     kind = next((k for k in policy.kinds if k.id == profile.kind), None)
     focus = focus_terms(question, core)
+    focus_total = sum(terms.get(t, 1.0) for t in focus)
     out = []
     for unit, sim, vec in zip(units, sims, vectors, strict=True):
         text = unit.text
@@ -61,7 +64,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                  + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
                  + w.risk * risk_match + RANK_PRIOR / (1 + unit.rank)
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
-        out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight))
+        share = focus_weight / focus_total if focus_total else 0.0
+        out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
+                          share))
     return sorted(out, key=lambda s: -s.score)
 
 
@@ -75,10 +80,11 @@ def weighted_terms(question: str, core: frozenset[str], core_weight: float) -> d
 
 
 def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
-    """Stems of the user's own words that say what this question is about: not the corpus's
-    core subjects, not everyday words ("take", "work", "get")."""
-    own, _ = split_carried(question)
-    return frozenset(stem(w) for w in content_words(own)
+    """Stems of the words that say what this question is about, the user's own and the topic a
+    follow-up carries over ("them" = the two drugs asked about before): not the corpus's core
+    subjects, not everyday words ("take", "work", "get")."""
+    own, carried = split_carried(question)
+    return frozenset(stem(w) for w in content_words(f"{own} {carried}")
                      if stem(w) not in core and zipf(w) < EVERYDAY_ZIPF)
 
 

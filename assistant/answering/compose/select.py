@@ -73,27 +73,23 @@ def key(s: Scored) -> tuple[str, int, int]:
     return (s.unit.chunk.source, s.unit.start, s.unit.end)
 
 
-def _lead(fresh: list[Scored], profile: Profile, policy: AnswerPolicy) -> Scored:
-    top = fresh[0]
+def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy) -> Scored:
+    """When the user states a risk about themselves, the best sentence about it; when any risk
+    is named, never a general verdict;
+    otherwise the best sentence, where a sentence of the asked kind and one naming more of the
+    question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
+    pool = relevant
     if profile.risks:
-        for risk in profile.risks:  # the risks stated in this message come first
-            about = [s for s in fresh if matches(risk.evidence, s.unit.display)
-                     and not matches(policy.general_verdict, s.unit.display)]
-            if about:  # naming what was asked ("temazepam") beats a general risk sentence
-                most = max(s.focus_weight for s in about)
-                about = [s for s in about if s.focus_weight == most]
-                return _of_kind(about, policy) if profile.kind else about[0]
-        plain = [s for s in fresh if not matches(policy.general_verdict, s.unit.display)]
-        return plain[0] if plain else top
-    named = [s for s in fresh if s.focus_match] or fresh  # names what was asked about
-    return _of_kind(named, policy) if profile.kind else named[0]
-
-
-def _of_kind(ranked: list[Scored], policy: AnswerPolicy) -> Scored:
-    """The best unit of the asked kind when it is nearly as good as the best one."""
-    top = ranked[0]
-    near = [s for s in ranked if s.kind_match and s.score >= top.score - policy.lead_margin]
-    return near[0] if near else top
+        plain = [s for s in relevant if not matches(policy.general_verdict, s.unit.display)]
+        pool = plain or relevant
+        for risk in profile.personal:  # the risks stated in this message come first
+            about = [s for s in plain if matches(risk.evidence, s.unit.display)]
+            if about:
+                pool = about
+                break
+    w = policy.weights
+    kind = w.lead_kind if profile.kind else 0.0
+    return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share)
 
 
 def _threshold(scored: list[Scored], profile: Profile,
