@@ -62,18 +62,23 @@ def postgres_server(database: str = "assistant") -> Iterator[str]:
             raise AssertionError(f"PostgreSQL did not start: {started.stderr}"
                                  f"{log.read_text() if log.exists() else ''}")
         try:
-            import psycopg
-
-            with psycopg.connect(host="127.0.0.1", port=port, user=PG_USER, dbname="postgres",
-                                 autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{database}"')
-            yield f"postgresql+psycopg://{PG_USER}@127.0.0.1:{port}/{database}"
+            yield create_database(port, database)
         finally:
             subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
                                       "-w", "-t", "60", "stop"]),
                            capture_output=True, timeout=90)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(port: int, name: str) -> str:
+    """A new empty database on the test cluster at ``port``; returns its SQLAlchemy URL."""
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=port, user=PG_USER, dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://{PG_USER}@127.0.0.1:{port}/{name}"
 
 
 @contextmanager
