@@ -35,6 +35,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.core.settings import Settings
@@ -99,26 +100,27 @@ _ADDED = {"sessions": ("touched", "REAL"), "feedback": ("message_id", "TEXT")}
 _SCHEMA_LOCK = 0x5E55_1045  # pg advisory lock id: one worker creates the tables at a time
 
 
-def database_url(settings: Settings, name: str) -> str:
+def database_url(settings: Settings, name: str) -> str | URL:
     """The configured URL, else the SQLite file ``<data_dir>/<name>.db``."""
     if settings.database.url:
         return settings.database.url
     return sqlite_url(settings.data_dir / f"{name}.db")
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+def sqlite_url(path: Path) -> URL:
+    """The URL of a SQLite file (built, not formatted: any character may be in the path)."""
+    return URL.create("sqlite", database=str(path))
 
 
-def target_url(target: Path | str) -> str:
-    """A store's target: a path is a SQLite file, a string a SQLAlchemy URL."""
+def target_url(target: Path | str | URL) -> str | URL:
+    """A store's target: a path is a SQLite file, a string or URL a SQLAlchemy URL."""
     return sqlite_url(target) if isinstance(target, Path) else target
 
 
 class Database:
     """One engine and the tables a store uses; ``read()``/``write()`` are transactions."""
 
-    def __init__(self, url: str, tables: tuple[Table, ...], pool_size: int = 5) -> None:
+    def __init__(self, url: str | URL, tables: tuple[Table, ...], pool_size: int = 5) -> None:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":

@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.engine import URL
 
 from assistant.answering.database import (
     SESSION_TABLES,
@@ -48,7 +49,7 @@ def check_session_id(session_id: object) -> str:
 class SqlSessionStore:
     """Thread- and process-safe: every call is one transaction on the shared database."""
 
-    def __init__(self, target: Path | str, ttl_s: float = DAY_S, purge_every_s: float = 0.0,
+    def __init__(self, target: Path | str | URL, ttl_s: float = DAY_S, purge_every_s: float = 0.0,
                  pool_size: int = 5) -> None:
         """``target``: a SQLite file path or a SQLAlchemy URL."""
         self.ttl_s = ttl_s

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
+from sqlalchemy.engine import URL
 
 from assistant.answering.database import (
     FEEDBACK_TABLES,
@@ -59,7 +60,7 @@ def _now() -> str:
 class FeedbackStore:
     """Feedback rows (``feedback``) and message actions (``actions``)."""
 
-    def __init__(self, target: Path | str) -> None:
+    def __init__(self, target: Path | str | URL) -> None:
         """``target``: a SQLite file path or a SQLAlchemy URL."""
         self.db = Database(target_url(target), FEEDBACK_TABLES)
 
