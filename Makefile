@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make run   - install everything, build the index if missing or stale, start the web app
-#   make test  - install everything (plus Chromium for browser tests) and run the test suite
+#   make test  - install everything (plus Chromium for browser tests and PostgreSQL for the
+#                scale-out test) and run the test suite
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -15,7 +16,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install index browser lint typecheck eval eval-gate clean
+.PHONY: run test install index browser postgres lint typecheck eval eval-gate clean
 
 # Progress: a numbered line per step, and pip's own per-package lines and progress bars.
 PIP := $(BIN)/pip install --disable-pip-version-check --progress-bar on
@@ -45,7 +46,11 @@ run: index
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: install browser
+# PostgreSQL for the scale-out test (tests/test_scaleout.py starts its own throw-away cluster).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+test: install browser postgres
 	$(BIN)/ruff check assistant tests app.py
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -23,7 +23,7 @@ from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.pipeline import ERROR_REPLY, Assistant
 from assistant.answering.refusal import CANNOT_ANSWER, EvidenceRefusal
-from assistant.answering.sessions import SqliteSessionStore
+from assistant.answering.sessions import SqlSessionStore
 from assistant.answering.validation import validate_message
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core import protocols as p
@@ -153,7 +153,7 @@ def test_real_steps_and_fakes_satisfy_the_protocols(settings: Settings, guard: C
                                                      tmp_path: Path) -> None:
     vocab = CorpusVocabulary([CHUNK.embed_text])
     rules = RuleCondenser(vocab, frozenset())
-    store = SqliteSessionStore(tmp_path / "s.db")
+    store = SqlSessionStore(tmp_path / "s.db")
     real: list[tuple[object, type]] = [
         (HybridRetriever(settings=settings, store=None, embedder=None), p.Retriever),
         (rules, p.Condenser),
@@ -179,7 +179,7 @@ def test_real_steps_and_fakes_satisfy_the_protocols(settings: Settings, guard: C
 def test_fake_session_store_behaves_like_the_sqlite_one(tmp_path: Path) -> None:
     from assistant.core.models import Turn
 
-    for store in (InMemorySessionStore(), SqliteSessionStore(tmp_path / "s.db")):
+    for store in (InMemorySessionStore(), SqlSessionStore(tmp_path / "s.db")):
         sid = store.new()
         assert store.ensure(sid) == sid and store.history(sid) == []
         for i in range(3):

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.answering.sessions import SqliteSessionStore
+from assistant.answering.sessions import SqlSessionStore
 from assistant.core.errors import SessionNotFound
 from assistant.core.models import Turn
 from assistant.core.settings import Settings
@@ -91,7 +91,7 @@ def test_an_explicit_session_id_continues_that_session(base_url: str, app_pipeli
 
 
 def test_sessions_expire_and_are_purged(tmp_path: Path) -> None:
-    store = SqliteSessionStore(tmp_path / "s.db", ttl_s=3600)
+    store = SqlSessionStore(tmp_path / "s.db", ttl_s=3600)
     old, fresh = store.new(), store.new()
     store.add(fresh, Turn(user="u", standalone_question="u", answer="a", refused=False))
     store.purge(now=time.time() + 1800)
@@ -104,7 +104,7 @@ def test_sessions_expire_and_are_purged(tmp_path: Path) -> None:
 
 
 def test_an_idle_session_is_unknown_and_a_background_purge_removes_it(tmp_path: Path) -> None:
-    store = SqliteSessionStore(tmp_path / "s.db", ttl_s=0.2, purge_every_s=0.1)
+    store = SqlSessionStore(tmp_path / "s.db", ttl_s=0.2, purge_every_s=0.1)
     sid = store.new()
     store.add(sid, Turn(user="secret", standalone_question="secret", answer="a", refused=False))
     assert store.exists(sid)

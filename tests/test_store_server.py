@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+import services
+from fake_openai_server import free_port
 
 from assistant.core.errors import BackendUnavailable
 from assistant.indexing.store import open_store
@@ -20,42 +17,11 @@ from assistant.indexing.store import open_store
 FILES = ("000_ea444bfb46099086.txt", "002_90f8025de4ee4743.txt")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A real Chroma server; yields (host, port) once its heartbeat answers."""
-    chroma = Path(sys.executable).parent / "chroma"
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path / "db"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma server did not start (exit code {proc.poll()})")
-            time.sleep(0.2)
-        yield "127.0.0.1", port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with services.chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as address:
+        yield address
 
 
 @pytest.mark.slow
@@ -103,6 +69,6 @@ def test_unreachable_server_is_a_clear_error(
     tmp_path: Path, corpus_dir: Path, settings_factory: Any
 ) -> None:
     settings = settings_factory(tmp_path, corpus_dir,
-                                store={"mode": "server", "port": _free_port()})
+                                store={"mode": "server", "port": free_port()})
     with pytest.raises(BackendUnavailable, match="cannot reach the Chroma server"):
         open_store(settings)

@@ -3,7 +3,7 @@
 ``build_assistant(settings)`` opens the index and wires the real implementations of the
 ``core.protocols`` steps: hybrid retriever, condenser (rule-based, or the LLM one with the rules
 as fallback), evidence refusal, generator (extractive composer, or an LLM checked by the
-verifier), caveat guard and SQLite session store, all sharing one cached embedder
+verifier), caveat guard and SQL session store, all sharing one cached embedder
 (``core.embed_cache``).
 """
 
@@ -17,7 +17,7 @@ from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import EvidenceRefusal
-from assistant.answering.sessions import SqliteSessionStore
+from assistant.answering.sessions import SqlSessionStore
 from assistant.answering.subjects import core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
 from assistant.core.embed_cache import CachedEmbedder
@@ -52,9 +52,7 @@ def build_assistant(settings: Settings) -> Assistant:
         settings, retriever=retriever, generator=generator,
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
         refusal=EvidenceRefusal(vocab, settings, core),
-        sessions=SqliteSessionStore(settings.data_dir / "sessions.db",
-                                    ttl_s=settings.sessions.ttl_hours * 3600,
-                                    purge_every_s=settings.sessions.purge_every_s),
+        sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up], reader=LanguageReader(vocab))
 
 

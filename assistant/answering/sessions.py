@@ -1,4 +1,6 @@
-"""Conversation state per session id, in a small SQLite database under the data directory.
+"""Conversation state per session id, in the SQL database of ``answering.database`` (a SQLite
+file under the data directory by default, PostgreSQL when ``database.url`` says so), so that
+any worker can continue any conversation.
 
 Sessions expire ``ttl_s`` after their last turn (an expired session is unknown) and a daemon
 thread purges them every ``purge_every_s`` seconds, so stored conversations stay bounded.
@@ -9,35 +11,33 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sqlite3
 import threading
 import time
 import uuid
 from pathlib import Path
 
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.engine import URL
+
+from assistant.answering.database import (
+    SESSION_TABLES,
+    Database,
+    DatabaseError,
+    database_url,
+    sessions,
+    target_url,
+    turns,
+    v1_users,
+)
 from assistant.core.errors import InputError, SessionNotFound
 from assistant.core.models import Citation, Turn
+from assistant.core.settings import Settings
 
 log = logging.getLogger(__name__)
 DAY_S = 24 * 3600.0
 #: A session id, as a JSON-schema pattern (the APIs declare it) and as the check below.
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 _ID = re.compile(SESSION_ID_PATTERN)
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created REAL NOT NULL,
-                                     touched REAL);
-CREATE TABLE IF NOT EXISTS turns (
-  session_id TEXT NOT NULL REFERENCES sessions(id),
-  idx INTEGER NOT NULL,
-  created REAL NOT NULL,
-  user TEXT NOT NULL,
-  standalone TEXT NOT NULL,
-  answer TEXT NOT NULL,
-  refused INTEGER NOT NULL,
-  citations TEXT NOT NULL,
-  PRIMARY KEY (session_id, idx)
-);
-"""
 
 
 def check_session_id(session_id: object) -> str:
@@ -46,50 +46,46 @@ def check_session_id(session_id: object) -> str:
     return session_id
 
 
-class SqliteSessionStore:
-    """Thread-safe; one connection per store, each write in its own transaction."""
+class SqlSessionStore:
+    """Thread- and process-safe: every call is one transaction on the shared database."""
 
-    def __init__(self, path: Path, ttl_s: float = DAY_S, purge_every_s: float = 0.0) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, target: Path | str | URL, ttl_s: float = DAY_S, purge_every_s: float = 0.0,
+                 pool_size: int = 5) -> None:
+        """``target``: a SQLite file path or a SQLAlchemy URL."""
         self.ttl_s = ttl_s
-        self._lock = threading.Lock()
         self._closed = threading.Event()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
-        if "touched" not in columns:  # a database from before expiry
-            self._db.execute("ALTER TABLE sessions ADD COLUMN touched REAL")
+        self.db = Database(target_url(target), SESSION_TABLES, pool_size)
         if purge_every_s > 0:
             threading.Thread(target=self._purge_loop, args=(purge_every_s,), daemon=True,
                              name="session-purge").start()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SqlSessionStore:
+        return cls(database_url(settings, "sessions"), ttl_s=settings.sessions.ttl_hours * 3600,
+                   purge_every_s=settings.sessions.purge_every_s,
+                   pool_size=settings.database.pool_size)
 
     def _purge_loop(self, every_s: float) -> None:
         while not self._closed.wait(every_s):
             try:
                 self.purge()
-            except sqlite3.Error:
+            except DatabaseError:
                 log.exception("purging expired sessions failed")
 
     def purge(self, now: float | None = None) -> int:
-        """Delete sessions idle for longer than the TTL; returns how many."""
+        """Delete sessions idle for longer than the TTL (and their /v1 user mappings); returns
+        how many."""
         cutoff = (time.time() if now is None else now) - self.ttl_s
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("DELETE FROM turns WHERE session_id IN (SELECT id FROM sessions "
-                                 "WHERE COALESCE(touched, created) < ?)", (cutoff,))
-                gone = self._db.execute("DELETE FROM sessions WHERE COALESCE(touched, created) < ?",
-                                        (cutoff,)).rowcount
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        old = select(sessions.c.id).where(_idle_since(cutoff))
+        with self.db.write() as conn:
+            conn.execute(delete(turns).where(turns.c.session_id.in_(old)))
+            conn.execute(delete(v1_users).where(v1_users.c.session_id.in_(old)))
+            gone = conn.execute(delete(sessions).where(_idle_since(cutoff))).rowcount
         return int(gone)
 
     def count(self) -> int:
-        with self._lock:
-            (n,) = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()
+        with self.db.read() as conn:
+            n = conn.execute(select(func.count()).select_from(sessions)).scalar_one()
         return int(n)
 
     def new(self) -> str:
@@ -99,62 +95,64 @@ class SqliteSessionStore:
 
     def ensure(self, session_id: str) -> str:
         check_session_id(session_id)
-        with self._lock:
-            now = time.time()
-            expired = self._db.execute(
-                "SELECT 1 FROM sessions WHERE id = ? AND COALESCE(touched, created) < ?",
-                (session_id, now - self.ttl_s)).fetchone()
+        now = time.time()
+        with self.db.write() as conn:
+            expired = conn.execute(select(sessions.c.id).where(
+                sessions.c.id == session_id, _idle_since(now - self.ttl_s))).first()
             if expired:  # an expired id starts over empty, never with its old turns
-                self._db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
-                self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-            self._db.execute("INSERT OR IGNORE INTO sessions VALUES (?, ?, ?)",
-                             (session_id, now, now))
+                conn.execute(delete(turns).where(turns.c.session_id == session_id))
+                conn.execute(delete(sessions).where(sessions.c.id == session_id))
+            self.db.insert_ignore(conn, sessions,
+                                  {"id": session_id, "created": now, "touched": now})
         return session_id
 
     def exists(self, session_id: str) -> bool:
         check_session_id(session_id)
-        with self._lock:
-            row = self._db.execute("SELECT 1 FROM sessions WHERE id = ? AND "
-                                   "COALESCE(touched, created) >= ?",
-                                   (session_id, time.time() - self.ttl_s)).fetchone()
+        live = _last_used() >= time.time() - self.ttl_s
+        with self.db.read() as conn:
+            row = conn.execute(select(sessions.c.id).where(sessions.c.id == session_id,
+                                                           live)).first()
         return row is not None
 
     def history(self, session_id: str, limit: int | None = None) -> list[Turn]:
         if not self.exists(session_id):
             raise SessionNotFound(f"unknown conversation id: {session_id}")
-        sql = ("SELECT user, standalone, answer, refused, citations FROM turns "
-               "WHERE session_id = ? ORDER BY idx DESC")
-        params: tuple[object, ...] = (session_id,)
+        query = (select(turns.c.user, turns.c.standalone, turns.c.answer, turns.c.refused,
+                        turns.c.citations)
+                 .where(turns.c.session_id == session_id).order_by(turns.c.idx.desc()))
         if limit is not None:
-            sql += " LIMIT ?"
-            params = (session_id, limit)
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-        return [_turn(row) for row in reversed(rows)]
+            query = query.limit(limit)
+        with self.db.read() as conn:
+            rows = conn.execute(query).all()
+        return [_turn(tuple(row)) for row in reversed(rows)]
 
     def add(self, session_id: str, turn: Turn) -> None:
         citations = json.dumps([c.model_dump() for c in turn.citations])
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                (idx,) = self._db.execute(
-                    "SELECT COALESCE(MAX(idx), 0) + 1 FROM turns WHERE session_id = ?",
-                    (session_id,)).fetchone()
-                self._db.execute(
-                    "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (session_id, idx, time.time(), turn.user, turn.standalone_question,
-                     turn.answer, int(turn.refused), citations))
-                self._db.execute("UPDATE sessions SET touched = ? WHERE id = ?",
-                                 (time.time(), session_id))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.db.write() as conn:
+            # Lock the session's row (PostgreSQL; SQLite's write lock is the whole file), so
+            # two workers adding to one conversation number their turns one after the other.
+            conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)
+                         .with_for_update())
+            idx = conn.execute(select(func.coalesce(func.max(turns.c.idx), 0) + 1)
+                               .where(turns.c.session_id == session_id)).scalar_one()
+            conn.execute(turns.insert().values(
+                session_id=session_id, idx=idx, created=time.time(), user=turn.user,
+                standalone=turn.standalone_question, answer=turn.answer,
+                refused=int(turn.refused), citations=citations))
+            conn.execute(update(sessions).where(sessions.c.id == session_id)
+                         .values(touched=time.time()))
 
     def close(self) -> None:
         self._closed.set()
-        with self._lock:
-            self._db.close()
+        self.db.close()
+
+
+def _last_used() -> ColumnElement[float]:
+    return func.coalesce(sessions.c.touched, sessions.c.created)
+
+
+def _idle_since(cutoff: float) -> ColumnElement[bool]:
+    return _last_used() < cutoff
 
 
 def _turn(row: tuple[str, str, str, int, str]) -> Turn:

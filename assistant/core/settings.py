@@ -111,6 +111,15 @@ class SessionSettings(_Group):
         100, ge=1, description="Conversations a /v1 client (API key, or address) keeps by `user`.")
 
 
+class DatabaseSettings(_Group):
+    url: str | None = Field(
+        None, description="SQLAlchemy URL of the conversations and feedback database, shared "
+        "by every worker (e.g. postgresql+psycopg://user:password@host:5432/assistant). Unset: "
+        "SQLite files sessions.db and feedback.db in data_dir (one machine only).")
+    pool_size: int = Field(5, ge=1, le=100, description="Connections a worker keeps open to "
+                           "a database server (as many again may be opened when busy).")
+
+
 class LLMSettings(_Group):
     generator: Literal["extractive", "openai", "ollama"] = Field(
         "extractive", description="Answer generator; LLM backends are optional."
@@ -175,6 +184,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     sessions: SessionSettings = Field(default_factory=SessionSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 

@@ -26,7 +26,7 @@ from assistant.core.protocols import Answerer
 from assistant.core.settings import Settings
 from assistant.serving import openai_compat as oc
 from assistant.serving.feedback import FeedbackReply, FeedbackRequest, FeedbackStore, rate_turn
-from assistant.serving.v1_sessions import SessionMap, client_key
+from assistant.serving.v1_sessions import SessionMap, SqlUsers, client_key
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def build_api_router(
         """The turns of a conversation (404 for an unknown id)."""
         return {"session_id": session_id, "turns": answerer.history(session_id)}
 
-    feedback = FeedbackStore.in_dir(settings.data_dir)
+    feedback = FeedbackStore.from_settings(settings)
 
     @router.post("/feedback", response_model=FeedbackReply, status_code=201)
     @limit
@@ -152,8 +152,8 @@ def build_openai_router(
 ) -> APIRouter:
     """``/v1``: OpenAI-compatible chat completions and models."""
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible API"], responses=ERROR_RESPONSES)
-    sessions = SessionMap(max_per_client=settings.sessions.max_per_client,
-                             max_replay=settings.answer.max_history_turns)
+    sessions = SessionMap(max_replay=settings.answer.max_history_turns,
+                          users=SqlUsers.from_settings(settings))
     count = oc.token_counter(settings)
 
     @router.get("/models")

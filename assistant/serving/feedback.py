@@ -1,4 +1,6 @@
-"""Durable per-message feedback in SQLite (WAL, one transaction per write).
+"""Durable per-message feedback in the SQL database of ``answering.database`` (by default the
+SQLite file ``<data_dir>/feedback.db``; the shared ``database.url`` when set), one transaction per
+write.
 
 A message is one answer in a conversation; its id is ``"<session id>:<turn number>"`` (turns
 counted from 1 in the stored session, see ``message_id``). A rating replaces an earlier rating of
@@ -8,45 +10,34 @@ the same message; other actions on a message (copy, regenerate) are logged in ``
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, select
+from sqlalchemy.engine import URL
 
+from assistant.answering.database import (
+    FEEDBACK_TABLES,
+    Database,
+    actions,
+    database_url,
+    feedback,
+    target_url,
+)
 from assistant.answering.sessions import SESSION_ID_PATTERN
 from assistant.core.errors import InputError, SessionNotFound
 from assistant.core.models import Citation
 from assistant.core.protocols import Answerer
+from assistant.core.settings import Settings
 
 Rating = Literal["up", "down"]
 ACTIONS = ("copy", "regenerate")
 MAX_COMMENT_CHARS = 2000
-FILE_NAME = "feedback.db"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts TEXT NOT NULL,
-    session_id TEXT,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL,
-    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    comment TEXT NOT NULL DEFAULT ''
-)
-"""
-_ACTIONS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS actions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    action TEXT NOT NULL
-)
-"""
+DB_NAME = "feedback"
+FILE_NAME = f"{DB_NAME}.db"
 
 
 def message_id(session_id: str, turn: int) -> str:
@@ -67,27 +58,19 @@ def _now() -> str:
 
 
 class FeedbackStore:
-    """Feedback rows in ``<data_dir>/feedback.db``."""
+    """Feedback rows (``feedback``) and message actions (``actions``)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            conn.execute(_ACTIONS_SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
-            if "message_id" not in columns:  # databases written before per-message feedback
-                conn.execute("ALTER TABLE feedback ADD COLUMN message_id TEXT")
+    def __init__(self, target: Path | str | URL) -> None:
+        """``target``: a SQLite file path or a SQLAlchemy URL."""
+        self.db = Database(target_url(target), FEEDBACK_TABLES)
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> FeedbackStore:
         return cls(data_dir / FILE_NAME)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
-            yield conn
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedbackStore:
+        return cls(database_url(settings, DB_NAME))
 
     def record(
         self,
@@ -109,48 +92,37 @@ class FeedbackStore:
             raise InputError(f"Comment is too long (at most {MAX_COMMENT_CHARS} characters).")
         if not answer:
             raise InputError("There is no answer to rate yet.")
-        row = (
-            _now(),
-            session_id,
-            question,
-            answer,
-            json.dumps([c.model_dump() for c in citations], ensure_ascii=False),
-            rating,
-            comment,
-            message,
-        )
-        with self._connect() as conn:
+        row = {
+            "ts": _now(), "session_id": session_id, "question": question, "answer": answer,
+            "citations": json.dumps([c.model_dump() for c in citations], ensure_ascii=False),
+            "rating": rating, "comment": comment, "message_id": message,
+        }
+        with self.db.write() as conn:
             if message is not None:
-                conn.execute("DELETE FROM feedback WHERE message_id = ?", (message,))
-            cur = conn.execute(
-                "INSERT INTO feedback (ts, session_id, question, answer, citations, rating, "
-                "comment, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cur.lastrowid or 0)
+                conn.execute(delete(feedback).where(feedback.c.message_id == message))
+            new = conn.execute(feedback.insert().values(**row).returning(feedback.c.id))
+            return int(new.scalar_one())
 
     def record_action(self, message: str, action: str) -> int:
         """Log a copy or regenerate of a message; returns the row id."""
         if action not in ACTIONS:
             raise InputError(f"Action must be one of: {', '.join(ACTIONS)}.")
         split_message_id(message)
-        with self._connect() as conn:
-            cur = conn.execute("INSERT INTO actions (ts, message_id, action) VALUES (?, ?, ?)",
-                               (_now(), message, action))
-            return int(cur.lastrowid or 0)
+        with self.db.write() as conn:
+            new = conn.execute(actions.insert().values(ts=_now(), message_id=message,
+                                                       action=action).returning(actions.c.id))
+            return int(new.scalar_one())
 
     def actions(self) -> list[dict[str, Any]]:
         """All logged actions, oldest first."""
-        with self._connect() as conn:
-            conn.row_factory = sqlite3.Row
-            return [dict(r) for r in conn.execute("SELECT * FROM actions ORDER BY id")]
+        with self.db.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(actions).order_by(actions.c.id))]
 
     def rows(self) -> list[dict[str, Any]]:
         """All rows, oldest first, citations decoded."""
-        with self._connect() as conn:
-            conn.row_factory = sqlite3.Row
-            found = conn.execute("SELECT * FROM feedback ORDER BY id").fetchall()
-        return [{**dict(r), "citations": json.loads(r["citations"])} for r in found]
+        with self.db.read() as conn:
+            found = conn.execute(select(feedback).order_by(feedback.c.id)).all()
+        return [{**dict(r._mapping), "citations": json.loads(r.citations)} for r in found]
 
 
 class FeedbackRequest(BaseModel):

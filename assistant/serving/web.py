@@ -9,6 +9,8 @@ stream from ``answerer.stream``. The handlers are in ``web_handlers``; the page'
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from importlib import resources
@@ -37,9 +39,13 @@ def _static(name: str) -> str:
         encoding="utf-8")
 
 
-def browser_secret(data_dir: Path) -> str:
-    """The key that encrypts the browser's conversation list, kept in the data directory so the
-    list survives a server restart."""
+def browser_secret(data_dir: Path, session_secret: str | None = None) -> str:
+    """The key that encrypts the browser's conversation list: derived from the configured
+    ``server.session_secret`` (the same on every worker), else kept in the data directory so
+    the list survives a server restart."""
+    if session_secret:
+        return hmac.new(session_secret.encode(), b"assistant-browser-state",
+                        hashlib.sha256).hexdigest()
     path = data_dir / "web-secret"
     if not path.is_file():
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +106,8 @@ def build_ui(answerer: Answerer, settings: Settings) -> gr.Blocks:
         )
         chat = gr.State(ChatSession())
         saved = gr.BrowserState(empty_saved(), storage_key=STORAGE_KEY,
-                                secret=browser_secret(settings.data_dir))
+                                secret=browser_secret(settings.data_dir,
+                                                      settings.server.session_secret))
         with gr.Row(equal_height=True):
             with gr.Column(scale=4), gr.Accordion("Earlier conversations", open=False,
                                                   elem_id="conversations"):

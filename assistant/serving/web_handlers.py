@@ -85,7 +85,7 @@ class ChatHandlers:
         self.answerer = answerer
         self.settings = settings
         self.lookup = lookup or corpus_lookup(settings.corpus_dir)
-        self.feedback = FeedbackStore.in_dir(settings.data_dir)
+        self.feedback = FeedbackStore.from_settings(settings)
         self.is_busy: Callable[[], bool] = lambda: False
 
     def render(self, chat: ChatSession) -> str:
