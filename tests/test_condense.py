@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.answering.condense import Condenser
+from assistant.answering.condense import Condenser, split_carried
 from assistant.answering.subjects import core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
 from assistant.core.models import Turn
@@ -66,6 +66,16 @@ def test_and_x_replaces_the_thing_the_last_question_ended_on(
                    answer="", refused=True)
     out = Condenser(vocab, core).condense("And what about coffee?", [refused])
     assert out == "Should I take my levothyroxine apart from coffee?"
+
+
+@pytest.mark.parametrize("message", ["And for how long?", "And when?", "And what does it do?"])
+def test_and_a_question_word_asks_more_instead_of_swapping_a_thing_in(
+        vocab: CorpusVocabulary, core: frozenset[str], message: str) -> None:
+    out = Condenser(vocab, core).condense(message, [_turn("What if my creatinine clearance "
+                                                          "is 25 with magnesium?")])
+    own, carried = split_carried(out)
+    assert "creatinine clearance is 25" not in own and own.strip() == message
+    assert "magnesium" in carried
 
 
 def test_self_contained_and_long_unrelated_messages_are_left_alone(

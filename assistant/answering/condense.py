@@ -39,6 +39,9 @@ _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what abo
 _PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
 _IT = re.compile(r"\bit\b(?!')", re.I)
 _LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
+#: "And for how long?" asks more about the same thing; it does not name a new thing to swap in.
+_ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should|would|will|"
+                   r"do|does|did)\b", re.I)
 
 
 _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
@@ -96,7 +99,7 @@ class Condenser:
         if not m:
             return None
         new = (m.group("x") or m.group("y") or "").strip(" ?.!")
-        if not new or len(new.split()) > 5:
+        if not new or len(new.split()) > 5 or _ASKS.match(new):
             return None
         phrase = content_words(new)
         own, carried = split_carried(previous)
