@@ -5,9 +5,10 @@
 Per size: the real documents (the caveats cite them) plus a synthetic corpus (``synth_corpus``,
 seed 7) are ingested and chunked by the project's real chunker until there are that many chunks.
 The chunks are stored in a real Chroma index version of the real shape (chunk records, metadata,
-sentence/row spans) but with RANDOM unit vectors (384-d) for chunks and sentences, inserted
-directly: embedding 20k chunks for real would take ~15-20 minutes here. Retrieval quality is
-therefore meaningless at these sizes; the costs are real: a fresh process times
+sentence/row spans, and the derived files ``assistant index`` saves: BM25, vocabulary,
+answer-unit vectors) but with RANDOM unit vectors (384-d) for chunks, sentences and answer units,
+inserted directly: embedding 20k chunks for real would take ~15-20 minutes here. Retrieval
+quality is therefore meaningless at these sizes; the costs are real: a fresh process times
 ``build_assistant`` + ``warm_up`` (model load, paged reads, BM25 and vocabulary builds), then
 whole answers to labeled questions (real query embedding, dense + BM25 over N, composer, guard),
 and reports its peak RSS.
@@ -49,6 +50,7 @@ def fill(base: Path, target: int, seed: int = 7) -> tuple[Path, Path, int, float
     import numpy as np
     from synth_corpus import corpus_texts, synthesize
 
+    from assistant.answering.derived import write_derived
     from assistant.indexing.backends import get_backend
     from assistant.indexing.ingest import load_corpus_with_warnings
     from assistant.indexing.prepare import chunk_documents
@@ -102,6 +104,9 @@ def fill(base: Path, target: int, seed: int = 7) -> tuple[Path, Path, int, float
         collection.add(ids=[c.id for c in batch], documents=[c.text for c in batch],
                        metadatas=metas, embeddings=unit(len(batch)))  # type: ignore[arg-type]
     backend.write_pointer(Pointer(version))
+    # What `assistant index` saves next to the chunks (BM25, vocabulary, answer-unit vectors),
+    # with the same random stand-in for the model.
+    write_derived(settings, embed=lambda texts: unit(len(texts)).tolist())
     return corpus, index, len(chunks), time.perf_counter() - started
 
 

@@ -69,12 +69,15 @@ def make_settings(base: Path, corpus: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Settings:
-    """Settings with a real index of the repo corpus, built once per test session."""
+    """Settings with a real index of the repo corpus, built once per test session, with its
+    derived files (BM25, vocabulary, answer-unit vectors) as ``assistant index`` writes them."""
+    from assistant.answering.derived import write_derived
     from assistant.indexing.indexer import build_index
 
     base = tmp_path_factory.mktemp("indexed")
     settings = make_settings(base, corpus_dir)
     build_index(settings, progress=False)
+    write_derived(settings)
     return settings
 
 

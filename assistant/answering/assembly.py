@@ -12,11 +12,12 @@ from __future__ import annotations
 from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
+from assistant.answering.derived import load_unit_vectors, load_words
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
 from assistant.answering.pipeline import Assistant
-from assistant.answering.refusal import EvidenceRefusal
+from assistant.answering.refusal import NAMED_ZIPF, EvidenceRefusal
 from assistant.answering.sessions import SqlSessionStore
 from assistant.answering.subjects import core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
@@ -30,19 +31,29 @@ def build_assistant(settings: Settings) -> Assistant:
     """The real pipeline for these settings (the index must exist)."""
     from assistant.indexing.embed import get_embedder
 
-    # One cached embedder for every step: the composer's and the vocabulary's requests for text
-    # the retriever already embedded (the query) are cache hits, not model forward passes.
+    # One cached embedder for every step: ``prefetch`` embeds the question (and the words the
+    # refusal check may judge) in one call before retrieval; the retriever's, the composer's
+    # and the vocabulary's requests are then cache hits, not model forward passes.
     embedder = CachedEmbedder(get_embedder(settings), settings.embedding.cache_size)
     retriever = build_retriever(settings, embedder)
     chunks = retriever.chunks
     titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
     openings = first_lines(settings, titles)
-    vocab = CorpusVocabulary([c.embed_text for c in chunks] + openings,
-                             load_query_terms(settings.policies_dir), embedder.embed)
+    saved = load_words(retriever.derived)  # saved with the index version (answering.derived)
+    vocab = CorpusVocabulary(openings + ([c.embed_text for c in chunks] if saved is None else []),
+                             load_query_terms(settings.policies_dir), embedder.embed,
+                             known_words=saved or ())
     core = core_subjects([*titles.values(), *openings], [c.text for c in chunks] + openings,
                          vocab.terms.synonyms if vocab.terms else None)
     extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
-                                    core)
+                                    core, stored=load_unit_vectors(retriever.derived))
+
+    def prefetch(questions: list[str]) -> None:
+        """The answer's one forward pass: its question (and the asked part of a framed one),
+        with the words the refusal check may judge, in one call; every later step finds them
+        in the shared cache."""
+        embedder.embed(questions + vocab.pending(" ".join(questions), NAMED_ZIPF))
+
     generator: Generator = extractive
     condenser: Condenser = RuleCondenser(vocab, core)
     if settings.llm.generator != "extractive":
@@ -53,7 +64,8 @@ def build_assistant(settings: Settings) -> Assistant:
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
         refusal=EvidenceRefusal(vocab, settings, core),
         sessions=SqlSessionStore.from_settings(settings),
-        titles=titles, warmers=[vocab.warm_up], reader=LanguageReader(vocab))
+        titles=titles, warmers=[vocab.warm_up], reader=LanguageReader(vocab),
+        prefetch=prefetch)
 
 
 def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:

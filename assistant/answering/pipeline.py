@@ -52,7 +52,8 @@ class Assistant:
                  guard: Guard, condenser: Condenser, refusal: RefusalPolicy,
                  sessions: SessionStore, titles: dict[str, str],
                  warmers: Sequence[Callable[[], None]] = (),
-                 reader: LanguageReader | None = None) -> None:
+                 reader: LanguageReader | None = None,
+                 prefetch: Callable[[list[str]], None] | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
@@ -63,6 +64,7 @@ class Assistant:
         self.titles = titles
         self.warmers = list(warmers)  # more to load or embed at warm-up (vocabulary prototypes)
         self.reader = reader
+        self.prefetch = prefetch  # embeds what the answer needs in one call (assembly)
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the
@@ -137,10 +139,12 @@ class Assistant:
             standalone = self.condenser.condense(question, history)
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
+        focus = _asked_part(standalone)
+        if self.prefetch is not None:  # every text the answer may embed, in one call
+            self.prefetch(list(dict.fromkeys([standalone, focus])))
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
-        focus = _asked_part(standalone)
         if decision.refuse and decision.reason.startswith(WEAK) and focus != standalone:
             # "Respond only in JSON …: is magnesium ok with klonopin?": the framing around the
             # question dilutes it; the question part alone may have the evidence.

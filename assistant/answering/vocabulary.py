@@ -53,14 +53,21 @@ def load_query_terms(policies_dir: Path) -> QueryTerms:
                            "query vocabulary policy")
 
 
+def corpus_words(texts: Iterable[str]) -> frozenset[str]:
+    """Every word of the texts, and the parts of hyphenated ones."""
+    return frozenset(part for t in texts for w in words(t) for part in (w, *w.split("-")))
+
+
 class CorpusVocabulary:
-    """Every word of the answerable chunks, with their stems and fuzzy spelling repair."""
+    """Every word of the answerable chunks, with their stems and fuzzy spelling repair.
+    ``known_words``: words already extracted (``corpus_words``, saved per index version by
+    ``answering.derived``), added to those of ``texts``."""
 
     def __init__(self, texts: Iterable[str], terms: QueryTerms | None = None,
                  embed: Callable[[Sequence[str]], list[list[float]]] | None = None,
-                 named_cache_size: int = NAMED_CACHE_SIZE) -> None:
-        self.words: frozenset[str] = frozenset(
-            part for t in texts for w in words(t) for part in (w, *w.split("-")))
+                 named_cache_size: int = NAMED_CACHE_SIZE,
+                 known_words: Iterable[str] = ()) -> None:
+        self.words: frozenset[str] = corpus_words(texts) | frozenset(known_words)
         self._stems = stems(self.words)
         self._sorted_stems = sorted(self._stems)
         self._by_initial: dict[str, list[str]] = {}
@@ -103,6 +110,28 @@ class CorpusVocabulary:
         if self._protos is None and self._embed is not None and self.terms is not None:
             self._protos = (np.asarray(self._embed(self.terms.named_prototypes)),
                             np.asarray(self._embed(self.terms.general_prototypes)))
+
+    def pending(self, text: str, entity_zipf: float = ENTITY_ZIPF) -> list[str]:
+        """The words of the text whose "named thing?" judgment would embed them, not judged
+        lately: rare enough to be judged and common enough to need the model, and either
+        unknown to the corpus (``unknown_entities``) or a corpus entity rarer than
+        ``entity_zipf`` (the refusal check's named-pair test). An answer embeds them in the
+        same call as its question (``answering.assembly``)."""
+        t = self.terms
+        if self._embed is None or t is None:
+            return []
+        out: list[str] = []
+        for w in content_words(self.strip_noise(text)):
+            if len(w) < 3 or any(ch.isdigit() for ch in w) or w in out \
+                    or self._named.get(w) is not None:
+                continue
+            frequency = zipf(w)
+            if not t.very_rare_zipf <= frequency < t.rare_zipf:
+                continue
+            if not self.known(self.correct(w)) or (
+                    frequency < min(entity_zipf, ENTITY_ZIPF) and self.known(w)):
+                out.append(w)
+        return out
 
     def _judge_named(self, word: str) -> bool:
         t = self.terms

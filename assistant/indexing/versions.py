@@ -7,6 +7,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant.core.settings import CHUNKER_VERSION, Settings
@@ -80,3 +81,17 @@ class IndexInfo:
 def new_version_name() -> str:
     return f"{VERSION_PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
 
+
+
+#: Sub-directory of an embedded version's directory holding what is derived from its chunks.
+DERIVED_DIR = "derived"
+
+
+def derived_dir(settings: Settings, version: str) -> Path:
+    """Where files derived from a version's chunks live (BM25 index, vocabulary, answer-unit
+    vectors; ``answering.derived``): inside the version's own directory when embedded, so they
+    are deleted with it; under ``index_dir/derived/`` next to a Chroma server's collections."""
+    root = Path(settings.index_dir)
+    if settings.store.mode == "embedded":
+        return root / version / DERIVED_DIR
+    return root / DERIVED_DIR / version

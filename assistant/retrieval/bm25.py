@@ -9,6 +9,7 @@ matches "interaction". Queries that leave no known token score nothing (no error
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,38 @@ class BM25Index:
         if self._size:
             self._model.index(tokenize(texts), show_progress=False)
 
+    @classmethod
+    def load(cls, path: Path, *, mmap: bool = True) -> BM25Index:
+        """An index saved by ``save`` (its arrays memory-mapped: nothing is re-tokenized)."""
+        import bm25s
+
+        index = cls.__new__(cls)
+        index._model = bm25s.BM25.load(str(path), mmap=mmap, show_progress=False)
+        index._size = int(index._model.scores["num_docs"])
+        return index
+
+    def save(self, path: Path) -> None:
+        """Write the index (bm25s arrays and vocabulary) to the directory ``path``."""
+        self._model.save(str(path), show_progress=False)
+
     def __len__(self) -> int:
         return self._size
+
+    def postings(self, max_df: int) -> dict[str, list[int]]:
+        """Token -> positions of the documents holding it, for tokens in at most ``max_df``
+        documents and without digits: read off the index (every occurrence has a positive
+        score), so nothing is re-tokenized."""
+        if max_df <= 0 or not self._size:
+            return {}
+        indptr = np.asarray(self._model.scores["indptr"])
+        indices = self._model.scores["indices"]
+        df = np.diff(indptr)
+        out: dict[str, list[int]] = {}
+        for token, tid in self._model.vocab_dict.items():
+            if (token and 0 < df[tid] <= max_df
+                    and not any(ch.isdigit() for ch in token)):
+                out[token] = sorted(int(i) for i in indices[indptr[tid]:indptr[tid + 1]])
+        return out
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query, as one array (all zero when nothing

@@ -10,6 +10,8 @@ LangChain is imported only then, so answering a question does not pay for it).
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +27,10 @@ if TYPE_CHECKING:
     from langchain_core.documents import Document
     from langchain_core.retrievers import BaseRetriever
 
+log = logging.getLogger(__name__)
+#: Sub-directory of a version's derived files holding its BM25 index (``answering.derived``).
+BM25_DIR = "bm25"
+
 
 def bm25_text(chunk: Chunk) -> str:
     """What BM25 indexes: the normalized embedded text (heading path, context such as a table
@@ -34,25 +40,16 @@ def bm25_text(chunk: Chunk) -> str:
     return rest if sep and head.strip() == chunk.title.strip() else chunk.embed_text
 
 
-def rare_postings(texts: list[str], max_df: int) -> dict[str, list[int]]:
-    """Token -> the positions of the texts holding it, for tokens in at most ``max_df`` texts."""
-    if max_df <= 0:
-        return {}
-    postings: dict[str, list[int]] = {}
-    for i, tokens in enumerate(tokenize(texts)):
-        for tok in set(tokens):
-            postings.setdefault(tok, []).append(i)
-    return {t: rows for t, rows in postings.items()
-            if len(rows) <= max_df and not any(ch.isdigit() for ch in t)}
-
-
 class HybridRetriever:
     """Dense + BM25 retriever over the active index; call ``warm_up()`` before use."""
 
-    def __init__(self, settings: Settings, store: Any, embedder: Any) -> None:
+    def __init__(self, settings: Settings, store: Any, embedder: Any,
+                 derived: Path | None = None) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        #: The version's derived files (``indexing.versions.derived_dir``); None: build in memory.
+        self.derived = derived
         self._chunks: list[Chunk] = []
         self._row: dict[str, int] = {}
         self._vectors: Any = None
@@ -77,9 +74,25 @@ class HybridRetriever:
         self._vectors = vectors
         self._load_units(store, vectors.shape[1] if ids else 1)
         self._expander = QueryExpander.from_texts([c.text for c in chunks])
-        texts = [bm25_text(c) for c in chunks]
-        self._bm25 = BM25Index(texts)
-        self._postings = rare_postings(texts, self.settings.retrieval.rare_term_df)
+        self._bm25 = self._load_bm25(chunks)
+        self._postings = self._bm25.postings(self.settings.retrieval.rare_term_df)
+
+    def _load_bm25(self, chunks: list[Chunk]) -> BM25Index:
+        """The version's saved BM25 index (memory-mapped), else one built now."""
+        path = self.derived / BM25_DIR if self.derived is not None else None
+        if path is not None and path.is_dir():
+            try:
+                index = BM25Index.load(path)
+                if len(index) == len(chunks):
+                    return index
+                log.warning("saved BM25 index %s has %d documents, not %d: rebuilding it",
+                            path, len(index), len(chunks))
+            except Exception as err:  # a damaged file must not stop start-up
+                log.warning("saved BM25 index %s unreadable (%s): rebuilding it", path, err)
+        else:
+            log.info("no saved BM25 index for this version: building it in memory "
+                     "(`assistant index` saves one)")
+        return BM25Index([bm25_text(c) for c in chunks])
 
     def _load_units(self, store: ChunkStore, dimension: int) -> None:
         units = store.units()
@@ -107,9 +120,11 @@ class HybridRetriever:
             return []
         opts = self.settings.retrieval
         k = opts.k if k is None else k
-        query = self.expand(query)
+        asked, query = query, self.expand(query)
         embedder: Embedder = self.embedder
-        qvec = np.asarray(embedder.embed([query])[0], dtype=np.float32)
+        # The question as asked is embedded (aliases and spellings help BM25, not the dense
+        # side), so the answer's one forward pass serves the composer too.
+        qvec = np.asarray(embedder.embed([asked])[0], dtype=np.float32)
         chunk_sims, unit_sims = self._similarities(qvec)
         dense_ranked = self._dense_ranking(chunk_sims, unit_sims, opts.fetch_k)
         bm25_ranked = self._bm25_ranking(query, opts.fetch_k) if opts.mode == "hybrid" else []
@@ -227,10 +242,13 @@ def build_retriever(settings: Settings, embedder: Embedder | None = None) -> Hyb
     the assistant's shared cached one); return a warmed-up retriever."""
     from assistant.indexing.embed import get_embedder
     from assistant.indexing.store import open_store
+    from assistant.indexing.versions import derived_dir
 
+    store = open_store(settings)
     retriever = HybridRetriever(
-        settings=settings, store=open_store(settings),
+        settings=settings, store=store,
         embedder=get_embedder(settings) if embedder is None else embedder,
+        derived=derived_dir(settings, store.version),
     )
     retriever.warm_up()
     return retriever

@@ -18,6 +18,7 @@ from assistant.answering.compose.policy import AnswerPolicy
 from assistant.answering.compose.profile import Profile, read_question
 from assistant.answering.compose.scoring import Scored, score_units
 from assistant.answering.compose.select import Plan, plan_answer
+from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import Unit, chunk_units
 from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
@@ -30,14 +31,18 @@ VECTOR_CACHE_SIZE = 8192
 
 class ExtractiveComposer:
     """Satisfies ``assistant.core.protocols.Generator``. ``core``: stems of the corpus's core
-    subjects (``answering.subjects``), which weigh less than a question's own focus terms."""
+    subjects (``answering.subjects``), which weigh less than a question's own focus terms.
+    ``stored``: the unit vectors computed at index time (``answering.derived``); a unit not
+    among them is embedded (and kept in a bounded cache)."""
 
     name = "extractive"
 
     def __init__(self, embedder: Embedder, settings: Settings, policy: AnswerPolicy,
                  core: frozenset[str] = frozenset(),
-                 cache_size: int = VECTOR_CACHE_SIZE) -> None:
+                 cache_size: int = VECTOR_CACHE_SIZE,
+                 stored: StoredVectors | None = None) -> None:
         self.embedder = embedder
+        self.stored = stored
         self.settings = settings
         self.policy = policy
         self.core = core
@@ -79,8 +84,8 @@ class ExtractiveComposer:
                            self.core)
 
     def _embed_units(self, units: list[Unit]) -> np.ndarray:
-        """Unit vectors, embedding only spans not seen lately (the corpus is fixed per index)."""
-        found = [self._vectors.get(_key(u)) for u in units]
+        """Unit vectors: stored at index time, else embedded (and cached by span)."""
+        found = [self._vector(u) for u in units]
         missing = [i for i, vec in enumerate(found) if vec is None]
         if missing:
             fresh = self.embedder.embed([units[i].text for i in missing])
@@ -89,6 +94,13 @@ class ExtractiveComposer:
                 self._vectors.put(_key(units[i]), array)
                 found[i] = array
         return np.stack([vec for vec in found if vec is not None])
+
+
+    def _vector(self, unit: Unit) -> np.ndarray | None:
+        cached = self._vectors.get(_key(unit))
+        if cached is not None or self.stored is None:
+            return cached
+        return self.stored.get(match_key(unit.chunk.source, unit.start, unit.end, unit.text))
 
 
 def _key(unit: Unit) -> tuple[str, int, int]:

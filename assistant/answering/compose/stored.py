@@ -1,0 +1,69 @@
+"""Answer-unit vectors computed at index time (``answering.derived``), read without a forward pass.
+
+The composer scores the units of the retrieved chunks (``compose.units``) by their text, which
+is not always a stored sentence text (a question/answer row is scored with its question, a table
+row with its table's header, a leaning sentence joined to the one before it). Each unit's vector
+is stored under a 64-bit key of its exact span and text: a unit whose text changed since the
+index was built (an edited answer policy) simply misses and is embedded at answer time.
+Keys are a sorted array and vectors a float16 matrix, both memory-mapped: lookup is a binary
+search, and memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+KEYS_FILE = "unit_keys.npy"
+VECTORS_FILE = "unit_vectors.npy"
+
+
+def match_key(source: str, start: int, end: int, text: str) -> int:
+    """The 64-bit key of a unit: its file, exact span and the text its vector is made from."""
+    raw = "\x1f".join((source, str(start), str(end), text)).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "little")
+
+
+class StoredVectors:
+    """Vectors by key (``match_key``); ``get`` returns None for keys not stored."""
+
+    def __init__(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        if len(keys) != len(vectors):
+            raise ValueError(f"{len(keys)} keys for {len(vectors)} vectors")
+        self.keys = keys
+        self.vectors = vectors
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def load(cls, directory: Path) -> StoredVectors | None:
+        """The vectors saved in ``directory`` (memory-mapped), or None when there are none."""
+        keys, vectors = directory / KEYS_FILE, directory / VECTORS_FILE
+        if not keys.is_file() or not vectors.is_file():
+            return None
+        return cls(np.load(keys, mmap_mode="r"), np.load(vectors, mmap_mode="r"))
+
+    @staticmethod
+    def save(directory: Path, keys: Sequence[int], vectors: np.ndarray) -> None:
+        """Write keys (sorted here, duplicates once) and their vectors as float16."""
+        array = np.asarray(keys, dtype=np.uint64)
+        array, first = np.unique(array, return_index=True)
+        matrix = np.asarray(vectors, dtype=np.float16)
+        matrix = matrix[first] if len(matrix) else matrix
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / KEYS_FILE, array)
+        np.save(directory / VECTORS_FILE, matrix)
+
+    def get(self, key: int) -> np.ndarray | None:
+        """The vector stored for the key (float32), or None."""
+        if not len(self.keys):
+            return None
+        wanted = np.uint64(key)
+        i = int(np.searchsorted(self.keys, wanted))
+        if i < len(self.keys) and self.keys[i] == wanted:
+            return np.asarray(self.vectors[i], dtype=np.float32)
+        return None
