@@ -51,30 +51,45 @@ PARTS = ("tune", "test", "new test")
 COLUMNS = ("hit@1", "hit@5", "mrr")
 
 # One retrieval change at a time, on top of the previous row (measured on tune). "body" swaps
-# the stored chunk vectors for vectors of the chunk body alone (no title, no section path).
+# the stored chunk vectors for vectors of the chunk body alone (no title, no section path);
+# "plain_units" swaps the stored sentence/row vectors for vectors without their heading.
+OFF: dict[str, object] = {"body": True, "plain_units": True, "aliases": False,
+                          "sentence_weight": 0.0, "rare_term_df": 0, "sentence_rank_weight": 0.0,
+                          "rerank_top": 0}
 ABLATION: list[tuple[str, dict[str, object]]] = [
-    ("chunk vectors of the body only, no aliases", {"body": True, "aliases": False,
-                                                     "sentence_weight": 0.0, "rare_term_df": 0}),
+    ("chunk vectors of the body only, no aliases", OFF),
     ("+ title and section path in the chunk vectors", {"body": False}),
     ("+ corpus aliases and spelling", {"aliases": True}),
-    ("+ sentence vectors, best sentence only (w=1)", {"sentence_weight": 1.0}),
-    ("  sentence/chunk blend w=0.5", {"sentence_weight": 0.5}),
-    ("  sentence/chunk blend w=0.15 (best on tune)", {"sentence_weight": 0.15}),
-    ("  w=0 again (default: w=0.15 lost eval turns)", {"sentence_weight": 0.0}),
-    ("  without MMR (λ=1)", {"mmr_lambda": 1.0}),
+    ("+ rare query terms always covered (df ≤ 3)", {"rare_term_df": 3}),
+    ("+ best sentence blended in dense, w=1", {"sentence_weight": 1.0}),
+    ("  w=0.5", {"sentence_weight": 0.5}),
+    ("  w=0.15", {"sentence_weight": 0.15}),
+    ("  w=0 (previous defaults)", {"sentence_weight": 0.0}),
+    ("+ best sentence as a 3rd RRF ranking", {"sentence_rank_weight": 1.0}),
+    ("+ sentences embedded after their heading", {"plain_units": False}),
+    ("  sentence ranking weight 0.5", {"sentence_rank_weight": 0.5}),
+    ("  sentence ranking weight 1.5", {"sentence_rank_weight": 1.5}),
+    ("  BM25 weight 0.75", {"sentence_rank_weight": 1.0, "bm25_weight": 0.75}),
+    ("  BM25 weight 1.5", {"bm25_weight": 1.5}),
+    ("  rrf_k=5", {"bm25_weight": 1.0, "rrf_k": 5}),
+    ("  rrf_k=20", {"rrf_k": 20}),
+    ("+ re-rank the first 10 (rrf_k=10)", {"rrf_k": 10, "rerank_top": 10}),
+    ("  re-rank the first 5", {"rerank_top": 5}),
+    ("  re-rank the first 20", {"rerank_top": 20}),
+    ("  first 10, sentence weight 1", {"rerank_top": 10, "rerank_sentence": 1.0}),
+    ("  first 10, BM25 weight 0.5", {"rerank_sentence": 0.5, "rerank_bm25": 0.5}),
+    ("  first 10, dense weight 0.5", {"rerank_bm25": 0.75, "rerank_dense": 0.5}),
+    ("  without MMR (λ=1)", {"rerank_dense": 1.0, "mmr_lambda": 1.0}),
     ("  MMR λ=0.7", {"mmr_lambda": 0.7}),
-    ("  rrf_k=5, MMR λ=0.85", {"mmr_lambda": 0.85, "rrf_k": 5}),
-    ("  rrf_k=10 again", {"rrf_k": 10}),
-    ("+ rare query terms always covered (df ≤ 1)", {"rare_term_df": 1}),
-    ("  df ≤ 3", {"rare_term_df": 3}),
-    ("  df ≤ 6", {"rare_term_df": 6}),
+    ("  fetch_k=24", {"mmr_lambda": 0.85, "fetch_k": 24}),
+    ("  fetch_k=96", {"fetch_k": 96}),
 ]
 
 GRID: dict[str, list[Any]] = {
-    "fetch_k": [24, 48, 96],
-    "rrf_k": [5, 10, 30, 60],
-    "mmr_lambda": [0.7, 0.85, 1.0],
-    "sentence_weight": [0.0, 0.15, 0.3, 0.5],
+    "rerank_top": [0, 5, 10, 20],
+    "rerank_dense": [0.5, 1.0],
+    "rerank_bm25": [0.5, 0.75, 1.0],
+    "rerank_sentence": [0.25, 0.5, 1.0],
 }
 
 
@@ -110,6 +125,32 @@ class BodyVectors:
 
     def embeddings(self, ids: Sequence[str]) -> list[list[float]]:
         return [self._vectors[i] for i in ids]
+
+
+class PlainUnits:
+    """The real store with sentence/row vectors embedded without their heading (ablation)."""
+
+    def __init__(self, store: Any, embedder: Any) -> None:
+        import numpy as np
+
+        from assistant.indexing.sentence_vectors import unit_spans, unit_text
+
+        self._store = store
+        chunks = store.all_chunks()
+        spans = [unit_spans(c) for c in chunks]
+        texts = [unit_text(c, s, heading=False) for c, cs in zip(chunks, spans, strict=True)
+                 for s in cs]
+        vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+        self._units, at = {}, 0
+        for chunk, mine in zip(chunks, spans, strict=True):
+            self._units[chunk.id] = (mine, vectors[at:at + len(mine)])
+            at += len(mine)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def units(self) -> dict[str, tuple[list[tuple[int, int]], Any]]:
+        return self._units
 
 
 def split_labels(labels: LabelSet) -> dict[str, LabelSet]:
@@ -163,13 +204,26 @@ def vanilla_search(settings: Settings) -> SearchFn:
     return search
 
 
+_WRAPPED: dict[tuple[type, int], Any] = {}
+
+
+def wrapped(kind: type, store: Any, embedder: Any) -> Any:
+    """One wrapper of each kind per store (their vectors are embedded once per run)."""
+    key = (kind, id(store))
+    if key not in _WRAPPED:
+        _WRAPPED[key] = kind(store, embedder)
+    return _WRAPPED[key]
+
+
 def project_search(settings: Settings, store: Any, embedder: Any, update: dict[str, object]
                    ) -> SearchFn:
     from assistant.retrieval.hybrid import HybridRetriever
 
     update = dict(update)
+    if update.pop("plain_units", False):
+        store = wrapped(PlainUnits, store, embedder)
     if update.pop("body", False):
-        store = BodyVectors(store, embedder)
+        store = wrapped(BodyVectors, store, embedder)
     opts = settings.retrieval.model_copy(update=update)
     retriever = HybridRetriever(settings=settings.model_copy(update={"retrieval": opts}),
                                 store=store, embedder=embedder)
@@ -224,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         if labels.unlocated:
             console.print(f"answer text not found, not scored: {', '.join(labels.unlocated)}")
         parts = split_labels(labels)
-        store, embedder = open_store(settings), get_embedder(settings)
+        store = open_store(settings)
+        embedder: Any = get_embedder(settings)
         embedder.embed(["warm up"])
         sizes = ", ".join(f"{name} {len(p.labels)}" for name, p in parts.items())
         rows = [("vanilla LangChain (1000/200, k=5)", score_parts(vanilla_search(settings),
