@@ -4,7 +4,7 @@ vanilla LangChain recipe beside the project in the same run, on a real index.
     .venv/bin/python benchmarks/bench_retrieval.py            # build a fresh index in a tmp dir
     .venv/bin/python benchmarks/bench_retrieval.py --index-dir index   # use a built index
     .venv/bin/python benchmarks/bench_retrieval.py --ablation # also one row per retrieval change
-    .venv/bin/python benchmarks/bench_retrieval.py --grid     # also the fusion grid (tune only)
+    .venv/bin/python benchmarks/bench_retrieval.py --grid     # also the re-rank grid (tune only)
 
 Vanilla LangChain: each corpus file read whole, RecursiveCharacterTextSplitter(1000, 200),
 the same MiniLM (the project's embedder), a Chroma collection (cosine), top k=5 (10 fetched for
@@ -108,49 +108,37 @@ class CachedQueries:
         return [self._cache[t] for t in texts]
 
 
-class BodyVectors:
-    """The real store with chunk vectors of the chunk body alone (for the ablation row)."""
+class AblatedStore:
+    """The real store with its chunk vectors made from the chunk body alone (``body``) and/or its
+    sentence/row vectors embedded without their heading (``plain_units``), for ablation rows."""
 
-    def __init__(self, store: Any, embedder: Any) -> None:
-        from assistant.text.normalize import display_text
-
-        self._store = store
-        chunks = store.all_chunks()
-        self._vectors = dict(zip([c.id for c in chunks],
-                                 embedder.embed([display_text(c.text) for c in chunks]),
-                                 strict=True))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def embeddings(self, ids: Sequence[str]) -> list[list[float]]:
-        return [self._vectors[i] for i in ids]
-
-
-class PlainUnits:
-    """The real store with sentence/row vectors embedded without their heading (ablation)."""
-
-    def __init__(self, store: Any, embedder: Any) -> None:
+    def __init__(self, store: Any, embedder: Any, body: bool, plain_units: bool) -> None:
         import numpy as np
 
         from assistant.indexing.sentence_vectors import unit_spans, unit_text
+        from assistant.text.normalize import display_text
 
-        self._store = store
-        chunks = store.all_chunks()
-        spans = [unit_spans(c) for c in chunks]
-        texts = [unit_text(c, s, heading=False) for c, cs in zip(chunks, spans, strict=True)
-                 for s in cs]
-        vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
-        self._units, at = {}, 0
-        for chunk, mine in zip(chunks, spans, strict=True):
-            self._units[chunk.id] = (mine, vectors[at:at + len(mine)])
-            at += len(mine)
+        self._store, chunks = store, store.all_chunks()
+        self._vectors = (dict(zip([c.id for c in chunks], embedder.embed(
+            [display_text(c.text) for c in chunks]), strict=True)) if body else None)
+        self._units: dict[str, tuple[list[tuple[int, int]], Any]] | None = None
+        if plain_units:
+            spans = [unit_spans(c) for c in chunks]
+            vectors = np.asarray(embedder.embed([unit_text(c, s, heading=False) for c, cs in zip(
+                chunks, spans, strict=True) for s in cs]), dtype=np.float32)
+            self._units, at = {}, 0
+            for chunk, mine in zip(chunks, spans, strict=True):
+                self._units[chunk.id], at = (mine, vectors[at:at + len(mine)]), at + len(mine)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
+    def embeddings(self, ids: Sequence[str]) -> Any:
+        return self._store.embeddings(ids) if self._vectors is None else [self._vectors[i]
+                                                                           for i in ids]
+
     def units(self) -> dict[str, tuple[list[tuple[int, int]], Any]]:
-        return self._units
+        return self._store.units() if self._units is None else self._units
 
 
 def split_labels(labels: LabelSet) -> dict[str, LabelSet]:
@@ -204,15 +192,7 @@ def vanilla_search(settings: Settings) -> SearchFn:
     return search
 
 
-_WRAPPED: dict[tuple[type, int], Any] = {}
-
-
-def wrapped(kind: type, store: Any, embedder: Any) -> Any:
-    """One wrapper of each kind per store (their vectors are embedded once per run)."""
-    key = (kind, id(store))
-    if key not in _WRAPPED:
-        _WRAPPED[key] = kind(store, embedder)
-    return _WRAPPED[key]
+_ABLATED: dict[tuple[bool, bool], AblatedStore] = {}  # embedded once per run
 
 
 def project_search(settings: Settings, store: Any, embedder: Any, update: dict[str, object]
@@ -220,10 +200,10 @@ def project_search(settings: Settings, store: Any, embedder: Any, update: dict[s
     from assistant.retrieval.hybrid import HybridRetriever
 
     update = dict(update)
-    if update.pop("plain_units", False):
-        store = wrapped(PlainUnits, store, embedder)
-    if update.pop("body", False):
-        store = wrapped(BodyVectors, store, embedder)
+    key = (bool(update.pop("body", False)), bool(update.pop("plain_units", False)))
+    if any(key) and key not in _ABLATED:
+        _ABLATED[key] = AblatedStore(store, embedder, *key)
+    store = _ABLATED[key] if any(key) else store
     opts = settings.retrieval.model_copy(update=update)
     retriever = HybridRetriever(settings=settings.model_copy(update={"retrieval": opts}),
                                 store=store, embedder=embedder)
@@ -261,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", type=Path, help="use this built index (default: fresh)")
     parser.add_argument("--ablation", action="store_true", help="one row per retrieval change")
-    parser.add_argument("--grid", action="store_true", help="also the fusion grid, on tune")
+    parser.add_argument("--grid", action="store_true", help="also the re-rank grid, on tune")
     args = parser.parse_args(argv)
     console = Console(width=160)
     with tempfile.TemporaryDirectory(prefix="bench-retrieval-") as tmp:
@@ -304,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             grid = [(str(c), score_parts(project_search(settings, store, embedder, c), tune))
                     for c in grid_configs()]
             grid.sort(key=lambda r: (-r[1]["tune"]["hit@5"], -r[1]["tune"]["mrr"]))
-            console.print(table(grid[:15], "Fusion grid on the tuning half, best first",
+            console.print(table(grid[:15], "Re-rank grid on the tuning half, best first",
                                 ("tune",)))
     return 0
 
