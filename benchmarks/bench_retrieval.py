@@ -4,7 +4,7 @@ vanilla LangChain recipe beside the project in the same run, on a real index.
     .venv/bin/python benchmarks/bench_retrieval.py            # build a fresh index in a tmp dir
     .venv/bin/python benchmarks/bench_retrieval.py --index-dir index   # use a built index
     .venv/bin/python benchmarks/bench_retrieval.py --ablation # also one row per retrieval change
-    .venv/bin/python benchmarks/bench_retrieval.py --grid     # also the fusion grid (tune only)
+    .venv/bin/python benchmarks/bench_retrieval.py --grid     # also the re-rank grid (tune only)
 
 Vanilla LangChain: each corpus file read whole, RecursiveCharacterTextSplitter(1000, 200),
 the same MiniLM (the project's embedder), a Chroma collection (cosine), top k=5 (10 fetched for
@@ -51,30 +51,45 @@ PARTS = ("tune", "test", "new test")
 COLUMNS = ("hit@1", "hit@5", "mrr")
 
 # One retrieval change at a time, on top of the previous row (measured on tune). "body" swaps
-# the stored chunk vectors for vectors of the chunk body alone (no title, no section path).
+# the stored chunk vectors for vectors of the chunk body alone (no title, no section path);
+# "plain_units" swaps the stored sentence/row vectors for vectors without their heading.
+OFF: dict[str, object] = {"body": True, "plain_units": True, "aliases": False,
+                          "sentence_weight": 0.0, "rare_term_df": 0, "sentence_rank_weight": 0.0,
+                          "rerank_top": 0}
 ABLATION: list[tuple[str, dict[str, object]]] = [
-    ("chunk vectors of the body only, no aliases", {"body": True, "aliases": False,
-                                                     "sentence_weight": 0.0, "rare_term_df": 0}),
+    ("chunk vectors of the body only, no aliases", OFF),
     ("+ title and section path in the chunk vectors", {"body": False}),
     ("+ corpus aliases and spelling", {"aliases": True}),
-    ("+ sentence vectors, best sentence only (w=1)", {"sentence_weight": 1.0}),
-    ("  sentence/chunk blend w=0.5", {"sentence_weight": 0.5}),
-    ("  sentence/chunk blend w=0.15 (best on tune)", {"sentence_weight": 0.15}),
-    ("  w=0 again (default: w=0.15 lost eval turns)", {"sentence_weight": 0.0}),
-    ("  without MMR (λ=1)", {"mmr_lambda": 1.0}),
+    ("+ rare query terms always covered (df ≤ 3)", {"rare_term_df": 3}),
+    ("+ best sentence blended in dense, w=1", {"sentence_weight": 1.0}),
+    ("  w=0.5", {"sentence_weight": 0.5}),
+    ("  w=0.15", {"sentence_weight": 0.15}),
+    ("  w=0 (previous defaults)", {"sentence_weight": 0.0}),
+    ("+ best sentence as a 3rd RRF ranking", {"sentence_rank_weight": 1.0}),
+    ("+ sentences embedded after their heading", {"plain_units": False}),
+    ("  sentence ranking weight 0.5", {"sentence_rank_weight": 0.5}),
+    ("  sentence ranking weight 1.5", {"sentence_rank_weight": 1.5}),
+    ("  BM25 weight 0.75", {"sentence_rank_weight": 1.0, "bm25_weight": 0.75}),
+    ("  BM25 weight 1.5", {"bm25_weight": 1.5}),
+    ("  rrf_k=5", {"bm25_weight": 1.0, "rrf_k": 5}),
+    ("  rrf_k=20", {"rrf_k": 20}),
+    ("+ re-rank the first 10 (rrf_k=10)", {"rrf_k": 10, "rerank_top": 10}),
+    ("  re-rank the first 5", {"rerank_top": 5}),
+    ("  re-rank the first 20", {"rerank_top": 20}),
+    ("  first 10, sentence weight 1", {"rerank_top": 10, "rerank_sentence": 1.0}),
+    ("  first 10, BM25 weight 0.5", {"rerank_sentence": 0.5, "rerank_bm25": 0.5}),
+    ("  first 10, dense weight 0.5", {"rerank_bm25": 0.75, "rerank_dense": 0.5}),
+    ("  without MMR (λ=1)", {"rerank_dense": 1.0, "mmr_lambda": 1.0}),
     ("  MMR λ=0.7", {"mmr_lambda": 0.7}),
-    ("  rrf_k=5, MMR λ=0.85", {"mmr_lambda": 0.85, "rrf_k": 5}),
-    ("  rrf_k=10 again", {"rrf_k": 10}),
-    ("+ rare query terms always covered (df ≤ 1)", {"rare_term_df": 1}),
-    ("  df ≤ 3", {"rare_term_df": 3}),
-    ("  df ≤ 6", {"rare_term_df": 6}),
+    ("  fetch_k=24", {"mmr_lambda": 0.85, "fetch_k": 24}),
+    ("  fetch_k=96", {"fetch_k": 96}),
 ]
 
 GRID: dict[str, list[Any]] = {
-    "fetch_k": [24, 48, 96],
-    "rrf_k": [5, 10, 30, 60],
-    "mmr_lambda": [0.7, 0.85, 1.0],
-    "sentence_weight": [0.0, 0.15, 0.3, 0.5],
+    "rerank_top": [0, 5, 10, 20],
+    "rerank_dense": [0.5, 1.0],
+    "rerank_bm25": [0.5, 0.75, 1.0],
+    "rerank_sentence": [0.25, 0.5, 1.0],
 }
 
 
@@ -93,23 +108,37 @@ class CachedQueries:
         return [self._cache[t] for t in texts]
 
 
-class BodyVectors:
-    """The real store with chunk vectors of the chunk body alone (for the ablation row)."""
+class AblatedStore:
+    """The real store with its chunk vectors made from the chunk body alone (``body``) and/or its
+    sentence/row vectors embedded without their heading (``plain_units``), for ablation rows."""
 
-    def __init__(self, store: Any, embedder: Any) -> None:
+    def __init__(self, store: Any, embedder: Any, body: bool, plain_units: bool) -> None:
+        import numpy as np
+
+        from assistant.indexing.sentence_vectors import unit_spans, unit_text
         from assistant.text.normalize import display_text
 
-        self._store = store
-        chunks = store.all_chunks()
-        self._vectors = dict(zip([c.id for c in chunks],
-                                 embedder.embed([display_text(c.text) for c in chunks]),
-                                 strict=True))
+        self._store, chunks = store, store.all_chunks()
+        self._vectors = (dict(zip([c.id for c in chunks], embedder.embed(
+            [display_text(c.text) for c in chunks]), strict=True)) if body else None)
+        self._units: dict[str, tuple[list[tuple[int, int]], Any]] | None = None
+        if plain_units:
+            spans = [unit_spans(c) for c in chunks]
+            vectors = np.asarray(embedder.embed([unit_text(c, s, heading=False) for c, cs in zip(
+                chunks, spans, strict=True) for s in cs]), dtype=np.float32)
+            self._units, at = {}, 0
+            for chunk, mine in zip(chunks, spans, strict=True):
+                self._units[chunk.id], at = (mine, vectors[at:at + len(mine)]), at + len(mine)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
-    def embeddings(self, ids: Sequence[str]) -> list[list[float]]:
-        return [self._vectors[i] for i in ids]
+    def embeddings(self, ids: Sequence[str]) -> Any:
+        return self._store.embeddings(ids) if self._vectors is None else [self._vectors[i]
+                                                                           for i in ids]
+
+    def units(self) -> dict[str, tuple[list[tuple[int, int]], Any]]:
+        return self._store.units() if self._units is None else self._units
 
 
 def split_labels(labels: LabelSet) -> dict[str, LabelSet]:
@@ -163,13 +192,18 @@ def vanilla_search(settings: Settings) -> SearchFn:
     return search
 
 
+_ABLATED: dict[tuple[bool, bool], AblatedStore] = {}  # embedded once per run
+
+
 def project_search(settings: Settings, store: Any, embedder: Any, update: dict[str, object]
                    ) -> SearchFn:
     from assistant.retrieval.hybrid import HybridRetriever
 
     update = dict(update)
-    if update.pop("body", False):
-        store = BodyVectors(store, embedder)
+    key = (bool(update.pop("body", False)), bool(update.pop("plain_units", False)))
+    if any(key) and key not in _ABLATED:
+        _ABLATED[key] = AblatedStore(store, embedder, *key)
+    store = _ABLATED[key] if any(key) else store
     opts = settings.retrieval.model_copy(update=update)
     retriever = HybridRetriever(settings=settings.model_copy(update={"retrieval": opts}),
                                 store=store, embedder=embedder)
@@ -207,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-dir", type=Path, help="use this built index (default: fresh)")
     parser.add_argument("--ablation", action="store_true", help="one row per retrieval change")
-    parser.add_argument("--grid", action="store_true", help="also the fusion grid, on tune")
+    parser.add_argument("--grid", action="store_true", help="also the re-rank grid, on tune")
     args = parser.parse_args(argv)
     console = Console(width=160)
     with tempfile.TemporaryDirectory(prefix="bench-retrieval-") as tmp:
@@ -224,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         if labels.unlocated:
             console.print(f"answer text not found, not scored: {', '.join(labels.unlocated)}")
         parts = split_labels(labels)
-        store, embedder = open_store(settings), get_embedder(settings)
+        store = open_store(settings)
+        embedder: Any = get_embedder(settings)
         embedder.embed(["warm up"])
         sizes = ", ".join(f"{name} {len(p.labels)}" for name, p in parts.items())
         rows = [("vanilla LangChain (1000/200, k=5)", score_parts(vanilla_search(settings),
@@ -249,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             grid = [(str(c), score_parts(project_search(settings, store, embedder, c), tune))
                     for c in grid_configs()]
             grid.sort(key=lambda r: (-r[1]["tune"]["hit@5"], -r[1]["tune"]["mrr"]))
-            console.print(table(grid[:15], "Fusion grid on the tuning half, best first",
+            console.print(table(grid[:15], "Re-rank grid on the tuning half, best first",
                                 ("tune",)))
     return 0
 

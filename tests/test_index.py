@@ -54,6 +54,9 @@ def test_every_chunk_stores_vectors_of_its_sentences_and_rows(indexed_settings: 
     assert with_units >= 0.9 * len(chunks)
     cid, (spans, vectors) = max(units.items(), key=lambda kv: len(kv[1][0]))
     probe = unit_text(chunks[cid], spans[len(spans) // 2])
+    heading = chunks[cid].section[-1] if chunks[cid].section else chunks[cid].title
+    assert probe.startswith(heading + "\n")  # a unit is embedded after its heading
+    assert not unit_text(chunks[cid], spans[0], heading=False).startswith(heading + "\n")
     qvec = np.asarray(get_embedder(indexed_settings).embed([probe])[0])
     assert int(np.argmax(vectors @ qvec)) == len(spans) // 2
 

@@ -14,6 +14,7 @@ from assistant.evaluation.retrieval import chunk_spans, load_labels, score
 from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 from assistant.retrieval.hybrid import HybridRetriever, build_retriever
+from assistant.retrieval.rerank import RerankWeights, rerank
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "eval" / "retrieval_labels.yaml"
@@ -58,6 +59,28 @@ def test_rrf_rewards_agreement() -> None:
     assert max(fused, key=fused.__getitem__) == "b"
     assert fused["a"] == pytest.approx(1 / 61)
     assert normalize({"x": 2.0, "y": 1.0}) == {"x": 1.0, "y": 0.0}
+
+
+def test_weighted_rrf_scales_each_ranking() -> None:
+    fused = reciprocal_rank_fusion([["a", "b"], ["b", "a"]], rrf_k=10, weights=[2.0, 0.5])
+    assert fused["a"] == pytest.approx(2 / 11 + 0.5 / 12)
+    assert fused["a"] > fused["b"]
+    assert reciprocal_rank_fusion([["a"], ["b"]], 10, [1.0, 0.0])["b"] == 0.0
+
+
+def test_rerank_reorders_only_the_head_within_its_fused_range() -> None:
+    order = ["a", "b", "c", "d"]
+    fused = {"a": 0.30, "b": 0.25, "c": 0.20, "d": 0.10}
+    signals = {"dense": [0.1, 0.9, 0.2], "bm25": [0.0, 5.0, 1.0], "sentence": [0.3, 0.8, 0.5]}
+    new = rerank(order[:3], fused, signals, RerankWeights(fused=1.0, dense=1.0, bm25=1.0,
+                                                          sentence=1.0))
+    assert set(new) == {"a", "b", "c"}  # "d", past the head, keeps its score
+    assert max(new, key=new.__getitem__) == "b"  # far ahead on every score of its own
+    assert min(new.values()) == pytest.approx(0.20) and max(new.values()) == pytest.approx(0.30)
+    only_fused = rerank(order[:3], fused, signals, RerankWeights(1.0, 0.0, 0.0, 0.0))
+    assert sorted(only_fused, key=only_fused.__getitem__, reverse=True) == ["a", "b", "c"]
+    assert rerank(order[:1], fused, {"dense": [1.0], "bm25": [1.0], "sentence": [1.0]},
+                  RerankWeights(1.0, 1.0, 1.0, 1.0)) == {}
 
 
 def test_mmr_skips_near_duplicates_unless_lambda_is_one() -> None:
@@ -155,6 +178,23 @@ def test_sentence_weight_changes_the_dense_ranking(retriever: HybridRetriever) -
         return [h.chunk.id for h in other.search("how long before magnesium helps", k=10)]
 
     assert dense_order(0.0) != dense_order(1.0)
+
+
+def test_rerank_and_sentence_ranking_change_order_not_membership(
+    retriever: HybridRetriever,
+) -> None:
+    def ids(**update: object) -> list[str]:
+        opts = retriever.settings.retrieval.model_copy(update={"mmr_lambda": 1.0,
+                                                              "rare_term_df": 0, **update})
+        other = HybridRetriever(settings=retriever.settings.model_copy(update={"retrieval": opts}),
+                                store=retriever.store, embedder=retriever.embedder)
+        return [h.chunk.id for h in other.search("what signs of too much magnesium", k=8)]
+
+    plain = ids(rerank_top=0)
+    reranked = ids(rerank_top=8, rerank_dense=3.0, rerank_bm25=0.0, rerank_sentence=0.0)
+    assert set(reranked) == set(plain) and reranked != plain
+    assert ids(rerank_top=0, sentence_rank_weight=0.0) != ids(rerank_top=0,
+                                                              sentence_rank_weight=2.0)
 
 
 def test_dense_mode_uses_no_bm25(dense_retriever: HybridRetriever) -> None:

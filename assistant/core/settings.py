@@ -14,7 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CHUNKER_VERSION = "4"  # 3: sentence/row vectors; 4: + instruction-like spans and trust
+CHUNKER_VERSION = "5"  # 3: sentence/row vectors; 4: + instruction-like spans and trust;
+# 5: sentence/row vectors embedded after their heading
 
 
 class _Group(BaseModel):
@@ -91,6 +92,20 @@ class RetrievalSettings(_Group):
         0.0, ge=0.0, le=1.0, description="Dense score of a chunk: this share from its best "
         "sentence/row vector, the rest from the whole-chunk vector. 0: w=0.15 won on the "
         "tuning labels but lost eval turns and test labels (benchmarks/bench_retrieval.py).")
+    bm25_weight: float = Field(1.0, ge=0.0, le=5.0, description="Weight of the BM25 ranking "
+                               "in the fusion (the dense ranking weighs 1).")
+    sentence_rank_weight: float = Field(
+        1.0, ge=0.0, le=5.0, description="Weight of a third ranking in the fusion: chunks by "
+        "their best sentence/row vector (0 leaves it out; chosen on the tune labels).")
+    rerank_top: int = Field(
+        5, ge=0, le=200, description="Re-order the first this many fused chunks by a weighted "
+        "sum of their scaled scores (retrieval/rerank.py; 0 or 1: off; 5 beat 10 and 20 on the "
+        "tune labels).")
+    rerank_dense: float = Field(1.0, ge=0.0, le=5.0, description="Re-rank weight of the "
+                                "chunk's dense similarity (the fused score weighs 1).")
+    rerank_bm25: float = Field(0.75, ge=0.0, le=5.0, description="Re-rank weight of BM25.")
+    rerank_sentence: float = Field(0.5, ge=0.0, le=5.0, description="Re-rank weight of the "
+                                   "best sentence/row similarity.")
 
 
 class AnswerSettings(_Group):

@@ -2,11 +2,14 @@
 
 A short fact inside a long chunk is diluted in the chunk's one vector; its own sentence vector is
 not. At index time each chunk's units (``text.sentences.split_sentences``: sentences, bullets,
-table rows) are embedded as their clean reading text (``text.normalize.display_text``), a table
-row with its header context. They are stored in the chunk's own record (metadata: the unit spans
-as JSON and the vectors as base64 float16), so they belong to the index version, are copied with
-the chunk when its file is unchanged and vanish with it: incremental and crash-safe like the
-chunks themselves. The retriever scores a chunk by its best unit (``settings.retrieval``).
+table rows) are embedded as their clean reading text (``text.normalize.display_text``) after
+the chunk's nearest heading (its title when it has none), a table row also after its header
+context: "<heading>\n<header>\n<row>". The heading says what a bare fact ("monitor for these
+symptoms") is about; it won on the tuning labels. They are stored in the chunk's own record
+(metadata: the unit spans as JSON and the vectors as base64 float16), so they belong to the
+index version, are copied with the chunk when its file is unchanged and vanish with it:
+incremental and crash-safe like the chunks themselves. The retriever ranks chunks by their best
+unit too (``settings.retrieval``).
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ def unit_spans(chunk: Chunk) -> list[tuple[int, int]]:
             if len(display_text(chunk.text[s - chunk.start:e - chunk.start])) >= MIN_UNIT_CHARS]
 
 
-def unit_text(chunk: Chunk, span: tuple[int, int]) -> str:
-    """What a unit's vector is made from: its reading text (a table row after its header)."""
+def unit_text(chunk: Chunk, span: tuple[int, int], *, heading: bool = True) -> str:
+    """What a unit's vector is made from: its reading text after the chunk's nearest heading
+    (``heading=False``: without it) and, for a table row, its header."""
     text = display_text(chunk.text[span[0] - chunk.start:span[1] - chunk.start])
-    return f"{chunk.context}\n{text}" if chunk.context else text
+    head = (chunk.section[-1] if chunk.section else chunk.title) if heading else ""
+    return "\n".join(part for part in (head, chunk.context, text) if part)
 
 
 def encode(vectors: np.ndarray) -> str:

@@ -7,12 +7,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], rrf_k: int) -> dict[str, float]:
-    """RRF score per id: the sum over rankings of 1 / (rrf_k + rank), ranks from 1."""
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], rrf_k: int,
+                           weights: Sequence[float] | None = None) -> dict[str, float]:
+    """RRF score per id: the sum over rankings of weight / (rrf_k + rank), ranks from 1
+    (every weight 1 unless given)."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        weight = 1.0 if weights is None else weights[n]
         for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (rrf_k + rank)
+            fused[item] = fused.get(item, 0.0) + weight / (rrf_k + rank)
     return fused
 
 

@@ -1,4 +1,5 @@
-"""Hybrid retrieval (dense Chroma search + BM25, fused by RRF, diversified by MMR).
+"""Hybrid retrieval (dense Chroma search + BM25 + best sentence, fused by weighted RRF, optionally
+re-ranked by a second look at the scores, diversified by MMR).
 
 ``build_retriever(settings)`` opens the active index and returns a warmed-up
 ``HybridRetriever``. The answer pipeline calls ``search(query)`` for typed ``Hit``s; anything
@@ -11,6 +12,7 @@ LangChain is imported only then, so answering a question does not pay for it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,7 @@ from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
 from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
+from assistant.retrieval.rerank import RerankWeights, rerank
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -126,19 +129,41 @@ class HybridRetriever:
         # side), so the answer's one forward pass serves the composer too.
         qvec = np.asarray(embedder.embed([asked])[0], dtype=np.float32)
         chunk_sims, unit_sims = self._similarities(qvec)
-        dense_ranked = self._dense_ranking(chunk_sims, unit_sims, opts.fetch_k)
+        best_unit = self._best_units(chunk_sims, unit_sims)
+        dense_ranked = self._dense_ranking(chunk_sims, best_unit, opts.fetch_k)
         bm25_ranked = self._bm25_ranking(query, opts.fetch_k) if opts.mode == "hybrid" else []
-        rankings = [[cid for cid, _ in dense_ranked]]
+        rankings, weights = [[cid for cid, _ in dense_ranked]], [1.0]
         if bm25_ranked:
             rankings.append([cid for cid, _ in bm25_ranked])
-        fused = reciprocal_rank_fusion(rankings, opts.rrf_k)
+            weights.append(opts.bm25_weight)
+        if opts.sentence_rank_weight > 0 and len(unit_sims):
+            rankings.append([self._chunks[i].id for i in self._top_rows(best_unit, opts.fetch_k)])
+            weights.append(opts.sentence_rank_weight)
+        fused = reciprocal_rank_fusion(rankings, opts.rrf_k, weights)
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        bm25_pos = {cid: (r, s) for r, (cid, s) in enumerate(bm25_ranked, start=1)}
+        if opts.rerank_top > 1:
+            fused.update(self._rerank(order[:opts.rerank_top], fused, chunk_sims, best_unit,
+                                      bm25_pos))
+            order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         picks = self._diversify(order, fused, opts.mmr_lambda, k)
         picks = self._cover_rare_terms(query, picks, order, fused)
         dense_pos = {cid: (r, s) for r, (cid, s) in enumerate(dense_ranked, start=1)}
-        bm25_pos = {cid: (r, s) for r, (cid, s) in enumerate(bm25_ranked, start=1)}
         return [self._hit(cid, fused[cid], chunk_sims, unit_sims, dense_pos, bm25_pos)
                 for cid in picks]
+
+    def _rerank(self, head: list[str], fused: dict[str, float], chunk_sims: np.ndarray,
+                best_unit: np.ndarray, bm25_pos: dict[str, tuple[int, float]]
+                ) -> dict[str, float]:
+        """New fused scores of the first candidates from a second look at their scores."""
+        opts = self.settings.retrieval
+        rows = [self._row[cid] for cid in head]
+        signals: dict[str, Sequence[float]] = {
+            "dense": chunk_sims[rows].tolist(), "sentence": best_unit[rows].tolist(),
+            "bm25": [bm25_pos.get(cid, (0, 0.0))[1] for cid in head]}
+        weights = RerankWeights(fused=1.0, dense=opts.rerank_dense, bm25=opts.rerank_bm25,
+                                sentence=opts.rerank_sentence)
+        return rerank(head, fused, signals, weights)
 
     def expand(self, query: str) -> str:
         """The query as searched: with corpus aliases and corrected spellings if enabled."""
@@ -151,22 +176,30 @@ class HybridRetriever:
         """Cosine similarity of the query with every chunk vector and every unit vector."""
         return self._vectors @ qvec, self._unit_vectors @ qvec
 
-    def _dense_ranking(self, chunk_sims: np.ndarray, unit_sims: np.ndarray, fetch_k: int
+    def _best_units(self, chunk_sims: np.ndarray, unit_sims: np.ndarray) -> np.ndarray:
+        """Per chunk, the similarity of its best sentence/row (its own score if it has none)."""
+        best = np.full(len(chunk_sims), -np.inf)
+        if len(unit_sims):
+            np.maximum.at(best, self._unit_owner, unit_sims)
+        return np.where(np.isfinite(best), best, chunk_sims).astype(np.float64)
+
+    def _top_rows(self, scores: np.ndarray, fetch_k: int) -> list[int]:
+        """Rows of the ``fetch_k`` best scores, best first; ties (with the last one too) by id,
+        since rows are not in id order."""
+        best = top_k(scores, fetch_k)
+        if len(best):
+            best = np.union1d(best, np.flatnonzero(scores == scores[best[-1]]))
+        return sorted(best, key=lambda i: (-scores[i], self._chunks[i].id))[:fetch_k]
+
+    def _dense_ranking(self, chunk_sims: np.ndarray, best_unit: np.ndarray, fetch_k: int
                        ) -> list[tuple[str, float]]:
         """Chunks by dense score: the chunk vector blended with its best sentence/row vector
-        (``sentence_weight``; chunks without units keep their own score), best first."""
+        (``sentence_weight``), best first."""
         weight = self.settings.retrieval.sentence_weight
         scores = chunk_sims.astype(np.float64)
-        if weight > 0 and len(unit_sims):
-            best = np.full(len(scores), -np.inf)
-            np.maximum.at(best, self._unit_owner, unit_sims)
-            best = np.where(np.isfinite(best), best, scores)
-            scores = weight * best + (1.0 - weight) * scores
-        best = top_k(scores, fetch_k)
-        if len(best):  # rows are not in id order: every row tied with the last one competes
-            best = np.union1d(best, np.flatnonzero(scores == scores[best[-1]]))
-        order = sorted(best, key=lambda i: (-scores[i], self._chunks[i].id))[:fetch_k]
-        return [(self._chunks[i].id, float(scores[i])) for i in order]
+        if weight > 0:
+            scores = weight * best_unit + (1.0 - weight) * scores
+        return [(self._chunks[i].id, float(scores[i])) for i in self._top_rows(scores, fetch_k)]
 
     def _cover_rare_terms(self, query: str, picks: list[str], order: list[str],
                           fused: dict[str, float]) -> list[str]:
