@@ -95,8 +95,8 @@ class ExtractiveComposer:
                 found[i] = array
         return np.stack([vec for vec in found if vec is not None])
 
-
     def _vector(self, unit: Unit) -> np.ndarray | None:
+        """The unit's vector from the bounded cache or the index's stored ones, else None."""
         cached = self._vectors.get(_key(unit))
         if cached is not None or self.stored is None:
             return cached
