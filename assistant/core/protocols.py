@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.core.models import Answer, Chunk, Decision, Draft, Guarded, Hit, Turn
+
+#: Called after each embedded batch with (texts done so far, total texts).
+ProgressCallback = Callable[[int, int], None]
 
 
 @runtime_checkable

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from assistant.core.environment import set_offline_defaults
 from assistant.core.errors import AssistantError
+from assistant.core.protocols import ProgressCallback
 from assistant.core.settings import Settings
 from assistant.indexing.modelpath import resolve_model_path
 
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Called after each embedded batch with (texts done so far, total texts).
-ProgressCallback = Callable[[int, int], None]
 
 EMBEDDING_FUNCTION_NAME = "assistant-sentence-transformers"
 

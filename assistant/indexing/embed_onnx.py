@@ -10,18 +10,16 @@ a call so batches carry little padding. The ONNX file comes from ``onnx_export``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.core.errors import AssistantError
+from assistant.core.protocols import ProgressCallback
 from assistant.indexing.tokens import load_tokenizer, model_window
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
-
-#: Called after each embedded batch with (texts done so far, total texts).
-ProgressCallback = Callable[[int, int], None]
 
 BACKEND = "onnx"
 
