@@ -19,13 +19,20 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], rrf_k: int,
     return fused
 
 
+def minmax(values: np.ndarray, flat: float) -> np.ndarray:
+    """Min-max scale to [0, 1]; every value is ``flat`` when they are all equal."""
+    if not len(values):
+        return values.astype(np.float64)
+    low, high = float(values.min()), float(values.max())
+    if high > low:
+        return (values - low) / (high - low)
+    return np.full(len(values), flat, dtype=np.float64)
+
+
 def normalize(scores: Mapping[str, float]) -> dict[str, float]:
     """Min-max scale to [0, 1] (all 1.0 when every score is equal)."""
-    if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    span = high - low
-    return {key: (value - low) / span if span > 0 else 1.0 for key, value in scores.items()}
+    scaled = minmax(np.asarray(list(scores.values()), dtype=np.float64), flat=1.0)
+    return {key: float(v) for key, v in zip(scores, scaled, strict=True)}
 
 
 def mmr_order(

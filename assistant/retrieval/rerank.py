@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.retrieval.fusion import minmax
+
 
 @dataclass(frozen=True)
 class RerankWeights:
@@ -25,8 +27,7 @@ class RerankWeights:
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
-    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+    return minmax(values, flat=0.0)  # a signal equal for all candidates changes no order
 
 
 def rerank(order: Sequence[str], fused: Mapping[str, float],
