@@ -54,6 +54,7 @@ def build_assistant(settings: Settings) -> Assistant:
         in the shared cache."""
         embedder.embed(questions + vocab.pending(" ".join(questions), NAMED_ZIPF))
 
+    reader = LanguageReader(vocab)
     generator: Generator = extractive
     condenser: Condenser = RuleCondenser(vocab, core)
     if settings.llm.generator != "extractive":
@@ -64,7 +65,7 @@ def build_assistant(settings: Settings) -> Assistant:
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
         refusal=EvidenceRefusal(vocab, settings, core),
         sessions=SqlSessionStore.from_settings(settings),
-        titles=titles, warmers=[vocab.warm_up], reader=LanguageReader(vocab),
+        titles=titles, warmers=[vocab.warm_up, reader.warm_up], reader=reader,
         prefetch=prefetch)
 
 

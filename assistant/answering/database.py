@@ -180,6 +180,9 @@ class Database:
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's
     dbapi_conn.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: a commit does not wait for fsync (the last turns may be lost on power
+    # loss, never corrupted); sessions and feedback are not worth a disk flush per answer.
+    dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -59,6 +59,11 @@ class LanguageReader:
         self.margin = terms.language_margin if terms else 1.0
         self.min_names = terms.min_named_terms if terms else 2
 
+    def warm_up(self) -> None:
+        """Load the word-frequency lists now, not on the first message long enough to check."""
+        for code in ["en", *self.languages]:
+            _zipf_in("the", code)
+
     def language(self, message: str) -> str | None:
         """The language code of a message not written in English, else None."""
         letters = [ch for ch in fold(message) if ch.isalpha()]

@@ -96,9 +96,10 @@ class Assistant:
     def stream(self, message: str, session_id: str | None = None) -> Iterator[str | Answer]:
         """Text pieces of the reply, then the final Answer (caveats included) as the last item."""
         started = time.perf_counter()
+        fresh = session_id is None
         session_id = self._session(session_id)
         try:
-            prep = self._prepare(message, session_id)
+            prep = self._prepare(message, session_id, fresh)
         except InputError as err:
             yield self._error_reply(message, session_id, f"I can't read that message: {err}.",
                                     started, save=False)
@@ -120,11 +121,12 @@ class Assistant:
         self.sessions.history(session_id, limit=0)  # raises SessionNotFound / InputError
         return session_id
 
-    def _prepare(self, message: str, session_id: str) -> _Prepared:
+    def _prepare(self, message: str, session_id: str, fresh: bool = False) -> _Prepared:
         timings: dict[str, float] = {}
         question = validate_message(message, self.settings)
         t = time.perf_counter()
-        history = self.sessions.history(session_id, self.settings.answer.max_history_turns)
+        history = [] if fresh else self.sessions.history(session_id,
+                                                         self.settings.answer.max_history_turns)
         reading = self.reader.read(question) if self.reader else None
         if reading is not None and not reading.names:
             return _Prepared(session_id, question, question, [], Decision(True, NOT_ENGLISH),

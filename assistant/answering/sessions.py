@@ -89,8 +89,11 @@ class SqlSessionStore:
         return int(n)
 
     def new(self) -> str:
-        session_id = uuid.uuid4().hex
-        self.ensure(session_id)
+        session_id = uuid.uuid4().hex  # a fresh random id: nothing to expire or clear first
+        now = time.time()
+        with self.db.write() as conn:
+            self.db.insert_ignore(conn, sessions,
+                                  {"id": session_id, "created": now, "touched": now})
         return session_id
 
     def ensure(self, session_id: str) -> str:
@@ -129,10 +132,12 @@ class SqlSessionStore:
     def add(self, session_id: str, turn: Turn) -> None:
         citations = json.dumps([c.model_dump() for c in turn.citations])
         with self.db.write() as conn:
-            # Lock the session's row (PostgreSQL; SQLite's write lock is the whole file), so
-            # two workers adding to one conversation number their turns one after the other.
-            conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)
-                         .with_for_update())
+            # Lock the session's row on PostgreSQL (SQLite's write transaction already locks
+            # the whole file), so two workers adding to one conversation number their turns
+            # one after the other.
+            if self.db.dialect != "sqlite":
+                conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)
+                             .with_for_update())
             idx = conn.execute(select(func.coalesce(func.max(turns.c.idx), 0) + 1)
                                .where(turns.c.session_id == session_id)).scalar_one()
             conn.execute(turns.insert().values(

@@ -121,15 +121,17 @@ class CorpusVocabulary:
         if self._embed is None or t is None:
             return []
         out: list[str] = []
-        for w in content_words(self.strip_noise(text)):
-            if len(w) < 3 or any(ch.isdigit() for ch in w) or w in out \
-                    or self._named.get(w) is not None:
-                continue
-            frequency = zipf(w)
-            if not t.very_rare_zipf <= frequency < t.rare_zipf:
-                continue
-            if not self.known(self.correct(w)) or (
-                    frequency < min(entity_zipf, ENTITY_ZIPF) and self.known(w)):
+
+        def judged_by_model(w: str) -> bool:  # rare, common enough to embed, not judged lately
+            return (w not in out and self._named.get(w) is None
+                    and t.very_rare_zipf <= zipf(w) < t.rare_zipf)
+
+        for w in content_words(self.strip_noise(text)):  # as ``unknown_entities`` reads them
+            if len(w) >= 3 and not any(ch.isdigit() for ch in w) and judged_by_model(w) \
+                    and not self.known(self.correct(w)):
+                out.append(w)
+        for w in self.entities(text):  # as the named-pair test reads them ("b6" included)
+            if zipf(w) < min(entity_zipf, ENTITY_ZIPF) and judged_by_model(w):
                 out.append(w)
         return out
 

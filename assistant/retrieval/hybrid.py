@@ -59,7 +59,10 @@ class HybridRetriever:
         self._bm25: BM25Index | None = None
         self._expander: QueryExpander | None = None
         self._unit_vectors: Any = None  # every sentence/row vector, stacked
-        self._unit_owner: Any = None  # chunk row of each unit
+        self._unit_owner: Any = None  # chunk row of each unit (units are stored by chunk row)
+        self._unit_bounds: Any = None  # per chunk row: [start, end) of its units
+        self._unit_rows: Any = None  # chunk rows that have units, and where their units start
+        self._unit_starts: Any = None
         self._unit_spans: list[tuple[int, int]] = []
         self._postings: dict[str, list[int]] = {}  # rare token -> rows
 
@@ -109,6 +112,18 @@ class HybridRetriever:
         self._unit_vectors = np.vstack(blocks) if blocks else np.zeros((0, dimension))
         self._unit_owner = np.asarray(owners, dtype=np.int64)
         self._unit_spans = spans
+        self._index_units()
+
+    def _index_units(self) -> None:
+        """Where each chunk's units are (they are stored in chunk-row order): per-chunk max
+        and lookups by slice, not by a scan of every unit."""
+        owner = self._unit_owner
+        counts = np.bincount(owner, minlength=len(self._chunks)) if len(owner) \
+            else np.zeros(len(self._chunks), dtype=np.int64)
+        ends = np.cumsum(counts)
+        self._unit_bounds = np.stack([ends - counts, ends], axis=1)
+        self._unit_rows = np.flatnonzero(counts)
+        self._unit_starts = (ends - counts)[self._unit_rows]
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -178,10 +193,10 @@ class HybridRetriever:
 
     def _best_units(self, chunk_sims: np.ndarray, unit_sims: np.ndarray) -> np.ndarray:
         """Per chunk, the similarity of its best sentence/row (its own score if it has none)."""
-        best = np.full(len(chunk_sims), -np.inf)
+        best = chunk_sims.astype(np.float64)
         if len(unit_sims):
-            np.maximum.at(best, self._unit_owner, unit_sims)
-        return np.where(np.isfinite(best), best, chunk_sims).astype(np.float64)
+            best[self._unit_rows] = np.maximum.reduceat(unit_sims, self._unit_starts)
+        return best
 
     def _top_rows(self, scores: np.ndarray, fetch_k: int) -> list[int]:
         """Rows of the ``fetch_k`` best scores, best first; ties (with the last one too) by id,
@@ -254,8 +269,8 @@ class HybridRetriever:
         row = self._row[cid]
         dense_rank = dense_pos[cid][0] if cid in dense_pos else None
         bm25_rank, bm25 = bm25_pos.get(cid, (None, 0.0))
-        mine = np.flatnonzero(self._unit_owner == row)
-        sentence = self._unit_spans[int(mine[np.argmax(unit_sims[mine])])] if len(mine) else None
+        lo, hi = (int(b) for b in self._unit_bounds[row])
+        sentence = self._unit_spans[lo + int(np.argmax(unit_sims[lo:hi]))] if hi > lo else None
         return Hit(self._chunks[row], score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
                    sentence)
 

@@ -39,11 +39,21 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS
 
 
+#: Bound of the folded-text cache: corpus passages are folded again for every question that
+#: retrieves them; a few thousand passages of ~1-2 KB.
+FOLD_CACHE_SIZE = 4096
+
+
 def fold(text: str) -> str:
     """Text with accents taken off Latin letters ("magnésium" -> "magnesium", "clonazépam" ->
     "clonazepam"), so an accented word is one token, not fragments around the accent."""
     if text.isascii():
         return text
+    return _fold(text)
+
+
+@lru_cache(maxsize=FOLD_CACHE_SIZE)
+def _fold(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(ch))
 

@@ -11,6 +11,7 @@ are never quoted; sentences of less trusted documents (manifest ``kind``) rank l
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from assistant.core.settings import Settings
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
+UNIT_CACHE_SIZE = 4096  # chunks
 
 
 class ExtractiveComposer:
@@ -47,6 +49,9 @@ class ExtractiveComposer:
         self.policy = policy
         self.core = core
         self._vectors: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
+        #: A chunk's units (as rank 0) by chunk id: splitting and cleaning them is the
+        #: composer's main cost, and the same chunks come back for many questions.
+        self._units: LRUCache[str, list[Unit]] = LRUCache(UNIT_CACHE_SIZE)
 
     def generate(self, question: str, chunks: Sequence[Chunk],
                  history: Sequence[Turn] = ()) -> Draft:
@@ -72,8 +77,7 @@ class ExtractiveComposer:
     def select(self, question: str, chunks: Sequence[Chunk],
                profile: Profile | None = None) -> list[Scored]:
         """Every unit of the evidence scored, best first."""
-        units = [u for rank, chunk in enumerate(chunks)
-                 for u in chunk_units(chunk, rank, self.policy)]
+        units = [u for rank, chunk in enumerate(chunks) for u in self._chunk_units(chunk, rank)]
         if not units:
             return []
         if profile is None:
@@ -82,6 +86,11 @@ class ExtractiveComposer:
         vectors = self._embed_units(units)
         return score_units(question, units, vectors @ query, vectors, profile, self.policy,
                            self.core)
+
+    def _chunk_units(self, chunk: Chunk, rank: int) -> list[Unit]:
+        units = self._units.get_or_compute(chunk.id,
+                                           lambda _key: chunk_units(chunk, 0, self.policy))
+        return [replace(u, chunk=chunk, rank=rank) for u in units] if rank else units
 
     def _embed_units(self, units: list[Unit]) -> np.ndarray:
         """Unit vectors: stored at index time, else embedded (and cached by span)."""
