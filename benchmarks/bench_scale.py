@@ -112,6 +112,7 @@ def fill(base: Path, target: int, seed: int = 7) -> tuple[Path, Path, int, float
 
 def measure(corpus: Path, index: Path, questions: int) -> dict[str, Any]:
     """In this (fresh) process: start-up, answers, peak RSS."""
+    begun = time.perf_counter()
     from bench_retrieval import LABELS, split_labels
 
     from assistant.answering.assembly import build_assistant
@@ -123,6 +124,7 @@ def measure(corpus: Path, index: Path, questions: int) -> dict[str, Any]:
         bot = build_assistant(settings)
         bot.warm_up()
         startup = time.perf_counter() - t
+        ready = time.perf_counter() - begun
         labels = split_labels(load_labels(LABELS, ROOT / "corpus"))["test"].labels
         times, retrieve = [], []
         for label in labels[:questions]:
@@ -130,8 +132,8 @@ def measure(corpus: Path, index: Path, questions: int) -> dict[str, Any]:
             answer = bot.ask(label.question)
             times.append((time.perf_counter() - t) * 1000)
             retrieve.append(answer.timings.get("retrieve_ms", 0.0))
-        chunks = len(bot.retriever.chunks)  # type: ignore[attr-defined]
-    return {"chunks": chunks, "startup_s": round(startup, 2),
+        chunks = len(bot.retriever)  # type: ignore[arg-type]
+    return {"chunks": chunks, "startup_s": round(startup, 2), "ready_s": round(ready, 2),
             "answer_p50_ms": round(percentile(times, 0.5), 1),
             "answer_p95_ms": round(percentile(times, 0.95), 1),
             "retrieve_p50_ms": round(percentile(retrieve, 0.5), 1),
@@ -154,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--index-dir", type=Path, default=ROOT / "index")
     parser.add_argument("--skip-real", action="store_true", help="only the synthetic sizes")
+    parser.add_argument("--keep", type=Path, help="build each size in DIR/<size> and keep it")
+    parser.add_argument("--existing", type=Path, nargs="*", default=[],
+                        help="also measure these kept sizes (DIR/<size>, with corpus/ and index/)")
     parser.add_argument("--measure", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -165,16 +170,25 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("real corpus", run_measure(ROOT / "corpus", args.index_dir,
                                                 args.questions), 0.0))
         print(rows[-1][0], rows[-1][1], flush=True)
+    for kept in args.existing:
+        rows.append((f"synthetic {kept.name}", run_measure(kept / "corpus", kept / "index",
+                                                           args.questions), 0.0))
+        print(rows[-1][0], rows[-1][1], flush=True)
     for target in args.chunks:
         with tempfile.TemporaryDirectory(prefix=f"bench-scale-{target}-") as tmp:
-            corpus, index, _, fill_s = fill(Path(tmp), target)
+            base = Path(tmp) if args.keep is None else args.keep / str(target)
+            if args.keep is not None:
+                shutil.rmtree(base, ignore_errors=True)
+            corpus, index, _, fill_s = fill(base, target)
             rows.append((f"synthetic >= {target}", run_measure(corpus, index, args.questions),
                          fill_s))
             print(rows[-1][0], rows[-1][1], f"(filled in {fill_s:.0f} s)", flush=True)
-    print(f"\n{'index':22s} {'chunks':>7s} {'start s':>8s} {'answer p50':>10s} {'p95':>7s} "
+    print(f"\n{'index':22s} {'chunks':>7s} {'start s':>8s} {'ready s':>8s} {'answer p50':>10s} "
+          f"{'p95':>7s} "
           f"{'retrieve p50':>12s} {'p95':>7s} {'RSS MB':>7s}")
     for name, r, _ in rows:
-        print(f"{name:22s} {r['chunks']:7d} {r['startup_s']:8.1f} {r['answer_p50_ms']:10.1f} "
+        print(f"{name:22s} {r['chunks']:7d} {r['startup_s']:8.1f} {r['ready_s']:8.1f} "
+              f"{r['answer_p50_ms']:10.1f} "
               f"{r['answer_p95_ms']:7.1f} {r['retrieve_p50_ms']:12.1f} {r['retrieve_p95_ms']:7.1f} "
               f"{r['rss_mb']:7d}")
     return 0

@@ -13,6 +13,7 @@ from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.derived import load_unit_vectors, load_words
+from assistant.answering.facts import CorpusFacts
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
@@ -36,15 +37,17 @@ def build_assistant(settings: Settings) -> Assistant:
     # and the vocabulary's requests are then cache hits, not model forward passes.
     embedder = CachedEmbedder(get_embedder(settings), settings.embedding.cache_size)
     retriever = build_retriever(settings, embedder)
-    chunks = retriever.chunks
-    titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
-    openings = first_lines(settings, titles)
+    facts = CorpusFacts.load(retriever.derived)
     saved = load_words(retriever.derived)  # saved with the index version (answering.derived)
+    chunks = retriever.chunks if facts is None or saved is None else []
+    if facts is None:
+        facts = CorpusFacts.from_chunks(settings, chunks)
+    titles, openings = facts.titles, facts.openings
     vocab = CorpusVocabulary(openings + ([c.embed_text for c in chunks] if saved is None else []),
                              load_query_terms(settings.policies_dir), embedder.embed,
                              known_words=saved or ())
-    core = core_subjects([*titles.values(), *openings], [c.text for c in chunks] + openings,
-                         vocab.terms.synonyms if vocab.terms else None)
+    core = core_subjects([*titles.values(), *openings], [],
+                         vocab.terms.synonyms if vocab.terms else None, facts.subject_pairs)
     extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
                                     core, stored=load_unit_vectors(retriever.derived))
 
@@ -67,15 +70,3 @@ def build_assistant(settings: Settings) -> Assistant:
         sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up, reader.warm_up], reader=reader,
         prefetch=prefetch)
-
-
-def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
-    """Each document's opening line (a page's own question or title) also names its topics."""
-    lines = []
-    for source in titles:
-        try:
-            text = (settings.corpus_dir / source).read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        lines.append(next((ln for ln in text.splitlines() if ln.strip()), ""))
-    return lines

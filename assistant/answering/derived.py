@@ -5,6 +5,10 @@ calls it) and writes, into ``indexing.versions.derived_dir(settings, version)``:
 
 * ``bm25/``: the BM25 index (bm25s arrays, memory-mapped on load; ``retrieval.hybrid``),
 * ``vocabulary.json``: the words of the chunks (``answering.vocabulary.CorpusVocabulary``),
+* ``arrays/``: chunk ids, chunk vectors, sentence/row spans and vectors in row order
+  (``retrieval.arrays``), so start-up reads no chunk back from the store,
+* ``expander.json``: the query aliases and corpus word counts (``retrieval.aliases``),
+* ``corpus.json``: titles, first lines and subject aliases (``answering.facts``),
 * ``unit_keys.npy`` / ``unit_vectors.npy``: a vector for every answer unit of every chunk
   (``compose.units``: the text the composer scores, keyed by exact span and text,
   ``compose.stored``), so an answer embeds only its question. A unit whose text is a stored
@@ -12,8 +16,8 @@ calls it) and writes, into ``indexing.versions.derived_dir(settings, version)``:
   the rest is embedded.
 
 The files go to a temporary directory renamed into place, so a reader sees all or nothing. An
-index without them still works: start-up builds BM25 and the vocabulary in memory (with a log
-line) and the composer embeds units it has no vector for.
+index without them still works: start-up reads every chunk and builds them in memory (with a
+log line) and the composer embeds units it has no vector for.
 """
 
 from __future__ import annotations
@@ -30,9 +34,12 @@ import numpy as np
 from assistant.answering.compose.policy import load_answer_policy
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import chunk_units
+from assistant.answering.facts import CorpusFacts
 from assistant.answering.vocabulary import corpus_words
 from assistant.core.models import Chunk
 from assistant.core.settings import Settings
+from assistant.retrieval.aliases import QueryExpander
+from assistant.retrieval.arrays import SearchArrays
 from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.hybrid import BM25_DIR, bm25_text
 
@@ -53,8 +60,7 @@ class DerivedReport:
     embedded: int = 0
 
 
-def write_derived(settings: Settings, embed: Embed | None = None,
-                  chunks: list[Chunk] | None = None) -> DerivedReport:
+def write_derived(settings: Settings, embed: Embed | None = None) -> DerivedReport:
     """Write the active version's derived files (see module doc); ``embed`` defaults to the
     configured model (benchmarks pass a stand-in). Returns what was written."""
     from assistant.indexing.backends import get_backend
@@ -62,20 +68,25 @@ def write_derived(settings: Settings, embed: Embed | None = None,
     from assistant.indexing.versions import derived_dir
 
     store = open_store(settings)
-    chunks = store.all_chunks() if chunks is None else chunks
+    chunks = store.all_chunks()  # row order of every array below
     target = derived_dir(settings, store.version)
     report = DerivedReport(target, chunks=len(chunks))
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    units = store.units()
     if chunks:
         BM25Index([bm25_text(c) for c in chunks]).save(tmp / BM25_DIR)
+        ids = [c.id for c in chunks]
+        SearchArrays.from_parts(chunks, store.embeddings(ids), units).save(tmp)
     vocabulary = sorted(corpus_words(c.embed_text for c in chunks))
     (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
+    QueryExpander.from_texts([c.text for c in chunks]).save(tmp)
+    CorpusFacts.from_chunks(settings, chunks).save(tmp)
     pointer = get_backend(settings).read_pointer()
     previous = (StoredVectors.load(derived_dir(settings, pointer.previous))
                 if pointer is not None and pointer.previous else None)
-    keys, vectors = _unit_vectors(settings, chunks, store.units(), previous, embed, report)
+    keys, vectors = _unit_vectors(settings, chunks, units, previous, embed, report)
     StoredVectors.save(tmp, keys, vectors)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)

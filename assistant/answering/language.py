@@ -44,9 +44,13 @@ class Reading:
 
 @lru_cache(maxsize=20_000)
 def _zipf_in(word: str, language: str) -> float:
+    """The word's frequency in a language from wordfreq's "small" lists (words at least once
+    per million, zipf >= 3; rarer ones count 0): a language is told by its common words, and
+    the small lists load in 0.1 s and ~25 MB for seven languages where the full ones take
+    1.4 s and ~250 MB."""
     from wordfreq import zipf_frequency
 
-    return float(zipf_frequency(word, language))
+    return float(zipf_frequency(word, language, wordlist="small"))
 
 
 class LanguageReader:

@@ -26,10 +26,17 @@ MAX_ALIAS_ZIPF = 3.0
 _ALIAS = re.compile(r"\b([A-Za-z][\w-]{3,})\s*\(\s*([A-Za-z][\w-]{3,})\s*[),]")
 
 
+def alias_pairs(texts: Iterable[str]) -> list[tuple[str, str]]:
+    """Every "Name (Other" pair the texts write, once each, in order: what ``core_subjects``
+    reads from the texts (saved with an index version, so start-up need not read them)."""
+    return list(dict.fromkeys(pair for text in texts for pair in _ALIAS.findall(text)))
+
+
 def core_subjects(headlines: Iterable[str], texts: Iterable[str],
-                  synonyms: Mapping[str, str] | None = None) -> frozenset[str]:
+                  synonyms: Mapping[str, str] | None = None,
+                  pairs: Iterable[tuple[str, str]] = ()) -> frozenset[str]:
     """Stems of the core subjects of a corpus (``headlines``: titles and first lines), with the
-    aliases its texts define for them."""
+    aliases its texts define for them (or ``pairs``, read from them by ``alias_pairs``)."""
     synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}
 
     def canonical(word: str) -> str:
@@ -39,11 +46,10 @@ def core_subjects(headlines: Iterable[str], texts: Iterable[str],
     for line in {" ".join(words(h)) for h in headlines}:
         counts.update({canonical(w) for w in line.split() if _is_name(w)})
     core = {s for s, n in counts.items() if n >= MIN_HEADLINES}
-    for text in texts:
-        for a, b in _ALIAS.findall(text):
-            for named, alias in ((a, b), (b, a)):
-                if canonical(named.lower()) in core and _is_alias(alias):
-                    core.add(canonical(alias.lower()))
+    for a, b in [*alias_pairs(texts), *pairs]:
+        for named, alias in ((a, b), (b, a)):
+            if canonical(named.lower()) in core and _is_alias(alias):
+                core.add(canonical(alias.lower()))
     return frozenset(core)
 
 

@@ -26,6 +26,12 @@ class Embedder(Protocol):
 class ChunkStore(Protocol):
     """The active index version: read side."""
 
+    def count(self) -> int: ...
+
+    def chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks with these ids, in that order."""
+        ...
+
     def all_chunks(self) -> list[Chunk]: ...
 
     def embeddings(self, ids: Sequence[str]) -> Any:

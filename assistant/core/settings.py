@@ -92,6 +92,10 @@ class RetrievalSettings(_Group):
         0.0, ge=0.0, le=1.0, description="Dense score of a chunk: this share from its best "
         "sentence/row vector, the rest from the whole-chunk vector. 0: w=0.15 won on the "
         "tuning labels but lost eval turns and test labels (benchmarks/bench_retrieval.py).")
+    sentence_candidates: int = Field(
+        4000, ge=1, description="Sentence/row vectors scored per search: every chunk's up "
+        "to this many chunks (exact); above, only the units of this many chunks nearest by "
+        "their own vector plus BM25's candidates (a bound on the work per question).")
     bm25_weight: float = Field(1.0, ge=0.0, le=5.0, description="Weight of the BM25 ranking "
                                "in the fusion (the dense ranking weighs 1).")
     sentence_rank_weight: float = Field(

@@ -118,6 +118,21 @@ class ChromaChunkStore:
         self._chunks = sorted(chunks, key=lambda c: (c.source, c.start, c.id))
         self._unit_meta = units
 
+    def chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks with these ids, in that order (read by id unless all are cached);
+        unknown ids raise AssistantError."""
+        if self._chunks is not None:
+            known = {c.id: c for c in self._chunks}
+        else:
+            got = self.collection.get(ids=list(dict.fromkeys(ids)),
+                                      include=["documents", "metadatas"])
+            known = {i: chunk_from_record(i, d, dict(m)) for i, d, m in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise AssistantError(f"unknown chunk ids in index {self.version}: {missing[:3]}")
+        return [known[i] for i in ids]
+
     def units(self) -> dict[str, tuple[list[tuple[int, int]], Any]]:
         """chunk id -> (spans, vectors) of its sentences and rows (``sentence_vectors``), empty
         for a chunk without any. Decoded from the pass that read the chunks (then released)."""

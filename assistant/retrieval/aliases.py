@@ -19,13 +19,19 @@ query embedding; the original words stay, so an expansion can only add evidence.
 from __future__ import annotations
 
 import difflib
+import json
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from assistant.text.words import stem, stopwords, words, zipf
 
+log = logging.getLogger(__name__)
+#: The file a version's derived query expander is saved in (``answering.derived``).
+EXPANDER_FILE = "expander.json"
 # "<up to five words> (<name or abbreviation>" followed by ",", ")" or a space.
 _PAIR = re.compile(r"([A-Za-z][\w'-]*(?:[ \t]+[A-Za-z][\w'-]*){0,5})[ \t]*\([ \t]*"
                    r"([A-Za-z][\w-]*)(?=[,)\s])")
@@ -89,17 +95,37 @@ class QueryExpander:
 
     aliases: dict[str, set[str]]
     counts: Counter[str]
-    _candidates: list[str] = field(default_factory=list)
-    _stems: set[str] = field(default_factory=set)
+    _candidates: list[str] = field(default_factory=list, init=False)
+    _stems: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self._stems = {stem(w) for w in self.counts}
+        self._candidates = sorted(w for w in self.counts
+                                  if len(w) >= MIN_TYPO_LEN - 1 and w.isalpha())
 
     @classmethod
     def from_texts(cls, texts: list[str]) -> QueryExpander:
-        counts = Counter(w for t in texts for w in words(t))
-        expander = cls(derive_aliases(texts), counts)
-        expander._stems = {stem(w) for w in counts}
-        expander._candidates = sorted(w for w in counts
-                                      if len(w) >= MIN_TYPO_LEN - 1 and w.isalpha())
-        return expander
+        return cls(derive_aliases(texts), Counter(w for t in texts for w in words(t)))
+
+    def save(self, directory: Path) -> None:
+        """Write what was derived from the texts to ``directory``/``expander.json``."""
+        data = {"aliases": {k: sorted(v) for k, v in sorted(self.aliases.items())},
+                "counts": dict(sorted(self.counts.items()))}
+        (directory / EXPANDER_FILE).write_text(json.dumps(data), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> QueryExpander | None:
+        """The expander saved in ``directory``, or None when absent or unreadable."""
+        path = directory / EXPANDER_FILE
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls({str(k): {str(v) for v in vs} for k, vs in data["aliases"].items()},
+                       Counter({str(w): int(n) for w, n in data["counts"].items()}))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            log.warning("saved query expander %s unreadable (%s): deriving it", path, err)
+            return None
 
     @property
     def vocabulary(self) -> set[str]:

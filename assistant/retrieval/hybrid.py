@@ -7,6 +7,11 @@ LangChain-shaped can ``invoke(query)`` it for ``Document``s carrying the same nu
 ``as_langchain()``, a LangChain ``BaseRetriever`` over it (``retrieval.langchain_adapter``;
 LangChain is imported only then, so answering a question does not pay for it).
 ``settings.retrieval.mode == "dense"`` skips BM25; ``mmr_lambda == 1`` skips diversity.
+
+Start-up loads what the index version saved (``answering.derived``): the search arrays (chunk
+ids, chunk vectors, sentence/row vectors: ``retrieval.arrays``), the BM25 index and the query
+expander, so it reads no chunk back from the store; the chunks themselves are kept when there are
+at most ``CHUNK_CACHE_SIZE``, else read by id when retrieved (a bounded cache).
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
+from assistant.retrieval.arrays import SearchArrays
 from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
+from assistant.retrieval.coverage import cover_rare_terms
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 from assistant.retrieval.rerank import RerankWeights, rerank
 
@@ -33,6 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: Sub-directory of a version's derived files holding its BM25 index (``answering.derived``).
 BM25_DIR = "bm25"
+#: Chunks kept in memory for answering: all of them when the index has at most this many
+#: (read at start), else the most recently retrieved (read from the store by id).
+CHUNK_CACHE_SIZE = 4096
 
 
 def bm25_text(chunk: Chunk) -> str:
@@ -53,89 +64,81 @@ class HybridRetriever:
         self.embedder = embedder
         #: The version's derived files (``indexing.versions.derived_dir``); None: build in memory.
         self.derived = derived
-        self._chunks: list[Chunk] = []
+        self._arrays: SearchArrays | None = None
         self._row: dict[str, int] = {}
-        self._vectors: Any = None
+        self._chunk_cache: LRUCache[int, Chunk] = LRUCache(CHUNK_CACHE_SIZE)
         self._bm25: BM25Index | None = None
         self._expander: QueryExpander | None = None
-        self._unit_vectors: Any = None  # every sentence/row vector, stacked
-        self._unit_owner: Any = None  # chunk row of each unit (units are stored by chunk row)
-        self._unit_bounds: Any = None  # per chunk row: [start, end) of its units
-        self._unit_rows: Any = None  # chunk rows that have units, and where their units start
-        self._unit_starts: Any = None
-        self._unit_spans: list[tuple[int, int]] = []
         self._postings: dict[str, list[int]] = {}  # rare token -> rows
 
     def warm_up(self) -> None:
-        """Load all chunks and their stored embeddings; build the BM25 index (once)."""
+        """Load the version's search arrays, BM25 index and query expander (once): saved with
+        the version (``answering.derived``), else built from one read of every chunk."""
         if self._bm25 is not None:
             return
         store: ChunkStore = self.store
-        chunks = store.all_chunks()
-        ids = [c.id for c in chunks]
-        vectors = (np.asarray(store.embeddings(ids), dtype=np.float32) if ids
-                   else np.zeros((0, 1), dtype=np.float32))
-        self._chunks = chunks
-        self._row = {cid: i for i, cid in enumerate(ids)}
-        self._vectors = vectors
-        self._load_units(store, vectors.shape[1] if ids else 1)
-        self._expander = QueryExpander.from_texts([c.text for c in chunks])
+        count = store.count()
+        arrays = SearchArrays.load(self.derived, count)
+        chunks = store.all_chunks() if arrays is None or count <= CHUNK_CACHE_SIZE else None
+        if arrays is None:
+            arrays = SearchArrays.read(store)
+        self._arrays = arrays
+        self._row = {cid: i for i, cid in enumerate(arrays.ids)}
+        if chunks is not None:  # small enough to keep: no store reads while answering
+            for chunk in chunks:
+                self._chunk_cache.put(self._row[chunk.id], chunk)
+        if len(arrays) <= self.settings.retrieval.sentence_candidates:
+            arrays.keep_units_in_memory()  # every unit is scored: exact on a corpus this size
+        self._expander = QueryExpander.load(self.derived) if self.derived is not None else None
+        if self._expander is None:
+            self._expander = QueryExpander.from_texts([c.text for c in self._all_chunks(chunks)])
         self._bm25 = self._load_bm25(chunks)
         self._postings = self._bm25.postings(self.settings.retrieval.rare_term_df)
 
-    def _load_bm25(self, chunks: list[Chunk]) -> BM25Index:
+    def _all_chunks(self, chunks: list[Chunk] | None) -> list[Chunk]:
+        return chunks if chunks is not None else self.store.all_chunks()
+
+    def __len__(self) -> int:
+        return len(self._arrays) if self._arrays is not None else 0
+
+    def _load_bm25(self, chunks: list[Chunk] | None) -> BM25Index:
         """The version's saved BM25 index (memory-mapped), else one built now."""
         path = self.derived / BM25_DIR if self.derived is not None else None
         if path is not None and path.is_dir():
             try:
                 index = BM25Index.load(path)
-                if len(index) == len(chunks):
+                if len(index) == len(self):
                     return index
                 log.warning("saved BM25 index %s has %d documents, not %d: rebuilding it",
-                            path, len(index), len(chunks))
+                            path, len(index), len(self))
             except Exception as err:  # a damaged file must not stop start-up
                 log.warning("saved BM25 index %s unreadable (%s): rebuilding it", path, err)
         else:
             log.info("no saved BM25 index for this version: building it in memory "
                      "(`assistant index` saves one)")
-        return BM25Index([bm25_text(c) for c in chunks])
-
-    def _load_units(self, store: ChunkStore, dimension: int) -> None:
-        units = store.units()
-        owners, spans, blocks = [], [], []
-        for row, chunk in enumerate(self._chunks):
-            chunk_spans, vectors = units.get(chunk.id, ([], None))
-            if chunk_spans:
-                owners += [row] * len(chunk_spans)
-                spans += chunk_spans
-                blocks.append(np.asarray(vectors, dtype=np.float32))
-        self._unit_vectors = np.vstack(blocks) if blocks else np.zeros((0, dimension))
-        self._unit_owner = np.asarray(owners, dtype=np.int64)
-        self._unit_spans = spans
-        self._index_units()
-
-    def _index_units(self) -> None:
-        """Where each chunk's units are (they are stored in chunk-row order): per-chunk max
-        and lookups by slice, not by a scan of every unit."""
-        owner = self._unit_owner
-        counts = np.bincount(owner, minlength=len(self._chunks)) if len(owner) \
-            else np.zeros(len(self._chunks), dtype=np.int64)
-        ends = np.cumsum(counts)
-        self._unit_bounds = np.stack([ends - counts, ends], axis=1)
-        self._unit_rows = np.flatnonzero(counts)
-        self._unit_starts = (ends - counts)[self._unit_rows]
+        return BM25Index([bm25_text(c) for c in self._all_chunks(chunks)])
 
     @property
     def chunks(self) -> list[Chunk]:
-        """Every chunk of the index (after warm-up)."""
+        """Every chunk of the index (read from the store: for tools, not for answering)."""
         self.warm_up()
-        return list(self._chunks)
+        return self.store.all_chunks()  # type: ignore[no-any-return]
+
+    def chunk(self, row: int) -> Chunk:
+        """The chunk of a row (from the bounded cache, else read from the store)."""
+        cached = self._chunk_cache.get(row)
+        if cached is None:
+            assert self._arrays is not None
+            cached = self.store.chunks([self._arrays.ids[row]])[0]
+            self._chunk_cache.put(row, cached)
+        return cached
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
         """The best ``k`` (default ``settings.retrieval.k``) chunks for the query, best first."""
         self.warm_up()
-        if not query.strip() or not self._chunks:
+        if not query.strip() or not len(self):
             return []
+        assert self._arrays is not None
         opts = self.settings.retrieval
         k = opts.k if k is None else k
         asked, query = query, self.expand(query)
@@ -143,16 +146,17 @@ class HybridRetriever:
         # The question as asked is embedded (aliases and spellings help BM25, not the dense
         # side), so the answer's one forward pass serves the composer too.
         qvec = np.asarray(embedder.embed([asked])[0], dtype=np.float32)
-        chunk_sims, unit_sims = self._similarities(qvec)
-        best_unit = self._best_units(chunk_sims, unit_sims)
-        dense_ranked = self._dense_ranking(chunk_sims, best_unit, opts.fetch_k)
+        chunk_sims = self._arrays.vectors @ qvec
         bm25_ranked = self._bm25_ranking(query, opts.fetch_k) if opts.mode == "hybrid" else []
+        best_unit = self._best_units(chunk_sims, qvec, [self._row[c] for c, _ in bm25_ranked])
+        dense_ranked = self._dense_ranking(chunk_sims, best_unit, opts.fetch_k)
         rankings, weights = [[cid for cid, _ in dense_ranked]], [1.0]
         if bm25_ranked:
             rankings.append([cid for cid, _ in bm25_ranked])
             weights.append(opts.bm25_weight)
-        if opts.sentence_rank_weight > 0 and len(unit_sims):
-            rankings.append([self._chunks[i].id for i in self._top_rows(best_unit, opts.fetch_k)])
+        if opts.sentence_rank_weight > 0 and len(self._arrays.unit_vectors):
+            rankings.append([self._arrays.ids[i]
+                             for i in self._top_rows(best_unit, opts.fetch_k)])
             weights.append(opts.sentence_rank_weight)
         fused = reciprocal_rank_fusion(rankings, opts.rrf_k, weights)
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
@@ -164,7 +168,7 @@ class HybridRetriever:
         picks = self._diversify(order, fused, opts.mmr_lambda, k)
         picks = self._cover_rare_terms(query, picks, order, fused)
         dense_pos = {cid: (r, s) for r, (cid, s) in enumerate(dense_ranked, start=1)}
-        return [self._hit(cid, fused[cid], chunk_sims, unit_sims, dense_pos, bm25_pos)
+        return [self._hit(cid, fused[cid], chunk_sims, qvec, dense_pos, bm25_pos)
                 for cid in picks]
 
     def _rerank(self, head: list[str], fused: dict[str, float], chunk_sims: np.ndarray,
@@ -187,24 +191,28 @@ class HybridRetriever:
             return query
         return self._expander.expand(query)
 
-    def _similarities(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine similarity of the query with every chunk vector and every unit vector."""
-        return self._vectors @ qvec, self._unit_vectors @ qvec
-
-    def _best_units(self, chunk_sims: np.ndarray, unit_sims: np.ndarray) -> np.ndarray:
-        """Per chunk, the similarity of its best sentence/row (its own score if it has none)."""
-        best = chunk_sims.astype(np.float64)
-        if len(unit_sims):
-            best[self._unit_rows] = np.maximum.reduceat(unit_sims, self._unit_starts)
-        return best
+    def _best_units(self, chunk_sims: np.ndarray, qvec: np.ndarray,
+                    extra: list[int]) -> np.ndarray:
+        """Per chunk, the similarity of its best sentence/row (its own score if it has none).
+        Every chunk's units are scored up to ``sentence_candidates`` chunks; above that only
+        the units of the ``sentence_candidates`` chunks nearest by their own vector and of the
+        ``extra`` rows (BM25's), the others keeping their chunk score."""
+        assert self._arrays is not None
+        if self._arrays.units_in_memory:
+            return self._arrays.best_units(chunk_sims, qvec, None)
+        near = top_k(chunk_sims, self.settings.retrieval.sentence_candidates)
+        return self._arrays.best_units(chunk_sims, qvec,
+                                       np.union1d(near, np.asarray(extra, dtype=np.int64)))
 
     def _top_rows(self, scores: np.ndarray, fetch_k: int) -> list[int]:
         """Rows of the ``fetch_k`` best scores, best first; ties (with the last one too) by id,
         since rows are not in id order."""
+        assert self._arrays is not None
+        ids = self._arrays.ids
         best = top_k(scores, fetch_k)
         if len(best):
             best = np.union1d(best, np.flatnonzero(scores == scores[best[-1]]))
-        return sorted(best, key=lambda i: (-scores[i], self._chunks[i].id))[:fetch_k]
+        return sorted(best, key=lambda i: (-scores[i], ids[i]))[:fetch_k]
 
     def _dense_ranking(self, chunk_sims: np.ndarray, best_unit: np.ndarray, fetch_k: int
                        ) -> list[tuple[str, float]]:
@@ -214,39 +222,22 @@ class HybridRetriever:
         scores = chunk_sims.astype(np.float64)
         if weight > 0:
             scores = weight * best_unit + (1.0 - weight) * scores
-        return [(self._chunks[i].id, float(scores[i])) for i in self._top_rows(scores, fetch_k)]
+        assert self._arrays is not None
+        ids = self._arrays.ids
+        return [(ids[i], float(scores[i])) for i in self._top_rows(scores, fetch_k)]
 
     def _cover_rare_terms(self, query: str, picks: list[str], order: list[str],
                           fused: dict[str, float]) -> list[str]:
-        """Every rare query term (in at most ``rare_term_df`` chunks: a drug or test name) is
-        found in some pick: if none has it, its best-fused chunk replaces the last pick that
-        carries no rare term of the query. A passage naming the asked-about thing is what lets
-        the composer answer it (or say the pairing is not covered)."""
-        if not self._postings or not picks:
+        if not self._postings or not picks or self._arrays is None:
             return picks
         terms = [t for t in dict.fromkeys(tokenize([query])[0]) if t in self._postings]
-        if not terms:
-            return picks
-        rank = {cid: i for i, cid in enumerate(order)}
-        carriers = {cid for cid in picks for t in terms if self._row[cid] in self._postings[t]}
-        picks = list(picks)
-        for term in terms:
-            rows = self._postings[term]
-            if any(self._row[cid] in rows for cid in picks):
-                continue
-            ids = [self._chunks[r].id for r in rows]
-            best = min(ids, key=lambda cid: (rank.get(cid, len(order)), cid))
-            spare = [i for i, cid in enumerate(picks) if cid not in carriers]
-            if not spare:
-                break
-            picks[spare[-1]] = best
-            carriers.add(best)
-            fused.setdefault(best, 0.0)
-        return picks
+        return cover_rare_terms(terms, self._postings, self._row, self._arrays.ids, picks,
+                                order, fused)
 
     def _bm25_ranking(self, query: str, fetch_k: int) -> list[tuple[str, float]]:
-        assert self._bm25 is not None
-        return [(self._chunks[i].id, s) for i, s in self._bm25.search(query, fetch_k)]
+        assert self._bm25 is not None and self._arrays is not None
+        ids = self._arrays.ids
+        return [(ids[i], s) for i, s in self._bm25.search(query, fetch_k)]
 
     def _diversify(
         self, order: list[str], fused: dict[str, float], lam: float, k: int
@@ -254,7 +245,8 @@ class HybridRetriever:
         if lam >= 1.0:
             return order[:k]
         rel = normalize({cid: fused[cid] for cid in order})
-        vectors = self._vectors[[self._row[cid] for cid in order]]
+        assert self._arrays is not None
+        vectors = self._arrays.vectors[[self._row[cid] for cid in order]]
         return [order[i] for i in mmr_order([rel[c] for c in order], vectors, lam, k)]
 
     def _hit(
@@ -262,16 +254,20 @@ class HybridRetriever:
         cid: str,
         score: float,
         chunk_sims: np.ndarray,
-        unit_sims: np.ndarray,
+        qvec: np.ndarray,
         dense_pos: dict[str, tuple[int, float]],
         bm25_pos: dict[str, tuple[int, float]],
     ) -> Hit:
         row = self._row[cid]
         dense_rank = dense_pos[cid][0] if cid in dense_pos else None
         bm25_rank, bm25 = bm25_pos.get(cid, (None, 0.0))
-        lo, hi = (int(b) for b in self._unit_bounds[row])
-        sentence = self._unit_spans[lo + int(np.argmax(unit_sims[lo:hi]))] if hi > lo else None
-        return Hit(self._chunks[row], score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
+        assert self._arrays is not None
+        lo, sims = self._arrays.unit_sims(row, qvec)
+        sentence = None
+        if len(sims):
+            start, end = self._arrays.unit_spans[lo + int(np.argmax(sims))]
+            sentence = (int(start), int(end))
+        return Hit(self.chunk(row), score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
                    sentence)
 
     def as_langchain(self) -> BaseRetriever:

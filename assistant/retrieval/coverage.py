@@ -1,0 +1,36 @@
+"""Rare query terms must be found in what is retrieved.
+
+Every rare query term (in at most ``retrieval.rare_term_df`` chunks: a drug or test name) is
+found in some pick: if none has it, its best-fused chunk replaces the last pick that carries no
+rare term of the query. A passage naming the asked-about thing is what lets the composer answer
+it (or say the pairing is not covered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+def cover_rare_terms(terms: Sequence[str], postings: Mapping[str, Sequence[int]],
+                     row: Mapping[str, int], ids: Sequence[str], picks: list[str],
+                     order: list[str], fused: dict[str, float]) -> list[str]:
+    """``picks`` (chunk ids) with a chunk for each rare term none of them has (see module doc).
+    ``postings``: term -> rows holding it; ``row``/``ids``: chunk id <-> row; ``order``: every
+    candidate by fused score; ``fused`` gains a (zero) score for a chunk brought in."""
+    if not terms or not picks:
+        return picks
+    rank = {cid: i for i, cid in enumerate(order)}
+    carriers = {cid for cid in picks for t in terms if row[cid] in postings[t]}
+    picks = list(picks)
+    for term in terms:
+        rows = postings[term]
+        if any(row[cid] in rows for cid in picks):
+            continue
+        best = min((ids[r] for r in rows), key=lambda cid: (rank.get(cid, len(order)), cid))
+        spare = [i for i, cid in enumerate(picks) if cid not in carriers]
+        if not spare:
+            break
+        picks[spare[-1]] = best
+        carriers.add(best)
+        fused.setdefault(best, 0.0)
+    return picks
