@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"vanilla  p50 {percentile(vanilla_ms, 0.5):7.1f} ms  p95 "
           f"{percentile(vanilla_ms, 0.95):7.1f} ms  (LangChain recipe, retrieval only)")
     print(f"answer p50 / vanilla p50 = "
-          f"{percentile(answer_ms, 0.5) / percentile(vanilla_ms, 0.5):.1f}x")
+          f"{percentile(answer_ms, 0.5) / percentile(vanilla_ms, 0.5):.2f}x")
     for name, values in (("embed calls", calls), ("forward passes", passes),
                          ("texts embedded", texts)):
         print(f"{name:15s} per answer: mean {statistics.mean(values):.2f}  "

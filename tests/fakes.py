@@ -121,4 +121,4 @@ class InMemorySessionStore:
         return list(turns if limit is None else turns[len(turns) - limit:] if limit else [])
 
     def add(self, session_id: str, turn: Turn) -> None:
-        self.turns[session_id].append(turn)
+        self.turns.setdefault(check_session_id(session_id), []).append(turn)

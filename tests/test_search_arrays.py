@@ -21,7 +21,7 @@ from assistant.indexing.embed import get_embedder
 from assistant.indexing.store import open_store
 from assistant.indexing.versions import derived_dir
 from assistant.retrieval.aliases import QueryExpander
-from assistant.retrieval.arrays import ARRAYS_DIR, SearchArrays
+from assistant.retrieval.arrays import ARRAYS_DIR, SearchArrays, half_dot, write_half_dot
 from assistant.retrieval.hybrid import HybridRetriever
 
 
@@ -81,6 +81,8 @@ def test_a_large_index_starts_without_reading_every_chunk(
         raise AssertionError("start-up read every chunk")
 
     monkeypatch.setattr("assistant.indexing.store.ChromaChunkStore.all_chunks", no_full_read)
+    # ... and answering reads the retrieved chunks from the version's records file, not Chroma
+    monkeypatch.setattr("assistant.indexing.store.ChromaChunkStore.chunks", no_full_read)
     settings = indexed_settings.model_copy(update={"data_dir": tmp_path})
     bot = build_assistant(settings)
     bot.warm_up()
@@ -125,3 +127,15 @@ def test_damaged_or_foreign_arrays_are_ignored(indexed_settings: Settings, tmp_p
         retriever = _retriever(settings, arrays.parent)
     assert "do not match" in caplog.text or "unreadable" in caplog.text
     assert retriever.search(QUERIES[0])
+
+
+def test_half_dot_is_the_float32_product(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    rows = rng.standard_normal((500, 384)).astype(np.float16)
+    query = rng.standard_normal(384).astype(np.float32)
+    want = rows.astype(np.float32) @ query
+    graph = tmp_path / "half_dot.onnx"
+    write_half_dot(graph)
+    assert np.allclose(half_dot(rows, query, graph), want, atol=1e-4)
+    assert np.allclose(half_dot(rows, query), want, atol=1e-4)  # without the graph: numpy
+    assert half_dot(rows[:0], query, graph).shape == (0,)

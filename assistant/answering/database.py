@@ -165,6 +165,14 @@ class Database:
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
 
+    def insert_or_update(self, table: Table, values: Mapping[str, Any], keys: tuple[str, ...],
+                         update: Mapping[str, Any]) -> Any:
+        """An INSERT of ``values`` that on a key conflict sets ``update`` instead (a statement
+        to build once, with bind parameters, and execute many times)."""
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        return dialect.insert(table).values(**values).on_conflict_do_update(
+            index_elements=list(keys), set_=dict(update))
+
     def upsert(self, conn: Connection, table: Table, values: Mapping[str, Any],
                keys: tuple[str, ...]) -> None:
         """Insert a row, or update the existing row with these key columns."""

@@ -6,7 +6,8 @@ calls it) and writes, into ``indexing.versions.derived_dir(settings, version)``:
 * ``bm25/``: the BM25 index (bm25s arrays, memory-mapped on load; ``retrieval.hybrid``),
 * ``vocabulary.json``: the words of the chunks (``answering.vocabulary.CorpusVocabulary``),
 * ``arrays/``: chunk ids, chunk vectors, sentence/row spans and vectors in row order
-  (``retrieval.arrays``), so start-up reads no chunk back from the store,
+  (``retrieval.arrays``), so start-up reads no chunk back from the store, and the chunk records
+  by row (``retrieval.records``), so answering reads the retrieved ones without the store,
 * ``expander.json``: the query aliases and corpus word counts (``retrieval.aliases``),
 * ``corpus.json``: titles, first lines and subject aliases (``answering.facts``),
 * ``unit_keys.npy`` / ``unit_vectors.npy``: a vector for every answer unit of every chunk
@@ -39,9 +40,10 @@ from assistant.answering.vocabulary import corpus_words
 from assistant.core.models import Chunk
 from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
-from assistant.retrieval.arrays import SearchArrays
+from assistant.retrieval.arrays import ARRAYS_DIR, SearchArrays
 from assistant.retrieval.bm25 import BM25Index
 from assistant.retrieval.hybrid import BM25_DIR, bm25_text
+from assistant.retrieval.records import ChunkRecords
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ def write_derived(settings: Settings, embed: Embed | None = None) -> DerivedRepo
         BM25Index([bm25_text(c) for c in chunks]).save(tmp / BM25_DIR)
         ids = [c.id for c in chunks]
         SearchArrays.from_parts(chunks, store.embeddings(ids), units).save(tmp)
+        ChunkRecords.save(tmp / ARRAYS_DIR, chunks)
     vocabulary = sorted(corpus_words(c.embed_text for c in chunks))
     (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
     QueryExpander.from_texts([c.text for c in chunks]).save(tmp)

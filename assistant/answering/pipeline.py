@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.answering.language import LanguageReader
 from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, WEAK, refusal_text
+from assistant.answering.sessions import new_session_id
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn
@@ -116,8 +117,8 @@ class Assistant:
         yield self._finish(prep, draft, started)
 
     def _session(self, session_id: str | None) -> str:
-        if session_id is None:
-            return self.sessions.new()
+        if session_id is None:  # stored with the answer's turn (``SessionStore.add``)
+            return new_session_id()
         self.sessions.history(session_id, limit=0)  # raises SessionNotFound / InputError
         return session_id
 
@@ -210,6 +211,8 @@ class Assistant:
             self.sessions.add(session_id, Turn(user=question, standalone_question=question,
                                                answer=answer.answer, refused=True,
                                                citations=answer.citations))
+        else:  # no turn saved, but the conversation the reply names must exist
+            self.sessions.ensure(session_id)
         return answer
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Protocol
 
 from assistant.answering.condense import split_carried
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.words import WORD, fold, stem, stems, stopwords, words, zipf
+from assistant.text.words import WORD, fold, stem, stopwords, word_stems, words, zipf
 
 #: Words rarer than this (Zipf scale) are treated as named things: drugs, supplements, tests.
 NAMED_ZIPF = 3.0
@@ -33,8 +32,6 @@ NUMBERS_ONLY = "numbers without words"
 #: An asked-about phrase goes on through following words rarer than this ("birth control pills",
 #: not "... pills less").
 PHRASE_ZIPF = 5.0
-#: Bound of the passage-stems cache (a few thousand retrieved passages).
-PASSAGE_CACHE_SIZE = 4096
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
 PARTIAL = "the subject is covered, but not what is asked about it"
 
@@ -85,16 +82,10 @@ class EvidenceRefusal:
         return decide(question, hits, self.vocab, self.settings, self.core)
 
 
-@lru_cache(maxsize=PASSAGE_CACHE_SIZE)
-def passage_stems(text: str) -> frozenset[str]:
-    """The word stems of a passage (cached: the same passages come back for many questions)."""
-    return stems(words(text))
-
-
 def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary) -> list[str]:
     """The two rarest named things of the question, when the evidence has both but never in the
     same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered."""
-    passages = [passage_stems(h.chunk.embed_text) for h in hits]
+    passages = [word_stems(h.chunk.embed_text) for h in hits]
     own = split_carried(question)[0]  # the pairing the user asks about, not the topic
     named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
              and any(stem(e) in p for p in passages)]
@@ -119,7 +110,7 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
     if last < 0:
         return "", ""
-    passages = [passage_stems(h.chunk.embed_text) for h in hits]
+    passages = [word_stems(h.chunk.embed_text) for h in hits]
     stop = stopwords()
 
     def content(i: int) -> bool:

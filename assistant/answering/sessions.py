@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.engine import URL
 
 from assistant.answering.database import (
@@ -40,10 +40,29 @@ SESSION_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 _ID = re.compile(SESSION_ID_PATTERN)
 
 
+def new_session_id() -> str:
+    """A fresh random conversation id (stored by ``new``, or by the first ``add``)."""
+    return uuid.uuid4().hex
+
+
 def check_session_id(session_id: object) -> str:
     if not isinstance(session_id, str) or not _ID.fullmatch(session_id):
         raise InputError("session id must be 1-64 characters of letters, digits, '.', '_' or '-'")
     return session_id
+
+
+# The statements of ``add``, built once (an answer saves its turn with them).
+_LOCK_SESSION = select(sessions.c.id).where(sessions.c.id == bindparam("sid")).with_for_update()
+_NEXT_TURN = (select(func.coalesce(func.max(turns.c.idx), 0) + 1)
+              .where(turns.c.session_id == bindparam("sid")))
+# ... and of ``exists`` and ``history`` (every turn, or the last ``n``), read per answer.
+_LIVE_SESSION = select(sessions.c.id).where(
+    sessions.c.id == bindparam("sid"),
+    func.coalesce(sessions.c.touched, sessions.c.created) >= bindparam("since"))
+_ALL_TURNS = (select(turns.c.user, turns.c.standalone, turns.c.answer, turns.c.refused,
+                     turns.c.citations)
+              .where(turns.c.session_id == bindparam("sid")).order_by(turns.c.idx.desc()))
+_LAST_TURNS = _ALL_TURNS.limit(bindparam("n"))
 
 
 class SqlSessionStore:
@@ -55,6 +74,10 @@ class SqlSessionStore:
         self.ttl_s = ttl_s
         self._closed = threading.Event()
         self.db = Database(target_url(target), SESSION_TABLES, pool_size)
+        # ``add``'s first statement: the session row created (a first turn) or touched.
+        self._keep_session = self.db.insert_or_update(
+            sessions, {"id": bindparam("sid"), "created": bindparam("now"),
+                       "touched": bindparam("now")}, ("id",), {"touched": bindparam("now")})
         if purge_every_s > 0:
             threading.Thread(target=self._purge_loop, args=(purge_every_s,), daemon=True,
                              name="session-purge").start()
@@ -89,7 +112,7 @@ class SqlSessionStore:
         return int(n)
 
     def new(self) -> str:
-        session_id = uuid.uuid4().hex  # a fresh random id: nothing to expire or clear first
+        session_id = new_session_id()  # a fresh random id: nothing to expire or clear first
         now = time.time()
         with self.db.write() as conn:
             self.db.insert_ignore(conn, sessions,
@@ -111,41 +134,36 @@ class SqlSessionStore:
 
     def exists(self, session_id: str) -> bool:
         check_session_id(session_id)
-        live = _last_used() >= time.time() - self.ttl_s
         with self.db.read() as conn:
-            row = conn.execute(select(sessions.c.id).where(sessions.c.id == session_id,
-                                                           live)).first()
+            row = conn.execute(_LIVE_SESSION, {"sid": session_id,
+                                               "since": time.time() - self.ttl_s}).first()
         return row is not None
 
     def history(self, session_id: str, limit: int | None = None) -> list[Turn]:
         if not self.exists(session_id):
             raise SessionNotFound(f"unknown conversation id: {session_id}")
-        query = (select(turns.c.user, turns.c.standalone, turns.c.answer, turns.c.refused,
-                        turns.c.citations)
-                 .where(turns.c.session_id == session_id).order_by(turns.c.idx.desc()))
-        if limit is not None:
-            query = query.limit(limit)
         with self.db.read() as conn:
-            rows = conn.execute(query).all()
+            rows = (conn.execute(_ALL_TURNS, {"sid": session_id}) if limit is None else
+                    conn.execute(_LAST_TURNS, {"sid": session_id, "n": limit})).all()
         return [_turn(tuple(row)) for row in reversed(rows)]
 
     def add(self, session_id: str, turn: Turn) -> None:
+        """Append a turn; a session id not stored yet (a conversation's first answer) is
+        created with it, in the same transaction."""
         citations = json.dumps([c.model_dump() for c in turn.citations])
+        now = time.time()
         with self.db.write() as conn:
+            conn.execute(self._keep_session, {"sid": check_session_id(session_id), "now": now})
             # Lock the session's row on PostgreSQL (SQLite's write transaction already locks
             # the whole file), so two workers adding to one conversation number their turns
             # one after the other.
             if self.db.dialect != "sqlite":
-                conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)
-                             .with_for_update())
-            idx = conn.execute(select(func.coalesce(func.max(turns.c.idx), 0) + 1)
-                               .where(turns.c.session_id == session_id)).scalar_one()
-            conn.execute(turns.insert().values(
-                session_id=session_id, idx=idx, created=time.time(), user=turn.user,
-                standalone=turn.standalone_question, answer=turn.answer,
-                refused=int(turn.refused), citations=citations))
-            conn.execute(update(sessions).where(sessions.c.id == session_id)
-                         .values(touched=time.time()))
+                conn.execute(_LOCK_SESSION, {"sid": session_id})
+            idx = conn.execute(_NEXT_TURN, {"sid": session_id}).scalar_one()
+            conn.execute(turns.insert(), {
+                "session_id": session_id, "idx": idx, "created": now, "user": turn.user,
+                "standalone": turn.standalone_question, "answer": turn.answer,
+                "refused": int(turn.refused), "citations": citations})
 
     def close(self) -> None:
         self._closed.set()

@@ -91,7 +91,9 @@ class SessionStore(Protocol):
         """The last ``limit`` turns (all when None), oldest first; SessionNotFound if unknown."""
         ...
 
-    def add(self, session_id: str, turn: Turn) -> None: ...
+    def add(self, session_id: str, turn: Turn) -> None:
+        """Append a turn; an id not stored yet is stored with it (a conversation's first)."""
+        ...
 
 
 @runtime_checkable

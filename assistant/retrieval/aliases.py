@@ -97,8 +97,13 @@ class QueryExpander:
     counts: Counter[str]
     _candidates: list[str] = field(default_factory=list, init=False)
     _stems: set[str] = field(default_factory=set, init=False)
+    _by_first: dict[str, list[tuple[int, str]]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
+        # Alias keys by their first word, each with its place in ``aliases``: a query looks up
+        # its own words, not every key (tens of thousands on a large corpus).
+        for position, key in enumerate(self.aliases):
+            self._by_first.setdefault(key.split(" ", 1)[0], []).append((position, key))
         self._stems = {stem(w) for w in self.counts}
         self._candidates = sorted(w for w in self.counts
                                   if len(w) >= MIN_TYPO_LEN - 1 and w.isalpha())
@@ -156,9 +161,10 @@ class QueryExpander:
             add(term)
         present = tokens + fixed
         text = " " + " ".join(present) + " "
-        for key, values in self.aliases.items():
-            if (" " in key and f" {key} " in text) or (" " not in key and key in present):
-                for value in sorted(values):
+        keys = {entry for word in set(present) for entry in self._by_first.get(word, ())}
+        for _, key in sorted(keys):  # in the aliases' order, as a scan of all of them
+            if " " not in key or f" {key} " in text:
+                for value in sorted(self.aliases[key]):
                     add(value)
         return added
 

@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ class SearchArrays:
     unit_vectors: np.ndarray
     #: Every unit vector as float32, when ``keep_units_in_memory`` was called.
     _units32: np.ndarray | None = None
+    #: The saved ``half_dot`` graph (None: numpy's conversion).
+    graph: Path | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -93,6 +96,7 @@ class SearchArrays:
         np.save(target / _BOUNDS, np.asarray(self.unit_bounds, dtype=np.int64))
         np.save(target / _SPANS, np.asarray(self.unit_spans, dtype=np.int64))
         np.save(target / _UNITS, np.asarray(self.unit_vectors, dtype=np.float16))
+        write_half_dot(target / HALF_DOT_FILE)
 
     @classmethod
     def load(cls, directory: Path | None, expected: int) -> SearchArrays | None:
@@ -107,7 +111,7 @@ class SearchArrays:
             ids = [str(i) for i in json.loads((target / _IDS).read_text(encoding="utf-8"))]
             arrays = cls(ids, np.load(target / _VECTORS), np.load(target / _BOUNDS),
                          np.load(target / _SPANS, mmap_mode="r"),
-                         np.load(target / _UNITS, mmap_mode="r"))
+                         np.load(target / _UNITS, mmap_mode="r"), graph=target / HALF_DOT_FILE)
         except (OSError, ValueError) as err:
             log.warning("saved search arrays %s unreadable (%s): reading the store", target, err)
             return None
@@ -141,7 +145,8 @@ class SearchArrays:
             sims = np.asarray(units, dtype=np.float32) @ qvec
         else:
             scored, index, starts = self.unit_rows(rows)
-            sims = np.asarray(self.unit_vectors[index], dtype=np.float32) @ qvec
+            sims = half_dot(np.take(np.asarray(self.unit_vectors), index, axis=0), qvec,
+                            self.graph)
         if len(scored):
             best[scored] = np.maximum.reduceat(sims, starts)
         return best
@@ -162,3 +167,46 @@ class SearchArrays:
         starts = (np.cumsum(counts) - counts).astype(np.int64)
         index = np.repeat(lo - starts, counts) + np.arange(int(counts.sum()), dtype=np.int64)
         return rows, index, starts
+
+
+#: The float16 x float32 product as an onnxruntime graph, saved with the arrays (``save``
+#: writes it while the index is built, where the ``onnx`` package is loaded anyway).
+HALF_DOT_FILE = "half_dot.onnx"
+
+
+def write_half_dot(path: Path) -> None:
+    """Save the graph: float16 rows, cast to float32, times a float32 column."""
+    from onnx import TensorProto, helper, save_model
+
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["rows"], ["rows32"], to=TensorProto.FLOAT),
+         helper.make_node("MatMul", ["rows32", "query"], ["sims"])], "half_dot",
+        [helper.make_tensor_value_info("rows", TensorProto.FLOAT16, [None, None]),
+         helper.make_tensor_value_info("query", TensorProto.FLOAT, [None, 1])],
+        [helper.make_tensor_value_info("sims", TensorProto.FLOAT, [None, 1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    save_model(model, str(path))
+
+
+@cache
+def _half_dot_session(path: Path) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def half_dot(rows: np.ndarray, query: np.ndarray, graph: Path | None = None) -> np.ndarray:
+    """``rows`` (float16) times ``query`` (float32) in float32. numpy's float16 conversion is
+    ~3x slower than onnxruntime's (23k sentence vectors: ~30 ms against ~9 ms), so the saved
+    ``graph`` runs it when there is one."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    if graph is None or not graph.is_file():
+        return np.asarray(rows, dtype=np.float32) @ np.asarray(query, np.float32)
+    out = _half_dot_session(graph).run(
+        None, {"rows": np.ascontiguousarray(rows, dtype=np.float16),
+               "query": np.asarray(query, np.float32)[:, None]})
+    return np.asarray(out[0][:, 0], dtype=np.float32)

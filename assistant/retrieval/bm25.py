@@ -8,6 +8,7 @@ matches "interaction". Queries that leave no known token score nothing (no error
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from assistant.text.words import stem_words
+
+log = logging.getLogger(__name__)
 
 # Numbers (with an optional decimal part) and alphabetic runs of two or more letters.
 TOKEN_PATTERN = r"(?u)\d+(?:\.\d+)?|[^\W\d_]{2,}"
@@ -57,6 +60,25 @@ class BM25Index:
         index = cls.__new__(cls)
         index._model = bm25s.BM25.load(str(path), mmap=mmap, show_progress=False)
         index._size = int(index._model.scores["num_docs"])
+        return index
+
+    @classmethod
+    def load_saved(cls, path: Path | None, expected: int) -> BM25Index | None:
+        """The index saved at ``path`` for ``expected`` documents, or None (with a log line)
+        when absent, damaged or of another size: the caller builds one."""
+        if path is None or not path.is_dir():
+            log.info("no saved BM25 index for this version: building it in memory "
+                     "(`assistant index` saves one)")
+            return None
+        try:
+            index = cls.load(path)
+        except Exception as err:  # a damaged file must not stop start-up
+            log.warning("saved BM25 index %s unreadable (%s): rebuilding it", path, err)
+            return None
+        if len(index) != expected:
+            log.warning("saved BM25 index %s has %d documents, not %d: rebuilding it",
+                        path, len(index), expected)
+            return None
         return index
 
     def save(self, path: Path) -> None:

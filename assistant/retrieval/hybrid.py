@@ -28,10 +28,11 @@ from assistant.core.models import Chunk, Hit
 from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
-from assistant.retrieval.arrays import SearchArrays
+from assistant.retrieval.arrays import ARRAYS_DIR, SearchArrays
 from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
 from assistant.retrieval.coverage import cover_rare_terms
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
+from assistant.retrieval.records import ChunkRecords
 from assistant.retrieval.rerank import RerankWeights, rerank
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class HybridRetriever:
         self._arrays: SearchArrays | None = None
         self._row: dict[str, int] = {}
         self._chunk_cache: LRUCache[int, Chunk] = LRUCache(CHUNK_CACHE_SIZE)
+        self._records: ChunkRecords | None = None
         self._bm25: BM25Index | None = None
         self._expander: QueryExpander | None = None
         self._postings: dict[str, list[int]] = {}  # rare token -> rows
@@ -84,9 +86,11 @@ class HybridRetriever:
             arrays = SearchArrays.read(store)
         self._arrays = arrays
         self._row = {cid: i for i, cid in enumerate(arrays.ids)}
-        if chunks is not None:  # small enough to keep: no store reads while answering
+        if chunks is not None:  # small enough to keep: no reads while answering
             for chunk in chunks:
                 self._chunk_cache.put(self._row[chunk.id], chunk)
+        elif self.derived is not None:
+            self._records = ChunkRecords.load(self.derived / ARRAYS_DIR, count)
         if len(arrays) <= self.settings.retrieval.sentence_candidates:
             arrays.keep_units_in_memory()  # every unit is scored: exact on a corpus this size
         self._expander = QueryExpander.load(self.derived) if self.derived is not None else None
@@ -104,18 +108,9 @@ class HybridRetriever:
     def _load_bm25(self, chunks: list[Chunk] | None) -> BM25Index:
         """The version's saved BM25 index (memory-mapped), else one built now."""
         path = self.derived / BM25_DIR if self.derived is not None else None
-        if path is not None and path.is_dir():
-            try:
-                index = BM25Index.load(path)
-                if len(index) == len(self):
-                    return index
-                log.warning("saved BM25 index %s has %d documents, not %d: rebuilding it",
-                            path, len(index), len(self))
-            except Exception as err:  # a damaged file must not stop start-up
-                log.warning("saved BM25 index %s unreadable (%s): rebuilding it", path, err)
-        else:
-            log.info("no saved BM25 index for this version: building it in memory "
-                     "(`assistant index` saves one)")
+        saved = BM25Index.load_saved(path, len(self))
+        if saved is not None:
+            return saved
         return BM25Index([bm25_text(c) for c in self._all_chunks(chunks)])
 
     @property
@@ -124,14 +119,19 @@ class HybridRetriever:
         self.warm_up()
         return self.store.all_chunks()  # type: ignore[no-any-return]
 
-    def chunk(self, row: int) -> Chunk:
-        """The chunk of a row (from the bounded cache, else read from the store)."""
-        cached = self._chunk_cache.get(row)
-        if cached is None:
+    def chunks_of(self, rows: Sequence[int]) -> list[Chunk]:
+        """The chunks of these rows: from the bounded cache, else read in one go from the
+        version's records file (or the store)."""
+        found = {row: self._chunk_cache.get(row) for row in rows}
+        missing = list(dict.fromkeys(row for row, chunk in found.items() if chunk is None))
+        if missing:
             assert self._arrays is not None
-            cached = self.store.chunks([self._arrays.ids[row]])[0]
-            self._chunk_cache.put(row, cached)
-        return cached
+            read = (self._records.get(missing) if self._records is not None
+                    else self.store.chunks([self._arrays.ids[r] for r in missing]))
+            for row, chunk in zip(missing, read, strict=True):
+                self._chunk_cache.put(row, chunk)
+                found[row] = chunk
+        return [chunk for row in rows if (chunk := found[row]) is not None]
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:
         """The best ``k`` (default ``settings.retrieval.k``) chunks for the query, best first."""
@@ -168,8 +168,9 @@ class HybridRetriever:
         picks = self._diversify(order, fused, opts.mmr_lambda, k)
         picks = self._cover_rare_terms(query, picks, order, fused)
         dense_pos = {cid: (r, s) for r, (cid, s) in enumerate(dense_ranked, start=1)}
-        return [self._hit(cid, fused[cid], chunk_sims, qvec, dense_pos, bm25_pos)
-                for cid in picks]
+        chunks = self.chunks_of([self._row[cid] for cid in picks])
+        return [self._hit(chunk, fused[cid], chunk_sims, qvec, dense_pos, bm25_pos)
+                for cid, chunk in zip(picks, chunks, strict=True)]
 
     def _rerank(self, head: list[str], fused: dict[str, float], chunk_sims: np.ndarray,
                 best_unit: np.ndarray, bm25_pos: dict[str, tuple[int, float]]
@@ -239,9 +240,8 @@ class HybridRetriever:
         ids = self._arrays.ids
         return [(ids[i], s) for i, s in self._bm25.search(query, fetch_k)]
 
-    def _diversify(
-        self, order: list[str], fused: dict[str, float], lam: float, k: int
-    ) -> list[str]:
+    def _diversify(self, order: list[str], fused: dict[str, float], lam: float, k: int
+                   ) -> list[str]:
         if lam >= 1.0:
             return order[:k]
         rel = normalize({cid: fused[cid] for cid in order})
@@ -249,15 +249,10 @@ class HybridRetriever:
         vectors = self._arrays.vectors[[self._row[cid] for cid in order]]
         return [order[i] for i in mmr_order([rel[c] for c in order], vectors, lam, k)]
 
-    def _hit(
-        self,
-        cid: str,
-        score: float,
-        chunk_sims: np.ndarray,
-        qvec: np.ndarray,
-        dense_pos: dict[str, tuple[int, float]],
-        bm25_pos: dict[str, tuple[int, float]],
-    ) -> Hit:
+    def _hit(self, chunk: Chunk, score: float, chunk_sims: np.ndarray, qvec: np.ndarray,
+             dense_pos: dict[str, tuple[int, float]], bm25_pos: dict[str, tuple[int, float]]
+             ) -> Hit:
+        cid = chunk.id
         row = self._row[cid]
         dense_rank = dense_pos[cid][0] if cid in dense_pos else None
         bm25_rank, bm25 = bm25_pos.get(cid, (None, 0.0))
@@ -267,7 +262,7 @@ class HybridRetriever:
         if len(sims):
             start, end = self._arrays.unit_spans[lo + int(np.argmax(sims))]
             sentence = (int(start), int(end))
-        return Hit(self.chunk(row), score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
+        return Hit(chunk, score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
                    sentence)
 
     def as_langchain(self) -> BaseRetriever:

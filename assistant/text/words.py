@@ -103,6 +103,22 @@ def stems(tokens: Iterable[str]) -> frozenset[str]:
     return frozenset(stem(w) for w in tokens)
 
 
+#: Bound of the per-text stem caches: passages and sentences come back for many questions.
+TEXT_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def word_stems(text: str) -> frozenset[str]:
+    """The stems of every word of a text (cached)."""
+    return stems(words(text))
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def content_stems(text: str) -> frozenset[str]:
+    """The stems of a text's content words (cached)."""
+    return stems(content_words(text))
+
+
 def mentions(text_words: Iterable[str], word: str) -> bool:
     """Does a collection of words contain the word in some form (the same stem)?"""
     target = stem(word)

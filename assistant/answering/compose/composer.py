@@ -109,7 +109,10 @@ class ExtractiveComposer:
         cached = self._vectors.get(_key(unit))
         if cached is not None or self.stored is None:
             return cached
-        return self.stored.get(match_key(unit.chunk.source, unit.start, unit.end, unit.text))
+        stored = self.stored.get(match_key(unit.chunk.source, unit.start, unit.end, unit.text))
+        if stored is not None:  # the next question retrieving this chunk finds it here
+            self._vectors.put(_key(unit), stored)
+        return stored
 
 
 def _key(unit: Unit) -> tuple[str, int, int]:

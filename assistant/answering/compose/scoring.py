@@ -14,7 +14,7 @@ from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.units import Unit
 from assistant.answering.condense import split_carried
-from assistant.text.words import content_words, stem, zipf
+from assistant.text.words import content_stems, content_words, stem, zipf
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
@@ -57,7 +57,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         risk_match = any(matches(r.evidence, text) for r in profile.risks)
-        named = focus & {stem(w) for w in content_words(text)}
+        named = focus & content_stems(text)
         focus_match = not focus or bool(named)
         focus_weight = sum(terms.get(t, 1.0) for t in named)
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text)
@@ -95,7 +95,7 @@ def _rarity(word: str) -> float:
 def coverage(terms: dict[str, float], text: str) -> float:
     if not terms:
         return 0.0
-    present = {stem(w) for w in content_words(text)}
+    present = content_stems(text)
     return sum(weight for term, weight in terms.items() if term in present) / sum(terms.values())
 
 
