@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         start_s = time.perf_counter() - t
         vanilla = vanilla_search(settings)
         counter = Counter(get_embedder(settings))
-        vanilla(questions[0])
-        bot.ask(questions[0])  # one of each before timing
+        warm = "What do the documents cover?"  # not a timed question: none is cached
+        vanilla(warm)
+        bot.ask(warm)  # one of each before timing
         answer_ms, vanilla_ms, per_answer = [], [], []
         for question in questions:
             t = time.perf_counter()
