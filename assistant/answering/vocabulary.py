@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -126,10 +126,8 @@ class CorpusVocabulary:
             return (w not in out and self._named.get(w) is None
                     and t.very_rare_zipf <= zipf(w) < t.rare_zipf)
 
-        for w in content_words(self.strip_noise(text)):  # as ``unknown_entities`` reads them
-            if len(w) >= 3 and not any(ch.isdigit() for ch in w) and judged_by_model(w) \
-                    and not self.known(self.correct(w)):
-                out.append(w)
+        for w in self._unknown_words(text, judged_by_model):  # as ``unknown_entities``
+            out.append(w)
         for w in self.entities(text):  # as the named-pair test reads them ("b6" included)
             if zipf(w) < min(entity_zipf, ENTITY_ZIPF) and judged_by_model(w):
                 out.append(w)
@@ -191,12 +189,18 @@ class CorpusVocabulary:
     def unknown_entities(self, text: str) -> list[str]:
         """Rare words the corpus never mentions, even after spelling repair."""
         missing: list[str] = []
-        for w in content_words(self.strip_noise(text)):
-            if len(w) < 3 or w.isdigit() or any(ch.isdigit() for ch in w):
-                continue
-            if self.known(self.correct(w)) or not self.is_named(w):
-                continue
-            if w not in missing:
+        for w in self._unknown_words(text):
+            if self.is_named(w) and w not in missing:
                 missing.append(w)
         return missing
+
+    def _unknown_words(self, text: str, worth: Callable[[str], bool] = lambda w: True
+                       ) -> Iterator[str]:
+        """Content words of the text (noise stripped) of three or more letters, without digits,
+        that no corpus word matches even after spelling repair: the words that may name
+        something the corpus does not cover. ``worth`` is checked before the (slower) repair."""
+        for w in content_words(self.strip_noise(text)):
+            if len(w) >= 3 and not any(ch.isdigit() for ch in w) and worth(w) \
+                    and not self.known(self.correct(w)):
+                yield w
 

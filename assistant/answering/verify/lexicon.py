@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.verify.policy import VerifyPolicy
-from assistant.text.words import content_words, stem
+from assistant.text.words import content_stems, content_words, stem
 
 NUMBER_RE = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)(?![\d])\s*(?:-|–|to)?\s*"
@@ -79,7 +79,7 @@ class Lexicon:
     @staticmethod
     def coverage(sentence: str, evidence: str) -> float:
         """Share of the sentence's content words (by stem) that occur in the evidence."""
-        have = {stem(w) for w in content_words(evidence)}
+        have = content_stems(evidence)
         words = content_words(sentence)
         return sum(stem(w) in have for w in words) / len(words) if words else 1.0
 
