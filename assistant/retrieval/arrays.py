@@ -52,17 +52,11 @@ class SearchArrays:
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
-    def dimension(self) -> int:
-        return int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 1
-
     @classmethod
     def read(cls, store: ChunkStore) -> SearchArrays:
         """Everything from the store, in one paged pass (an index saved without arrays)."""
         chunks = store.all_chunks()
-        ids = [c.id for c in chunks]
-        vectors = store.embeddings(ids) if ids else np.zeros((0, 1), dtype=np.float32)
-        return cls.from_parts(chunks, vectors, store.units() if ids else {})
+        return cls.from_parts(chunks, store.embeddings([c.id for c in chunks]), store.units())
 
     @classmethod
     def from_parts(cls, chunks: Sequence[Chunk], vectors: Any,
@@ -140,7 +134,7 @@ class SearchArrays:
         if not len(self.unit_vectors):
             return best
         if rows is None:
-            scored, index, starts = self.unit_rows(np.arange(len(self)))
+            scored, _, starts = self.unit_rows(np.arange(len(self)))
             units = self._units32 if self._units32 is not None else self.unit_vectors
             sims = np.asarray(units, dtype=np.float32) @ qvec
         else:

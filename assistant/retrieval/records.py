@@ -1,8 +1,8 @@
 """The chunk records of an index version in one file, read by row: the chunks a search returns
 without a store round trip.
 
-``records.jsonl`` holds one JSON record per chunk (id, text and the store's metadata, minus the
-sentence vectors the search arrays already have), in the search arrays' row order;
+``records.jsonl`` holds one JSON record per chunk (id, text and the store's chunk metadata, not
+the sentence vectors the search arrays already have), in the search arrays' row order;
 ``record_offsets.npy`` the byte offset of each line (and the end). ``ChunkRecords.get(rows)``
 reads just those lines. ``answering.derived`` writes them next to the search arrays.
 """
@@ -31,19 +31,14 @@ class ChunkRecords:
         self.path = path
         self.offsets = offsets
 
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
     @staticmethod
     def save(directory: Path, chunks: Sequence[Chunk]) -> None:
-        from assistant.indexing.sentence_vectors import SPANS_KEY, VECTORS_KEY
         from assistant.indexing.store import chunk_metadata
 
         offsets = [0]
         with (directory / RECORDS_FILE).open("wb") as out:
             for chunk in chunks:
-                meta = {k: v for k, v in chunk_metadata(chunk).items()
-                        if k not in (SPANS_KEY, VECTORS_KEY)}
+                meta = chunk_metadata(chunk)  # the chunk's own fields, no sentence vectors
                 line = json.dumps({"id": chunk.id, "text": chunk.text, "meta": meta},
                                   ensure_ascii=False).encode("utf-8") + b"\n"
                 out.write(line)
