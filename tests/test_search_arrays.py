@@ -97,6 +97,26 @@ def test_a_large_index_starts_without_reading_every_chunk(
     assert source[first.start:first.end] == first.quote
 
 
+def test_a_small_index_is_kept_in_memory_from_its_records(
+        indexed_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Up to ``CHUNK_CACHE_SIZE`` chunks all are kept, read from the version's records file at
+    start: neither start-up nor answering reads chunks from Chroma."""
+    exact = _hits(_retriever(indexed_settings, derived_dir(
+        indexed_settings, open_store(indexed_settings).version)))
+
+    def no_store_read(self: object, *args: object) -> None:
+        raise AssertionError("read chunks from the store")
+
+    monkeypatch.setattr("assistant.indexing.store.ChromaChunkStore.all_chunks", no_store_read)
+    monkeypatch.setattr("assistant.indexing.store.ChromaChunkStore.chunks", no_store_read)
+    bot = build_assistant(indexed_settings.model_copy(update={"data_dir": tmp_path}))
+    bot.warm_up()
+    retriever = bot.retriever
+    assert isinstance(retriever, HybridRetriever)
+    assert len(retriever._chunk_cache) == len(retriever) > 8
+    assert _hits(retriever) == exact
+
+
 def test_bounded_sentence_candidates_still_retrieve(indexed_settings: Settings) -> None:
     """Above ``sentence_candidates`` chunks, only the nearest chunks' (and BM25's) sentences are
     scored: the obvious passage is still found first."""

@@ -47,7 +47,8 @@ def index(
         print_report(_console(), report)
         if not (report.noop and derived_dir(settings, report.version).is_dir()):
             derived = write_derived(settings)
-            _console().print(f"saved BM25, vocabulary and {derived.units} answer-unit vectors "
+            _console().print(f"saved the derived files (BM25, vocabulary, search arrays, chunk "
+                             f"records) and {derived.units} answer-unit vectors "
                              f"({derived.embedded} embedded, {derived.reused} reused)")
     run_guarded(body)
 

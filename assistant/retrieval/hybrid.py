@@ -81,16 +81,22 @@ class HybridRetriever:
         store: ChunkStore = self.store
         count = store.count()
         arrays = SearchArrays.load(self.derived, count)
-        chunks = store.all_chunks() if arrays is None or count <= CHUNK_CACHE_SIZE else None
+        if arrays is not None and self.derived is not None:
+            self._records = ChunkRecords.load(self.derived / ARRAYS_DIR, count)
+        small = count <= CHUNK_CACHE_SIZE  # small enough to keep: no reads while answering
+        chunks = (store.all_chunks() if arrays is None or (small and self._records is None)
+                  else None)
         if arrays is None:
             arrays = SearchArrays.read(store)
         self._arrays = arrays
         self._row = {cid: i for i, cid in enumerate(arrays.ids)}
-        if chunks is not None:  # small enough to keep: no reads while answering
-            for chunk in chunks:
+        if small:
+            kept = chunks
+            if kept is None:
+                assert self._records is not None
+                kept = self._records.get(range(count))
+            for chunk in kept:
                 self._chunk_cache.put(self._row[chunk.id], chunk)
-        elif self.derived is not None:
-            self._records = ChunkRecords.load(self.derived / ARRAYS_DIR, count)
         if len(arrays) <= self.settings.retrieval.sentence_candidates:
             arrays.keep_units_in_memory()  # every unit is scored: exact on a corpus this size
         self._expander = QueryExpander.load(self.derived) if self.derived is not None else None
@@ -123,7 +129,7 @@ class HybridRetriever:
         """The chunks of these rows: from the bounded cache, else read in one go from the
         version's records file (or the store)."""
         found = {row: self._chunk_cache.get(row) for row in rows}
-        missing = list(dict.fromkeys(row for row, chunk in found.items() if chunk is None))
+        missing = [row for row, chunk in found.items() if chunk is None]
         if missing:
             assert self._arrays is not None
             read = (self._records.get(missing) if self._records is not None
