@@ -51,14 +51,21 @@ def check_session_id(session_id: object) -> str:
     return session_id
 
 
+def _last_used() -> ColumnElement[float]:
+    return func.coalesce(sessions.c.touched, sessions.c.created)
+
+
+def _idle_since(cutoff: float) -> ColumnElement[bool]:
+    return _last_used() < cutoff
+
+
 # The statements of ``add``, built once (an answer saves its turn with them).
 _LOCK_SESSION = select(sessions.c.id).where(sessions.c.id == bindparam("sid")).with_for_update()
 _NEXT_TURN = (select(func.coalesce(func.max(turns.c.idx), 0) + 1)
               .where(turns.c.session_id == bindparam("sid")))
 # ... and of ``exists`` and ``history`` (every turn, or the last ``n``), read per answer.
-_LIVE_SESSION = select(sessions.c.id).where(
-    sessions.c.id == bindparam("sid"),
-    func.coalesce(sessions.c.touched, sessions.c.created) >= bindparam("since"))
+_LIVE_SESSION = select(sessions.c.id).where(sessions.c.id == bindparam("sid"),
+                                            _last_used() >= bindparam("since"))
 _ALL_TURNS = (select(turns.c.user, turns.c.standalone, turns.c.answer, turns.c.refused,
                      turns.c.citations)
               .where(turns.c.session_id == bindparam("sid")).order_by(turns.c.idx.desc()))
@@ -113,10 +120,8 @@ class SqlSessionStore:
 
     def new(self) -> str:
         session_id = new_session_id()  # a fresh random id: nothing to expire or clear first
-        now = time.time()
         with self.db.write() as conn:
-            self.db.insert_ignore(conn, sessions,
-                                  {"id": session_id, "created": now, "touched": now})
+            conn.execute(self._keep_session, {"sid": session_id, "now": time.time()})
         return session_id
 
     def ensure(self, session_id: str) -> str:
@@ -168,14 +173,6 @@ class SqlSessionStore:
     def close(self) -> None:
         self._closed.set()
         self.db.close()
-
-
-def _last_used() -> ColumnElement[float]:
-    return func.coalesce(sessions.c.touched, sessions.c.created)
-
-
-def _idle_since(cutoff: float) -> ColumnElement[bool]:
-    return _last_used() < cutoff
 
 
 def _turn(row: tuple[str, str, str, int, str]) -> Turn:
