@@ -162,6 +162,21 @@ def test_opposite_verdicts_of_two_sources_are_both_shown() -> None:
     assert POLICY.conflict.line.split("{")[0] in text and "[2]" in text
 
 
+def test_sharing_only_a_core_subject_and_a_word_is_not_a_conflict() -> None:
+    q = "Is magnesium glycinate safe with clonazepam?"
+    low = ("It is generally safe to take magnesium glycinate with clonazepam, with minimal "
+           "interaction.")
+    other = ("Magnesium oxide in pregnancy: minimal absorption; not recommended as the primary "
+             "supplement.")
+    items = _rescore([_scored(low, 0.9, "a.txt", seed=1), _scored(other, 0.6, "b.txt", seed=2)],
+                     q)
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == low
+    assert plan.conflict is None  # shares "magnesium" (core) and "minimal" only
+    # without the core subjects set aside, "magnesium" + "minimal" would have made it one
+    assert plan_answer(items, _profile(q), POLICY).conflict is not None  # type: ignore[union-attr]
+
+
 def test_points_are_few_relevant_and_not_repeated_from_the_last_answer() -> None:
     q = "What helps with sleep?"
     items = _rescore([_scored(f"Sentence number {i} about sleep and rest at night.", 0.9 - i / 50,

@@ -72,7 +72,7 @@ class ExtractiveComposer:
         scored = self.select(question, chunks, profile)
         if not scored:
             return None
-        return plan_answer(scored, profile, self.policy, _shown_before(history))
+        return plan_answer(scored, profile, self.policy, _shown_before(history), self.core)
 
     def select(self, question: str, chunks: Sequence[Chunk],
                profile: Profile | None = None) -> list[Scored]:

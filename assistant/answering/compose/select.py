@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored
-from assistant.text.words import content_words
+from assistant.text.words import content_words, stem
 
 #: Two units whose vectors are closer than this say the same thing.
 DUPLICATE_COSINE = 0.9
@@ -40,8 +40,10 @@ class Plan:
 
 
 def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
-                shown_before: frozenset[tuple[str, int, int]] = frozenset()) -> Plan | None:
-    """What to say, or None when no unit is relevant enough."""
+                shown_before: frozenset[tuple[str, int, int]] = frozenset(),
+                core: frozenset[str] = frozenset()) -> Plan | None:
+    """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
+    core subjects, which alone do not make two sentences about the same thing)."""
     relevant = [s for s in scored if s.score >= policy.min_relevance]
     if not relevant:
         return None
@@ -51,7 +53,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     threshold = _threshold(scored, profile, policy)
     if threshold is not None:
         plan.lead, plan.comparison = threshold
-    plan.conflict = _conflict(plan.lead, relevant, policy)
+    plan.conflict = _conflict(plan.lead, relevant, policy, core)
     if plan.conflict is not None:
         plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
                           f"{plan.conflict.unit.chunk.source}")
@@ -123,7 +125,8 @@ def _num(value: float) -> str:
     return str(int(value)) if value.is_integer() else str(value)
 
 
-def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy) -> Scored | None:
+def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
+              core: frozenset[str]) -> Scored | None:
     """A relevant unit of another source whose verdict is the opposite of the lead's."""
     c = policy.conflict
     good, bad = matches(c.favourable, lead.unit.display), matches(c.unfavourable, lead.unit.display)
@@ -135,15 +138,16 @@ def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy) ->
         if cand.unit.chunk.source == lead.unit.chunk.source:
             continue
         text = cand.unit.display
-        if matches(opposite, text) and not matches(same, text) and _same_topic(lead, cand):
+        if matches(opposite, text) and not matches(same, text) and _same_topic(lead, cand, core):
             return cand
     return None
 
 
-def _same_topic(a: Scored, b: Scored) -> bool:
-    """Both name the same rarer things (the pairing they give a verdict on)."""
-    wa = {w for w in content_words(a.unit.display) if len(w) > 6}
-    wb = {w for w in content_words(b.unit.display) if len(w) > 6}
+def _same_topic(a: Scored, b: Scored, core: frozenset[str]) -> bool:
+    """Both name the same rarer things (the pairing they give a verdict on) besides the corpus's
+    core subjects, which nearly every sentence names."""
+    wa = {stem(w) for w in content_words(a.unit.display) if len(w) > 6} - core
+    wb = {stem(w) for w in content_words(b.unit.display) if len(w) > 6} - core
     return len(wa & wb) >= 2
 
 
