@@ -162,19 +162,24 @@ def test_opposite_verdicts_of_two_sources_are_both_shown() -> None:
     assert POLICY.conflict.line.split("{")[0] in text and "[2]" in text
 
 
-def test_sharing_only_a_core_subject_and_a_word_is_not_a_conflict() -> None:
+def test_a_conflict_is_about_the_same_pairing_not_one_shared_subject() -> None:
     q = "Is magnesium glycinate safe with clonazepam?"
     low = ("It is generally safe to take magnesium glycinate with clonazepam, with minimal "
-           "interaction.")
-    other = ("Magnesium oxide in pregnancy: minimal absorption; not recommended as the primary "
-             "supplement.")
+           "interaction and real benefits.")
+    other = ("Magnesium oxide in pregnancy: minimal absorption, little sleep benefit; not "
+             "recommended as the primary supplement.")
+    same = ("Magnesium glycinate with clonazepam: minimal benefit for a high-risk pairing of "
+            "sedatives.")
     items = _rescore([_scored(low, 0.9, "a.txt", seed=1), _scored(other, 0.6, "b.txt", seed=2)],
                      q)
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == low
-    assert plan.conflict is None  # shares "magnesium" (core) and "minimal" only
-    # without the core subjects set aside, "magnesium" + "minimal" would have made it one
-    assert plan_answer(items, _profile(q), POLICY).conflict is not None  # type: ignore[union-attr]
+    assert plan.conflict is None  # shares "minimal" and "benefit", but names one subject only
+    items = _rescore([_scored(low, 0.9, "a.txt", seed=1), _scored(same, 0.6, "c.txt", seed=3)],
+                     q)
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.conflict is not None
+    assert plan.conflict.unit.display == same
 
 
 def test_points_are_few_relevant_and_not_repeated_from_the_last_answer() -> None:
@@ -189,6 +194,20 @@ def test_points_are_few_relevant_and_not_repeated_from_the_last_answer() -> None
     assert len(plan.points) <= POLICY.max_points
     assert all(p.score >= POLICY.min_relevance for p in [plan.lead, *plan.points])
     assert all(p.unit.start != 100 for p in [plan.lead, *plan.points])
+
+
+def test_a_point_needs_the_points_floor_not_only_the_answer_floor() -> None:
+    q = "What helps with sleep?"
+    floor = POLICY.points_min_relevance
+    assert floor > POLICY.min_relevance
+    items = _rescore([_scored("Magnesium at bedtime helps with sleep.", floor + 0.2, seed=1),
+                      _scored("Rest at night helps with sleep for most adults.", floor + 0.01,
+                              start=100, seed=2),
+                      _scored("Sleep and rest at night vary between adults.", floor - 0.01,
+                              start=200, seed=3)], q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None
+    assert [p.unit.start for p in plan.points] == [100]  # the third is above min_relevance only
 
 
 def test_nothing_relevant_enough_is_no_answer() -> None:

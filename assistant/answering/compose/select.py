@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored
-from assistant.text.words import content_words, stem
+from assistant.text.words import content_stems, content_words, stem
 
 #: Two units whose vectors are closer than this say the same thing.
 DUPLICATE_COSINE = 0.9
@@ -59,8 +59,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                           f"{plan.conflict.unit.chunk.source}")
     taken = [plan.lead] + ([plan.conflict] if plan.conflict else [])
     for cand in fresh:
-        if len(plan.points) >= policy.max_points:
-            break
+        if len(plan.points) >= policy.max_points or cand.score < policy.points_min_relevance:
+            break  # best first: the rest score lower still
         if any(duplicate(cand, c) for c in taken):
             continue
         if not (cand.focus_match or cand.risk_match):
@@ -144,8 +144,11 @@ def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
 
 
 def _same_topic(a: Scored, b: Scored, core: frozenset[str]) -> bool:
-    """Both name the same rarer things (the pairing they give a verdict on) besides the corpus's
-    core subjects, which nearly every sentence names."""
+    """Both give a verdict on the same thing: ``b`` names every core subject ``a`` names (the
+    pairing), and they share two rarer words besides them."""
+    sa, sb = content_stems(a.unit.display), content_stems(b.unit.display)
+    if not (sa & core) <= sb:
+        return False
     wa = {stem(w) for w in content_words(a.unit.display) if len(w) > 6} - core
     wb = {stem(w) for w in content_words(b.unit.display) if len(w) > 6} - core
     return len(wa & wb) >= 2
