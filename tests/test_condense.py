@@ -110,3 +110,19 @@ def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(
 def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, question: str,
                                                   missing: list[str]) -> None:
     assert vocab.unknown_entities(question) == missing
+
+
+@pytest.mark.parametrize(("message", "earlier", "expected"), [
+    ("I snore a lot and I'm sleepy during the day. Does that matter?", (),
+     "I snore a lot and I'm sleepy during the day. Does that matter? (about sleep apnea)"),
+    ("I snore a lot. Does that matter?", ("Is magnesium glycinate safe with clonazepam?",),
+     "I snore a lot. Does that matter? (about magnesium, glycinate, clonazepam, sleep apnea)"),
+    ("I have sleep apnea and I snore, is clonazepam ok?", (),
+     "I have sleep apnea and I snore, is clonazepam ok?"),  # named already
+    ("Is magnesium good for sleep?", (), "Is magnesium good for sleep?"),  # no sign
+])
+def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
+        vocab: CorpusVocabulary, core: frozenset[str], message: str,
+        earlier: tuple[str, ...], expected: str) -> None:
+    history = [_turn(q) for q in earlier]
+    assert Condenser(vocab, core).condense(message, history) == expected

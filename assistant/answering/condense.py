@@ -57,11 +57,25 @@ class Condenser:
         self.core = core
         terms = vocab.terms
         self._conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
+        self._described = [(d.name, [re.compile(p, re.I) for p in d.signs])
+                           for d in (terms.described if terms else [])]
 
     def _is_core(self, word: str) -> bool:
         return stem(word) in self.core
 
     def condense(self, message: str, history: list[Turn]) -> str:
+        """The standalone question; a condition the message describes by its signs (policy
+        ``described``) and does not name is added to its topic under its documents' name."""
+        standalone = self._standalone(message, history)
+        own, carried = split_carried(standalone)
+        named = [name for name, signs in self._described
+                 if any(p.search(message) for p in signs) and name.lower() not in
+                 standalone.lower()]
+        if not named:
+            return standalone
+        return _with_topic(own, [t.strip() for t in carried.split(",") if t.strip()] + named)
+
+    def _standalone(self, message: str, history: list[Turn]) -> str:
         question = _squash(self.vocab.repair(message))
         answered = next((t.standalone_question for t in reversed(history) if not t.refused), None)
         last = history[-1].standalone_question if history else None

@@ -28,6 +28,16 @@ MISSPELLING_ZIPF = 1.0
 NAMED_CACHE_SIZE = 4096
 
 
+class Described(BaseModel):
+    """A condition people describe by its signs ("I snore and I'm sleepy all day"): the name
+    the documents use for it joins the question's topic."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    signs: list[Regex] = Field(min_length=1)
+
+
 class QueryTerms(BaseModel):
     """``policies/query_terms.yaml``."""
 
@@ -40,6 +50,7 @@ class QueryTerms(BaseModel):
     rare_zipf: float = 4.0
     named_margin: float = 0.06
     conditions: list[Regex] = Field(default_factory=list)
+    described: list[Described] = Field(default_factory=list)
     other_languages: list[str] = Field(default_factory=list)
     language_margin: float = Field(1.0, gt=0)
     min_named_terms: int = Field(2, ge=1)
