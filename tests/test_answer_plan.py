@@ -34,6 +34,7 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("Can I combine it with temazepam?", "sedative"),
     ("Is it OK to drive after taking it?", "driving"),
     ("How do I come off clonazepam?", "stopping"),
+    ("My mother is 78 and takes clonazepam. Should that worry me?", "age"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
@@ -231,3 +232,12 @@ def test_a_bad_pattern_in_the_policy_is_a_clear_error(tmp_path: Path) -> None:
         text.replace("general_verdict: [", "general_verdict: ['(unclosed', ", 1), encoding="utf-8")
     with pytest.raises(PolicyError, match=r"answer\.yaml.*general_verdict"):
         load_answer_policy(tmp_path)
+
+
+def test_a_dose_or_duration_range_is_not_evidence_about_age() -> None:
+    age = next(r for r in POLICY.risks if r.id == "age")
+    from assistant.answering.compose.policy import matches
+
+    assert matches(age.evidence, "Teens 14–18 years need 360 mg.")
+    assert not matches(age.evidence, "It can worsen sleep apnea at doses of 0.5-1.0mg.")
+    assert not matches(age.evidence, "Onset timeline: 1-3 weeks (cumulative).")
