@@ -126,3 +126,14 @@ def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         earlier: tuple[str, ...], expected: str) -> None:
     history = [_turn(q) for q in earlier]
     assert Condenser(vocab, core).condense(message, history) == expected
+
+
+def test_a_message_ending_on_a_pronoun_is_a_follow_up_even_naming_a_core_subject(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    history = [_turn("Why does my magnesium supplement give me diarrhea?")]
+    out = Condenser(vocab, core).condense("Would switching to glycinate fix that?", history)
+    assert out.startswith("Would switching to glycinate fix that? (about ")
+    assert "diarrhea" in out
+    # naming a core subject without pointing back is a question of its own
+    own = "Would switching to glycinate help my sleep?"
+    assert Condenser(vocab, core).condense(own, history) == own

@@ -38,6 +38,9 @@ _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what abo
                      r"should i still|same for|why|how come)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
 _IT = re.compile(r"\bit\b(?!')", re.I)
+#: A message ending on a pronoun points back ("Would switching to glycinate fix that?") even
+#: when it names a core subject.
+_BACK = re.compile(r"\b(that|this|those|these|them)\s*[?.!]*\s*$", re.I)
 _LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
 #: "And for how long?" asks more about the same thing; it does not name a new thing to swap in.
 _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should|would|will|"
@@ -99,7 +102,7 @@ class Condenser:
     def _is_follow_up(self, question: str) -> bool:
         words_ = content_words(question)
         names_core = any(self._is_core(w) for w in words_)
-        if names_core and not _FOLLOW.match(question):
+        if names_core and not (_FOLLOW.match(question) or _BACK.search(question)):
             return False
         short = len(words_) <= MAX_BARE_FOLLOW_UP_WORDS
         return bool(_FOLLOW.match(question) or _PRONOUN.search(question)
