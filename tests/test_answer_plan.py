@@ -197,18 +197,24 @@ def test_points_are_few_relevant_and_not_repeated_from_the_last_answer() -> None
     assert all(p.unit.start != 100 for p in [plan.lead, *plan.points])
 
 
-def test_a_point_needs_the_points_floor_not_only_the_answer_floor() -> None:
+def test_points_past_the_free_ones_need_the_points_floor() -> None:
     q = "What helps with sleep?"
-    floor = POLICY.points_min_relevance
-    assert floor > POLICY.min_relevance
-    items = _rescore([_scored("Magnesium at bedtime helps with sleep.", floor + 0.2, seed=1),
-                      _scored("Rest at night helps with sleep for most adults.", floor + 0.01,
-                              start=100, seed=2),
-                      _scored("Sleep and rest at night vary between adults.", floor - 0.01,
-                              start=200, seed=3)], q)
-    plan = plan_answer(items, _profile(q), POLICY)
-    assert plan is not None
-    assert [p.unit.start for p in plan.points] == [100]  # the third is above min_relevance only
+    floor, free = POLICY.points_min_relevance, POLICY.points_free
+    assert floor > POLICY.min_relevance and 0 < free < POLICY.max_points
+    lead = _scored("Magnesium at bedtime helps with sleep.", floor + 0.3, seed=1)
+    above = [_scored(f"Point {i} on rest at night and sleep for adults.", floor + 0.1 - i / 100,
+                     start=100 * (i + 1), seed=10 + i) for i in range(free)]
+    notes = ("Sleep needs differ between older and younger people.",
+             "A dark cool bedroom supports restful sleep.",
+             "Caffeine late in the day can delay sleep onset.")
+    low = [_scored(text, floor - 0.05 - i / 100, start=1000 * (i + 1), seed=20 + i)
+           for i, text in enumerate(notes)]
+    plan = plan_answer(_rescore([lead, *above, *low], q), _profile(q), POLICY)
+    assert plan is not None and len(plan.points) == free  # the low ones come after the free
+    # when nothing scores above the floor, the free points are still shown
+    plan = plan_answer(_rescore([lead, *low], q), _profile(q), POLICY)
+    assert plan is not None and len(plan.points) == free
+    assert all(p.score < floor for p in plan.points)
 
 
 def test_nothing_relevant_enough_is_no_answer() -> None:

@@ -112,9 +112,10 @@ class AnswerPolicy(_Strict):
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
-    #: A supporting point must score at least this (absolute, like ``min_relevance``): below it
-    #: a sentence is more often filler than an answer (chosen on relevance labels of the tune
-    #: split's points).
+    #: Supporting points past the first ``points_free`` must score at least
+    #: ``points_min_relevance`` (absolute, like ``min_relevance``): that far down a sentence is
+    #: more often filler than an answer (chosen on relevance labels of the tune split's points).
+    points_free: int = Field(4, ge=0, le=10)
     points_min_relevance: float = Field(0.3, ge=-1, le=2)
 
     _check = field_validator("general_verdict", "first_person", "dangling_starts")(_compiled)

@@ -59,7 +59,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                           f"{plan.conflict.unit.chunk.source}")
     taken = [plan.lead] + ([plan.conflict] if plan.conflict else [])
     for cand in fresh:
-        if len(plan.points) >= policy.max_points or cand.score < policy.points_min_relevance:
+        if len(plan.points) >= policy.max_points or (
+                len(plan.points) >= policy.points_free
+                and cand.score < policy.points_min_relevance):
             break  # best first: the rest score lower still
         if any(duplicate(cand, c) for c in taken):
             continue
