@@ -60,6 +60,7 @@ class Condenser:
         self.core = core
         terms = vocab.terms
         self._conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
+        self._topic_zipf = terms.topic_max_zipf if terms else ENTITY_ZIPF
         self._described = [(d.name, [re.compile(p, re.I) for p in d.signs])
                            for d in (terms.described if terms else [])]
 
@@ -171,7 +172,7 @@ class Condenser:
 
     def _topic(self, previous: str) -> list[str]:
         text, carried = split_carried(previous)
-        topic = list(self.vocab.entities(text))
+        topic = list(self.vocab.entities(text, self._topic_zipf))
         topic += [t.strip() for t in carried.split(",") if t.strip() and t.strip() not in topic]
         core = [t for t in topic if self._is_core(t)]
         return (core + [t for t in topic if not self._is_core(t)])[:MAX_CARRIED]

@@ -56,6 +56,7 @@ class QueryTerms(BaseModel):
     min_named_terms: int = Field(2, ge=1)
     noise: list[Regex] = Field(default_factory=list)
     focus_max_zipf: float = 0.0
+    topic_max_zipf: float = Field(ENTITY_ZIPF, gt=0)
 
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:
@@ -189,11 +190,12 @@ class CorpusVocabulary:
             return word if fixed == word.lower() else fixed
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, fold(text))
 
-    def entities(self, text: str) -> list[str]:
-        """Rare words of the text that the corpus knows (topic terms such as drug names)."""
+    def entities(self, text: str, max_zipf: float = ENTITY_ZIPF) -> list[str]:
+        """Rare words of the text that the corpus knows (topic terms such as drug names); a
+        word at least ``max_zipf`` common in English does not count."""
         seen: list[str] = []
         for w in content_words(text):
-            if self.known(w) and zipf(w) < ENTITY_ZIPF and w not in seen:
+            if self.known(w) and zipf(w) < max_zipf and w not in seen:
                 seen.append(w)
         return seen
 
