@@ -103,6 +103,9 @@ class AnswerPolicy(_Strict):
     general_verdict: list[str] = Field(min_length=1)
     #: The message speaks of the user ("my kidneys", "I snore"): its risks are facts about them.
     first_person: list[str] = Field(min_length=1)
+    #: A request to leave out a warning ("drop the sleep apnea warning"): the risk it names is
+    #: not stated by the user.
+    dismissals: list[str] = Field(default_factory=list)
     conflict: Conflict
     dangling_starts: list[str] = Field(min_length=1)
     connectors: str = ""
@@ -118,7 +121,8 @@ class AnswerPolicy(_Strict):
     points_free: int = Field(4, ge=0, le=10)
     points_min_relevance: float = Field(0.3, ge=-1, le=2)
 
-    _check = field_validator("general_verdict", "first_person", "dangling_starts")(_compiled)
+    _check = field_validator("general_verdict", "first_person", "dismissals",
+                             "dangling_starts")(_compiled)
 
     @field_validator("connectors")
     @classmethod

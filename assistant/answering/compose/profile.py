@@ -69,6 +69,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
+    for pattern in policy.dismissals:  # "drop the sleep apnea warning" states no risk
+        text = re.sub(pattern, " ", text, flags=re.I)
     plain = _without_core(text, core)
     return [r for r in policy.risks if matches(r.user, plain if r.other_than_core else text)
             and not matches(r.denied, text)]
