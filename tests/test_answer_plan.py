@@ -254,3 +254,19 @@ def test_a_dose_or_duration_range_is_not_evidence_about_age() -> None:
 def test_asking_for_no_lectures_does_not_hide_a_stated_risk() -> None:
     profile = _profile("No lectures please: my kidneys are weak, is it safe?")
     assert [r.id for r in profile.risks] == ["renal"]
+
+
+def test_a_follow_up_leads_with_something_new_when_it_is_nearly_as_good() -> None:
+    q = "Which should I take first?"
+    old = _scored("Take the supplement 30-45 minutes before bed.", 0.62, seed=1)
+    new = _scored("Take the hormone 60-90 minutes before bed, earlier than the supplement.",
+                  0.62 - POLICY.weights.lead_repeat / 2, start=100, seed=2)
+    items = _rescore([old, new], q)
+    shown = frozenset({("a.txt", 0, len(old.unit.quote))})
+    assert plan_answer(items, _profile(q), POLICY).lead.unit.start == 0  # type: ignore[union-attr]
+    plan = plan_answer(items, _profile(q), POLICY, shown)
+    assert plan is not None and plan.lead.unit.start == 100
+    far = _rescore([old, _scored(new.unit.display, 0.62 - 2 * POLICY.weights.lead_repeat,
+                                 start=100, seed=2)], q)
+    plan = plan_answer(far, _profile(q), POLICY, shown)
+    assert plan is not None and plan.lead.unit.start == 0  # still the best answer by far

@@ -48,7 +48,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     if not relevant:
         return None
     fresh = [s for s in relevant if key(s) not in shown_before]
-    lead = _lead(relevant, profile, policy)  # the best answer, even if shown last time
+    lead = _lead(relevant, profile, policy, shown_before)  # may repeat one shown last time
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)
     threshold = _threshold(scored, profile, policy)
     if threshold is not None:
@@ -77,7 +77,8 @@ def key(s: Scored) -> tuple[str, int, int]:
     return (s.unit.chunk.source, s.unit.start, s.unit.end)
 
 
-def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy) -> Scored:
+def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
+          shown_before: frozenset[tuple[str, int, int]] = frozenset()) -> Scored:
     """When the user states a risk about themselves, the best sentence about it; when any risk
     is named, never a general verdict;
     otherwise the best sentence, where a sentence of the asked kind and one naming more of the
@@ -93,7 +94,8 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy) -> Sco
                 break
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
-    return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share)
+    return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
+               - w.lead_repeat * (key(s) in shown_before))
 
 
 def _threshold(scored: list[Scored], profile: Profile,
