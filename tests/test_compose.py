@@ -64,6 +64,29 @@ def test_pipe_table_rows_are_shown_with_their_column_headers(
     assert "|" not in shown
 
 
+def test_tab_table_rows_are_shown_with_their_column_headers(
+        chunks: dict[str, list[Chunk]]) -> None:
+    units = {u.quote.split("\t")[0].strip() + " " + u.quote.split("\t")[1].strip(): u
+             for c in chunks["003_b4040f399ac66141.txt"] for u in _units(c, 0) if "\t" in u.quote}
+    # bold header row, one-line row
+    adults = units["Adults 19+ years Male"].display
+    assert adults.startswith("Adults 19+ years — Sex: Male; RDA (mg/day): 400–420 mg; ")
+    # plain header row, a row broken over several lines by PDF extraction
+    bisphosphonates = units["Bisphosphonates Alendronate (Fosamax), Ibandronate (Boniva)"].display
+    assert bisphosphonates.startswith("Bisphosphonates — Example Drugs: Alendronate")
+    assert "Clinical Management/Recommendation: Separate doses" in bisphosphonates
+    # the plain header row itself is not a unit
+    assert not any(k.startswith("Interacting Drug Class/Medication") for k in units)
+
+
+def test_a_split_tables_later_rows_take_the_header_from_the_context(
+        chunks: dict[str, list[Chunk]]) -> None:
+    rows = [u for c in chunks["004_b3b8cf56c376216f.txt"] if c.context for u in _units(c, 0)
+            if u.quote.lstrip("| ").startswith("Melatonin | Complementary")]
+    assert rows, "the melatonin row sits in a chunk after the one with its header"
+    assert rows[0].display.startswith("Melatonin — Interaction Type: Complementary")
+
+
 def test_headings_and_lead_in_lines_are_not_answer_sentences(
         chunks: dict[str, list[Chunk]]) -> None:
     shown = {u.display for c in chunks["000_ea444bfb46099086.txt"] for u in _units(c, 0)}

@@ -128,3 +128,26 @@ def test_an_index_without_saved_files_still_answers(
     bot.warm_up()
     answer = bot.ask("Can I take magnesium while on doxycycline?")
     assert not answer.refused and answer.citations
+
+
+def test_derived_files_go_stale_when_the_answer_units_change(
+        indexed_settings: Settings, tmp_path: Path) -> None:
+    """``assistant index`` rewrites them on an unchanged corpus when the units' fingerprint
+    (units module version, the policy's leaning starts and connectors) differs."""
+    from assistant.answering.compose.stored import FINGERPRINT_FILE
+    from assistant.answering.derived import derived_current
+
+    version = open_store(indexed_settings).version
+    saved = tmp_path / "derived"
+    shutil.copytree(derived_dir(indexed_settings, version), saved)
+    assert derived_current(indexed_settings, saved)
+    assert not derived_current(indexed_settings, tmp_path / "missing")
+    policies = tmp_path / "policies"
+    shutil.copytree(indexed_settings.policies_dir, policies)
+    answer = policies / "answer.yaml"
+    answer.write_text(answer.read_text(encoding="utf-8").replace(
+        "dangling_starts: [", "dangling_starts: ['^meanwhile\\b', ", 1), encoding="utf-8")
+    changed = indexed_settings.model_copy(update={"policies_dir": policies})
+    assert not derived_current(changed, saved)
+    (saved / FINGERPRINT_FILE).unlink()  # an index saved before fingerprints
+    assert not derived_current(indexed_settings, saved)

@@ -136,3 +136,14 @@ def test_split_sentences_markers_abbreviations_and_rows() -> None:
     tab = "<b>A</b>\tx\tfirst part\n\n\t\tsecond part. <sup>8</sup>\tlast\nNext line here."
     assert spans_of(tab) == ["<b>A</b>\tx\tfirst part\n\n\t\tsecond part. <sup>8</sup>\tlast",
                              "Next line here."]
+
+
+def test_tab_cells_merge_a_rows_continuation_lines() -> None:
+    from assistant.text.normalize import tab_cells
+
+    row = ("Drug\tBinds in the gut\tSeparate doses.\n\n"
+           "\tsignificantly less absorbed.\tTake 2 h apart.")
+    assert tab_cells(row) == ["Drug", "Binds in the gut significantly less absorbed.",
+                              "Separate doses. Take 2 h apart."]
+    assert tab_cells("Just a sentence.") is None
+    assert tab_cells("a\tb\nc\td") is None  # two rows

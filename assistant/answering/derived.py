@@ -34,7 +34,7 @@ import numpy as np
 
 from assistant.answering.compose.policy import load_answer_policy
 from assistant.answering.compose.stored import StoredVectors, match_key
-from assistant.answering.compose.units import chunk_units
+from assistant.answering.compose.units import chunk_units, units_fingerprint
 from assistant.answering.facts import CorpusFacts
 from assistant.answering.vocabulary import corpus_words
 from assistant.core.models import Chunk
@@ -90,7 +90,8 @@ def write_derived(settings: Settings, embed: Embed | None = None) -> DerivedRepo
     previous = (StoredVectors.load(derived_dir(settings, pointer.previous))
                 if pointer is not None and pointer.previous else None)
     keys, vectors = _unit_vectors(settings, chunks, units, previous, embed, report)
-    StoredVectors.save(tmp, keys, vectors)
+    policy = load_answer_policy(settings.policies_dir)
+    StoredVectors.save(tmp, keys, vectors, units_fingerprint(policy))
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     return report
@@ -144,6 +145,14 @@ def _embed_missing(settings: Settings, todo: dict[str, list[int]],
             array = np.asarray(vector, dtype=np.float32)
             for row in todo[text]:
                 rows[row] = array
+
+
+def derived_current(settings: Settings, directory: Path) -> bool:
+    """Are the derived files in ``directory`` there and made for today's answer units?"""
+    if not directory.is_dir():
+        return False
+    policy = load_answer_policy(settings.policies_dir)
+    return StoredVectors.fingerprint(directory) == units_fingerprint(policy)
 
 
 def load_words(directory: Path | None) -> list[str] | None:

@@ -38,14 +38,14 @@ def index(
 ) -> None:
     """Build or update the index (incremental: only changed files are re-embedded)."""
     def body() -> None:
-        from assistant.answering.derived import write_derived
+        from assistant.answering.derived import derived_current, write_derived
         from assistant.indexing.indexer import build_index
         from assistant.indexing.versions import derived_dir
 
         settings = load_settings()
         report = build_index(settings, corpus_dir=corpus, rebuild=rebuild, progress=True)
         print_report(_console(), report)
-        if not (report.noop and derived_dir(settings, report.version).is_dir()):
+        if not (report.noop and derived_current(settings, derived_dir(settings, report.version))):
             derived = write_derived(settings)
             _console().print(f"saved the derived files (BM25, vocabulary, search arrays, chunk "
                              f"records) and {derived.units} answer-unit vectors "

@@ -9,6 +9,7 @@ forms in ``assistant.text.words``, the table-rule pattern in ``assistant.text.ta
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from assistant.text.tables import TABLE_RULE_RE, is_table_rule
 
@@ -79,8 +80,21 @@ def _cells_to_text(text: str) -> str:
 def merge_tab_rows(text: str) -> str:
     """TAB-table rows as one line each: "a; b; c". A line starting with a TAB continues the
     cells of the row above (rows broken over several lines by PDF extraction)."""
-    out: list[str] = []
+    return "\n".join(item if isinstance(item, str) else "; ".join(c for c in item if c)
+                     for item in _tab_items(text))
+
+
+def tab_cells(text: str) -> list[str] | None:
+    """The cells of a text that is one TAB-table row (its continuation lines merged), else
+    None."""
+    items = [i for i in _tab_items(text) if not isinstance(i, str) or i.strip()]
+    return items[0] if len(items) == 1 and isinstance(items[0], list) else None
+
+
+def _tab_items(text: str) -> Iterator[str | list[str]]:
+    """The text's lines, each TAB-table row (with its continuation lines) as its cells."""
     row: list[str] | None = None
+    last: str | None = None  # the last line given out (None: nothing yet)
     for line in text.split("\n"):
         if row is not None and not line.strip():
             continue
@@ -93,15 +107,15 @@ def merge_tab_rows(text: str) -> str:
                     row[i] = f"{row[i]} {cell.strip()}".strip()
             continue
         if row is not None:
-            out.append("; ".join(c for c in row if c))
-            row = None
+            yield row
+            last, row = "row", None
         if "\t" in line:
             row = [c.strip() for c in line.split("\t")]
-        elif line.strip() or not out or out[-1].strip():
-            out.append(line)
+        elif line.strip() or last is None or last.strip():
+            yield line
+            last = line
     if row is not None:
-        out.append("; ".join(c for c in row if c))
-    return "\n".join(out)
+        yield row
 
 
 def collapse_ws(text: str) -> str:

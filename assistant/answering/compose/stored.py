@@ -19,6 +19,9 @@ import numpy as np
 
 KEYS_FILE = "unit_keys.npy"
 VECTORS_FILE = "unit_vectors.npy"
+#: What made the units (``compose.units.units_fingerprint``): ``assistant index`` rewrites the
+#: vectors of an unchanged corpus when it differs, instead of leaving every unit to miss.
+FINGERPRINT_FILE = "units_fingerprint.txt"
 
 
 def match_key(source: str, start: int, end: int, text: str) -> int:
@@ -48,8 +51,10 @@ class StoredVectors:
         return cls(np.load(keys, mmap_mode="r"), np.load(vectors, mmap_mode="r"))
 
     @staticmethod
-    def save(directory: Path, keys: Sequence[int], vectors: np.ndarray) -> None:
-        """Write keys (sorted here, duplicates once) and their vectors as float16."""
+    def save(directory: Path, keys: Sequence[int], vectors: np.ndarray,
+             fingerprint: str = "") -> None:
+        """Write keys (sorted here, duplicates once), their vectors as float16, and the
+        fingerprint of what made the units."""
         array = np.asarray(keys, dtype=np.uint64)
         array, first = np.unique(array, return_index=True)
         matrix = np.asarray(vectors, dtype=np.float16)
@@ -57,6 +62,13 @@ class StoredVectors:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / KEYS_FILE, array)
         np.save(directory / VECTORS_FILE, matrix)
+        (directory / FINGERPRINT_FILE).write_text(fingerprint, encoding="utf-8")
+
+    @staticmethod
+    def fingerprint(directory: Path) -> str | None:
+        """The fingerprint saved with the vectors in ``directory`` (None: none saved)."""
+        path = directory / FINGERPRINT_FILE
+        return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def get(self, key: int) -> np.ndarray | None:
         """The vector stored for the key (float32), or None."""

@@ -13,13 +13,14 @@ span it quotes and the reading text shown for it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from assistant.answering.compose.policy import AnswerPolicy
 from assistant.core.models import Chunk
 from assistant.indexing.untrusted import overlaps
-from assistant.text.normalize import display_text
+from assistant.text.normalize import display_text, tab_cells
 from assistant.text.sentences import split_sentences
 from assistant.text.tables import is_table_rule
 
@@ -31,6 +32,8 @@ MIN_ANSWER_WORDS = 5
 SHORT_ITEM_WORDS = 12
 MAX_ITEMS_BACK = 8
 MAX_LEAD_IN_WORDS = 12
+#: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
+UNITS_VERSION = 2
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
 _BOLD_CELL = re.compile(r"(<b>|<strong>|\*\*|__).+(</b>|</strong>|\*\*|__)", re.I | re.S)
 
@@ -54,6 +57,13 @@ class Unit:
         return self.match or self.display
 
 
+def units_fingerprint(policy: AnswerPolicy) -> str:
+    """What the units' texts depend on besides the chunks: this module's version and the answer
+    policy's leaning starts and connectors."""
+    raw = "\x1f".join([str(UNITS_VERSION), *policy.dangling_starts, policy.connectors])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
 def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
     """The units of one chunk, in text order (leaning starts and connectors from ``policy``)."""
     dangling = policy.dangling_starts
@@ -65,10 +75,12 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
         offset = start - chunk.start
         quote = chunk.text[offset:end - chunk.start]
         row = quote.count("|") >= 2 or "\t" in quote
-        if row and (is_table_rule(quote) or _is_header(chunk.text, quote, end - chunk.start)):
+        if row and (is_table_rule(quote) or _is_header(chunk.text, quote, end - chunk.start)
+                    or _is_tab_header(chunk, offset, quote)):
             previous = None
             continue
-        shown = _row_text(chunk, offset, quote) if "|" in quote else display_text(quote)
+        shown = (_row_text(chunk, offset, quote) if "|" in quote
+                 else _tab_row_text(chunk, offset, quote) or display_text(quote))
         match = _row_question(quote) if "|" in quote else _tab_header(chunk, offset, quote)
         if shown is None:
             previous = None
@@ -183,6 +195,18 @@ def _is_header(text: str, quote: str, end: int) -> bool:
     return len(cells) >= 2 and all(_BOLD_CELL.fullmatch(c) for c in cells)
 
 
+def _is_tab_header(chunk: Chunk, offset: int, quote: str) -> bool:
+    """A one-line TAB row without digits that opens its table: no row of as many cells above
+    it, none carried in the chunk's context, and the next row has as many cells."""
+    if "\t" not in quote or "\n" in quote.strip() or any(ch.isdigit() for ch in quote):
+        return False
+    cells = quote.strip().split("\t")
+    if _context_names(chunk) or _header_above(chunk.text[:offset], len(cells)) is not None:
+        return False
+    below = [ln for ln in chunk.text[offset + len(quote):].splitlines() if ln.strip()][:1]
+    return bool(below) and len(below[0].strip().split("\t")) == len(cells)
+
+
 def _row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
     """A table row as reading text: 'First cell — Header: value; Header: value' with the header
     found above it in the chunk (or its context when the table was split across chunks)."""
@@ -190,12 +214,56 @@ def _row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
     lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
     header = next((lines[i - 1] for i in range(len(lines) - 1, 0, -1)
                    if is_table_rule(lines[i]) and "|" in lines[i - 1]), None)
-    names = _cells(header) if header else []
+    names = _cells(header) if header else _context_names(chunk)
     if len([c for c in cells if c]) < 2:
         return None
     if cells[0].endswith("?") and len(cells) == 2:  # a question/answer row
         answer = cells[1]
         return answer if len(answer.split()) >= MIN_ANSWER_WORDS else f"{cells[0]} {answer}"
+    return _labelled(cells, names)
+
+
+def _tab_row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
+    """A TAB-table row (continuation lines merged) with its header's names ('First cell —
+    Header: value; …'), the header being the table's first row of as many cells (all bold, or
+    without digits: a data row is not taken for it) or the one carried in the chunk's context;
+    else None."""
+    raw = tab_cells(quote) if "\t" in quote else None
+    if raw is None:
+        return None
+    cells = [display_text(c).strip(" .") for c in raw]
+    if len([c for c in cells if c]) < 2:
+        return None
+    header = _header_above(chunk.text[:offset], len(cells))
+    names = ([display_text(p).strip(" .") for p in header]
+             if header and (all(_BOLD_CELL.fullmatch(p.strip()) for p in header)
+                            or not any(ch.isdigit() for ch in "".join(header)))
+             else _context_names(chunk))
+    return _labelled(cells, names) if len(names) == len(cells) else None
+
+
+def _header_above(before: str, count: int) -> list[str] | None:
+    """The topmost TAB row of ``count`` filled cells in the table block ending ``before``."""
+    header = None
+    for line in reversed(before.splitlines()):
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            break
+        parts = line.strip().split("\t")
+        if len(parts) == count and all(p.strip() for p in parts):
+            header = parts  # keep walking: the topmost such row is the header
+    return header
+
+
+def _context_names(chunk: Chunk) -> list[str]:
+    """The header names a split table's later chunk carries in its context ("A; B; C")."""
+    last = chunk.context.strip().splitlines()[-1] if chunk.context.strip() else ""
+    return [n.strip(" .") for n in last.split("; ")] if "; " in last else []
+
+
+def _labelled(cells: list[str], names: list[str]) -> str:
+    """'First cell — Name: value; Name: value' (cells alone when the names do not fit)."""
     if len(names) != len(cells):
         return "; ".join(c for c in cells if c)
     rest = [f"{name.rstrip('?')}: {cell}" if name else cell
