@@ -101,10 +101,18 @@ def test_chat_cites_follows_up_takes_feedback_and_resets(
     _open_chat(page, base_url)
     seed = _seed_question(indexed_settings)
     page.fill("#message textarea", seed)
+    # the status line is replaced by the answer as soon as it is ready: record every status
+    # text shown, so a fast answer cannot hide it between two polls
+    page.evaluate("""() => {
+        window.__statuses = [];
+        new MutationObserver(() => document.querySelectorAll('#transcript .reply.status')
+            .forEach(e => window.__statuses.push(e.innerText)))
+          .observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
     page.click("#send")
-    status = page.locator("#transcript .reply.status")
-    status.wait_for(timeout=10_000)
-    assert "Searching the documents" in status.inner_text()
+    page.wait_for_function(
+        "() => window.__statuses.some(s => s.includes('Searching the documents'))",
+        timeout=10_000)
     answer = page.locator("#transcript .msg.bot").nth(0)
     answer.locator(".reply.answered").wait_for(timeout=ANSWER_TIMEOUT_MS)
 
