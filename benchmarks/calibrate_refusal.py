@@ -1,8 +1,9 @@
 """Calibrate the refusal threshold on eval/calibration.yaml (kept apart from the eval suites).
 
-For each question: the best dense similarity of the retrieved evidence and whether it names a
-rare word the corpus never mentions. Prints false-refusal (in-corpus refused) and false-answer
-(off-corpus answered) rates for a grid of ``answer.min_evidence`` thresholds.
+For each question: the best similarity of the retrieved evidence (a chunk or its best sentence)
+and whether it names a rare word the corpus never mentions. Prints false-refusal (in-corpus
+refused) and false-answer (off-corpus answered) rates for a grid of ``answer.min_evidence``
+thresholds.
 
     .venv/bin/python benchmarks/calibrate_refusal.py [--index-dir index]
 """
@@ -46,7 +47,7 @@ def _measure(assistant: Assistant, settings: Settings, question: str,
     """Question, best similarity, what the default decision names, refusal per threshold."""
     standalone = assistant.condenser.condense(question, [])
     hits = assistant.retriever.search(standalone)
-    best = max((h.dense for h in hits), default=0.0)
+    best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     policy = assistant.refusal
     assert isinstance(policy, EvidenceRefusal)
     verdicts = []

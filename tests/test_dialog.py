@@ -155,6 +155,7 @@ class _Chunk:
 class _Hit:
     chunk: _Chunk
     dense: float = 0.7
+    sentence_sim: float = 0.7
 
 
 def _passages(*needles: str) -> list[_Hit]:

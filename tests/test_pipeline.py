@@ -95,6 +95,19 @@ def test_uncovered_questions_are_refused(assistant: Assistant, question: str) ->
     assert_valid(answer)
 
 
+def test_a_short_fact_in_a_long_chunk_is_evidence_enough(assistant: Assistant) -> None:
+    """The evidence strength is the best chunk's or best sentence's similarity: here no chunk
+    reaches the floor, but one sentence does, and it answers."""
+    question = "Which weeks after starting both should I watch for too much sedation?"
+    hits = assistant.retriever.search(question)
+    floor = assistant.settings.answer.min_evidence
+    assert max(h.dense for h in hits) < floor <= max(h.sentence_sim for h in hits)
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert re.search(r"\bweeks?\b", answer.body.split("\n")[0])
+    assert_valid(answer)
+
+
 def test_near_domain_refusal_names_the_missing_entity(assistant: Assistant) -> None:
     answer = assistant.ask("Is magnesium glycinate safe with warfarin?")
     assert "warfarin" in answer.body.split("They cover:")[0]

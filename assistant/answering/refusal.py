@@ -1,6 +1,8 @@
 """Honest refusal: no evidence, no answer.
 
-A question is declined when retrieval finds nothing close enough (evidence strength), or when it
+A question is declined when retrieval finds nothing close enough (evidence strength: the best
+similarity of a retrieved chunk or of its best sentence or table row, so a short fact in a long
+chunk counts as close), or when it
 names something the documents never mention (a rare word such as "warfarin" that no chunk
 contains, even after spelling repair), which is the hard near-domain case: magnesium interaction
 passages come back for "magnesium with warfarin", but none of them is about warfarin.
@@ -46,13 +48,16 @@ class _Scored(Protocol):
     def dense(self) -> float: ...
 
     @property
+    def sentence_sim(self) -> float: ...
+
+    @property
     def chunk(self) -> _Chunkish: ...
 
 
 def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
            settings: Settings, core: frozenset[str] = frozenset()) -> Decision:
     """Answer or decline, with the reason recorded on the answer."""
-    best = max((h.dense for h in hits), default=0.0)
+    best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     if not words(question) and re.search(r"\d", question):
         return Decision(True, NUMBERS_ONLY, [], best)
     missing = vocab.unknown_entities(question)

@@ -137,6 +137,7 @@ class Hit:
     dense_rank: int | None
     bm25_rank: int | None
     sentence: tuple[int, int] | None = None  # file span of the best-matching sentence or row
+    sentence_sim: float = 0.0  # its similarity to the question (0 when it has no units)
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,9 @@ class RetrievalSettings(_Group):
 class AnswerSettings(_Group):
     max_sentences: int = Field(6, ge=1, le=12, description="Sentences in an extractive answer.")
     min_evidence: float = Field(
-        0.45, ge=-1.0, le=1.0, description="Best dense similarity below which we refuse "
-        "(calibrated by benchmarks/calibrate_refusal.py on eval/calibration.yaml)."
+        0.50, ge=-1.0, le=1.0, description="Best evidence similarity (a retrieved chunk's, or "
+        "its best sentence or row's) below which we refuse (calibrated by "
+        "benchmarks/calibrate_refusal.py on eval/calibration.yaml)."
     )
     max_message_chars: int = Field(4000, ge=10, description="Longest user message accepted.")
     max_history_turns: int = Field(6, ge=0, description="Earlier turns used to read follow-ups.")

@@ -264,12 +264,13 @@ class HybridRetriever:
         bm25_rank, bm25 = bm25_pos.get(cid, (None, 0.0))
         assert self._arrays is not None
         lo, sims = self._arrays.unit_sims(row, qvec)
-        sentence = None
+        sentence, sentence_sim = None, 0.0
         if len(sims):
-            start, end = self._arrays.unit_spans[lo + int(np.argmax(sims))]
-            sentence = (int(start), int(end))
+            best = int(np.argmax(sims))
+            start, end = self._arrays.unit_spans[lo + best]
+            sentence, sentence_sim = (int(start), int(end)), float(sims[best])
         return Hit(chunk, score, float(chunk_sims[row]), bm25, dense_rank, bm25_rank,
-                   sentence)
+                   sentence, sentence_sim)
 
     def as_langchain(self) -> BaseRetriever:
         """A LangChain ``BaseRetriever`` over this retriever."""
