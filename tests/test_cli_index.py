@@ -81,6 +81,7 @@ def test_search_explain_shows_ranks_fused_score_and_matched_sentence(
     assert text[rows[0]["sentence_start"]:rows[0]["sentence_end"]] == rows[0]["sentence"]
     for row in rows:
         assert row["start"] <= row["sentence_start"] < row["sentence_end"] <= row["end"]
+        assert -1.0 <= row["sentence_sim"] <= 1.0
         assert row["dense_rank"] is not None or row["bm25_rank"] is not None
         assert row["fused"] == row["score"] or abs(row["fused"] - row["score"]) < 1e-3
     assert rows[0]["fused"] == max(r["fused"] for r in rows)

@@ -137,11 +137,13 @@ def search_rows(settings: Settings, query: str, k: int, *, dense: bool = False,
 
 def explain_fields(hit: Any, searched: str) -> dict[str, Any]:
     """Why a hit ranks where it does: its dense and BM25 ranks (None: not in that list's
-    candidates), the fused score, the best-matching sentence/row and the query as searched."""
+    candidates), the fused score, the best-matching sentence/row with its similarity (with the
+    chunk's, the refusal's evidence strength) and the query as searched."""
     c = hit.chunk
     sentence = c.text[hit.sentence[0] - c.start:hit.sentence[1] - c.start] if hit.sentence else ""
     return {"dense_rank": hit.dense_rank, "bm25_rank": hit.bm25_rank,
             "fused": round(hit.score, 5), "sentence": sentence,
+            "sentence_sim": round(hit.sentence_sim, 4),
             "sentence_start": hit.sentence[0] if hit.sentence else None,
             "sentence_end": hit.sentence[1] if hit.sentence else None, "searched_as": searched}
 
