@@ -208,3 +208,13 @@ def test_a_swap_replaces_a_carried_object_when_the_question_names_none(
     history = [_turn("Which one goes first?", carried)]
     out = Condenser(vocab, core).condense("And gabapentin?", history)
     assert out == "Which one goes first? (about magnesium, gabapentin)"
+
+
+def test_an_everyday_word_is_no_part_of_an_uncovered_things_name(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """'anytime' is rare enough to look like a thing, but 'without' after it is an everyday
+    word: the message asks about stopping without a taper, which the corpus covers."""
+    hits = _passages("abrupt", "taper")
+    question = "So since it's low, you agreed I can stop clonazepam anytime without tapering."
+    assert uncovered_focus(question, hits, vocab, core) == ("", "")
+    assert not decide(question, hits, vocab, Settings(), core).refuse

@@ -18,7 +18,16 @@ from assistant.answering.condense import split_carried
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.words import WORD, fold, stem, stopwords, word_stems, words, zipf
+from assistant.text.words import (
+    EVERYDAY_ZIPF,
+    WORD,
+    fold,
+    stem,
+    stopwords,
+    word_stems,
+    words,
+    zipf,
+)
 
 #: Words rarer than this (Zipf scale) are treated as named things: drugs, supplements, tests.
 NAMED_ZIPF = 3.0
@@ -106,7 +115,8 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     compound thing ("birth control pills", "kidney stones") one of whose words the corpus never
     uses and no retrieved passage contains: the subject is covered, the question is not.
     ("", "") otherwise. Only words after the clause's last core subject count (the object of
-    the question), and a word right after a number is a unit, not a thing."""
+    the question), a word right after a number is a unit, not a thing, and an everyday word
+    ("without") is no part of one's name ("stop it anytime without tapering" asks no thing)."""
     terms = vocab.terms
     if not core or terms is None or not hits:
         return "", ""
@@ -127,8 +137,8 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
         if not content(i) or vocab.known(w) or not terms.very_rare_zipf <= zipf(w) \
                 < terms.focus_max_zipf or any(stem(w) in p for p in passages):
             continue
-        after = i + 1 < len(tokens) and content(i + 1)
-        before = i - 1 > last and content(i - 1)
+        after = i + 1 < len(tokens) and content(i + 1) and zipf(tokens[i + 1]) < EVERYDAY_ZIPF
+        before = i - 1 > last and content(i - 1) and zipf(tokens[i - 1]) < EVERYDAY_ZIPF
         if after or before:
             lo, hi = (i, i + 1) if after else (i - 1, i)
             while hi + 1 < len(tokens) and content(hi + 1) and zipf(tokens[hi + 1]) < PHRASE_ZIPF:

@@ -26,6 +26,9 @@ _EXTRA_STOPWORDS = frozenset({
     "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell", "know", "want",
     "like", "much", "many", "get", "got", "im", "ive", "dont", "id",
 })
+#: Words at least this common in English (Zipf scale: "take", "work", "without") are everyday
+#: words: they name no question's focus and are no part of a thing's name.
+EVERYDAY_ZIPF = 5.5
 #: Bound of the per-word caches (zipf, stem): far above a corpus vocabulary, far below memory
 #: trouble when users type endless distinct words.
 WORD_CACHE_SIZE = 50_000

@@ -14,7 +14,7 @@ from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.units import Unit
 from assistant.answering.condense import split_carried
-from assistant.text.words import content_stems, content_words, stem, zipf
+from assistant.text.words import EVERYDAY_ZIPF, content_stems, content_words, stem, zipf
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
@@ -22,8 +22,6 @@ _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
 TRUST_WEIGHT = 0.1
-#: Words at least this common in English ("take", "work", "make") do not name a question's focus.
-EVERYDAY_ZIPF = 5.5
 #: Rank prior: the first retrieved chunk's units gain this much, later ones less.
 RANK_PRIOR = 0.05
 
