@@ -137,3 +137,13 @@ def test_a_message_ending_on_a_pronoun_is_a_follow_up_even_naming_a_core_subject
     # naming a core subject without pointing back is a question of its own
     own = "Would switching to glycinate help my sleep?"
     assert Condenser(vocab, core).condense(own, history) == own
+
+
+def test_a_follow_up_naming_its_own_core_subject_does_not_carry_the_previous_one(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    history = [_turn("My mother is 78 and takes clonazepam. Should that worry me?"),
+               _turn("What dose would be more appropriate for her? (about clonazepam)")]
+    out = Condenser(vocab, core).condense("And how much magnesium for her sleep?", history)
+    own, _, carried = out.partition(" (about ")
+    assert own == "And how much magnesium for her sleep?"
+    assert "clonazepam" not in carried and "mother is 78" in carried

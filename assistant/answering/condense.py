@@ -98,6 +98,10 @@ class Condenser:
         if resolved:
             return _with_topic(resolved, conditions)
         topic = [t for t in self._topic(answered) if t.lower() not in question.lower()]
+        if any(self._is_core(w) for w in content_words(question)):
+            # "And how much magnesium for her sleep?" after a clonazepam question: the message
+            # names its own core subject, so the previous one is not carried
+            topic = [t for t in topic if not self._is_core(t)]
         return _with_topic(question, topic + conditions)
 
     def _is_follow_up(self, question: str) -> bool:
