@@ -114,6 +114,10 @@ def test_fragments_openers_punctuation_and_stray_references(qc: QualityChecks) -
     assert fragments("Clean lead [1].\n- Not below 30 [2].\n- Ends here: [3]", qc) == []
     assert fragments("Side effects were rare 1, 2.", qc) == [
         "stray reference number: Side effects were rare 1, 2."]
+    # a leaning sentence after the one it leans on, in the same bullet, is no fragment
+    joined = "- A 500 mg capsule gives 70 mg. This distinction matters for dosing [1]."
+    assert fragments(joined, qc) == []
+    assert len(fragments("- This distinction matters. A 500 mg capsule gives 70 mg [1].", qc)) == 1
 
 
 def test_quality_file_is_validated(tmp_path: Path) -> None:

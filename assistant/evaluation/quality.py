@@ -72,14 +72,21 @@ def _clean(text: str) -> str:
 def raw_sentences(body: str) -> list[str]:
     """The body's sentences, each up to the next one (so a trailing reference number the
     segmenter trims stays visible), markers, bullets and emphasis around it removed."""
+    return [sentence for sentence, _first in _sentences_by_line(body)]
+
+
+def _sentences_by_line(body: str) -> list[tuple[str, bool]]:
+    """``raw_sentences`` with, for each, whether it is the first sentence of its line."""
     out = []
     for line in body.splitlines():
         spans = split_sentences(line)
+        first = True
         for i, (start, _end) in enumerate(spans):
             stop = spans[i + 1][0] if i + 1 < len(spans) else len(line)
             text = _clean(line[start:stop])
             if text:
-                out.append(text)
+                out.append((text, first))
+                first = False
     return out
 
 
@@ -121,13 +128,15 @@ def header_rows(body: str, citations: list[dict[str, Any]], corpus: CorpusFiles)
 
 
 def fragments(body: str, checks: QualityChecks) -> list[str]:
-    """Body sentences that can't stand alone, each as ``"<reason>: <sentence>"``."""
+    """Body sentences that can't stand alone, each as ``"<reason>: <sentence>"``. A sentence
+    opening with a leaning word counts only when it opens its line (the lead or a bullet): one
+    after another sentence of the same line brought the sentence it leans on along."""
     opener = checks.opener_regex()
     stray = re.compile(checks.stray_reference)
     out = []
-    for sentence in raw_sentences(body):
+    for sentence, first in _sentences_by_line(body):
         tail = sentence.rstrip(" \"'”’)]*_")
-        if opener.search(sentence):
+        if first and opener.search(sentence):
             out.append(f"leans on the sentence before: {sentence}")
         elif stray.search(sentence):
             out.append(f"stray reference number: {sentence}")
