@@ -33,7 +33,7 @@ SHORT_ITEM_WORDS = 12
 MAX_ITEMS_BACK = 8
 MAX_LEAD_IN_WORDS = 12
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 2
+UNITS_VERSION = 3
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
 _BOLD_CELL = re.compile(r"(<b>|<strong>|\*\*|__).+(</b>|</strong>|\*\*|__)", re.I | re.S)
 
@@ -102,6 +102,8 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
                 previous = None  # it leans on text that is not here: never shown
                 continue
             start, quote, shown = joined
+            if policy.connectors:  # "Therefore, X. This …": the pair shown without "Therefore,"
+                shown = _without_connector(shown, policy.connectors)
             joined_now = True  # two sentences at most: a third leaning one is not shown
         if _usable(quote, shown, row):
             shown = _finished(_one_sentence(shown) if row else shown)
