@@ -1,0 +1,137 @@
+"""Table rows as reading text for the composer's units (``compose.units``): a pipe or TAB row
+is shown as "First cell — Header: value; Header: value" with its table's header (found above
+it, or carried in the chunk's context when the table was split across chunks), a
+question/answer row as its answer; header rows are recognised so they are never units.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.core.models import Chunk
+from assistant.text.normalize import display_text, tab_cells
+from assistant.text.tables import is_table_rule
+
+#: A question/answer row shows its answer alone when the answer has at least this many words.
+MIN_ANSWER_WORDS = 5
+_BOLD_CELL = re.compile(r"(<b>|<strong>|\*\*|__).+(</b>|</strong>|\*\*|__)", re.I | re.S)
+
+
+def one_sentence(row: str) -> str:
+    """A table row read as one sentence: sentences inside its cells become clauses."""
+    return re.sub(r"[.;]\s*;\s*", "; ", re.sub(r"(?<=[a-z0-9)%])\.\s+(?=[A-Z])", "; ", row))
+
+
+def is_header(text: str, quote: str, end: int) -> bool:
+    """Is the row ending at ``end`` a header row (the next line is a table rule, or every cell
+    is bold)?"""
+    after = text[end:].split("\n", 2)
+    line = after[1] if len(after) > 1 else ""
+    if line.strip() and is_table_rule(line):
+        return True
+    cells = [c.strip() for c in re.split(r"[|\t]", quote) if c.strip()]
+    return len(cells) >= 2 and all(_BOLD_CELL.fullmatch(c) for c in cells)
+
+
+def is_tab_header(chunk: Chunk, offset: int, quote: str) -> bool:
+    """A one-line TAB row without digits that opens its table: no row of as many cells above
+    it, none carried in the chunk's context, and the next row has as many cells."""
+    if "\t" not in quote or "\n" in quote.strip() or any(ch.isdigit() for ch in quote):
+        return False
+    cells = quote.strip().split("\t")
+    if _context_names(chunk) or _header_above(chunk.text[:offset], len(cells)) is not None:
+        return False
+    below = [ln for ln in chunk.text[offset + len(quote):].splitlines() if ln.strip()][:1]
+    return bool(below) and len(below[0].strip().split("\t")) == len(cells)
+
+
+def row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
+    """A table row as reading text: 'First cell — Header: value; Header: value' with the header
+    found above it in the chunk (or its context when the table was split across chunks)."""
+    cells = _cells(quote)
+    lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
+    header = next((lines[i - 1] for i in range(len(lines) - 1, 0, -1)
+                   if is_table_rule(lines[i]) and "|" in lines[i - 1]), None)
+    names = _cells(header) if header else _context_names(chunk)
+    if len([c for c in cells if c]) < 2:
+        return None
+    if cells[0].endswith("?") and len(cells) == 2:  # a question/answer row
+        answer = cells[1]
+        return answer if len(answer.split()) >= MIN_ANSWER_WORDS else f"{cells[0]} {answer}"
+    return _labelled(cells, names)
+
+
+def tab_row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
+    """A TAB-table row (continuation lines merged) with its header's names ('First cell —
+    Header: value; …'), the header being the table's first row of as many cells (all bold, or
+    without digits: a data row is not taken for it) or the one carried in the chunk's context;
+    else None."""
+    raw = tab_cells(quote) if "\t" in quote else None
+    if raw is None:
+        return None
+    cells = [display_text(c).strip(" .") for c in raw]
+    if len([c for c in cells if c]) < 2:
+        return None
+    header = _header_above(chunk.text[:offset], len(cells))
+    names = ([display_text(p).strip(" .") for p in header]
+             if header and (all(_BOLD_CELL.fullmatch(p.strip()) for p in header)
+                            or not any(ch.isdigit() for ch in "".join(header)))
+             else _context_names(chunk))
+    return _labelled(cells, names) if len(names) == len(cells) else None
+
+
+def _header_above(before: str, count: int) -> list[str] | None:
+    """The topmost TAB row of ``count`` filled cells in the table block ending ``before``."""
+    header = None
+    for line in reversed(before.splitlines()):
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            break
+        parts = line.strip().split("\t")
+        if len(parts) == count and all(p.strip() for p in parts):
+            header = parts  # keep walking: the topmost such row is the header
+    return header
+
+
+def _context_names(chunk: Chunk) -> list[str]:
+    """The header names a split table's later chunk carries in its context ("A; B; C")."""
+    last = chunk.context.strip().splitlines()[-1] if chunk.context.strip() else ""
+    return [n.strip(" .") for n in last.split("; ")] if "; " in last else []
+
+
+def _labelled(cells: list[str], names: list[str]) -> str:
+    """'First cell — Name: value; Name: value' (cells alone when the names do not fit)."""
+    if len(names) != len(cells):
+        return "; ".join(c for c in cells if c)
+    rest = [f"{name.rstrip('?')}: {cell}" if name else cell
+            for name, cell in zip(names[1:], cells[1:], strict=True) if cell]
+    return f"{cells[0]} — " + "; ".join(rest) if cells[0] else "; ".join(rest)
+
+
+def tab_header(chunk: Chunk, offset: int, quote: str) -> str:
+    """For a TAB-table row, its table's title and header rows (all cells bold), which are
+    scored and embedded with the row but not shown."""
+    if "\t" not in quote:
+        return ""
+    lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
+    heads: list[str] = []
+    for line in reversed(lines):
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            break
+        cells = [c.strip() for c in line.split("\t") if c.strip()]
+        if cells and all(_BOLD_CELL.fullmatch(c) for c in cells):
+            heads.insert(0, "; ".join(display_text(c) for c in cells))
+    return " ".join(heads) or chunk.context  # a split table's header rides in the context
+
+
+def row_question(quote: str) -> str:
+    """The question cell of a question/answer row ('' for other rows)."""
+    cells = _cells(quote)
+    return cells[0] if len(cells) == 2 and cells[0].endswith("?") else ""
+
+
+def _cells(line: str) -> list[str]:
+    return [display_text(cell).strip(" .") for cell in line.strip().strip("|").split("|")]
