@@ -270,3 +270,16 @@ def test_a_follow_up_leads_with_something_new_when_it_is_nearly_as_good() -> Non
                                  start=100, seed=2)], q)
     plan = plan_answer(far, _profile(q), POLICY, shown)
     assert plan is not None and plan.lead.unit.start == 0  # still the best answer by far
+
+
+@pytest.mark.parametrize(("question", "shown"), [
+    ("Is it safe with the medicine?", "Yes, it is generally safe"),
+    ("Is it dangerous with the medicine?", "It is generally safe"),
+    ("Should I worry about taking it with the medicine?", "It is generally safe"),
+])
+def test_a_doubting_question_gets_no_bare_yes_from_another_question(question: str,
+                                                                    shown: str) -> None:
+    text = "Yes, it is generally safe to take the supplement with this dose of the medicine."
+    plan = plan_answer(_rescore([_scored(text, 0.9)], question), _profile(question), POLICY)
+    assert plan is not None and plan.lead.unit.display.startswith(shown)
+    assert plan.lead.unit.quote == text  # the citation still quotes the whole sentence

@@ -109,6 +109,12 @@ class AnswerPolicy(_Strict):
     #: A request to leave out a warning ("drop the sleep apnea warning"): the risk it names is
     #: not stated by the user.
     dismissals: list[str] = Field(default_factory=list)
+    #: A sentence opening with a bare answer word ("Yes, it is generally safe …") answered its
+    #: source's own question. ``answer_word`` is that opening; ``doubts`` mark a question whose
+    #: "yes" means the opposite ("Is it dangerous …?", "Should I worry?"): its lead is shown
+    #: without the word.
+    answer_word: str = ""
+    doubts: list[str] = Field(default_factory=list)
     conflict: Conflict
     dangling_starts: list[str] = Field(min_length=1)
     connectors: str = ""
@@ -124,10 +130,10 @@ class AnswerPolicy(_Strict):
     points_free: int = Field(4, ge=0, le=10)
     points_min_relevance: float = Field(0.3, ge=-1, le=2)
 
-    _check = field_validator("general_verdict", "first_person", "dismissals",
+    _check = field_validator("general_verdict", "first_person", "dismissals", "doubts",
                              "dangling_starts")(_compiled)
 
-    @field_validator("connectors")
+    @field_validator("connectors", "answer_word")
     @classmethod
     def _connectors(cls, v: str) -> str:
         _compiled([v] if v else [])

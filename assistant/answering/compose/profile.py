@@ -35,6 +35,9 @@ class Profile:
     #: condition from an earlier turn); a risk that is only the topic of a question ("what is
     #: the danger of tapering?") is not one.
     personal: tuple[Risk, ...] = ()
+    #: The question doubts ("Is it dangerous …?", "Should I worry?"): a bare "yes" would answer
+    #: the opposite of what a "Yes, it is safe" sentence says.
+    doubting: bool = False
 
     @property
     def kind(self) -> str | None:
@@ -65,7 +68,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest)
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
-                   current=frozenset(r.id for r in now), personal=personal)
+                   current=frozenset(r.id for r in now), personal=personal,
+                   doubting=matches(policy.doubts, own))
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
@@ -70,6 +70,22 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)
+    return _without_answer_words(plan, profile, policy)
+
+
+def _without_answer_words(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
+    """For a question that doubts ("Is it dangerous …?"), the lead shown without an opening
+    "Yes," / "No," (the citation still quotes it): its source's "yes" means the opposite."""
+    if not policy.answer_word or not profile.doubting:
+        return plan
+
+    def bare(s: Scored) -> Scored:
+        shown = re.sub(policy.answer_word, "", s.unit.display, count=1, flags=re.I)
+        if shown == s.unit.display or len(shown.split()) < 3:
+            return s
+        return replace(s, unit=replace(s.unit, display=shown[:1].upper() + shown[1:]))
+
+    plan.lead = bare(plan.lead)
     return plan
 
 
