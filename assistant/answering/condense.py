@@ -77,7 +77,7 @@ class Condenser:
                  standalone.lower()]
         if not named:
             return standalone
-        return _with_topic(own, [t.strip() for t in carried.split(",") if t.strip()] + named)
+        return _with_topic(own, carried_terms(carried) + named)
 
     def _standalone(self, message: str, history: list[Turn]) -> str:
         question = _squash(self.vocab.repair(message))
@@ -125,7 +125,7 @@ class Condenser:
             return None
         phrase = content_words(new)
         own, carried = split_carried(previous)
-        carried_terms = [t.strip() for t in carried.split(",") if t.strip()]
+        terms = carried_terms(carried)
         if any(self._is_core(w) for w in phrase):
             if any(not self._is_core(w) for w in phrase):
                 text = _LEAD.sub("", question).strip()
@@ -138,13 +138,13 @@ class Condenser:
             tail = _TAIL_OBJECT.search(own)
             old = [tail.group(1)] if tail else self._objects(own)[-1:]
         if not old:
-            objects = [t for t in carried_terms if not any(self._is_core(w) for w in words(t))
+            objects = [t for t in terms if not any(self._is_core(w) for w in words(t))
                        and self._objects(t)]
             if objects:  # the object was carried: "Which one goes first? (about X, doxycycline)"
-                return own, [new if t == objects[-1] else t for t in carried_terms]
-            return f"{own.rstrip(' ?.')} and {new}?", carried_terms
+                return own, [new if t == objects[-1] else t for t in terms]
+            return f"{own.rstrip(' ?.')} and {new}?", terms
         pattern = re.compile(rf"\b{re.escape(old[0])}\b", re.I)
-        kept = [t for t in carried_terms if t.lower() != old[0].lower()]
+        kept = [t for t in terms if t.lower() != old[0].lower()]
         return pattern.sub(new, own, count=1), kept
 
     def _resolve_it(self, question: str, previous: str) -> str | None:
@@ -177,7 +177,7 @@ class Condenser:
     def _topic(self, previous: str) -> list[str]:
         text, carried = split_carried(previous)
         topic = list(self.vocab.entities(text, self._topic_zipf))
-        topic += [t.strip() for t in carried.split(",") if t.strip() and t.strip() not in topic]
+        topic += [t for t in carried_terms(carried) if t not in topic]
         core = [t for t in topic if self._is_core(t)]
         return (core + [t for t in topic if not self._is_core(t)])[:MAX_CARRIED]
 
@@ -207,6 +207,11 @@ def split_carried(standalone: str) -> tuple[str, str]:
     """(the user's own words, the topic terms carried over from earlier turns)."""
     own, _, carried = standalone.partition(CARRIED_OPEN)
     return own, carried.rstrip(")")
+
+
+def carried_terms(carried: str) -> list[str]:
+    """The terms of ``split_carried``'s second part, one by one."""
+    return [t.strip() for t in carried.split(",") if t.strip()]
 
 
 def _squash(text: str) -> str:

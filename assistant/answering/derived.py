@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answering.compose.policy import load_answer_policy
+from assistant.answering.compose.policy import AnswerPolicy, load_answer_policy
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import chunk_units, units_fingerprint
 from assistant.answering.facts import CorpusFacts
@@ -89,21 +89,20 @@ def write_derived(settings: Settings, embed: Embed | None = None) -> DerivedRepo
     pointer = get_backend(settings).read_pointer()
     previous = (StoredVectors.load(derived_dir(settings, pointer.previous))
                 if pointer is not None and pointer.previous else None)
-    keys, vectors = _unit_vectors(settings, chunks, units, previous, embed, report)
     policy = load_answer_policy(settings.policies_dir)
+    keys, vectors = _unit_vectors(settings, policy, chunks, units, previous, embed, report)
     StoredVectors.save(tmp, keys, vectors, units_fingerprint(policy))
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     return report
 
 
-def _unit_vectors(settings: Settings, chunks: list[Chunk],
+def _unit_vectors(settings: Settings, policy: AnswerPolicy, chunks: list[Chunk],
                   sentences: dict[str, tuple[list[tuple[int, int]], np.ndarray]],
                   previous: StoredVectors | None, embed: Embed | None,
                   report: DerivedReport) -> tuple[list[int], np.ndarray]:
     from assistant.indexing.sentence_vectors import unit_text
 
-    policy = load_answer_policy(settings.policies_dir)
     by_text: dict[str, np.ndarray] = {}  # stored sentence vectors by the text they were made of
     keys: list[int] = []
     rows: list[np.ndarray | None] = []

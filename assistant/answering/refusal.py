@@ -2,10 +2,10 @@
 
 A question is declined when retrieval finds nothing close enough (evidence strength: the best
 similarity of a retrieved chunk or of its best sentence or table row, so a short fact in a long
-chunk counts as close), or when it
-names something the documents never mention (a rare word such as "warfarin" that no chunk
-contains, even after spelling repair), which is the hard near-domain case: magnesium interaction
-passages come back for "magnesium with warfarin", but none of them is about warfarin.
+chunk counts as close), or when it names something the documents never mention (a rare word
+such as "warfarin" that no chunk contains, even after spelling repair), which is the hard
+near-domain case: magnesium interaction passages come back for "magnesium with warfarin", but
+none of them is about warfarin.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ question/answer row as its answer; header rows are recognised so they are never 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from assistant.core.models import Chunk
 from assistant.text.normalize import display_text, tab_cells
@@ -80,14 +81,21 @@ def tab_row_text(chunk: Chunk, offset: int, quote: str) -> str | None:
     return _labelled(cells, names) if len(names) == len(cells) else None
 
 
-def _header_above(before: str, count: int) -> list[str] | None:
-    """The topmost TAB row of ``count`` filled cells in the table block ending ``before``."""
-    header = None
+def _rows_above(before: str) -> Iterator[str]:
+    """The TAB rows of the table block that ends ``before``, nearest first (blank lines
+    skipped; the block ends at a line without a TAB)."""
     for line in reversed(before.splitlines()):
         if not line.strip():
             continue
         if "\t" not in line:
-            break
+            return
+        yield line
+
+
+def _header_above(before: str, count: int) -> list[str] | None:
+    """The topmost TAB row of ``count`` filled cells in the table block ending ``before``."""
+    header = None
+    for line in _rows_above(before):
         parts = line.strip().split("\t")
         if len(parts) == count and all(p.strip() for p in parts):
             header = parts  # keep walking: the topmost such row is the header
@@ -114,13 +122,8 @@ def tab_header(chunk: Chunk, offset: int, quote: str) -> str:
     scored and embedded with the row but not shown."""
     if "\t" not in quote:
         return ""
-    lines = (chunk.context + "\n" + chunk.text[:offset]).splitlines()
     heads: list[str] = []
-    for line in reversed(lines):
-        if not line.strip():
-            continue
-        if "\t" not in line:
-            break
+    for line in _rows_above(chunk.context + "\n" + chunk.text[:offset]):
         cells = [c.strip() for c in line.split("\t") if c.strip()]
         if cells and all(_BOLD_CELL.fullmatch(c) for c in cells):
             heads.insert(0, "; ".join(display_text(c) for c in cells))
