@@ -3,6 +3,7 @@ conflict line, points and closing question chosen from scored units (policies/an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from assistant.answering.compose.profile import read_question
 from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.select import plan_answer
 from assistant.answering.compose.units import Unit
+from assistant.answering.subjects import class_pairs, subject_classes
 from assistant.core.errors import PolicyError
 from assistant.core.models import Chunk
 from assistant.text.words import stem
@@ -183,6 +185,28 @@ def test_a_conflict_is_about_the_same_pairing_not_one_shared_subject() -> None:
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None and plan.conflict is not None
     assert plan.conflict.unit.display == same
+
+
+def test_a_class_row_of_a_guide_about_the_supplement_is_the_same_pairing() -> None:
+    """A table row names the class ("Benzodiazepines"), not the drug, and not the supplement
+    its guide is about: the class the texts give the drug and the row's title make it the
+    same pairing."""
+    q = "Is magnesium glycinate safe with clonazepam?"
+    low = ("It is generally safe to take magnesium glycinate with clonazepam: minimal "
+           "interaction, synergistic benefits.")
+    row = ("Benzodiazepines (temazepam, triazolam) — Interaction Type: Strong synergistic "
+           "sedation; Risk Level: High")
+    guide = _scored(row, 0.6, "b.txt", seed=2)
+    guide = replace(guide, unit=replace(guide.unit, chunk=guide.unit.chunk.model_copy(
+        update={"title": "Best Magnesium for Sleep"})))
+    items = _rescore([_scored(low, 0.9, "a.txt", seed=1), guide], q)
+    core = CORE | {stem("benzodiazepines")}
+    assert plan_answer(items, _profile(q), POLICY, core=core).conflict is None  # type: ignore[union-attr]
+    classes = subject_classes(core, class_pairs(["Clonazepam (Klonopin, a benzodiazepine)"]))
+    assert classes == {stem("benzodiazepine"): frozenset({stem("clonazepam")})}
+    plan = plan_answer(items, _profile(q), POLICY, core=core, classes=classes)
+    assert plan is not None and plan.lead.unit.display == low
+    assert plan.conflict is not None and plan.conflict.unit.display == row
 
 
 def test_points_are_few_relevant_and_not_repeated_from_the_last_answer() -> None:

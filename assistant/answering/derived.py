@@ -147,8 +147,9 @@ def _embed_missing(settings: Settings, todo: dict[str, list[int]],
 
 
 def derived_current(settings: Settings, directory: Path) -> bool:
-    """Are the derived files in ``directory`` there and made for today's answer units?"""
-    if not directory.is_dir():
+    """Are the derived files in ``directory`` there, made for today's answer units and with
+    today's corpus facts?"""
+    if not directory.is_dir() or CorpusFacts.load(directory) is None:
         return False
     policy = load_answer_policy(settings.policies_dir)
     return StoredVectors.fingerprint(directory) == units_fingerprint(policy)

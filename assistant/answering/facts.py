@@ -2,7 +2,8 @@
 
 * ``titles``: file -> title (the manifest's or the document's own),
 * ``openings``: each document's first line (a page's own question or title names its topics),
-* ``subject_pairs``: the "Name (Other" pairs the texts write (``answering.subjects``).
+* ``subject_pairs``: the "Name (Other" pairs the texts write (``answering.subjects``),
+* ``class_pairs``: the "Name (…, a class)" pairs they write.
 
 ``answering.derived`` saves them (``corpus.json``); ``answering.assembly`` loads them, or, for an
 index saved without them, reads them from every chunk and the corpus files once.
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answering.subjects import alias_pairs
+from assistant.answering.subjects import alias_pairs, class_pairs
 from assistant.core.models import Chunk
 from assistant.core.settings import Settings
 
@@ -29,16 +30,19 @@ class CorpusFacts:
     titles: dict[str, str]
     openings: list[str]
     subject_pairs: list[tuple[str, str]]
+    class_pairs: list[tuple[str, str]]
 
     @classmethod
     def from_chunks(cls, settings: Settings, chunks: Sequence[Chunk]) -> CorpusFacts:
         titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
         openings = first_lines(settings, titles)
-        return cls(titles, openings, alias_pairs([*(c.text for c in chunks), *openings]))
+        texts = [*(c.text for c in chunks), *openings]
+        return cls(titles, openings, alias_pairs(texts), class_pairs(texts))
 
     def save(self, directory: Path) -> None:
         data = {"titles": self.titles, "openings": self.openings,
-                "subject_pairs": [list(p) for p in self.subject_pairs]}
+                "subject_pairs": [list(p) for p in self.subject_pairs],
+                "class_pairs": [list(p) for p in self.class_pairs]}
         (directory / FACTS_FILE).write_text(json.dumps(data, ensure_ascii=False),
                                             encoding="utf-8")
 
@@ -54,7 +58,8 @@ class CorpusFacts:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls({str(k): str(v) for k, v in data["titles"].items()},
                        [str(line) for line in data["openings"]],
-                       [(str(a), str(b)) for a, b in data["subject_pairs"]])
+                       [(str(a), str(b)) for a, b in data["subject_pairs"]],
+                       [(str(a), str(b)) for a, b in data["class_pairs"]])
         except (ValueError, KeyError, TypeError, AttributeError) as err:
             log.warning("saved corpus facts %s unreadable (%s): reading every chunk", path, err)
             return None

@@ -7,6 +7,10 @@ subject). An alias the texts define in parentheses joins the subject it names wh
 written as a name (capitalised) and is rare ("Clonazepam (Klonopin, …)" makes Klonopin a
 subject; "Benzodiazepines (temazepam, …)" lists an example, not an alias). A message naming a
 core subject is about its own topic; a follow-up carries them over. Matching is by stem.
+
+The texts also say which class a subject belongs to ("Clonazepam (Klonopin, a benzodiazepine)"):
+``subject_classes`` maps the class to its core members, so a sentence about "benzodiazepines"
+is about clonazepam too when two sources' verdicts are compared.
 """
 
 from __future__ import annotations
@@ -24,12 +28,32 @@ MIN_HEADLINES = 2
 #: An alias must be rarer than this (brand and generic drug names are).
 MAX_ALIAS_ZIPF = 3.0
 _ALIAS = re.compile(r"\b([A-Za-z][\w-]{3,})\s*\(\s*([A-Za-z][\w-]{3,})\s*[),]")
+# "Name (a class)" or "Name (Alias, …, an class)"
+_CLASS = re.compile(r"\b([A-Za-z][\w-]{3,})\s*\((?:[^()]{0,60}?,\s*)?(?:a|an)\s+"
+                    r"([A-Za-z][\w-]{3,})\s*\)")
 
 
 def alias_pairs(texts: Iterable[str]) -> list[tuple[str, str]]:
     """Every "Name (Other" pair the texts write, once each, in order: what ``core_subjects``
     reads from the texts (saved with an index version, so start-up need not read them)."""
     return list(dict.fromkeys(pair for text in texts for pair in _ALIAS.findall(text)))
+
+
+def class_pairs(texts: Iterable[str]) -> list[tuple[str, str]]:
+    """Every "Name (…, a class)" pair the texts write, as (name, class), once each, in order."""
+    return list(dict.fromkeys(pair for text in texts for pair in _CLASS.findall(text)))
+
+
+def subject_classes(core: frozenset[str], pairs: Iterable[tuple[str, str]],
+                    synonyms: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
+    """Class stem -> stems of the core subjects the texts say belong to it."""
+    synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}
+    out: dict[str, set[str]] = {}
+    for name, group in pairs:
+        member, cls = (stem(synonyms.get(w.lower(), w.lower())) for w in (name, group))
+        if member in core and cls != member:
+            out.setdefault(cls, set()).add(member)
+    return {cls: frozenset(members) for cls, members in out.items()}
 
 
 def core_subjects(headlines: Iterable[str], texts: Iterable[str],

@@ -10,7 +10,7 @@ are never quoted; sentences of less trusted documents (manifest ``kind``) rank l
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -33,7 +33,8 @@ UNIT_CACHE_SIZE = 4096  # chunks
 
 class ExtractiveComposer:
     """Satisfies ``assistant.core.protocols.Generator``. ``core``: stems of the corpus's core
-    subjects (``answering.subjects``), which weigh less than a question's own focus terms.
+    subjects (``answering.subjects``), which weigh less than a question's own focus terms;
+    ``classes``: class stem -> the core subjects the texts put in it (``subject_classes``).
     ``stored``: the unit vectors computed at index time (``answering.derived``); a unit not
     among them is embedded (and kept in a bounded cache)."""
 
@@ -42,12 +43,14 @@ class ExtractiveComposer:
     def __init__(self, embedder: Embedder, settings: Settings, policy: AnswerPolicy,
                  core: frozenset[str] = frozenset(),
                  cache_size: int = VECTOR_CACHE_SIZE,
-                 stored: StoredVectors | None = None) -> None:
+                 stored: StoredVectors | None = None,
+                 classes: Mapping[str, frozenset[str]] | None = None) -> None:
         self.embedder = embedder
         self.stored = stored
         self.settings = settings
         self.policy = policy
         self.core = core
+        self.classes = dict(classes or {})
         self._vectors: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
         #: A chunk's units (as rank 0) by chunk id: splitting and cleaning them is the
         #: composer's main cost, and the same chunks come back for many questions.
@@ -72,7 +75,8 @@ class ExtractiveComposer:
         scored = self.select(question, chunks, profile)
         if not scored:
             return None
-        return plan_answer(scored, profile, self.policy, _shown_before(history), self.core)
+        return plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
+                           self.classes)
 
     def select(self, question: str, chunks: Sequence[Chunk],
                profile: Profile | None = None) -> list[Scored]:

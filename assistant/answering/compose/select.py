@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
@@ -41,9 +41,11 @@ class Plan:
 
 def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 shown_before: frozenset[tuple[str, int, int]] = frozenset(),
-                core: frozenset[str] = frozenset()) -> Plan | None:
+                core: frozenset[str] = frozenset(),
+                classes: Mapping[str, frozenset[str]] | None = None) -> Plan | None:
     """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
-    core subjects, which alone do not make two sentences about the same thing)."""
+    core subjects, which alone do not make two sentences about the same thing; ``classes``:
+    class stem -> its core members, ``answering.subjects.subject_classes``)."""
     relevant = [s for s in scored if s.score >= policy.min_relevance]
     if not relevant:
         return None
@@ -53,7 +55,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     threshold = _threshold(scored, profile, policy)
     if threshold is not None:
         plan.lead, plan.comparison = threshold
-    plan.conflict = _conflict(plan.lead, relevant, policy, core)
+    plan.conflict = _conflict(plan.lead, relevant, policy, core, classes or {})
     if plan.conflict is not None:
         plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
                           f"{plan.conflict.unit.chunk.source}")
@@ -146,7 +148,7 @@ def _num(value: float) -> str:
 
 
 def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
-              core: frozenset[str]) -> Scored | None:
+              core: frozenset[str], classes: Mapping[str, frozenset[str]]) -> Scored | None:
     """A relevant unit of another source whose verdict is the opposite of the lead's."""
     c = policy.conflict
     good, bad = matches(c.favourable, lead.unit.display), matches(c.unfavourable, lead.unit.display)
@@ -158,20 +160,32 @@ def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
         if cand.unit.chunk.source == lead.unit.chunk.source:
             continue
         text = cand.unit.display
-        if matches(opposite, text) and not matches(same, text) and _same_topic(lead, cand, core):
+        if (matches(opposite, text) and not matches(same, text)
+                and _same_topic(lead, cand, core, classes)):
             return cand
     return None
 
 
-def _same_topic(a: Scored, b: Scored, core: frozenset[str]) -> bool:
-    """Both give a verdict on the same thing: ``b`` names every core subject ``a`` names (the
-    pairing), and they share two rarer words besides them."""
-    sa, sb = content_stems(a.unit.display), content_stems(b.unit.display)
-    if not (sa & core) <= sb:
+def _same_topic(a: Scored, b: Scored, core: frozenset[str],
+                classes: Mapping[str, frozenset[str]]) -> bool:
+    """Both give a verdict on the same thing: ``b`` is about two of the core subjects ``a``
+    names (the pairing; all of them when ``a`` names fewer), and they share two rarer words
+    besides them. ``b`` is about a subject it names, whose class it names ("benzodiazepines"
+    for clonazepam) or that its document's title names (a table row of a magnesium guide)."""
+    named = content_stems(a.unit.display) & core
+    if len(named & _about(b, core, classes)) < min(2, len(named)):
         return False
     wa = {stem(w) for w in content_words(a.unit.display) if len(w) > 6} - core
     wb = {stem(w) for w in content_words(b.unit.display) if len(w) > 6} - core
     return len(wa & wb) >= 2
+
+
+def _about(s: Scored, core: frozenset[str], classes: Mapping[str, frozenset[str]]
+           ) -> frozenset[str]:
+    """The core subjects a unit is about: named in it, by their class, or in its title."""
+    stems = content_stems(s.unit.display) | content_stems(s.unit.chunk.title)
+    members = [m for cls in stems & classes.keys() for m in classes[cls]]
+    return frozenset(stems & core) | frozenset(members)
 
 
 def _ask(profile: Profile, policy: AnswerPolicy) -> str | None:
