@@ -307,3 +307,18 @@ def test_a_doubting_question_gets_no_bare_yes_from_another_question(question: st
     plan = plan_answer(_rescore([_scored(text, 0.9)], question), _profile(question), POLICY)
     assert plan is not None and plan.lead.unit.display.startswith(shown)
     assert plan.lead.unit.quote == text  # the citation still quotes the whole sentence
+
+
+@pytest.mark.parametrize(("question", "asking", "topic"), [
+    ("Can I take magnesium glycinate and clonazepam together?", {"together"}, set()),
+    ("Is magnesium safe with doxycycline?", {"safe"}, {"doxycycline"}),
+    ("Which forms of magnesium help with cramps?", {"forms"}, {"cramps"}),
+    ("Can I take magnesium with doxycycline?", set(), {"doxycycline"}),
+])
+def test_words_that_say_what_is_asked_are_no_topic_a_point_must_name(
+        question: str, asking: set[str], topic: set[str]) -> None:
+    from assistant.answering.compose.scoring import asking_stems, focus_terms
+
+    found = asking_stems(question, _profile(question), POLICY)
+    assert found == {stem(w) for w in asking}
+    assert {stem(w) for w in topic} <= focus_terms(question, CORE) - found

@@ -22,6 +22,8 @@ _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
 TRUST_WEIGHT = 0.1
+#: A match of an asked kind's pattern this short says what is asked, not what about.
+ASK_WORDS = 3
 #: Rank prior: the first retrieved chunk's units gain this much, later ones less.
 RANK_PRIOR = 0.05
 
@@ -48,7 +50,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     terms = weighted_terms(question, core, w.core_term)
     q_numbers = [float(n) for n in _NUMBER.findall(split_carried(question)[0])]
     kind = next((k for k in policy.kinds if k.id == profile.kind), None)
-    focus = focus_terms(question, core)
+    focus = focus_terms(question, core) - asking_stems(question, profile, policy)
     focus_total = sum(terms.get(t, 1.0) for t in focus)
     out = []
     for unit, sim, vec in zip(units, sims, vectors, strict=True):
@@ -84,6 +86,17 @@ def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
     own, carried = split_carried(question)
     return frozenset(stem(w) for w in content_words(f"{own} {carried}")
                      if stem(w) not in core and zipf(w) < EVERYDAY_ZIPF)
+
+
+def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> frozenset[str]:
+    """Stems of the words that say what kind of answer is wanted ("safe", "together", "which
+    forms", "how much"): a short match (``ASK_WORDS`` words at most) of the asked kinds' own
+    patterns. They name no topic, so a point need not repeat them."""
+    own = split_carried(question)[0]
+    spans = [m.group(0) for k in policy.kinds if k.id in profile.kinds
+             for p in k.ask for m in re.finditer(p, own, flags=re.I)
+             if len(m.group(0).split()) <= ASK_WORDS]
+    return frozenset(stem(w) for span in spans for w in content_words(span))
 
 
 def _rarity(word: str) -> float:
