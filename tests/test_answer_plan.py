@@ -322,3 +322,30 @@ def test_words_that_say_what_is_asked_are_no_topic_a_point_must_name(
     found = asking_stems(question, _profile(question), POLICY)
     assert found == {stem(w) for w in asking}
     assert {stem(w) for w in topic} <= focus_terms(question, CORE) - found
+
+
+def test_a_denied_risk_neither_leads_nor_fills_the_body() -> None:
+    q = "My kidneys are perfect. What's the most magnesium I can take?"
+    assert [r.id for r in _profile(q).denied] == ["renal"]
+    kidney = "Individuals with kidney disease should not take magnesium supplements at all."
+    dose = "The upper limit for supplemental magnesium is 350 mg a day for adults."
+    other = "Renal function decides how much magnesium the body keeps."
+    items = _rescore([_scored(kidney, 0.9, seed=1), _scored(dose, 0.7, start=100, seed=2),
+                      _scored(other, 0.6, start=200, seed=3)], q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == dose
+    assert plan.points == []
+    assert "renal" not in {r.id for r in _profile("What is renal impairment?").denied}
+
+
+def test_no_general_verdict_in_the_body_after_the_user_states_a_risk() -> None:
+    q = "Is 120 mg safe with 0.5 mg clonazepam? My kidneys are not great"
+    items = _rescore([_scored(RENAL, 0.8, seed=1), _scored(GENERAL, 0.9, start=100, seed=2),
+                      _scored("The medicine dose is at the lower end of its range for the "
+                              "supplement.", 0.6, start=200, seed=3)], q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == RENAL
+    assert GENERAL not in [p.unit.display for p in plan.points]
+    plain = "Is 120 mg safe with 0.5 mg clonazepam?"
+    plan = plan_answer(_rescore(items, plain), _profile(plain), POLICY)
+    assert plan is not None and plan.lead.unit.display == GENERAL

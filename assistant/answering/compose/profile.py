@@ -38,6 +38,9 @@ class Profile:
     #: The question doubts ("Is it dangerous …?", "Should I worry?"): a bare "yes" would answer
     #: the opposite of what a "Yes, it is safe" sentence says.
     doubting: bool = False
+    #: Risks the user says do not apply to them ("my kidneys are perfect"), in this message or
+    #: an earlier one: sentences about them answer someone else.
+    denied: tuple[Risk, ...] = ()
 
     @property
     def kind(self) -> str | None:
@@ -67,9 +70,11 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     first_person = matches(policy.first_person, own)
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest)
+    denied = tuple(r for r in policy.risks if r not in risks and r.denied
+                   and any(matches(r.denied, text) for text in (*earlier, own)))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    current=frozenset(r.id for r in now), personal=personal,
-                   doubting=matches(policy.doubts, own))
+                   doubting=matches(policy.doubts, own), denied=denied)
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:

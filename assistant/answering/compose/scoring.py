@@ -89,14 +89,17 @@ def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
 
 
 def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> frozenset[str]:
-    """Stems of the words that say what kind of answer is wanted ("safe", "together", "which
-    forms", "how much"): a short match (``ASK_WORDS`` words at most) of the asked kinds' own
-    patterns. They name no topic, so a point need not repeat them."""
+    """Stems of the words that name no topic: those saying what kind of answer is wanted
+    ("safe", "together", "which forms", "how much": a short match, ``ASK_WORDS`` words at most,
+    of an asked kind's own pattern) and those denying a risk ("my kidneys are perfect"). A
+    point need not repeat them."""
     own = split_carried(question)[0]
-    spans = [m.group(0) for k in policy.kinds if k.id in profile.kinds
+    asked = [m.group(0) for k in policy.kinds if k.id in profile.kinds
              for p in k.ask for m in re.finditer(p, own, flags=re.I)
              if len(m.group(0).split()) <= ASK_WORDS]
-    return frozenset(stem(w) for span in spans for w in content_words(span))
+    denied = [m.group(0) for r in profile.denied for p in r.denied
+              for m in re.finditer(p, own, flags=re.I)]
+    return frozenset(stem(w) for span in asked + denied for w in content_words(span))
 
 
 def _rarity(word: str) -> float:

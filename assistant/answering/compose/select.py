@@ -69,6 +69,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             continue
         if not (cand.focus_match or cand.risk_match):
             continue  # names nothing the user asked about: filler
+        if _answers_someone_else(cand, profile, policy):
+            continue
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)
@@ -97,14 +99,15 @@ def key(s: Scored) -> tuple[str, int, int]:
 
 def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
           shown_before: frozenset[tuple[str, int, int]] = frozenset()) -> Scored:
-    """When the user states a risk about themselves, the best sentence about it; when any risk
-    is named, never a general verdict;
+    """Never a sentence about a risk the user denies ("my kidneys are perfect") when there is
+    another; when the user states a risk about themselves, the best sentence about it; when any
+    risk is named, never a general verdict;
     otherwise the best sentence, where a sentence of the asked kind and one naming more of the
     question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
-    pool = relevant
+    pool = [s for s in relevant if not _about_denied(s, profile)] or relevant
     if profile.risks:
-        plain = [s for s in relevant if not matches(policy.general_verdict, s.unit.display)]
-        pool = plain or relevant
+        plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
+        pool = plain or pool
         for risk in profile.personal:  # the risks stated in this message come first
             about = [s for s in plain if matches(risk.evidence, s.unit.display)]
             if about:
@@ -114,6 +117,18 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
                - w.lead_repeat * (key(s) in shown_before))
+
+
+def _about_denied(s: Scored, profile: Profile) -> bool:
+    """Is the unit about a risk the user says does not apply to them?"""
+    return any(matches(r.evidence, s.unit.display) for r in profile.denied)
+
+
+def _answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
+    """A point about a risk the user denies, or a general verdict ("generally safe") after the
+    user stated a risk of their own: neither is advice for this person."""
+    return _about_denied(s, profile) or (bool(profile.personal) and matches(
+        policy.general_verdict, s.unit.display) and not s.risk_match)
 
 
 def _threshold(scored: list[Scored], profile: Profile,
