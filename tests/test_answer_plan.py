@@ -349,3 +349,10 @@ def test_no_general_verdict_in_the_body_after_the_user_states_a_risk() -> None:
     plain = "Is 120 mg safe with 0.5 mg clonazepam?"
     plan = plan_answer(_rescore(items, plain), _profile(plain), POLICY)
     assert plan is not None and plan.lead.unit.display == GENERAL
+
+
+def test_a_user_who_spoke_of_themselves_asks_of_themselves_later() -> None:
+    earlier = ("Is 120 mg safe with 0.5 mg clonazepam? My kidneys are not great",)
+    profile = _profile("Is it OK to drive after taking clonazepam with magnesium?", earlier)
+    assert [r.id for r in profile.personal] == ["driving", "renal"]  # this message's first
+    assert [r.id for r in _profile("Is it OK to drive after taking clonazepam?").personal] == []

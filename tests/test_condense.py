@@ -147,3 +147,17 @@ def test_a_follow_up_naming_its_own_core_subject_does_not_carry_the_previous_one
     own, _, carried = out.partition(" (about ")
     assert own == "And how much magnesium for her sleep?"
     assert "clonazepam" not in carried and "mother is 78" in carried
+
+
+def test_is_it_ok_to_is_a_question_of_its_own_when_it_names_a_core_subject(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """"Is it OK to drive after …?": the "it" stands for the "to …" that follows, so a message
+    that names a core subject does not carry the previous question's topic; "Is it safe?" alone
+    still points back."""
+    history = [_turn("Can I combine it with temazepam? (about clonazepam)")]
+    c = Condenser(vocab, core)
+    own = "Is it OK to drive after taking clonazepam with magnesium?"
+    assert c.condense(own, history) == own
+    assert c.condense("Is it safe?", history).startswith("Is it safe? (about ")
+    assert c.condense("Is it safe with magnesium?", history).startswith(
+        "Is it safe with magnesium? (about ")

@@ -33,8 +33,9 @@ MAX_CARRIED = 8
 MAX_CONDITIONS = 4
 _SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
                    r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
+# "Is it OK to drive after …?" is no follow-up: its "it" stands for the "to …" that follows.
 _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what about|how about|"
-                     r"is (it|that|this)|does (it|that|this)|can (it|that|this)|"
+                     r"is (it|that|this)(?!\s+\w+\s+to\b)|does (it|that|this)|can (it|that|this)|"
                      r"should i still|same for|why|how come)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
 _IT = re.compile(r"\bit\b(?!')", re.I)

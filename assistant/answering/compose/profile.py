@@ -67,7 +67,9 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     measures = tuple(m for text in (*earlier, own) for m in _measures(text, risks))
     latest: dict[str, Measure] = {m.risk.id: m for m in measures}  # the newest value wins
     mentioned = frozenset(r.id for r in (*now, *before))
-    first_person = matches(policy.first_person, own)
+    # A user who has spoken of themselves in this conversation ("My kidneys are not great")
+    # asks of themselves later too ("Is it OK to drive after taking it?").
+    first_person = any(matches(policy.first_person, text) for text in (*earlier, own))
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest)
     denied = tuple(r for r in policy.risks if r not in risks and r.denied
