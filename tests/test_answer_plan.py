@@ -356,3 +356,20 @@ def test_a_user_who_spoke_of_themselves_asks_of_themselves_later() -> None:
     profile = _profile("Is it OK to drive after taking clonazepam with magnesium?", earlier)
     assert [r.id for r in profile.personal] == ["driving", "renal"]  # this message's first
     assert [r.id for r in _profile("Is it OK to drive after taking clonazepam?").personal] == []
+
+
+def test_a_condition_from_an_earlier_turn_leads_only_with_evidence_that_answers_now() -> None:
+    earlier = ("My mother is 78 and takes clonazepam. Should that worry me?",)
+    q = "What dose would be more appropriate for her?"
+    older = "Guidelines list the medicine as potentially inappropriate in older adults."
+    dose = "The medicine is often used in lower doses (0.25mg) in sensitive patients."
+    elderly = "Elderly (>65 years): adjusted dose 200-300mg of the supplement."
+    plan = plan_answer(_rescore([_scored(older, 0.9, seed=1),
+                                 _scored(dose, 0.85, start=100, seed=2)], q, earlier),
+                       _profile(q, earlier), POLICY)
+    assert plan is not None and plan.lead.unit.display == dose
+    plan = plan_answer(_rescore([_scored(older, 0.9, seed=1), _scored(dose, 0.8, start=100,
+                                                                       seed=2),
+                                 _scored(elderly, 0.6, start=200, seed=3)], q, earlier),
+                       _profile(q, earlier), POLICY)
+    assert plan is not None and plan.lead.unit.display == elderly

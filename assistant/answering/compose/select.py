@@ -110,6 +110,10 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         pool = plain or pool
         for risk in profile.personal:  # the risks stated in this message come first
             about = [s for s in plain if matches(risk.evidence, s.unit.display)]
+            if risk.id not in profile.current and profile.kind:
+                # a condition from an earlier turn: evidence about it that answers what is
+                # asked now ("how much for her", 78), else the best answer to the question
+                about = [s for s in about if s.kind_match]
             if about:
                 pool = about
                 break
