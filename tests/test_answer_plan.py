@@ -314,6 +314,9 @@ def test_a_doubting_question_gets_no_bare_yes_from_another_question(question: st
     ("Is magnesium safe with doxycycline?", {"safe"}, {"doxycycline"}),
     ("Which forms of magnesium help with cramps?", {"forms"}, {"cramps"}),
     ("Can I take magnesium with doxycycline?", set(), {"doxycycline"}),
+    ("What dose would be more appropriate for her? (about clonazepam, My mother is 78)",
+     {"dose", "mother"}, {"appropriate"}),
+    ("Is it safe? (about magnesium, My kidneys are weak)", {"safe", "weak"}, {"kidneys"}),
 ])
 def test_words_that_say_what_is_asked_are_no_topic_a_point_must_name(
         question: str, asking: set[str], topic: set[str]) -> None:

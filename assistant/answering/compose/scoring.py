@@ -13,7 +13,7 @@ import numpy as np
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.units import Unit
-from assistant.answering.condense import split_carried
+from assistant.answering.condense import carried_terms, split_carried
 from assistant.text.words import EVERYDAY_ZIPF, content_stems, content_words, stem, zipf
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -91,15 +91,20 @@ def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
 def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> frozenset[str]:
     """Stems of the words that name no topic: those saying what kind of answer is wanted
     ("safe", "together", "which forms", "how much": a short match, ``ASK_WORDS`` words at most,
-    of an asked kind's own pattern) and those denying a risk ("my kidneys are perfect"). A
-    point need not repeat them."""
+    of an asked kind's own pattern), those denying a risk ("my kidneys are perfect") and those
+    describing the person in a carried condition ("mother"). A point need not repeat them."""
     own = split_carried(question)[0]
     asked = [m.group(0) for k in policy.kinds if k.id in profile.kinds
              for p in k.ask for m in re.finditer(p, own, flags=re.I)
              if len(m.group(0).split()) <= ASK_WORDS]
     denied = [m.group(0) for r in profile.denied for p in r.denied
               for m in re.finditer(p, own, flags=re.I)]
-    return frozenset(stem(w) for span in asked + denied for w in content_words(span))
+    # a condition carried from an earlier turn ("My mother is 78") is about the person: of
+    # its words only those that evidence about a risk uses ("kidneys") name a topic
+    person = [w for term in carried_terms(split_carried(question)[1])
+              if matches(policy.first_person, term) for w in content_words(term)
+              if not any(matches(r.evidence, w) for r in policy.risks)]
+    return frozenset(stem(w) for span in asked + denied + person for w in content_words(span))
 
 
 def _rarity(word: str) -> float:
