@@ -376,3 +376,22 @@ def test_a_condition_from_an_earlier_turn_leads_only_with_evidence_that_answers_
                                  _scored(elderly, 0.6, start=200, seed=3)], q, earlier),
                        _profile(q, earlier), POLICY)
     assert plan is not None and plan.lead.unit.display == elderly
+
+
+def test_a_clause_for_the_sources_own_reader_needs_the_users_numbers() -> None:
+    text = ("The medicine can worsen sleep apnea at doses of 0.5-1.0mg, which is directly "
+            "relevant to your dose.")
+    dosed = ("Trials used 125-300mg with each meal, making your 120mg dose conservative and "
+             "unlikely to cause sedation.")
+    for q, lead_kept, point_kept in [
+            ("Can the medicine worsen sleep apnea?", False, False),
+            ("I take 0.5 mg of the medicine. Can it worsen sleep apnea?", True, False),
+            ("I take 0.5 mg of the medicine and 120 mg. Can it worsen sleep apnea?", True, True)]:
+        items = _rescore([_scored(text, 0.9, seed=1), _scored(dosed, 0.8, start=200, seed=2)], q)
+        plan = plan_answer(items, _profile(q), POLICY)
+        assert plan is not None and len(plan.points) == 1
+        assert (plan.lead.unit.display == text) is lead_kept
+        assert (plan.points[0].unit.display == dosed) is point_kept
+        if not lead_kept:
+            assert plan.lead.unit.display == text.split(", which")[0] + "."
+            assert plan.lead.unit.quote == text  # the citation quotes it whole

@@ -115,6 +115,10 @@ class AnswerPolicy(_Strict):
     #: without the word.
     answer_word: str = ""
     doubts: list[str] = Field(default_factory=list)
+    #: A closing clause that speaks to its source's own reader ("…, which is directly relevant
+    #: to your dose"): shown only when the user gave every number it names (any number, for
+    #: one that names none); otherwise the sentence is shown without it.
+    reader_clause: str = ""
     conflict: Conflict
     dangling_starts: list[str] = Field(min_length=1)
     connectors: str = ""
@@ -133,7 +137,7 @@ class AnswerPolicy(_Strict):
     _check = field_validator("general_verdict", "first_person", "dismissals", "doubts",
                              "dangling_starts")(_compiled)
 
-    @field_validator("connectors", "answer_word")
+    @field_validator("connectors", "answer_word", "reader_clause")
     @classmethod
     def _connectors(cls, v: str) -> str:
         _compiled([v] if v else [])

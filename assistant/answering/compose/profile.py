@@ -13,6 +13,8 @@ from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.condense import split_carried
 from assistant.text.words import stem
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -41,6 +43,8 @@ class Profile:
     #: Risks the user says do not apply to them ("my kidneys are perfect"), in this message or
     #: an earlier one: sentences about them answer someone else.
     denied: tuple[Risk, ...] = ()
+    #: The numbers the user wrote in this conversation ("120", "0.5").
+    numbers: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def kind(self) -> str | None:
@@ -76,7 +80,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    and any(matches(r.denied, text) for text in (*earlier, own)))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    current=frozenset(r.id for r in now), personal=personal,
-                   doubting=matches(policy.doubts, own), denied=denied)
+                   doubting=matches(policy.doubts, own), denied=denied,
+                   numbers=frozenset(n for text in (*earlier, own) for n in _NUMBER.findall(text)))
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:

@@ -74,7 +74,29 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)
-    return _without_answer_words(plan, profile, policy)
+    return _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
+
+
+def _for_this_reader(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
+    """Lead and points without a closing clause that speaks to their source's reader ("…,
+    which is directly relevant to your dose") unless the user gave the numbers it names (the
+    citation still quotes the sentence whole)."""
+    if not policy.reader_clause:
+        return plan
+
+    def fit(s: Scored) -> Scored:
+        m = re.search(policy.reader_clause, s.unit.display, flags=re.I)
+        if m is None:
+            return s
+        numbers = re.findall(r"\d+(?:\.\d+)?", m.group(0))
+        if (set(numbers) <= profile.numbers) and (numbers or profile.numbers):
+            return s
+        shown = s.unit.display[:m.start()].rstrip(" ,;") + "."
+        return replace(s, unit=replace(s.unit, display=shown))
+
+    plan.lead = fit(plan.lead)
+    plan.points = [fit(p) for p in plan.points]
+    return plan
 
 
 def _without_answer_words(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
