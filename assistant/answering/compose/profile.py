@@ -13,7 +13,8 @@ from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.condense import split_carried
 from assistant.text.words import stem
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+#: A number as users and sources write it ("120", "0.5").
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied,
-                   numbers=frozenset(n for text in (*earlier, own) for n in _NUMBER.findall(text)))
+                   numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)))
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.units import Unit
 from assistant.answering.condense import carried_terms, split_carried
 from assistant.text.words import EVERYDAY_ZIPF, content_stems, content_words, stem, zipf
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
@@ -48,7 +47,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     """The units scored and sorted best first."""
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term)
-    q_numbers = [float(n) for n in _NUMBER.findall(split_carried(question)[0])]
+    q_numbers = [float(n) for n in NUMBER.findall(split_carried(question)[0])]
     kind = next((k for k in policy.kinds if k.id == profile.kind), None)
     focus = focus_terms(question, core) - asking_stems(question, profile, policy)
     focus_total = sum(terms.get(t, 1.0) for t in focus)
@@ -122,7 +121,7 @@ def _numbers(q_numbers: list[float], text: str) -> float:
     """1 when the unit names a number of the question, or a range that holds one."""
     if not q_numbers:
         return 0.0
-    found = {float(n) for n in _NUMBER.findall(text)}
+    found = {float(n) for n in NUMBER.findall(text)}
     if any(n in found for n in q_numbers):
         return 1.0
     for lo, hi in _RANGE.findall(text):

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.scoring import Scored
 from assistant.text.words import content_stems, content_words, stem
 
@@ -88,7 +88,7 @@ def _for_this_reader(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan
         m = re.search(policy.reader_clause, s.unit.display, flags=re.I)
         if m is None:
             return s
-        numbers = re.findall(r"\d+(?:\.\d+)?", m.group(0))
+        numbers = NUMBER.findall(m.group(0))
         if (set(numbers) <= profile.numbers) and (numbers or profile.numbers):
             return s
         shown = s.unit.display[:m.start()].rstrip(" ,;") + "."
