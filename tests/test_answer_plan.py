@@ -395,3 +395,16 @@ def test_a_clause_for_the_sources_own_reader_needs_the_users_numbers() -> None:
         if not lead_kept:
             assert plan.lead.unit.display == text.split(", which")[0] + "."
             assert plan.lead.unit.quote == text  # the citation quotes it whole
+
+
+@pytest.mark.parametrize(("sentence", "leans"), [
+    ("It is a chelated form of magnesium bound to glycine.", True),
+    ("This is a critical safety concern.", True),
+    ("There is no evidence of harm at this dose.", False),
+    ("There are some reports of vivid dreams.", False),
+    ("Magnesium is a mineral.", False),
+])
+def test_which_openings_lean_on_the_sentence_before(sentence: str, leans: bool) -> None:
+    from assistant.answering.compose.policy import matches
+
+    assert matches(POLICY.dangling_starts, sentence) is leans

@@ -118,6 +118,9 @@ def test_fragments_openers_punctuation_and_stray_references(qc: QualityChecks) -
     joined = "- A 500 mg capsule gives 70 mg. This distinction matters for dosing [1]."
     assert fragments(joined, qc) == []
     assert len(fragments("- This distinction matters. A 500 mg capsule gives 70 mg [1].", qc)) == 1
+    # the "it" of "It is … to/that …" stands for what follows; "It is a …" leans back
+    assert fragments("It is generally safe to take both at these doses [1].", qc) == []
+    assert len(fragments("It is a chelated form of magnesium [1].", qc)) == 1
 
 
 def test_quality_file_is_validated(tmp_path: Path) -> None:
@@ -129,6 +132,10 @@ def test_quality_file_is_validated(tmp_path: Path) -> None:
     bad.write_text("leaning_openers: []\nfinal_punctuation: '.'\nstray_reference: 'x'\n",
                    encoding="utf-8")
     with pytest.raises(InputError, match="leaning_openers"):
+        load_quality_checks(bad)
+    bad.write_text("leaning_openers: [It]\nfinal_punctuation: '.'\nstray_reference: 'x'\n"
+                   "standalone: ['(']\n", encoding="utf-8")
+    with pytest.raises(InputError, match="standalone"):
         load_quality_checks(bad)
 
 

@@ -45,8 +45,17 @@ class QualityChecks(BaseModel):
     stray_reference: str = Field(
         description="Regex searched in a sentence (markers removed): a bare reference number "
         "left at its end.")
+    standalone: list[str] = Field(
+        default_factory=list, description="Regexes (any case) of openings that stand alone "
+        "although they start with a leaning word: the 'it' of 'It is generally safe to take "
+        "…' stands for what follows, not for an earlier sentence.")
 
     _regex = field_validator("stray_reference")(valid_regex)
+
+    @field_validator("standalone")
+    @classmethod
+    def _valid(cls, patterns: list[str]) -> list[str]:
+        return [valid_regex(p) for p in patterns]
 
     @field_validator("leaning_openers")
     @classmethod
@@ -136,7 +145,8 @@ def fragments(body: str, checks: QualityChecks) -> list[str]:
     out = []
     for sentence, first in _sentences_by_line(body):
         tail = sentence.rstrip(" \"'”’)]*_")
-        if first and opener.search(sentence):
+        if first and opener.search(sentence) and not any(
+                re.search(p, sentence, re.I) for p in checks.standalone):
             out.append(f"leans on the sentence before: {sentence}")
         elif stray.search(sentence):
             out.append(f"stray reference number: {sentence}")
