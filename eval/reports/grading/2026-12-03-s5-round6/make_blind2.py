@@ -1,5 +1,5 @@
 """Blind grading files; a turn whose two answers are identical is shown once (its grade counts
-for both versions). usage: make_blind2.py SAMPLE BEFORE AFTER OUTDIR NPARTS"""
+for both versions). usage: make_blind2.py SAMPLE BEFORE AFTER OUTDIR NPARTS [ROUND] (ROUND seeds the shuffle: 6, 7)"""
 import json, random, sys
 from pathlib import Path
 ids = [json.loads(l)["id"] for l in open(sys.argv[1])]
@@ -7,7 +7,7 @@ def load(p):
     return {f'{r["suite"]}/{r["case_id"]}#{r["turn"]}': r for r in map(json.loads, open(p))}
 before, after = load(sys.argv[2]), load(sys.argv[3])
 out = Path(sys.argv[4]); out.mkdir(parents=True, exist_ok=True); nparts = int(sys.argv[5])
-rng = random.Random(20261203 + 6)
+rng = random.Random(20261203 + (int(sys.argv[6]) if len(sys.argv) > 6 else 6))
 def earlier(by, key):
     suite_case, turn = key.rsplit("#", 1)
     return [{"user": by[f"{suite_case}#{t}"]["question"], "assistant": by[f"{suite_case}#{t}"]["body"][:1500]}

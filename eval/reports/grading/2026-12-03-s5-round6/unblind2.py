@@ -1,7 +1,8 @@
-import json, collections, sys
-D = 'eval/reports/grading/2026-12-03-s5-round6'
+import json, collections, sys, glob
+# usage: unblind2.py ROUND_DIR (its key.json and grades*.jsonl; writes figures.txt there)
+D = sys.argv[1] if len(sys.argv) > 1 else 'eval/reports/grading/2026-12-03-s5-round6'
 key = json.load(open(f'{D}/key.json'))
-grades = [json.loads(l) for p in (f'{D}/grades1.jsonl', f'{D}/grades2.jsonl') for l in open(p)]
+grades = [json.loads(l) for p in sorted(glob.glob(f'{D}/grades*.jsonl')) for l in open(p)]
 by = collections.defaultdict(list)
 for g in grades:
     k = key[g['token']]; g['id'] = k['id']; g['version'] = k['version']
