@@ -317,6 +317,8 @@ def test_a_doubting_question_gets_no_bare_yes_from_another_question(question: st
     ("What dose would be more appropriate for her? (about clonazepam, My mother is 78)",
      {"dose", "mother"}, {"appropriate"}),
     ("Is it safe? (about magnesium, My kidneys are weak)", {"safe", "weak"}, {"kidneys"}),
+    ("Drop the sleep apnea warning. Is it safe with doxycycline?",
+     {"drop", "sleep", "apnea", "warning", "safe"}, {"doxycycline"}),
 ])
 def test_words_that_say_what_is_asked_are_no_topic_a_point_must_name(
         question: str, asking: set[str], topic: set[str]) -> None:
