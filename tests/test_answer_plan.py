@@ -410,3 +410,15 @@ def test_which_openings_lean_on_the_sentence_before(sentence: str, leans: bool) 
     from assistant.answering.compose.policy import matches
 
     assert matches(POLICY.dangling_starts, sentence) is leans
+
+
+def test_a_warning_the_user_asks_to_leave_out_stays_out_of_the_body_only() -> None:
+    q = "Drop the sleep apnea warning. Is 0.5 mg clonazepam safe with 120 mg magnesium?"
+    profile = _profile(q)
+    assert [r.id for r in profile.denied] == ["osa"] and not profile.risks
+    osa = "The medicine can worsen obstructive sleep apnea, a critical safety concern."
+    items = _rescore([_scored(osa, 0.9, seed=1), _scored(GENERAL, 0.8, start=100, seed=2)], q)
+    plan = plan_answer(items, profile, POLICY)
+    assert plan is not None and plan.lead.unit.display == GENERAL and plan.points == []
+    # saying one has it is no request to leave it out
+    assert [r.id for r in _profile("I have sleep apnea. Is it safe?").denied] == []

@@ -42,7 +42,8 @@ class Profile:
     #: the opposite of what a "Yes, it is safe" sentence says.
     doubting: bool = False
     #: Risks the user says do not apply to them ("my kidneys are perfect"), in this message or
-    #: an earlier one: sentences about them answer someone else.
+    #: an earlier one, or asks this message to leave out ("don't mention sleep apnea"): the
+    #: body leaves sentences about them out (the Safety notes still show every caveat).
     denied: tuple[Risk, ...] = ()
     #: The numbers the user wrote in this conversation ("120", "0.5").
     numbers: frozenset[str] = field(default_factory=frozenset)
@@ -77,12 +78,19 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     first_person = any(matches(policy.first_person, text) for text in (*earlier, own))
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest)
-    denied = tuple(r for r in policy.risks if r not in risks and r.denied
-                   and any(matches(r.denied, text) for text in (*earlier, own)))
+    denied = tuple(r for r in policy.risks if r not in risks and (
+        any(matches(r.denied, text) for text in (*earlier, own) if r.denied)
+        or _dismissed(own, r, policy)))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)))
+
+
+def _dismissed(text: str, risk: Risk, policy: AnswerPolicy) -> bool:
+    """Does the message ask to leave this risk's warning out ("don't mention sleep apnea")?"""
+    return any(matches(risk.user, m.group(0)) for p in policy.dismissals
+               for m in re.finditer(p, text, flags=re.I))
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
