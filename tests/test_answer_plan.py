@@ -420,5 +420,8 @@ def test_a_warning_the_user_asks_to_leave_out_stays_out_of_the_body_only() -> No
     items = _rescore([_scored(osa, 0.9, seed=1), _scored(GENERAL, 0.8, start=100, seed=2)], q)
     plan = plan_answer(items, profile, POLICY)
     assert plan is not None and plan.lead.unit.display == GENERAL and plan.points == []
+    assert plan.ask is None  # the user raised it: not asked "Do you have … sleep apnea?"
+    plain = "Is 0.5 mg clonazepam safe with 120 mg magnesium?"
+    assert plan_answer(_rescore(items, plain), _profile(plain), POLICY).ask is not None  # type: ignore[union-attr]
     # saying one has it is no request to leave it out
     assert [r.id for r in _profile("I have sleep apnea. Is it safe?").denied] == []

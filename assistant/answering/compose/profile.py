@@ -72,7 +72,6 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     risks = tuple(now + [r for r in lasting if r not in now])
     measures = tuple(m for text in (*earlier, own) for m in _measures(text, risks))
     latest: dict[str, Measure] = {m.risk.id: m for m in measures}  # the newest value wins
-    mentioned = frozenset(r.id for r in (*now, *before))
     # A user who has spoken of themselves in this conversation ("My kidneys are not great")
     # asks of themselves later too ("Is it OK to drive after taking it?").
     first_person = any(matches(policy.first_person, text) for text in (*earlier, own))
@@ -81,6 +80,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     denied = tuple(r for r in policy.risks if r not in risks and (
         any(matches(r.denied, text) for text in (*earlier, own) if r.denied)
         or _dismissed(own, r, policy)))
+    # a risk the user denied or asked to leave out has been addressed: not asked about again
+    mentioned = frozenset(r.id for r in (*now, *before, *denied))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied,
