@@ -45,6 +45,9 @@ class Profile:
     #: an earlier one, or asks this message to leave out ("don't mention sleep apnea"): the
     #: body leaves sentences about them out (the Safety notes still show every caveat).
     denied: tuple[Risk, ...] = ()
+    #: The words of this message that deny a risk or ask to leave its warning out ("my kidneys
+    #: are perfect", "drop the sleep apnea warning"): they name no topic of the question.
+    set_aside: tuple[str, ...] = ()
     #: The numbers the user wrote in this conversation ("120", "0.5").
     numbers: frozenset[str] = field(default_factory=frozenset)
 
@@ -77,21 +80,18 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     first_person = any(matches(policy.first_person, text) for text in (*earlier, own))
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest)
+    dismissing = [m.group(0) for p in policy.dismissals for m in re.finditer(p, own, flags=re.I)]
     denied = tuple(r for r in policy.risks if r not in risks and (
         any(matches(r.denied, text) for text in (*earlier, own) if r.denied)
-        or _dismissed(own, r, policy)))
+        or any(matches(r.user, words) for words in dismissing)))
+    set_aside = tuple(m.group(0) for r in denied for p in r.denied
+                      for m in re.finditer(p, own, flags=re.I)) + tuple(dismissing)
     # a risk the user denied or asked to leave out has been addressed: not asked about again
     mentioned = frozenset(r.id for r in (*now, *before, *denied))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    current=frozenset(r.id for r in now), personal=personal,
-                   doubting=matches(policy.doubts, own), denied=denied,
+                   doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)))
-
-
-def _dismissed(text: str, risk: Risk, policy: AnswerPolicy) -> bool:
-    """Does the message ask to leave this risk's warning out ("don't mention sleep apnea")?"""
-    return any(matches(risk.user, m.group(0)) for p in policy.dismissals
-               for m in re.finditer(p, text, flags=re.I))
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:

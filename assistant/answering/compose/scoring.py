@@ -91,21 +91,19 @@ def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> froze
     """Stems of the words that name no topic: those saying what kind of answer is wanted
     ("safe", "together", "which forms", "how much": a short match, ``ASK_WORDS`` words at most,
     of an asked kind's own pattern), those denying a risk ("my kidneys are perfect") or asking
-    to leave its warning out ("drop the sleep apnea warning"), and those describing the person
-    in a carried condition ("mother"). A point need not repeat them."""
-    own = split_carried(question)[0]
+    to leave its warning out ("drop the sleep apnea warning": ``Profile.set_aside``), and those
+    describing the person in a carried condition ("mother"). A point need not repeat them."""
+    own, carried = split_carried(question)
     asked = [m.group(0) for k in policy.kinds if k.id in profile.kinds
              for p in k.ask for m in re.finditer(p, own, flags=re.I)
              if len(m.group(0).split()) <= ASK_WORDS]
-    denied = [m.group(0) for r in profile.denied for p in r.denied
-              for m in re.finditer(p, own, flags=re.I)]
-    denied += [m.group(0) for p in policy.dismissals for m in re.finditer(p, own, flags=re.I)]
     # a condition carried from an earlier turn ("My mother is 78") is about the person: of
     # its words only those that evidence about a risk uses ("kidneys") name a topic
-    person = [w for term in carried_terms(split_carried(question)[1])
+    person = [w for term in carried_terms(carried)
               if matches(policy.first_person, term) for w in content_words(term)
               if not any(matches(r.evidence, w) for r in policy.risks)]
-    return frozenset(stem(w) for span in asked + denied + person for w in content_words(span))
+    return frozenset(stem(w) for span in [*asked, *profile.set_aside, *person]
+                     for w in content_words(span))
 
 
 def _rarity(word: str) -> float:

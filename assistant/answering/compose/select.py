@@ -91,8 +91,7 @@ def _for_this_reader(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan
         numbers = NUMBER.findall(m.group(0))
         if (set(numbers) <= profile.numbers) and (numbers or profile.numbers):
             return s
-        shown = s.unit.display[:m.start()].rstrip(" ,;") + "."
-        return replace(s, unit=replace(s.unit, display=shown))
+        return _shown_as(s, s.unit.display[:m.start()].rstrip(" ,;") + ".")
 
     plan.lead = fit(plan.lead)
     plan.points = [fit(p) for p in plan.points]
@@ -109,10 +108,15 @@ def _without_answer_words(plan: Plan, profile: Profile, policy: AnswerPolicy) ->
         shown = re.sub(policy.answer_word, "", s.unit.display, count=1, flags=re.I)
         if shown == s.unit.display or len(shown.split()) < 3:
             return s
-        return replace(s, unit=replace(s.unit, display=shown[:1].upper() + shown[1:]))
+        return _shown_as(s, shown[:1].upper() + shown[1:])
 
     plan.lead = bare(plan.lead)
     return plan
+
+
+def _shown_as(s: Scored, display: str) -> Scored:
+    """The unit shown with other words; its citation still quotes the source sentence whole."""
+    return replace(s, unit=replace(s.unit, display=display))
 
 
 def key(s: Scored) -> tuple[str, int, int]:
