@@ -46,10 +46,9 @@ def build_assistant(settings: Settings) -> Assistant:
     vocab = CorpusVocabulary(openings + ([c.embed_text for c in chunks] if saved is None else []),
                              load_query_terms(settings.policies_dir), embedder.embed,
                              known_words=saved or ())
-    core = core_subjects([*titles.values(), *openings], [],
-                         vocab.terms.synonyms if vocab.terms else None, facts.subject_pairs)
-    classes = subject_classes(core, facts.class_pairs,
-                              vocab.terms.synonyms if vocab.terms else None)
+    synonyms = vocab.terms.synonyms if vocab.terms else None
+    core = core_subjects([*titles.values(), *openings], [], synonyms, facts.subject_pairs)
+    classes = subject_classes(core, facts.class_pairs, synonyms)
     extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes)

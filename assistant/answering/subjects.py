@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from assistant.text.words import stem, words, zipf
 
@@ -47,10 +47,10 @@ def class_pairs(texts: Iterable[str]) -> list[tuple[str, str]]:
 def subject_classes(core: frozenset[str], pairs: Iterable[tuple[str, str]],
                     synonyms: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
     """Class stem -> stems of the core subjects the texts say belong to it."""
-    synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}
+    canonical = _canonical(synonyms)
     out: dict[str, set[str]] = {}
     for name, group in pairs:
-        member, cls = (stem(synonyms.get(w.lower(), w.lower())) for w in (name, group))
+        member, cls = canonical(name.lower()), canonical(group.lower())
         if member in core and cls != member:
             out.setdefault(cls, set()).add(member)
     return {cls: frozenset(members) for cls, members in out.items()}
@@ -61,11 +61,7 @@ def core_subjects(headlines: Iterable[str], texts: Iterable[str],
                   pairs: Iterable[tuple[str, str]] = ()) -> frozenset[str]:
     """Stems of the core subjects of a corpus (``headlines``: titles and first lines), with the
     aliases its texts define for them (or ``pairs``, read from them by ``alias_pairs``)."""
-    synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}
-
-    def canonical(word: str) -> str:
-        return stem(synonyms.get(word, word))
-
+    canonical = _canonical(synonyms)
     counts: Counter[str] = Counter()
     for line in {" ".join(words(h)) for h in headlines}:
         counts.update({canonical(w) for w in line.split() if _is_name(w)})
@@ -75,6 +71,13 @@ def core_subjects(headlines: Iterable[str], texts: Iterable[str],
             if canonical(named.lower()) in core and _is_alias(alias):
                 core.add(canonical(alias.lower()))
     return frozenset(core)
+
+
+def _canonical(synonyms: Mapping[str, str] | None) -> Callable[[str], str]:
+    """The stem a lower-case word is counted under: its query synonym's, if it has one
+    ("benzo" -> "benzodiazepine")."""
+    lowered = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}
+    return lambda word: stem(lowered.get(word, word))
 
 
 def _is_alias(word: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.core.errors import InputError
-from assistant.core.patterns import valid_regex
+from assistant.core.patterns import Regex, valid_regex
 from assistant.core.policy import load_yaml_model
 from assistant.evaluation.corpus import CorpusFiles
 from assistant.text.sentences import split_sentences
@@ -45,17 +45,12 @@ class QualityChecks(BaseModel):
     stray_reference: str = Field(
         description="Regex searched in a sentence (markers removed): a bare reference number "
         "left at its end.")
-    standalone: list[str] = Field(
+    standalone: list[Regex] = Field(
         default_factory=list, description="Regexes (any case) of openings that stand alone "
         "although they start with a leaning word: the 'it' of 'It is generally safe to take "
         "…' stands for what follows, not for an earlier sentence.")
 
     _regex = field_validator("stray_reference")(valid_regex)
-
-    @field_validator("standalone")
-    @classmethod
-    def _valid(cls, patterns: list[str]) -> list[str]:
-        return [valid_regex(p) for p in patterns]
 
     @field_validator("leaning_openers")
     @classmethod
