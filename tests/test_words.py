@@ -10,7 +10,16 @@ import pytest
 from assistant.answering.vocabulary import NAMED_CACHE_SIZE, CorpusVocabulary
 from assistant.core.lru import LRUCache
 from assistant.retrieval.bm25 import tokenize
-from assistant.text.words import content_words, mentions, stem, stem_words, words, zipf
+from assistant.text.words import (
+    content_words,
+    mentions,
+    stem,
+    stem_words,
+    term_stems,
+    term_words,
+    words,
+    zipf,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,6 +48,12 @@ def test_words_drop_contractions_and_keep_hyphenated_terms() -> None:
     assert words("Don't stop long-term use, it's risky") == [
         "do", "stop", "long-term", "use", "it", "risky"]
     assert content_words("Can you please tell me about doses?") == ["doses"]
+
+
+def test_term_words_split_hyphenated_words_into_their_parts() -> None:
+    assert term_words("an average-weight woman") == ["average", "weight", "woman"]
+    assert term_stems("average-weight") == term_stems("Women (average weight)") - {stem("women")}
+    assert term_words("l-threonate at long-term") == ["threonate", "long", "term"]
 
 
 def test_stemmer_is_usable_from_many_threads() -> None:

@@ -71,6 +71,17 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in stop and len(w) > 1]
 
 
+def term_words(text: str) -> list[str]:
+    """``content_words`` with each hyphenated word as its content parts (whole when it has
+    none), so "average-weight" and "average weight" are the same terms."""
+    stop = stopwords()
+    out: list[str] = []
+    for w in content_words(text):
+        parts = [p for p in w.split("-") if p not in stop and len(p) > 1] if "-" in w else []
+        out += parts or [w]
+    return out
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def zipf(word: str) -> float:
     from wordfreq import zipf_frequency
@@ -120,6 +131,12 @@ def word_stems(text: str) -> frozenset[str]:
 def content_stems(text: str) -> frozenset[str]:
     """The stems of a text's content words (cached)."""
     return stems(content_words(text))
+
+
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
+def term_stems(text: str) -> frozenset[str]:
+    """The stems of a text's ``term_words`` (cached)."""
+    return stems(term_words(text))
 
 
 def mentions(text_words: Iterable[str], word: str) -> bool:

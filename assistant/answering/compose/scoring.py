@@ -14,7 +14,7 @@ from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.units import Unit
 from assistant.answering.condense import carried_terms, split_carried
-from assistant.text.words import EVERYDAY_ZIPF, content_stems, content_words, stem, zipf
+from assistant.text.words import EVERYDAY_ZIPF, stem, term_stems, term_words, zipf
 
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
@@ -56,7 +56,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         risk_match = any(matches(r.evidence, text) for r in profile.risks)
-        named = focus & content_stems(text)
+        named = focus & term_stems(text)
         focus_match = not focus or bool(named)
         focus_weight = sum(terms.get(t, 1.0) for t in named)
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text)
@@ -73,8 +73,8 @@ def weighted_terms(question: str, core: frozenset[str], core_weight: float) -> d
     """Question terms by stem: rare words count double, core subjects and the topic terms a
     follow-up carries over from earlier turns count less than the user's own focus words."""
     own, carried = split_carried(question)
-    terms = {stem(w): CARRIED_WEIGHT * _rarity(w) for w in content_words(carried)}
-    terms.update({stem(w): _rarity(w) for w in content_words(own)})
+    terms = {stem(w): CARRIED_WEIGHT * _rarity(w) for w in term_words(carried)}
+    terms.update({stem(w): _rarity(w) for w in term_words(own)})
     return {t: v * (core_weight if t in core else 1.0) for t, v in terms.items()}
 
 
@@ -83,7 +83,7 @@ def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
     follow-up carries over ("them" = the two drugs asked about before): not the corpus's core
     subjects, not everyday words ("take", "work", "get")."""
     own, carried = split_carried(question)
-    return frozenset(stem(w) for w in content_words(f"{own} {carried}")
+    return frozenset(stem(w) for w in term_words(f"{own} {carried}")
                      if stem(w) not in core and zipf(w) < EVERYDAY_ZIPF)
 
 
@@ -100,10 +100,10 @@ def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> froze
     # a condition carried from an earlier turn ("My mother is 78") is about the person: of
     # its words only those that evidence about a risk uses ("kidneys") name a topic
     person = [w for term in carried_terms(carried)
-              if matches(policy.first_person, term) for w in content_words(term)
+              if matches(policy.first_person, term) for w in term_words(term)
               if not any(matches(r.evidence, w) for r in policy.risks)]
     return frozenset(stem(w) for span in [*asked, *profile.set_aside, *person]
-                     for w in content_words(span))
+                     for w in term_words(span))
 
 
 def _rarity(word: str) -> float:
@@ -113,7 +113,7 @@ def _rarity(word: str) -> float:
 def coverage(terms: dict[str, float], text: str) -> float:
     if not terms:
         return 0.0
-    present = content_stems(text)
+    present = term_stems(text)
     return sum(weight for term, weight in terms.items() if term in present) / sum(terms.values())
 
 
