@@ -77,6 +77,11 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("Which form is best for sleep?", "form"),
     ("Can I take magnesium with melatonin?", "verdict"),
     ("What is hypermagnesemia?", "definition"),
+    # the kind asked first leads: "when" here joins a clause, it asks for no time
+    ("What can happen when clonazepam is stopped abruptly?", "watch"),
+    ("When should I take it, and how much?", "timing"),
+    # a bare "What are …" opener gives way to any other kind
+    ("What are the symptoms of magnesium toxicity?", "watch"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind

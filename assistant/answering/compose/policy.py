@@ -29,6 +29,9 @@ class Kind(_Strict):
     id: str
     ask: list[str] = Field(min_length=1)
     evidence: list[str] = Field(min_length=1)
+    #: Asked only when no other kind is: its ask is a bare opener ("What is …") that also
+    #: starts questions of other kinds ("What are the symptoms …").
+    fallback: bool = False
     _check = field_validator("ask", "evidence")(_compiled)
 
 

@@ -61,7 +61,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     """The profile of ``question`` (a standalone question); ``earlier``: the user's earlier
     messages in this conversation, oldest first; ``core``: stems of the corpus's core subjects."""
     own, _ = split_carried(question)
-    kinds = tuple(k.id for k in policy.kinds if matches(k.ask, own))
+    kinds = _asked_kinds(own, policy)
     now = _risks(own, policy, core)
     before: list[Risk] = []
     mine: list[Risk] = []  # earlier risks said in the first person
@@ -92,6 +92,18 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)))
+
+
+def _asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:
+    """The kinds the question asks for, the one asked first ("What can happen when …" asks
+    what happens, not when) first, a ``fallback`` kind after every other; ties keep the
+    policy's order."""
+    found = []
+    for n, kind in enumerate(policy.kinds):
+        starts = [m.start() for p in kind.ask if (m := re.search(p, text, re.I))]
+        if starts:
+            found.append((kind.fallback, min(starts), n, kind.id))
+    return tuple(kind_id for *_, kind_id in sorted(found))
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
