@@ -430,3 +430,41 @@ def test_a_warning_the_user_asks_to_leave_out_stays_out_of_the_body_only() -> No
     assert plan_answer(_rescore(items, plain), _profile(plain), POLICY).ask is not None  # type: ignore[union-attr]
     # saying one has it is no request to leave it out
     assert [r.id for r in _profile("I have sleep apnea. Is it safe?").denied] == []
+
+
+ROW_QUOTE = ("| Tetracyclines | Doxycycline | Binds in the gut. Forms complexes | Take the "
+             "antibiotic 2 hours before or 4-6 hours after magnesium |")
+ROW_SHOWN = ("Tetracyclines — Example Drugs: Doxycycline; Mechanism: Binds in the gut; Forms "
+             "complexes; What to Do: Take the antibiotic 2 hours before or 4-6 hours after "
+             "magnesium.")
+
+
+def _row(shown: str = ROW_SHOWN) -> Scored:
+    s = _scored(ROW_QUOTE, 0.9)
+    return replace(s, unit=replace(s.unit, display=shown))
+
+
+def test_a_row_shows_the_cells_that_answer_what_is_asked() -> None:
+    question = "How far apart should I take magnesium and doxycycline?"
+    plan = plan_answer([_row()], _profile(question), POLICY, focus=frozenset({stem("doxycycline")}))
+    assert plan is not None
+    # the drug named in the question and the spacing stay; the mechanism (with its second
+    # clause) goes; the citation still quotes the whole row
+    assert plan.lead.unit.display == ("Tetracyclines — Example Drugs: Doxycycline; What to Do: "
+                                      "Take the antibiotic 2 hours before or 4-6 hours after "
+                                      "magnesium.")
+    assert plan.lead.unit.quote == ROW_QUOTE
+
+
+def test_a_row_is_shown_whole_for_a_verdict_or_when_no_kind_is_asked() -> None:
+    for question in ("Is magnesium safe with doxycycline?", "Which one goes first?"):
+        plan = plan_answer([_row()], _profile(question), POLICY,
+                           focus=frozenset({stem("doxycycline")}))
+        assert plan is not None and plan.lead.unit.display == ROW_SHOWN
+
+
+def test_a_row_keeps_its_short_naming_cells() -> None:
+    shown = "Adults 19+ years — Sex: Female; RDA (mg/day): 310–320 mg; Notes: Higher in 2020."
+    plan = plan_answer([_row(shown)], _profile("How much magnesium do women need?"), POLICY)
+    assert plan is not None
+    assert plan.lead.unit.display == "Adults 19+ years — Sex: Female; RDA (mg/day): 310–320 mg."

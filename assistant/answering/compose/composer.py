@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.answering.compose.policy import AnswerPolicy
 from assistant.answering.compose.profile import Profile, read_question
-from assistant.answering.compose.scoring import Scored, score_units
+from assistant.answering.compose.scoring import Scored, question_focus, score_units
 from assistant.answering.compose.select import Plan, plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import Unit, chunk_units
@@ -76,7 +76,8 @@ class ExtractiveComposer:
         if not scored:
             return None
         return plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes)
+                           self.classes, question_focus(question, profile, self.policy,
+                                                        self.core))
 
     def select(self, question: str, chunks: Sequence[Chunk],
                profile: Profile | None = None) -> list[Scored]:

@@ -32,6 +32,9 @@ class Kind(_Strict):
     #: Asked only when no other kind is: its ask is a bare opener ("What is …") that also
     #: starts questions of other kinds ("What are the symptoms …").
     fallback: bool = False
+    #: A table row answering this kind is shown with only the cells that answer it (its
+    #: first cell and short naming cells stay); off for kinds a whole row answers (a verdict).
+    row_cells: bool = True
     _check = field_validator("ask", "evidence")(_compiled)
 
 

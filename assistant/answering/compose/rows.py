@@ -7,7 +7,7 @@ question/answer row as its answer; header rows are recognised so they are never 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from assistant.core.models import Chunk
 from assistant.text.normalize import display_text, tab_cells
@@ -15,6 +15,8 @@ from assistant.text.tables import is_table_rule
 
 #: A question/answer row shows its answer alone when the answer has at least this many words.
 MIN_ANSWER_WORDS = 5
+#: A part of a shown row that opens a cell: "Name: value" (a later clause of a cell has none).
+_LABEL = re.compile(r"^[^:;]{1,60}: ")
 _BOLD_CELL = re.compile(r"(<b>|<strong>|\*\*|__).+(</b>|</strong>|\*\*|__)", re.I | re.S)
 
 
@@ -115,6 +117,24 @@ def _labelled(cells: list[str], names: list[str]) -> str:
     rest = [f"{name.rstrip('?')}: {cell}" if name else cell
             for name, cell in zip(names[1:], cells[1:], strict=True) if cell]
     return f"{cells[0]} — " + "; ".join(rest) if cells[0] else "; ".join(rest)
+
+
+def focused_row(display: str, keep: Callable[[str], bool]) -> str | None:
+    """A shown row ('First cell — Name: value; Name: value') with only its first cell and the
+    cells ``keep`` accepts; None when it keeps all of them or none (show the row whole)."""
+    head, sep, rest = display.partition(" — ")
+    if not sep:
+        return None
+    cells: list[str] = []
+    for piece in rest.rstrip(". ").split("; "):
+        if cells and not _LABEL.match(piece):
+            cells[-1] += "; " + piece  # a later clause of the same cell
+        else:
+            cells.append(piece)
+    kept = [cell for cell in cells if keep(cell)]
+    if not kept or len(kept) == len(cells):
+        return None
+    return f"{head} — " + "; ".join(kept) + "."
 
 
 def tab_header(chunk: Chunk, offset: int, quote: str) -> str:

@@ -49,7 +49,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     terms = weighted_terms(question, core, w.core_term)
     q_numbers = [float(n) for n in NUMBER.findall(split_carried(question)[0])]
     kind = next((k for k in policy.kinds if k.id == profile.kind), None)
-    focus = focus_terms(question, core) - asking_stems(question, profile, policy)
+    focus = question_focus(question, profile, policy, core)
     focus_total = sum(terms.get(t, 1.0) for t in focus)
     out = []
     for unit, sim, vec in zip(units, sims, vectors, strict=True):
@@ -76,6 +76,13 @@ def weighted_terms(question: str, core: frozenset[str], core_weight: float) -> d
     terms = {stem(w): CARRIED_WEIGHT * _rarity(w) for w in term_words(carried)}
     terms.update({stem(w): _rarity(w) for w in term_words(own)})
     return {t: v * (core_weight if t in core else 1.0) for t, v in terms.items()}
+
+
+def question_focus(question: str, profile: Profile, policy: AnswerPolicy,
+                   core: frozenset[str]) -> frozenset[str]:
+    """The stems a unit must name to bear on the question: its focus terms without the words
+    that only say what kind of answer is wanted."""
+    return focus_terms(question, core) - asking_stems(question, profile, policy)
 
 
 def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:

@@ -19,13 +19,17 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
+from assistant.answering.compose.rows import focused_row
 from assistant.answering.compose.scoring import Scored
-from assistant.text.words import content_stems, content_words, stem
+from assistant.text.words import content_stems, content_words, stem, term_stems
 
 #: Two units whose vectors are closer than this say the same thing.
 DUPLICATE_COSINE = 0.9
 #: ... or whose content words overlap this much.
 DUPLICATE_JACCARD = 0.6
+#: A table cell whose value has at most this many words and no digit names what its row is
+#: about ("Sex: Female", "Form: Citrate"): a row shown in part keeps it.
+NAMING_WORDS = 3
 
 
 @dataclass
@@ -42,10 +46,12 @@ class Plan:
 def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 shown_before: frozenset[tuple[str, int, int]] = frozenset(),
                 core: frozenset[str] = frozenset(),
-                classes: Mapping[str, frozenset[str]] | None = None) -> Plan | None:
+                classes: Mapping[str, frozenset[str]] | None = None,
+                focus: frozenset[str] = frozenset()) -> Plan | None:
     """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
     core subjects, which alone do not make two sentences about the same thing; ``classes``:
-    class stem -> its core members, ``answering.subjects.subject_classes``)."""
+    class stem -> its core members, ``answering.subjects.subject_classes``; ``focus``: the
+    question's focus stems, ``scoring.question_focus``)."""
     relevant = [s for s in scored if s.score >= policy.min_relevance]
     if not relevant:
         return None
@@ -74,7 +80,36 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)
-    return _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
+    plan = _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
+    return _rows_focused(plan, profile, policy, focus)
+
+
+def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
+                  focus: frozenset[str]) -> Plan:
+    """For a question of a kind with ``row_cells``, table rows shown with their first cell,
+    their short naming cells ("Sex: Female") and the cells that answer the question: of the
+    asked kind, about a risk the user raised, or naming the question's focus (the citation
+    still quotes the whole row)."""
+    kind = next((k for k in policy.kinds if k.id == profile.kind), None)
+    if kind is None or not kind.row_cells:
+        return plan
+
+    def wanted(cell: str) -> bool:
+        value = cell.partition(": ")[2]
+        return bool(matches(kind.evidence, cell)
+                    or any(matches(r.evidence, cell) for r in profile.risks)
+                    or term_stems(cell) & focus
+                    or (len(value.split()) <= NAMING_WORDS and not re.search(r"\d", value)))
+
+    def fit(s: Scored) -> Scored:
+        if not ("|" in s.unit.quote or "\t" in s.unit.quote):
+            return s
+        shown = focused_row(s.unit.display, wanted)
+        return s if shown is None else _shown_as(s, shown)
+
+    plan.lead = fit(plan.lead)
+    plan.points = [fit(p) for p in plan.points]
+    return plan
 
 
 def _for_this_reader(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
