@@ -82,6 +82,7 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("When should I take it, and how much?", "timing"),
     # a bare "What are …" opener gives way to any other kind
     ("What are the symptoms of magnesium toxicity?", "watch"),
+    ("What should be checked before starting clonazepam?", "action"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind

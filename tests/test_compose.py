@@ -167,3 +167,16 @@ def test_a_short_list_item_is_shown_after_the_line_that_introduces_it(
     unit = items[0]
     assert unit.display.startswith("Ambien (zolpidem): short half-life")
     assert _file(unit.chunk.source)[unit.start:unit.end] == unit.quote
+
+
+def test_a_list_item_without_its_final_period_is_a_sentence_not_a_heading() -> None:
+    text = ("Before initiating this combination:\n\n"
+            "  • Screen for sleep apnea, particularly if the patient snores 4\n"
+            "  • Check baseline renal function if there is concern 2\n\n"
+            "Monitoring Parameters\n")
+    chunk = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
+                  embed_text=text)
+    shown = [u.display for u in chunk_units(chunk, 0, POLICY)]
+    assert "Screen for sleep apnea, particularly if the patient snores." in shown
+    assert "Check baseline renal function if there is concern." in shown
+    assert not any(s.startswith("Monitoring") for s in shown)  # a heading stays out

@@ -40,7 +40,7 @@ SHORT_ITEM_WORDS = 12
 MAX_ITEMS_BACK = 8
 MAX_LEAD_IN_WORDS = 12
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 3
+UNITS_VERSION = 4
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
 
 
@@ -111,7 +111,7 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             if policy.connectors:  # "Therefore, X. This …": the pair shown without "Therefore,"
                 shown = _without_connector(shown, policy.connectors)
             joined_now = True  # two sentences at most: a third leaning one is not shown
-        if _usable(quote, shown, row):
+        if _usable(quote, shown, row or _is_item(chunk.text, offset)):
             shown = _finished(one_sentence(shown) if row else shown)
             units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
                               display=shown, match=f"{match} {shown}" if match else ""))
@@ -165,6 +165,13 @@ def _join(chunk: Chunk, previous: tuple[int, int], end: int) -> tuple[int, str, 
 
 def _leans_on_nothing(shown: str) -> bool:
     return shown.endswith(":") or len(shown.split()) < MIN_UNIT_WORDS
+
+
+def _is_item(text: str, offset: int) -> bool:
+    """Does the span at ``offset`` open a list item ("  • Screen for …")? An item is never a
+    heading, even when it is short and its source left off the final period."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return bool(_BULLET.fullmatch(text[line_start:offset]))
 
 
 def _usable(quote: str, shown: str, row: bool) -> bool:
