@@ -180,3 +180,16 @@ def test_a_list_item_without_its_final_period_is_a_sentence_not_a_heading() -> N
     assert "Screen for sleep apnea, particularly if the patient snores." in shown
     assert "Check baseline renal function if there is concern." in shown
     assert not any(s.startswith("Monitoring") for s in shown)  # a heading stays out
+
+
+def test_a_label_and_a_statement_is_a_sentence_but_a_titled_step_is_a_heading() -> None:
+    text = ("Critical Safety Parameters:\n"
+            "Safe upper limit during pregnancy: 350-360mg elemental magnesium from supplements\n"
+            "Phase 3 (Weeks 5-8): Initial Medication Reduction\n"
+            "Taper slowly with your prescriber over several weeks to avoid withdrawal.\n")
+    chunk = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
+                  embed_text=text)
+    shown = [u.display for u in chunk_units(chunk, 0, POLICY)]
+    assert ("Safe upper limit during pregnancy: 350-360mg elemental magnesium from "
+            "supplements.") in shown
+    assert not any(s.startswith("Phase 3") for s in shown)

@@ -40,7 +40,7 @@ SHORT_ITEM_WORDS = 12
 MAX_ITEMS_BACK = 8
 MAX_LEAD_IN_WORDS = 12
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 4
+UNITS_VERSION = 5
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
 
 
@@ -190,5 +190,11 @@ def _finished(shown: str) -> str:
 
 
 def _looks_like_heading(shown: str) -> bool:
-    """A short line without final punctuation (a title, a heading)."""
-    return shown[-1] not in ".!?:;)\"'”" and len(shown.split()) <= 14
+    """A short line without final punctuation (a title, a heading), unless it is a label and
+    a sentence-case statement ("Safe upper limit during pregnancy: 350-360mg elemental
+    magnesium from supplements", not "Phase 3 (Weeks 5-8): Initial Medication Reduction")."""
+    if shown[-1] in ".!?:;)\"'”" or len(shown.split()) > 14:
+        return False
+    _label, sep, rest = shown.partition(": ")
+    after = rest.split()
+    return not (sep and len(after) >= 3 and any(w[:1].islower() for w in after[1:]))
