@@ -91,7 +91,9 @@ def test_headings_and_lead_in_lines_are_not_answer_sentences(
         chunks: dict[str, list[Chunk]]) -> None:
     shown = {u.display for c in chunks["000_ea444bfb46099086.txt"] for u in _units(c, 0)}
     assert "Renal Function Considerations" not in shown
-    assert not any(s.startswith("Before initiating this combination") for s in shown)
+    # a lead-in line is never a sentence of its own; it is shown before its items
+    assert "Before initiating this combination:" not in shown
+    assert not any(s.endswith(":") for s in shown)
 
 
 @pytest.mark.parametrize(("sentence", "expected"), [
@@ -176,9 +178,15 @@ def test_a_list_item_without_its_final_period_is_a_sentence_not_a_heading() -> N
             "Monitoring Parameters\n")
     chunk = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
                   embed_text=text)
-    shown = [u.display for u in chunk_units(chunk, 0, POLICY)]
-    assert "Screen for sleep apnea, particularly if the patient snores." in shown
-    assert "Check baseline renal function if there is concern." in shown
+    units = chunk_units(chunk, 0, POLICY)
+    shown = [u.display for u in units]
+    # each item is shown after the short lead-in that says when it applies (a blank line
+    # between them does not part them); its citation quotes from the lead-in on
+    assert ("Before initiating this combination: screen for sleep apnea, particularly if the "
+            "patient snores.") in shown
+    assert "Before initiating this combination: check baseline renal function if there is " \
+        "concern." in shown
+    assert all(u.quote.startswith("Before initiating") for u in units)
     assert not any(s.startswith("Monitoring") for s in shown)  # a heading stays out
 
 

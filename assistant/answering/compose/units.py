@@ -39,8 +39,11 @@ MIN_UNIT_WORDS = 5
 SHORT_ITEM_WORDS = 12
 MAX_ITEMS_BACK = 8
 MAX_LEAD_IN_WORDS = 12
+#: A lead-in this short says whom or when its list is about ("Elderly patients (>65 years):",
+#: "Before initiating this combination:"): every item is shown after it, long ones too.
+QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 5
+UNITS_VERSION = 6
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
 
 
@@ -92,7 +95,8 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             previous = None
             continue
         lead_in = None if row else _lead_in(chunk.text, offset)
-        if lead_in is not None and len(shown.split()) < SHORT_ITEM_WORDS:
+        if lead_in is not None and (len(shown.split()) < SHORT_ITEM_WORDS
+                                    or len(lead_in[1].split()) <= QUALIFIER_WORDS):
             begin, intro = lead_in  # "Ambien (zolpidem):" + "- Short half-life (2-3 hours)"
             units.append(Unit(chunk=chunk, rank=rank, start=chunk.start + begin, end=end,
                               quote=chunk.text[begin:end - chunk.start],
@@ -131,7 +135,7 @@ def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
             return None
         prev_start = text.rfind("\n", 0, pos - 1) + 1
         line = text[prev_start:pos - 1]
-        if _BULLET.match(line) and line.strip():
+        if not line.strip() or _BULLET.match(line):  # another item, or a blank line
             pos = prev_start
             continue
         shown = display_text(line)
