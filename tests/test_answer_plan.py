@@ -469,3 +469,16 @@ def test_a_row_keeps_its_short_naming_cells() -> None:
     plan = plan_answer([_row(shown)], _profile("How much magnesium do women need?"), POLICY)
     assert plan is not None
     assert plan.lead.unit.display == "Adults 19+ years — Sex: Female; RDA (mg/day): 310–320 mg."
+
+
+HEDGE = "Further research comparing the supplement with other forms is warranted to confirm it."
+ANSWER = "The supplement improves sleep quality and shortens the time it takes to fall asleep."
+
+
+def test_an_evidence_gap_answers_only_a_question_about_the_evidence() -> None:
+    items = [_scored(HEDGE, 0.9, seed=1), _scored(ANSWER, 0.6, start=200, seed=2)]
+    plan = plan_answer(items, _profile("Is magnesium glycinate good for sleep?"), POLICY)
+    assert plan is not None and plan.lead.unit.display == ANSWER
+    assert all(p.unit.display != HEDGE for p in plan.points)
+    plan = plan_answer(items, _profile("Is there research on magnesium for sleep?"), POLICY)
+    assert plan is not None and plan.lead.unit.display == HEDGE

@@ -125,6 +125,11 @@ class AnswerPolicy(_Strict):
     #: to your dose"): shown only when the user gave every number it names (any number, for
     #: one that names none); otherwise the sentence is shown without it.
     reader_clause: str = ""
+    #: A sentence about a gap in the evidence ("Further research … is warranted") answers no
+    #: question but one about the evidence (``evidence_asks``): otherwise it neither leads nor
+    #: is a point.
+    hedges: list[str] = Field(default_factory=list)
+    evidence_asks: list[str] = Field(default_factory=list)
     conflict: Conflict
     dangling_starts: list[str] = Field(min_length=1)
     connectors: str = ""
@@ -141,7 +146,7 @@ class AnswerPolicy(_Strict):
     points_min_relevance: float = Field(0.3, ge=-1, le=2)
 
     _check = field_validator("general_verdict", "first_person", "dismissals", "doubts",
-                             "dangling_starts")(_compiled)
+                             "dangling_starts", "hedges", "evidence_asks")(_compiled)
 
     @field_validator("connectors", "answer_word", "reader_clause")
     @classmethod

@@ -50,6 +50,8 @@ class Profile:
     set_aside: tuple[str, ...] = ()
     #: The numbers the user wrote in this conversation ("120", "0.5").
     numbers: frozenset[str] = field(default_factory=frozenset)
+    #: The question asks about the evidence itself ("Is there research on …?").
+    asks_evidence: bool = False
 
     @property
     def kind(self) -> str | None:
@@ -91,7 +93,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
-                   numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)))
+                   numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
+                   asks_evidence=matches(policy.evidence_asks, own))
 
 
 def _asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:

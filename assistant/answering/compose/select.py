@@ -75,7 +75,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             continue
         if not (cand.focus_match or cand.risk_match):
             continue  # names nothing the user asked about: filler
-        if _answers_someone_else(cand, profile, policy):
+        if _answers_someone_else(cand, profile, policy) or _hedge(cand, profile, policy):
             continue
         plan.points.append(cand)
         taken.append(cand)
@@ -166,6 +166,7 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     otherwise the best sentence, where a sentence of the asked kind and one naming more of the
     question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
     pool = [s for s in relevant if not _about_denied(s, profile)] or relevant
+    pool = [s for s in pool if not _hedge(s, profile, policy)] or pool
     if profile.risks:
         plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
         pool = plain or pool
@@ -182,6 +183,11 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
                - w.lead_repeat * (key(s) in shown_before))
+
+
+def _hedge(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
+    """A sentence about a gap in the evidence, for a question not about the evidence."""
+    return not profile.asks_evidence and matches(policy.hedges, s.unit.display)
 
 
 def _about_denied(s: Scored, profile: Profile) -> bool:
