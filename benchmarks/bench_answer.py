@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-answer-") as tmp:
         settings = Settings(corpus_dir=ROOT / "corpus", index_dir=args.index_dir,
-                            data_dir=Path(tmp), prompts_dir=ROOT / "prompts",
-                            policies_dir=ROOT / "policies")
+                            data_dir=Path(tmp), prompts_dir=args.code / "prompts",
+                            policies_dir=args.code / "policies")  # the checkout's own
         labels = split_labels(load_labels(LABELS, settings.corpus_dir))[args.split].labels
         questions = [lb.question for lb in labels][: args.limit or None]
         t = time.perf_counter()
