@@ -171,14 +171,19 @@ def test_a_short_list_item_is_shown_after_the_line_that_introduces_it(
     assert _file(unit.chunk.source)[unit.start:unit.end] == unit.quote
 
 
+def _units_of(text: str) -> list[Unit]:
+    """The units of one hand-written chunk holding ``text``."""
+    chunk = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
+                  embed_text=text)
+    return chunk_units(chunk, 0, POLICY)
+
+
 def test_a_list_item_without_its_final_period_is_a_sentence_not_a_heading() -> None:
     text = ("Before initiating this combination:\n\n"
             "  • Screen for sleep apnea, particularly if the patient snores 4\n"
             "  • Check baseline renal function if there is concern 2\n\n"
             "Monitoring Parameters\n")
-    chunk = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
-                  embed_text=text)
-    units = chunk_units(chunk, 0, POLICY)
+    units = _units_of(text)
     shown = [u.display for u in units]
     # each item is shown after the short lead-in that says when it applies (a blank line
     # between them does not part them); its citation quotes from the lead-in on
@@ -195,9 +200,7 @@ def test_a_label_and_a_statement_is_a_sentence_but_a_titled_step_is_a_heading() 
             "Safe upper limit during pregnancy: 350-360mg elemental magnesium from supplements\n"
             "Phase 3 (Weeks 5-8): Initial Medication Reduction\n"
             "Taper slowly with your prescriber over several weeks to avoid withdrawal.\n")
-    chunk = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
-                  embed_text=text)
-    shown = [u.display for u in chunk_units(chunk, 0, POLICY)]
+    shown = [u.display for u in _units_of(text)]
     assert ("Safe upper limit during pregnancy: 350-360mg elemental magnesium from "
             "supplements.") in shown
     assert not any(s.startswith("Phase 3") for s in shown)
