@@ -102,7 +102,7 @@ def _rescore(items: list[Scored], question: str, earlier: tuple[str, ...] = ()) 
     from assistant.answering.compose.policy import matches
 
     profile = _profile(question, earlier)
-    kind = next((k for k in POLICY.kinds if k.id == profile.kind), None)
+    kind = POLICY.kind_named(profile.kind)
     return [Scored(s.unit, s.score, s.vector,
                    kind is not None and matches(kind.evidence, s.unit.display),
                    any(matches(r.evidence, s.unit.display) for r in profile.risks))

@@ -72,16 +72,17 @@ class ExtractiveComposer:
     def plan(self, question: str, chunks: Sequence[Chunk],
              history: Sequence[Turn] = ()) -> Plan | None:
         profile = read_question(question, [t.user for t in history], self.policy, self.core)
-        scored = self.select(question, chunks, profile)
+        focus = question_focus(question, profile, self.policy, self.core)
+        scored = self.select(question, chunks, profile, focus)
         if not scored:
             return None
         return plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes, question_focus(question, profile, self.policy,
-                                                        self.core))
+                           self.classes, focus)
 
-    def select(self, question: str, chunks: Sequence[Chunk],
-               profile: Profile | None = None) -> list[Scored]:
-        """Every unit of the evidence scored, best first."""
+    def select(self, question: str, chunks: Sequence[Chunk], profile: Profile | None = None,
+               focus: frozenset[str] | None = None) -> list[Scored]:
+        """Every unit of the evidence scored, best first (``focus``: the question's focus
+        stems, when the caller has them)."""
         units = [u for rank, chunk in enumerate(chunks) for u in self._chunk_units(chunk, rank)]
         if not units:
             return []
@@ -90,7 +91,7 @@ class ExtractiveComposer:
         query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
         vectors = self._embed_units(units)
         return score_units(question, units, vectors @ query, vectors, profile, self.policy,
-                           self.core)
+                           self.core, focus)
 
     def _chunk_units(self, chunk: Chunk, rank: int) -> list[Unit]:
         units = self._units.get_or_compute(chunk.id,

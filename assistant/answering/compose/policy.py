@@ -162,6 +162,10 @@ class AnswerPolicy(_Strict):
                 raise ValueError(f"comparison needs {{{name}}}")
         return v
 
+    def kind_named(self, kind_id: str | None) -> Kind | None:
+        """The kind with this id (None for none)."""
+        return next((k for k in self.kinds if k.id == kind_id), None)
+
     @model_validator(mode="after")
     def _known_ids(self) -> AnswerPolicy:
         kinds, risks = {k.id for k in self.kinds}, {r.id for r in self.risks}

@@ -20,6 +20,11 @@ _LABEL = re.compile(r"^[^:;]{1,60}: ")
 _BOLD_CELL = re.compile(r"(<b>|<strong>|\*\*|__).+(</b>|</strong>|\*\*|__)", re.I | re.S)
 
 
+def is_row(quote: str) -> bool:
+    """Is this quoted span a table row (pipe or TAB cells)?"""
+    return quote.count("|") >= 2 or "\t" in quote
+
+
 def one_sentence(row: str) -> str:
     """A table row read as one sentence: sentences inside its cells become clauses."""
     return re.sub(r"[.;]\s*;\s*", "; ", re.sub(r"(?<=[a-z0-9)%])\.\s+(?=[A-Z])", "; ", row))

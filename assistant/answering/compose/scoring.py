@@ -43,13 +43,15 @@ class Scored:
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
-                profile: Profile, policy: AnswerPolicy, core: frozenset[str]) -> list[Scored]:
-    """The units scored and sorted best first."""
+                profile: Profile, policy: AnswerPolicy, core: frozenset[str],
+                focus: frozenset[str] | None = None) -> list[Scored]:
+    """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
+    has it already)."""
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term)
     q_numbers = [float(n) for n in NUMBER.findall(split_carried(question)[0])]
-    kind = next((k for k in policy.kinds if k.id == profile.kind), None)
-    focus = question_focus(question, profile, policy, core)
+    kind = policy.kind_named(profile.kind)
+    focus = question_focus(question, profile, policy, core) if focus is None else focus
     focus_total = sum(terms.get(t, 1.0) for t in focus)
     out = []
     for unit, sim, vec in zip(units, sims, vectors, strict=True):

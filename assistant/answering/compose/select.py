@@ -14,12 +14,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
-from assistant.answering.compose.rows import focused_row
+from assistant.answering.compose.rows import focused_row, is_row
 from assistant.answering.compose.scoring import Scored
 from assistant.text.words import content_stems, content_words, stem, term_stems
 
@@ -90,7 +90,7 @@ def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
     their short naming cells ("Sex: Female") and the cells that answer the question: of the
     asked kind, about a risk the user raised, or naming the question's focus (the citation
     still quotes the whole row)."""
-    kind = next((k for k in policy.kinds if k.id == profile.kind), None)
+    kind = policy.kind_named(profile.kind)
     if kind is None or not kind.row_cells:
         return plan
 
@@ -102,14 +102,12 @@ def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
                     or (len(value.split()) <= NAMING_WORDS and not re.search(r"\d", value)))
 
     def fit(s: Scored) -> Scored:
-        if not ("|" in s.unit.quote or "\t" in s.unit.quote):
+        if not is_row(s.unit.quote):
             return s
         shown = focused_row(s.unit.display, wanted)
         return s if shown is None else _shown_as(s, shown)
 
-    plan.lead = fit(plan.lead)
-    plan.points = [fit(p) for p in plan.points]
-    return plan
+    return _reshown(plan, fit)
 
 
 def _for_this_reader(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
@@ -128,9 +126,7 @@ def _for_this_reader(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan
             return s
         return _shown_as(s, s.unit.display[:m.start()].rstrip(" ,;") + ".")
 
-    plan.lead = fit(plan.lead)
-    plan.points = [fit(p) for p in plan.points]
-    return plan
+    return _reshown(plan, fit)
 
 
 def _without_answer_words(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
@@ -146,6 +142,13 @@ def _without_answer_words(plan: Plan, profile: Profile, policy: AnswerPolicy) ->
         return _shown_as(s, shown[:1].upper() + shown[1:])
 
     plan.lead = bare(plan.lead)
+    return plan
+
+
+def _reshown(plan: Plan, fit: Callable[[Scored], Scored]) -> Plan:
+    """The plan with its lead and points shown as ``fit`` shows them."""
+    plan.lead = fit(plan.lead)
+    plan.points = [fit(p) for p in plan.points]
     return plan
 
 

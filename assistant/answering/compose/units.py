@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from assistant.answering.compose.policy import AnswerPolicy
 from assistant.answering.compose.rows import (
     is_header,
+    is_row,
     is_tab_header,
     one_sentence,
     row_question,
@@ -83,7 +84,7 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
     for start, end in spans:
         offset = start - chunk.start
         quote = chunk.text[offset:end - chunk.start]
-        row = quote.count("|") >= 2 or "\t" in quote
+        row = is_row(quote)
         if row and (is_table_rule(quote) or is_header(chunk.text, quote, end - chunk.start)
                     or is_tab_header(chunk, offset, quote)):
             previous = None
@@ -126,10 +127,9 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
 def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
     """For a list item, the line ending with ':' that introduces its list (its start and
     reading text), when only other items stand between them."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    if not _BULLET.fullmatch(text[line_start:offset]):
+    if not _is_item(text, offset):
         return None
-    pos = line_start
+    pos = text.rfind("\n", 0, offset) + 1
     for _ in range(MAX_ITEMS_BACK):
         if pos == 0:
             return None
