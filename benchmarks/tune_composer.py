@@ -44,26 +44,7 @@ def main() -> None:
     parser.add_argument("--show", action="store_true",
                         help="only the current policy; print every failing lead")
     args = parser.parse_args()
-    suites = select(load_suites(args.suites), load_splits(ROOT / "eval" / "splits.yaml"),
-                    args.split)
-    expects = {(s.suite, c.id, i): t.expect for s in suites for c in s.cases
-               for i, t in enumerate(c.turns)}
-    records = [json.loads(line) for line in args.results.open(encoding="utf-8")]
-    by_key = {(r["suite"], r["case_id"], r["turn"]): r for r in records}
-    assistant = build_assistant(Settings())
-    assistant.warm_up()
-    composer = assistant.generator
-    assert isinstance(composer, ExtractiveComposer)
-    chunks = {c.id: c for c in assistant.retriever.chunks}  # type: ignore[attr-defined]
-    turns = []
-    for key, rec in by_key.items():
-        expect = expects.get(key)
-        if expect is None or rec["refused"] or not (expect.lead_any or expect.lead_none):
-            continue
-        history = [_turn(by_key[(key[0], key[1], t)]) for t in range(key[2])
-                   if (key[0], key[1], t) in by_key]
-        got = [chunks[r["chunk_id"]] for r in rec["retrieved"] if r["chunk_id"] in chunks]
-        turns.append((rec["standalone_question"], got, history, expect))
+    composer, turns = load_turns(args.results, args.suites, args.split)
     print(f"{len(turns)} answered {args.split} turns with lead checks")
     base = composer.policy
     rows = []
@@ -78,8 +59,7 @@ def main() -> None:
             plan = composer.plan(question, got, history)
             text = write(plan).text if plan else ""
             lead = lead_of(text)
-            ok = (not expect.lead_any or any(re.search(p, lead) for p in expect.lead_any)) \
-                and not any(re.search(p, lead) for p in expect.lead_none)
+            ok = lead_ok(lead, expect)
             passed += ok
             if args.show and not ok:
                 print(f"FAIL {question[:90]!r}\n   want {expect.lead_any} not {expect.lead_none}"
@@ -89,6 +69,42 @@ def main() -> None:
                      dict(zip(grid, values, strict=True))))
     for share, points, setting in sorted(rows, key=lambda r: -r[0]):
         print(f"lead {share:.3f}  points/answer {points:.2f}  {setting}")
+
+
+LeadTurn = tuple[str, list[Any], list[Turn], Any]  # standalone question, chunks, history, expect
+
+
+def load_turns(results: Path, suite_paths: list[Path], split: str
+               ) -> tuple[ExtractiveComposer, list[LeadTurn]]:
+    """The warmed extractive composer, and the answered turns of ``split`` with lead checks:
+    each turn's standalone question, retrieved chunks, earlier turns and expectations."""
+    suites = select(load_suites(suite_paths), load_splits(ROOT / "eval" / "splits.yaml"), split)
+    expects = {(s.suite, c.id, i): t.expect for s in suites for c in s.cases
+               for i, t in enumerate(c.turns)}
+    records = [json.loads(line) for line in results.open(encoding="utf-8")]
+    by_key = {(r["suite"], r["case_id"], r["turn"]): r for r in records}
+    assistant = build_assistant(Settings())
+    assistant.warm_up()
+    composer = assistant.generator
+    assert isinstance(composer, ExtractiveComposer)
+    chunks = {c.id: c for c in assistant.retriever.chunks}  # type: ignore[attr-defined]
+    turns: list[LeadTurn] = []
+    for key, rec in by_key.items():
+        expect = expects.get(key)
+        if expect is None or rec["refused"] or not (expect.lead_any or expect.lead_none):
+            continue
+        history = [_turn(by_key[(key[0], key[1], t)]) for t in range(key[2])
+                   if (key[0], key[1], t) in by_key]
+        got = [chunks[r["chunk_id"]] for r in rec["retrieved"] if r["chunk_id"] in chunks]
+        turns.append((rec["standalone_question"], got, history, expect))
+    return composer, turns
+
+
+def lead_ok(lead: str, expect: Any) -> bool:
+    """The eval contract's lead check: matches one of ``lead_any`` (if any), none of
+    ``lead_none``."""
+    return (not expect.lead_any or any(re.search(p, lead) for p in expect.lead_any)) \
+        and not any(re.search(p, lead) for p in expect.lead_none)
 
 
 def _set(policy: Any, dotted: str, value: Any) -> Any:
