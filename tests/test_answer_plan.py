@@ -97,6 +97,31 @@ def _scored(text: str, score: float, source: str = "a.txt", start: int = 0,
     return Scored(unit, score, vec / np.linalg.norm(vec))
 
 
+def test_a_risk_the_user_states_weighs_more_than_a_risk_that_is_only_the_topic() -> None:
+    from assistant.answering.compose.scoring import score_units
+
+    units = [_scored("Magnesium requires dose adjustment in renal impairment.", 0.0).unit]
+    sims, vectors = np.array([0.5]), np.ones((1, 8), dtype=np.float32)
+
+    def score(question: str) -> float:
+        return score_units(question, units, sims, vectors, _profile(question), POLICY,
+                           CORE)[0].score
+
+    mine = score("Is it safe if my kidneys are weak?")
+    topic = score("Is it safe if kidneys are weak?")
+    w = POLICY.weights
+    assert w.risk > w.risk_topic
+    assert mine - topic == pytest.approx(w.risk - w.risk_topic)
+
+
+def test_everyday_words_of_the_question_count_less_in_coverage() -> None:
+    from assistant.answering.compose.scoring import weighted_terms
+
+    terms = weighted_terms("How much should I take for cramps?", CORE, 0.3, everyday_weight=0.5)
+    assert terms[stem("take")] == 0.5 and terms[stem("cramps")] == 2.0  # a rare word: double
+    assert weighted_terms("take", CORE, 0.3)[stem("take")] == 1.0
+
+
 def _rescore(items: list[Scored], question: str, earlier: tuple[str, ...] = ()) -> list[Scored]:
     """The kind and risk flags the scorer would set, on hand-made units."""
     from assistant.answering.compose.policy import matches

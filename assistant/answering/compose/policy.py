@@ -94,8 +94,14 @@ class Weights(_Strict):
     coverage: float = Field(0.35, ge=0)
     numbers: float = Field(0.05, ge=0)
     kind: float = Field(0.08, ge=0)
+    #: For a sentence about a risk the user states about themselves ("my kidneys are not
+    #: great"); a risk that is only the question's topic ("cramps during pregnancy") counts
+    #: ``risk_topic`` instead: its word already counts in coverage.
     risk: float = Field(0.15, ge=0)
+    risk_topic: float = Field(0.15, ge=0)
     core_term: float = Field(0.3, ge=0, le=1)
+    #: An everyday word of the question ("take", "help", "need") counts this much in coverage.
+    everyday_term: float = Field(1.0, ge=0, le=1)
     #: Choosing the lead only: a bonus for a sentence of the asked kind, and for the share of
     #: the question's focus terms it names (added to its score, never a hard filter).
     lead_kind: float = Field(0.08, ge=0)

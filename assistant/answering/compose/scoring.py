@@ -48,7 +48,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
     has it already)."""
     w = policy.weights
-    terms = weighted_terms(question, core, w.core_term)
+    terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = [float(n) for n in NUMBER.findall(split_carried(question)[0])]
     kind = policy.kind_named(profile.kind)
     focus = question_focus(question, profile, policy, core) if focus is None else focus
@@ -58,12 +58,14 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         risk_match = any(matches(r.evidence, text) for r in profile.risks)
+        risk = (w.risk if any(matches(r.evidence, text) for r in profile.personal)
+                else w.risk_topic) * risk_match
         named = focus & term_stems(text)
         focus_match = not focus or bool(named)
         focus_weight = sum(terms.get(t, 1.0) for t in named)
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text)
                  + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
-                 + w.risk * risk_match + RANK_PRIOR / (1 + unit.rank)
+                 + risk + RANK_PRIOR / (1 + unit.rank)
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
         share = focus_weight / focus_total if focus_total else 0.0
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
@@ -71,12 +73,14 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     return sorted(out, key=lambda s: -s.score)
 
 
-def weighted_terms(question: str, core: frozenset[str], core_weight: float) -> dict[str, float]:
-    """Question terms by stem: rare words count double, core subjects and the topic terms a
-    follow-up carries over from earlier turns count less than the user's own focus words."""
+def weighted_terms(question: str, core: frozenset[str], core_weight: float,
+                   everyday_weight: float = 1.0) -> dict[str, float]:
+    """Question terms by stem: rare words count double, everyday words ("take", "help") count
+    ``everyday_weight``, core subjects and the topic terms a follow-up carries over from earlier
+    turns count less than the user's own focus words."""
     own, carried = split_carried(question)
-    terms = {stem(w): CARRIED_WEIGHT * _rarity(w) for w in term_words(carried)}
-    terms.update({stem(w): _rarity(w) for w in term_words(own)})
+    terms = {stem(w): CARRIED_WEIGHT * _rarity(w, everyday_weight) for w in term_words(carried)}
+    terms.update({stem(w): _rarity(w, everyday_weight) for w in term_words(own)})
     return {t: v * (core_weight if t in core else 1.0) for t, v in terms.items()}
 
 
@@ -115,8 +119,9 @@ def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> froze
                      for w in term_words(span))
 
 
-def _rarity(word: str) -> float:
-    return 2.0 if zipf(word) < 4.0 else 1.0
+def _rarity(word: str, everyday_weight: float = 1.0) -> float:
+    frequency = zipf(word)
+    return 2.0 if frequency < 4.0 else everyday_weight if frequency >= EVERYDAY_ZIPF else 1.0
 
 
 def coverage(terms: dict[str, float], text: str) -> float:
