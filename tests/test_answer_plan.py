@@ -163,6 +163,16 @@ def test_a_risk_said_of_oneself_leads_but_a_risk_that_is_only_the_topic_does_not
         assert plan is not None and plan.lead.unit.display == lead, question
 
 
+@pytest.mark.parametrize(("question", "personal"), [
+    ("Is it safe for an adult patient with impaired renal function to take it?", ["renal"]),
+    ("Is it safe for someone who snores to take clonazepam?", ["osa"]),
+    ("Is it safe for patients in general if kidney function is impaired?", []),
+])
+def test_a_risk_said_of_the_person_asked_about_is_stated(question: str,
+                                                         personal: list[str]) -> None:
+    assert [r.id for r in _profile(question).personal] == personal
+
+
 def test_a_condition_said_of_oneself_earlier_still_leads_later() -> None:
     profile = _profile("Can I take 200 mg?", ("Is it safe with it? My kidneys are weak",))
     assert [r.id for r in profile.personal] == ["renal"]
