@@ -167,6 +167,8 @@ def test_a_risk_said_of_oneself_leads_but_a_risk_that_is_only_the_topic_does_not
     ("Is it safe for an adult patient with impaired renal function to take it?", ["renal"]),
     ("Is it safe for someone who snores to take clonazepam?", ["osa"]),
     ("Is it safe for patients in general if kidney function is impaired?", []),
+    # another sedative named with the core subjects is the pairing asked about
+    ("How risky is magnesium with sleeping pills like temazepam?", ["sedative"]),
 ])
 def test_a_risk_said_of_the_person_asked_about_is_stated(question: str,
                                                          personal: list[str]) -> None:

@@ -80,8 +80,10 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # A user who has spoken of themselves in this conversation ("My kidneys are not great")
     # asks of themselves later too ("Is it OK to drive after taking it?").
     first_person = any(matches(policy.first_person, text) for text in (*earlier, own))
+    # Another substance named with the core ones ("with temazepam") is the pairing asked about,
+    # whoever takes it: it is stated, not a topic.
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
-                     or r.id in latest)
+                     or r.id in latest or (r.other_than_core and r in now))
     dismissing = [m.group(0) for p in policy.dismissals for m in re.finditer(p, own, flags=re.I)]
     denied = tuple(r for r in policy.risks if r not in risks and (
         any(matches(r.denied, text) for text in (*earlier, own) if r.denied)
