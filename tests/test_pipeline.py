@@ -48,11 +48,12 @@ def test_seed_question_is_answered_from_the_seed_file(assistant: Assistant) -> N
     assert not answer.refused
     assert_valid(answer)
     assert any(c.source == SEED_FILE for c in answer.citations)
-    # the seed question states "potentially impaired renal function": the kidney evidence leads,
-    # and the general verdict follows as a point
+    # the seed question states "potentially impaired renal function" of the patient it asks
+    # about: the kidney evidence leads, and a general verdict (which answers for a patient
+    # without that risk) is not shown, as for "My kidneys are not great"
     lead = answer.body.splitlines()[0]
-    assert re.search(r"(?i)renal|kidney|CrCl", lead) and "generally safe" not in lead
-    assert "generally safe" in answer.body
+    assert re.search(r"(?i)renal|kidney|CrCl", lead)
+    assert "generally safe" not in answer.body
     assert answer.retrieved and answer.retrieved[0].source == SEED_FILE
 
 
