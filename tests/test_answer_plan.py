@@ -114,6 +114,16 @@ def test_a_risk_the_user_states_weighs_more_than_a_risk_that_is_only_the_topic()
     assert mine - topic == pytest.approx(w.risk - w.risk_topic)
 
 
+def test_a_unit_naming_a_subject_by_another_of_its_names_covers_it() -> None:
+    from assistant.answering.compose.scoring import coverage
+
+    terms = {stem("klonopin"): 1.0, stem("sleep"): 1.0}
+    text = "Magnesium is safe with clonazepam."
+    names = {stem("klonopin"): stem("clonazepam"), stem("clonazepam"): stem("clonazepam")}
+    assert coverage(terms, text) == 0.0
+    assert coverage(terms, text, names) == 0.5
+
+
 def test_everyday_words_of_the_question_count_less_in_coverage() -> None:
     from assistant.answering.compose.scoring import weighted_terms
 

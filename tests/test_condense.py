@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from assistant.answering.condense import Condenser, split_carried
-from assistant.answering.subjects import core_subjects
+from assistant.answering.subjects import alias_pairs, core_names, core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
 from assistant.core.models import Turn
 from assistant.text.words import stem
@@ -39,6 +39,15 @@ def test_core_subjects_are_derived_from_headlines_and_aliases(core: frozenset[st
     assert {stem("magnesium"), stem("clonazepam"), stem("klonopin")} <= core
     # a word one title uses once, or an everyday word, is not a core subject
     assert stem("sleep") not in core and stem("insomnia") not in core
+
+
+def test_the_names_of_one_core_subject_share_one_stem(core: frozenset[str]) -> None:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    names = core_names(core, alias_pairs(texts))
+    assert names[stem("klonopin")] == names[stem("clonazepam")]
+    # a subject with one name, and a name with its class ("… (…, a benzodiazepine)"), are not
+    assert stem("magnesium") not in names and stem("benzodiazepine") not in names
+    assert core_names(core, [("Clonazepam", "benzodiazepine")]) == {}
 
 
 def _turn(q: str) -> Turn:

@@ -20,7 +20,7 @@ from assistant.answering.language import LanguageReader
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import NAMED_ZIPF, EvidenceRefusal
 from assistant.answering.sessions import SqlSessionStore
-from assistant.answering.subjects import core_subjects, subject_classes
+from assistant.answering.subjects import core_names, core_subjects, subject_classes
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
 from assistant.core.embed_cache import CachedEmbedder
 from assistant.core.protocols import Condenser, Generator
@@ -51,7 +51,8 @@ def build_assistant(settings: Settings) -> Assistant:
     classes = subject_classes(core, facts.class_pairs, synonyms)
     extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
                                     core, stored=load_unit_vectors(retriever.derived),
-                                    classes=classes)
+                                    classes=classes,
+                                    names=core_names(core, facts.subject_pairs, synonyms))
 
     def prefetch(questions: list[str]) -> None:
         """The answer's one forward pass: its question (and the asked part of a framed one),

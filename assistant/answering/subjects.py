@@ -56,6 +56,27 @@ def subject_classes(core: frozenset[str], pairs: Iterable[tuple[str, str]],
     return {cls: frozenset(members) for cls, members in out.items()}
 
 
+def core_names(core: frozenset[str], pairs: Iterable[tuple[str, str]],
+               synonyms: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Stem of a core subject -> the one stem its names share ("klonopin" and "clonazepam" ->
+    "clonazepam"), for the core subjects that ``pairs`` ("Clonazepam (Klonopin") tie together;
+    a subject with one name is left out."""
+    canonical = _canonical(synonyms)
+    group: dict[str, str] = {}
+
+    def root(s: str) -> str:
+        while group.get(s, s) != s:
+            s = group[s]
+        return s
+    for a, b in pairs:
+        if not (_is_alias(a) and _is_alias(b)):  # two names ("Clonazepam (Klonopin"), not a
+            continue                              # name and its class ("… (benzodiazepine")
+        left, right = root(canonical(a.lower())), root(canonical(b.lower()))
+        if left in core and right in core and left != right:
+            group[max(left, right)] = min(left, right)
+    return {s: root(s) for s in core if root(s) != s or s in group.values()}
+
+
 def core_subjects(headlines: Iterable[str], texts: Iterable[str],
                   synonyms: Mapping[str, str] | None = None,
                   pairs: Iterable[tuple[str, str]] = ()) -> frozenset[str]:

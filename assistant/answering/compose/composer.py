@@ -34,7 +34,8 @@ UNIT_CACHE_SIZE = 4096  # chunks
 class ExtractiveComposer:
     """Satisfies ``assistant.core.protocols.Generator``. ``core``: stems of the corpus's core
     subjects (``answering.subjects``), which weigh less than a question's own focus terms;
-    ``classes``: class stem -> the core subjects the texts put in it (``subject_classes``).
+    ``classes``: class stem -> the core subjects the texts put in it (``subject_classes``);
+    ``names``: a core subject's stems -> the one its names share (``subjects.core_names``).
     ``stored``: the unit vectors computed at index time (``answering.derived``); a unit not
     among them is embedded (and kept in a bounded cache)."""
 
@@ -44,13 +45,15 @@ class ExtractiveComposer:
                  core: frozenset[str] = frozenset(),
                  cache_size: int = VECTOR_CACHE_SIZE,
                  stored: StoredVectors | None = None,
-                 classes: Mapping[str, frozenset[str]] | None = None) -> None:
+                 classes: Mapping[str, frozenset[str]] | None = None,
+                 names: Mapping[str, str] | None = None) -> None:
         self.embedder = embedder
         self.stored = stored
         self.settings = settings
         self.policy = policy
         self.core = core
         self.classes = dict(classes or {})
+        self.names = dict(names or {})
         self._vectors: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
         #: A chunk's units (as rank 0) by chunk id: splitting and cleaning them is the
         #: composer's main cost, and the same chunks come back for many questions.
@@ -91,7 +94,7 @@ class ExtractiveComposer:
         query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
         vectors = self._embed_units(units)
         return score_units(question, units, vectors @ query, vectors, profile, self.policy,
-                           self.core, focus)
+                           self.core, focus, self.names)
 
     def _chunk_units(self, chunk: Chunk, rank: int) -> list[Unit]:
         units = self._units.get_or_compute(chunk.id,

@@ -6,6 +6,7 @@ retrieval rank, and the trust of its document."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,9 +45,11 @@ class Scored:
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
                 profile: Profile, policy: AnswerPolicy, core: frozenset[str],
-                focus: frozenset[str] | None = None) -> list[Scored]:
+                focus: frozenset[str] | None = None,
+                names: Mapping[str, str] | None = None) -> list[Scored]:
     """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
-    has it already)."""
+    has it already; ``names``: a core subject's stems -> the one its names share, so a unit
+    saying "clonazepam" covers a question's "Klonopin", ``subjects.core_names``)."""
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = [float(n) for n in NUMBER.findall(split_carried(question)[0])]
@@ -63,7 +66,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         named = focus & term_stems(text)
         focus_match = not focus or bool(named)
         focus_weight = sum(terms.get(t, 1.0) for t in named)
-        score = (w.similarity * float(sim) + w.coverage * coverage(terms, text)
+        score = (w.similarity * float(sim) + w.coverage * coverage(terms, text, names)
                  + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
                  + risk + RANK_PRIOR / (1 + unit.rank)
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
@@ -124,11 +127,16 @@ def _rarity(word: str, everyday_weight: float = 1.0) -> float:
     return 2.0 if frequency < 4.0 else everyday_weight if frequency >= EVERYDAY_ZIPF else 1.0
 
 
-def coverage(terms: dict[str, float], text: str) -> float:
+def coverage(terms: dict[str, float], text: str, names: Mapping[str, str] | None = None
+             ) -> float:
+    """Share of the terms' weight the text names (``names``: a subject's stems -> the one its
+    names share)."""
     if not terms:
         return 0.0
-    present = term_stems(text)
-    return sum(weight for term, weight in terms.items() if term in present) / sum(terms.values())
+    names = names or {}
+    present = {names.get(s, s) for s in term_stems(text)}
+    return sum(weight for term, weight in terms.items()
+               if names.get(term, term) in present) / sum(terms.values())
 
 
 def _numbers(q_numbers: list[float], text: str) -> float:
