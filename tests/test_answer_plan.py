@@ -185,6 +185,17 @@ def test_a_risk_said_of_the_person_asked_about_is_stated(question: str,
     assert [r.id for r in _profile(question).personal] == personal
 
 
+def test_evidence_naming_the_other_substance_leads_for_it() -> None:
+    question = "Can I combine it with temazepam?"
+    assert _profile(question).others == {stem("temazepam")}
+    general = "Monitor for respiratory depression when combining clonazepam with CNS depressants."
+    row = "Benzodiazepines (temazepam, triazolam) — Risk Level: High; additive sedation."
+    items = _rescore([_scored(general, 0.8, seed=1), _scored(row, 0.6, start=100, seed=2)],
+                     question)
+    plan = plan_answer(items, _profile(question), POLICY)
+    assert plan is not None and plan.lead.unit.display == row
+
+
 def test_a_condition_said_of_oneself_earlier_still_leads_later() -> None:
     profile = _profile("Can I take 200 mg?", ("Is it safe with it? My kidneys are weak",))
     assert [r.id for r in profile.personal] == ["renal"]

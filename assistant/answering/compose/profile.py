@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.condense import split_carried
-from assistant.text.words import stem
+from assistant.text.words import stem, term_words
 
 #: A number as users and sources write it ("120", "0.5").
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -52,6 +52,9 @@ class Profile:
     numbers: frozenset[str] = field(default_factory=frozenset)
     #: The question asks about the evidence itself ("Is there research on …?").
     asks_evidence: bool = False
+    #: Stems of the words naming another substance this message pairs with the core subjects
+    #: (an ``other_than_core`` risk: "temazepam", "alcohol").
+    others: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def kind(self) -> str | None:
@@ -96,7 +99,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
-                   asks_evidence=matches(policy.evidence_asks, own))
+                   asks_evidence=matches(policy.evidence_asks, own),
+                   others=_others(own, policy, core))
 
 
 def _asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:
@@ -117,6 +121,13 @@ def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
     plain = _without_core(text, core)
     return [r for r in policy.risks if matches(r.user, plain if r.other_than_core else text)
             and not matches(r.denied, text)]
+
+
+def _others(text: str, policy: AnswerPolicy, core: frozenset[str]) -> frozenset[str]:
+    """Stems of the words an ``other_than_core`` risk is stated with ("temazepam")."""
+    plain = _without_core(text, core)
+    return frozenset(stem(w) for r in policy.risks if r.other_than_core for p in r.user
+                     for m in re.finditer(p, plain, flags=re.I) for w in term_words(m.group(0)))
 
 
 def _without_core(text: str, core: frozenset[str]) -> str:

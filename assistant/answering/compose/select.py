@@ -179,6 +179,8 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                 # a condition from an earlier turn: evidence about it that answers what is
                 # asked now ("how much for her", 78), else the best answer to the question
                 about = [s for s in about if s.kind_match]
+            if risk.other_than_core:  # evidence about the substance the user named
+                about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
             if about:
                 pool = about
                 break
