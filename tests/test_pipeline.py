@@ -96,6 +96,19 @@ def test_uncovered_questions_are_refused(assistant: Assistant, question: str) ->
     assert_valid(answer)
 
 
+def test_a_pairing_is_covered_through_any_core_subject_the_question_names(
+        assistant: Assistant) -> None:
+    # the evidence rates magnesium with temazepam; "glycinate" is the form asked about, not a
+    # second thing the passage must name
+    answer = assistant.ask("Can I take magnesium glycinate with temazepam?")
+    assert not answer.refused and "temazepam" in answer.body.split("\n")[0]
+    assert_valid(answer)
+    # a pairing of a core subject with a drug the evidence only discusses for another one is
+    # still declined
+    declined = assistant.ask("Is clonazepam safe with omeprazole?")
+    assert declined.refused and "omeprazole" in declined.body
+
+
 def test_a_short_fact_in_a_long_chunk_is_evidence_enough(assistant: Assistant) -> None:
     """The evidence strength is the best chunk's or best sentence's similarity: here no chunk
     reaches the floor, but one sentence does, and it answers."""

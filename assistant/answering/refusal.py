@@ -74,7 +74,7 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or best < settings.answer.min_evidence:
         return Decision(True, f"{WEAK} (best similarity {best:.2f})", [], best)
-    apart = _never_together(question, hits, vocab)
+    apart = _never_together(question, hits, vocab, core)
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
     subject, focus = uncovered_focus(question, hits, vocab, core)
@@ -96,15 +96,23 @@ class EvidenceRefusal:
         return decide(question, hits, self.vocab, self.settings, self.core)
 
 
-def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary) -> list[str]:
+def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
+                    core: frozenset[str] = frozenset()) -> list[str]:
     """The two rarest named things of the question, when the evidence has both but never in the
-    same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered."""
+    same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered. A core
+    subject of the question is found in a passage that names any core subject the question
+    names: "magnesium glycinate with temazepam" is covered by a passage on magnesium with
+    temazepam."""
     passages = [word_stems(h.chunk.embed_text) for h in hits]
     own = split_carried(question)[0]  # the pairing the user asks about, not the topic
     named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
              and any(stem(e) in p for p in passages)]
     pair = sorted(named, key=zipf)[:2]
-    if len(pair) < 2 or any(all(stem(e) in p for e in pair) for p in passages):
+    asked_core = word_stems(own) & core
+
+    def names(passage: frozenset[str], entity: str) -> bool:
+        return stem(entity) in passage or (stem(entity) in core and bool(asked_core & passage))
+    if len(pair) < 2 or any(all(names(p, e) for e in pair) for p in passages):
         return []
     return pair
 
