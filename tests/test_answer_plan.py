@@ -463,6 +463,23 @@ def test_a_clause_for_the_sources_own_reader_needs_the_users_numbers() -> None:
             assert plan.lead.unit.quote == text  # the citation quotes it whole
 
 
+def test_a_point_whose_shown_words_no_longer_bear_on_the_question_is_left_out() -> None:
+    from assistant.answering.compose.scoring import question_focus
+
+    lead = "Benzodiazepines such as temazepam add to its sedation: high risk."
+    dosed = ("Depression trials used 125-300mg with each meal, making your 120mg dose "
+             "conservative and unlikely to cause excessive CNS depression.")
+    named = "Temazepam needs medical supervision with it."
+    q = "Can I take it with temazepam?"
+    profile = _profile(q)
+    focus = question_focus(q, profile, POLICY, CORE)
+    items = _rescore([_scored(lead, 0.9, seed=1), _scored(dosed, 0.8, start=200, seed=2),
+                      _scored(named, 0.7, start=400, seed=3)], q)
+    assert all(s.risk_match for s in items[:2])  # "CNS depression" is in the reader's clause
+    plan = plan_answer(items, profile, POLICY, focus=focus)
+    assert plan is not None and [p.unit.display for p in plan.points] == [named]
+
+
 @pytest.mark.parametrize(("sentence", "leans"), [
     ("It is a chelated form of magnesium bound to glycine.", True),
     ("This is a critical safety concern.", True),

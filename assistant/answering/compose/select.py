@@ -6,9 +6,8 @@
 * **a comparison** when the user gives a number for a risk (creatinine clearance 25) and a
   sentence states the threshold (CrCl <30): which side the user is on, citing the threshold;
 * **a conflict line** when a relevant sentence of another source gives the opposite verdict;
-* **supporting points**: at most ``max_points``, each above an absolute relevance floor, none a
-  near-duplicate and none already shown in the previous answer of the conversation (the lead
-  may repeat one when it is still the best answer to the new question).
+* **supporting points**: at most ``max_points``, above an absolute floor, naming the focus or a
+  risk in their shown words, none a near-duplicate or shown in the previous answer (the lead may).
 """
 
 from __future__ import annotations
@@ -81,15 +80,18 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         taken.append(cand)
     plan.ask = _ask(profile, policy)
     plan = _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
-    return _rows_focused(plan, profile, policy, focus)
+    plan = _rows_focused(plan, profile, policy, focus)  # then, as the points loop does, on the
+    # shown words (a reader's clause left out): a point naming no focus or risk is filler
+    plan.points = [p for p in plan.points if not focus or focus & term_stems(p.unit.display)
+                   or any(matches(r.evidence, p.unit.display) for r in profile.risks)]
+    return plan
 
 
 def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
                   focus: frozenset[str]) -> Plan:
-    """For a question of a kind with ``row_cells``, table rows shown with their first cell,
-    their short naming cells ("Sex: Female") and the cells that answer the question: of the
-    asked kind, about a risk the user raised, or naming the question's focus (the citation
-    still quotes the whole row)."""
+    """For a kind with ``row_cells``, table rows shown with their first cell, short naming cells
+    ("Sex: Female") and the cells of the asked kind, about a raised risk or naming the focus
+    (the citation still quotes the whole row)."""
     kind = policy.kind_named(profile.kind)
     if kind is None or not kind.row_cells:
         return plan
