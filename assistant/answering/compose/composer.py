@@ -15,12 +15,14 @@ from dataclasses import replace
 
 import numpy as np
 
+from assistant.answering.compose.doses import dose_note
 from assistant.answering.compose.policy import AnswerPolicy
 from assistant.answering.compose.profile import Profile, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
 from assistant.answering.compose.select import Plan, plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import Unit, chunk_units
+from assistant.answering.condense import split_carried
 from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
@@ -79,8 +81,12 @@ class ExtractiveComposer:
         scored = self.select(question, chunks, profile, focus)
         if not scored:
             return None
-        return plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
+        plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
                            self.classes, focus)
+        if plan is not None and plan.comparison is None:
+            plan.comparison = dose_note(split_carried(question)[0], plan.lead.unit.display,
+                                        self.policy.dose_note)
+        return plan
 
     def select(self, question: str, chunks: Sequence[Chunk], profile: Profile | None = None,
                focus: frozenset[str] | None = None) -> list[Scored]:

@@ -142,6 +142,8 @@ class AnswerPolicy(_Strict):
     ask_when_missing: AskWhenMissing
     comparison: str
     consequence: Consequence
+    #: The line after a lead whose doses are none of those the user gave (``compose.doses``).
+    dose_note: str = ""
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
@@ -166,6 +168,14 @@ class AnswerPolicy(_Strict):
         for name in ("label", "value", "side", "threshold", "consequence"):
             if "{" + name + "}" not in v:
                 raise ValueError(f"comparison needs {{{name}}}")
+        return v
+
+    @field_validator("dose_note")
+    @classmethod
+    def _dose_placeholders(cls, v: str) -> str:
+        for name in ("evidence", "yours"):
+            if v and "{" + name + "}" not in v:
+                raise ValueError(f"dose_note needs {{{name}}}")
         return v
 
     def kind_named(self, kind_id: str | None) -> Kind | None:

@@ -1,0 +1,46 @@
+"""Doses the user gives against those the lead names (compose/doses.py, policy dose_note)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.compose import load_answer_policy
+from assistant.answering.compose.doses import dose_note, doses
+from assistant.core.errors import PolicyError
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = load_answer_policy(ROOT / "policies").dose_note
+LEAD = "It is generally safe to take 120mg of magnesium glycinate with 0.5mg clonazepam."
+
+
+def test_doses_are_read_in_milligrams_with_ranges() -> None:
+    assert doses("500 mcg and 1 g, or 200-400mg") == [
+        (0.5, 0.5, "500 mcg"), (1000.0, 1000.0, "1 g"), (200.0, 400.0, "200-400mg")]
+
+
+@pytest.mark.parametrize(("question", "noted"), [
+    ("Is 200 mg ok with 1 mg klonopin?", True),      # none of the user's doses is the lead's
+    ("Is 120 mg plus clonazepam 500 mcg safe?", False),  # 500 mcg is 0.5 mg
+    ("Is magnesium safe with clonazepam?", False),   # the user gave no dose
+    ("Is 0.5 mg of clonazepam with 300 mg fine?", False),  # one of them is the lead's
+])
+def test_a_lead_about_other_doses_says_so(question: str, noted: bool) -> None:
+    note = dose_note(question, LEAD, TEMPLATE)
+    assert (note is not None) is noted
+    if note:
+        assert "120mg and 0.5mg" in note and "200 mg and 1 mg" in note
+
+
+def test_a_range_in_the_lead_covers_the_doses_inside_it() -> None:
+    assert dose_note("Is 300 mg enough?", "Take 200-400mg before bed.", TEMPLATE) is None
+    assert dose_note("Is 600 mg enough?", "Take 200-400mg before bed.", TEMPLATE) is not None
+
+
+def test_the_note_template_must_name_both_doses(tmp_path: Path) -> None:
+    text = (ROOT / "policies" / "answer.yaml").read_text(encoding="utf-8")
+    (tmp_path / "answer.yaml").write_text(
+        text.replace("you asked about {yours}", "you asked about other doses"), encoding="utf-8")
+    with pytest.raises(PolicyError, match="dose_note"):
+        load_answer_policy(tmp_path)
