@@ -478,6 +478,13 @@ def test_a_point_whose_shown_words_no_longer_bear_on_the_question_is_left_out() 
     assert all(s.risk_match for s in items[:2])  # "CNS depression" is in the reader's clause
     plan = plan_answer(items, profile, POLICY, focus=focus)
     assert plan is not None and [p.unit.display for p in plan.points] == [named]
+    # a question/answer row shows its answer, but its question still says what it answers
+    answer = "Generally fine together, but keep them a few hours apart from each other."
+    faq = _scored(answer, 0.7, start=600, seed=4)
+    faq = replace(faq, unit=replace(faq.unit, match=f"Can I take it with temazepam? {answer}"))
+    items = _rescore([_scored(lead, 0.9, seed=1), faq], q)
+    plan = plan_answer(items, profile, POLICY, focus=focus)
+    assert plan is not None and [p.unit.display for p in plan.points] == [answer]
 
 
 @pytest.mark.parametrize(("sentence", "leans"), [

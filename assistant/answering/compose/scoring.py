@@ -60,9 +60,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     for unit, sim, vec in zip(units, sims, vectors, strict=True):
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
-        risk_match = any(matches(r.evidence, text) for r in profile.risks)
-        risk = (w.risk if any(matches(r.evidence, text) for r in profile.personal)
-                else w.risk_topic) * risk_match
+        about = [r for r in profile.risks if matches(r.evidence, text)]
+        risk_match = bool(about)
+        risk = (w.risk if any(r in profile.personal for r in about) else w.risk_topic) * risk_match
         named = focus & term_stems(text)
         focus_match = not focus or bool(named)
         focus_weight = sum(terms.get(t, 1.0) for t in named)

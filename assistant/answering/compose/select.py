@@ -80,10 +80,10 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         taken.append(cand)
     plan.ask = _ask(profile, policy)
     plan = _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
-    plan = _rows_focused(plan, profile, policy, focus)  # then, as the points loop does, on the
-    # shown words (a reader's clause left out): a point naming no focus or risk is filler
-    plan.points = [p for p in plan.points if not focus or focus & term_stems(p.unit.display)
-                   or any(matches(r.evidence, p.unit.display) for r in profile.risks)]
+    plan = _rows_focused(plan, profile, policy, focus)  # then the points loop's check again, on
+    # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
+    plan.points = [p for p in plan.points if not focus or focus & term_stems(p.unit.text)
+                   or any(matches(r.evidence, p.unit.text) for r in profile.risks)]
     return plan
 
 
