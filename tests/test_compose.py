@@ -204,3 +204,25 @@ def test_a_label_and_a_statement_is_a_sentence_but_a_titled_step_is_a_heading() 
     assert ("Safe upper limit during pregnancy: 350-360mg elemental magnesium from "
             "supplements.") in shown
     assert not any(s.startswith("Phase 3") for s in shown)
+
+
+def test_a_later_sentence_of_a_labelled_line_is_scored_with_its_label() -> None:
+    text = ("- **Toxicity (Hypermagnesemia):** Toxicity is rare in people with healthy kidneys. "
+            "Symptoms include flushing, low blood pressure and weak reflexes.\n"
+            "Plain prose with no label at all goes here. A second plain sentence follows it.\n")
+    units = {u.display: u for u in _units_of(text)}
+    first = units["Toxicity (Hypermagnesemia): Toxicity is rare in people with healthy kidneys."]
+    later = units["Symptoms include flushing, low blood pressure and weak reflexes."]
+    assert first.match == ""  # it shows its label itself
+    assert later.text.startswith("Toxicity (Hypermagnesemia): Symptoms include")
+    assert text[later.start:later.end] == later.quote  # shown and quoted without the label
+    assert units["A second plain sentence follows it."].match == ""
+
+
+def test_a_phrase_opening_like_a_linking_word_is_kept() -> None:
+    text = ("In contrast to sleep research, the evidence for migraine is robust and growing. "
+            "However, the dose used in trials varies between studies.\n")
+    shown = [u.display for u in _units_of(text)]
+    assert "In contrast to sleep research, the evidence for migraine is robust and growing." \
+        in shown
+    assert "The dose used in trials varies between studies." in shown

@@ -44,8 +44,12 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 6
+UNITS_VERSION = 7
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
+#: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
+#: the label says what every later sentence of that line is about.
+_LABEL = re.compile(r"[ \t]*(?:[-•*–][ \t]+)?(?:\*\*)?([A-Z][^:\n*]{1,60}?):(?:\*\*)?[ \t]+(?=\S)")
+MAX_LABEL_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -118,10 +122,23 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             joined_now = True  # two sentences at most: a third leaning one is not shown
         if _usable(quote, shown, row or _is_item(chunk.text, offset)):
             shown = _finished(one_sentence(shown) if row else shown)
+            if not row and not match:
+                match = _line_label(chunk.text, start - chunk.start)
             units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
                               display=shown, match=f"{match} {shown}" if match else ""))
         previous = None if row or joined_now else (start, end)
     return units
+
+
+def _line_label(text: str, offset: int) -> str | None:
+    """The label of the line a sentence is in, when the sentence is not the line's first (the
+    first shows the label itself): "Toxicity (Hypermagnesemia):" for "Symptoms of … include …"."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    label = _LABEL.match(text, line_start, offset)
+    if label is None or label.end() >= offset or not text[label.end():offset].strip():
+        return None
+    name = display_text(label.group(1))
+    return f"{name}:" if len(name.split()) <= MAX_LABEL_WORDS else None
 
 
 def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
