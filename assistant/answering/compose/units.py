@@ -130,15 +130,15 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
     return units
 
 
-def _line_label(text: str, offset: int) -> str | None:
+def _line_label(text: str, offset: int) -> str:
     """The label of the line a sentence is in, when the sentence is not the line's first (the
     first shows the label itself): "Toxicity (Hypermagnesemia):" for "Symptoms of … include …"."""
     line_start = text.rfind("\n", 0, offset) + 1
     label = _LABEL.match(text, line_start, offset)
     if label is None or label.end() >= offset or not text[label.end():offset].strip():
-        return None
+        return ""
     name = display_text(label.group(1))
-    return f"{name}:" if len(name.split()) <= MAX_LABEL_WORDS else None
+    return f"{name}:" if len(name.split()) <= MAX_LABEL_WORDS else ""
 
 
 def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
