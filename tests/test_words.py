@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(("a", "b"), [
     ("interactions", "interaction"), ("therapies", "therapy"), ("doses", "dose"),
     ("infused", "infusion"), ("tapering", "taper"), ("recommended", "recommend"),
+    ("women", "woman"), ("children", "child"),
 ])
 def test_plural_ed_ing_forms_share_a_stem(a: str, b: str) -> None:
     assert stem(a) == stem(b)
@@ -42,6 +43,7 @@ def test_bm25_tokens_are_the_same_stems() -> None:
     text = "Interactions of tapering doses"
     assert tokenize([text])[0] == [stem(w) for w in content_words(text)]
     assert stem_words(["doses", "infused"]) == [stem("doses"), stem("infused")]
+    assert stem_words(["women", "men"]) == [stem("woman"), stem("man")]
 
 
 def test_words_drop_contractions_and_keep_hyphenated_terms() -> None:

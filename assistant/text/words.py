@@ -102,15 +102,22 @@ def _stemmer() -> Any:
     return stemmer
 
 
+#: English plurals Snowball leaves apart from their singular ("women" -> "women", "woman" ->
+#: "woman"): stemmed as the singular, so "an average-weight woman" finds "Women (average weight)".
+IRREGULAR_PLURALS = {"women": "woman", "men": "man", "children": "child", "people": "person",
+                     "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose"}
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def stem(word: str) -> str:
-    """The Snowball English stem of a lower-case word ("interactions" -> "interact")."""
-    return str(_stemmer().stemWord(word))
+    """The Snowball English stem of a lower-case word ("interactions" -> "interact"; an
+    irregular plural as its singular, "women" -> "woman")."""
+    return str(_stemmer().stemWord(IRREGULAR_PLURALS.get(word, word)))
 
 
 def stem_words(tokens: Sequence[str]) -> list[str]:
     """Stems of many words at once (the callable bm25s tokenization is given)."""
-    return [str(s) for s in _stemmer().stemWords(list(tokens))]
+    return [str(s) for s in _stemmer().stemWords([IRREGULAR_PLURALS.get(t, t) for t in tokens])]
 
 
 def stems(tokens: Iterable[str]) -> frozenset[str]:
