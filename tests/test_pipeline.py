@@ -72,6 +72,19 @@ def test_follow_up_about_creatinine_clearance_brings_the_crcl_passage(
                                                          "What if my creatinine clearance is 25?"]
 
 
+def test_a_stated_risk_leads_with_evidence_naming_it_not_a_related_effect(
+        assistant: Assistant) -> None:
+    # "cognitive impairment" is evidence about driving too, but a sentence that names driving
+    # answers "Is it OK to drive?"; the kidneys stated earlier still hold
+    sid = assistant.new_session()
+    assistant.ask("Is 120 mg safe with 0.5 mg clonazepam? My kidneys are not great", sid)
+    answer = assistant.ask("Is it OK to drive after taking clonazepam with magnesium?", sid)
+    lead = answer.body.split("\n")[0]
+    assert re.search(r"(?i)driv|machinery", lead), lead
+    assert "generally safe" not in lead
+    assert_valid(answer)
+
+
 def test_and_gabapentin_keeps_the_spacing_topic(assistant: Assistant) -> None:
     sid = assistant.new_session()
     first = assistant.ask("How far apart should I take doxycycline and magnesium?", sid)

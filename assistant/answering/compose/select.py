@@ -13,14 +13,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from assistant.answering.compose.conflicts import opposite_verdict
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row
 from assistant.answering.compose.scoring import Scored
-from assistant.text.words import content_stems, content_words, stem, term_stems
+from assistant.text.words import content_words, term_stems
 
 #: Two units whose vectors are closer than this say the same thing.
 DUPLICATE_COSINE = 0.9
@@ -60,7 +61,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     threshold = _threshold(scored, profile, policy)
     if threshold is not None:
         plan.lead, plan.comparison = threshold
-    plan.conflict = _conflict(plan.lead, relevant, policy, core, classes or {})
+    plan.conflict = opposite_verdict(plan.lead, relevant, policy, core, classes or {})
     if plan.conflict is not None:
         plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
                           f"{plan.conflict.unit.chunk.source}")
@@ -183,6 +184,8 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                 about = [s for s in about if s.kind_match]
             if risk.other_than_core:  # evidence about the substance the user named
                 about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
+            # evidence naming what the user named ("driving", "snoring") over a related effect
+            about = [s for s in about if matches(risk.user, s.unit.display)] or about
             if about:
                 pool = about
                 break
@@ -238,47 +241,6 @@ def _threshold(scored: list[Scored], profile: Profile,
 
 def _num(value: float) -> str:
     return str(int(value)) if value.is_integer() else str(value)
-
-
-def _conflict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
-              core: frozenset[str], classes: Mapping[str, frozenset[str]]) -> Scored | None:
-    """A relevant unit of another source whose verdict is the opposite of the lead's."""
-    c = policy.conflict
-    good, bad = matches(c.favourable, lead.unit.display), matches(c.unfavourable, lead.unit.display)
-    if good == bad:
-        return None
-    opposite = c.unfavourable if good else c.favourable
-    same = c.favourable if good else c.unfavourable
-    for cand in relevant:
-        if cand.unit.chunk.source == lead.unit.chunk.source:
-            continue
-        text = cand.unit.display
-        if (matches(opposite, text) and not matches(same, text)
-                and _same_topic(lead, cand, core, classes)):
-            return cand
-    return None
-
-
-def _same_topic(a: Scored, b: Scored, core: frozenset[str],
-                classes: Mapping[str, frozenset[str]]) -> bool:
-    """Both give a verdict on the same thing: ``b`` is about two of the core subjects ``a``
-    names (the pairing; all of them when ``a`` names fewer), and they share two rarer words
-    besides them. ``b`` is about a subject it names, whose class it names ("benzodiazepines"
-    for clonazepam) or that its document's title names (a table row of a magnesium guide)."""
-    named = content_stems(a.unit.display) & core
-    if len(named & _about(b, core, classes)) < min(2, len(named)):
-        return False
-    wa = {stem(w) for w in content_words(a.unit.display) if len(w) > 6} - core
-    wb = {stem(w) for w in content_words(b.unit.display) if len(w) > 6} - core
-    return len(wa & wb) >= 2
-
-
-def _about(s: Scored, core: frozenset[str], classes: Mapping[str, frozenset[str]]
-           ) -> frozenset[str]:
-    """The core subjects a unit is about: named in it, by their class, or in its title."""
-    stems = content_stems(s.unit.display) | content_stems(s.unit.chunk.title)
-    members = [m for cls in stems & classes.keys() for m in classes[cls]]
-    return frozenset(stems & core) | frozenset(members)
 
 
 def _ask(profile: Profile, policy: AnswerPolicy) -> str | None:
