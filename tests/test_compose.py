@@ -226,3 +226,14 @@ def test_a_phrase_opening_like_a_linking_word_is_kept() -> None:
     assert "In contrast to sleep research, the evidence for migraine is robust and growing." \
         in shown
     assert "The dose used in trials varies between studies." in shown
+
+
+def test_a_leaning_line_after_a_list_is_not_joined_to_its_last_item() -> None:
+    text = ("Take the second supplement half an hour before bed, after the first one\n"
+            "- Adds calming effects over the evening hours\n"
+            "- Peak effects overlap with the other supplement\n"
+            "This staggered timing avoids excessive sedation at night. Taking both at once can "
+            "cause morning grogginess.\n")
+    shown = [u.display for u in _units_of(text)]
+    assert not any("supplement This" in s or s.startswith("This staggered") for s in shown), shown
+    assert "Taking both at once can cause morning grogginess." in shown

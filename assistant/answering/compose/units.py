@@ -44,7 +44,7 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 7
+UNITS_VERSION = 8
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
 #: the label says what every later sentence of that line is about.
@@ -178,6 +178,8 @@ def _join(chunk: Chunk, previous: tuple[int, int], end: int) -> tuple[int, str, 
     quote = chunk.text[start - chunk.start:end - chunk.start]
     if "\n\n" in quote or len(quote) > 600:
         return None
+    if "\n" in quote and _is_item(chunk.text, start - chunk.start):
+        return None  # the line after a list leans on the whole list, not on its last item
     shown = display_text(quote)
     if _leans_on_nothing(shown):
         return None
