@@ -156,6 +156,16 @@ def test_a_stated_risk_leads_never_a_general_verdict() -> None:
     assert plan is not None and plan.lead.unit.display == RENAL
 
 
+def test_a_general_verdict_does_not_lead_when_an_amount_time_or_sign_is_asked() -> None:
+    signs = "Symptoms of an overdose include flushing, low blood pressure and weak reflexes."
+    for question, lead in (("What are the signs of too much of it?", signs),
+                           ("Is it safe to take it with the medicine?", GENERAL)):
+        items = _rescore([_scored(GENERAL, 0.9, seed=1), _scored(signs, 0.7, start=100,
+                                                                 seed=2)], question)
+        plan = plan_answer(items, _profile(question), POLICY)
+        assert plan is not None and plan.lead.unit.display == lead, question
+
+
 TAPER_RULE = "Any taper must be supervised by a physician."
 
 

@@ -168,13 +168,15 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
           shown_before: frozenset[tuple[str, int, int]] = frozenset()) -> Scored:
     """Never a sentence about a risk the user denies ("my kidneys are perfect") when there is
     another; when the user states a risk about themselves, the best sentence about it; when any
-    risk is named, never a general verdict;
+    risk is named, or the question asks for something other than a verdict, never a general one;
     otherwise the best sentence, where a sentence of the asked kind and one naming more of the
     question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
     pool = [s for s in relevant if not _about_denied(s, profile)] or relevant
     pool = [s for s in pool if not _hedge(s, profile, policy)] or pool
+    plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
+    if profile.kinds and "verdict" not in profile.kinds:
+        pool = plain or pool  # "generally safe" says no amount, time or sign that is asked for
     if profile.risks:
-        plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
         pool = plain or pool
         for risk in profile.personal:  # the risks stated in this message come first
             about = [s for s in plain if matches(risk.evidence, s.unit.display)]
