@@ -94,6 +94,9 @@ def test_mmr_skips_near_duplicates_unless_lambda_is_one() -> None:
 # --------------------------------------------------------------------------- real index
 
 
+SEED_QUESTION = "Is 120 mg magnesium glycinate safe with 0.5 mg clonazepam if my kidneys are weak?"
+
+
 @pytest.fixture(scope="session")
 def retriever(indexed_settings: Settings) -> HybridRetriever:
     return build_retriever(indexed_settings)
@@ -178,6 +181,20 @@ def test_sentence_weight_changes_the_dense_ranking(retriever: HybridRetriever) -
         return [h.chunk.id for h in other.search("how long before magnesium helps", k=10)]
 
     assert dense_order(0.0) != dense_order(1.0)
+
+
+def test_a_source_cap_makes_room_for_other_files(retriever: HybridRetriever) -> None:
+    def sources(cap: int) -> list[str]:
+        opts = retriever.settings.retrieval.model_copy(update={"max_per_source": cap})
+        other = HybridRetriever(settings=retriever.settings.model_copy(update={"retrieval": opts}),
+                                store=retriever.store, embedder=retriever.embedder)
+        return [h.chunk.source for h in other.search(SEED_QUESTION)]
+
+    uncapped, capped = sources(0), sources(2)
+    assert max(uncapped.count(s) for s in uncapped) > 2  # the seed file fills the hits
+    assert len(capped) == retriever.settings.retrieval.k
+    assert max(capped.count(s) for s in capped) <= 2 and len(set(capped)) >= 3
+    assert capped[0] == uncapped[0]  # the best hit stays first
 
 
 def test_rerank_and_sentence_ranking_change_order_not_membership(

@@ -248,12 +248,27 @@ class HybridRetriever:
 
     def _diversify(self, order: list[str], fused: dict[str, float], lam: float, k: int
                    ) -> list[str]:
+        cap = self.settings.retrieval.max_per_source
+        n = k if cap <= 0 else len(order)
         if lam >= 1.0:
-            return order[:k]
-        rel = normalize({cid: fused[cid] for cid in order})
-        assert self._arrays is not None
-        vectors = self._arrays.vectors[[self._row[cid] for cid in order]]
-        return [order[i] for i in mmr_order([rel[c] for c in order], vectors, lam, k)]
+            ranked = order[:n]
+        else:
+            rel = normalize({cid: fused[cid] for cid in order})
+            assert self._arrays is not None
+            vectors = self._arrays.vectors[[self._row[cid] for cid in order]]
+            ranked = [order[i] for i in mmr_order([rel[c] for c in order], vectors, lam, n)]
+        if cap <= 0:
+            return ranked
+        sources = [c.source for c in self.chunks_of([self._row[cid] for cid in ranked])]
+        taken: dict[str, int] = {}
+        picks = []
+        for cid, source in zip(ranked, sources, strict=True):
+            if taken.get(source, 0) < cap:
+                taken[source] = taken.get(source, 0) + 1
+                picks.append(cid)
+            if len(picks) == k:
+                break
+        return picks
 
     def _hit(self, chunk: Chunk, score: float, chunk_sims: np.ndarray, qvec: np.ndarray,
              dense_pos: dict[str, tuple[int, float]], bm25_pos: dict[str, tuple[int, float]]
