@@ -61,3 +61,27 @@ def mmr_order(
         available[best] = False
         max_sim = np.maximum(max_sim, sims[best])
     return picked
+
+
+def mmr_ids(order: Sequence[str], fused: Mapping[str, float], vectors: np.ndarray | None,
+            lam: float, k: int) -> list[str]:
+    """The first ``k`` of ``order`` by MMR over their fused scores (min-max scaled) and
+    ``vectors`` (rows in ``order``'s order); ``lam >= 1`` (or no vectors): ``order`` itself."""
+    if lam >= 1.0 or vectors is None:
+        return list(order[:k])
+    rel = normalize({cid: fused[cid] for cid in order})
+    return [order[i] for i in mmr_order([rel[c] for c in order], vectors, lam, k)]
+
+
+def capped(ranked: Sequence[str], groups: Sequence[str], cap: int, k: int) -> list[str]:
+    """The first ``k`` of ``ranked``, in order, taking at most ``cap`` from any one group
+    (``groups[i]``: the group of ``ranked[i]``, e.g. its source file)."""
+    taken: dict[str, int] = {}
+    picks: list[str] = []
+    for item, group in zip(ranked, groups, strict=True):
+        if taken.get(group, 0) < cap:
+            taken[group] = taken.get(group, 0) + 1
+            picks.append(item)
+            if len(picks) == k:
+                break
+    return picks

@@ -3,10 +3,8 @@ re-ranked by a second look at the scores, diversified by MMR).
 
 ``build_retriever(settings)`` opens the active index and returns a warmed-up
 ``HybridRetriever``. The answer pipeline calls ``search(query)`` for typed ``Hit``s; anything
-LangChain-shaped can ``invoke(query)`` it for ``Document``s carrying the same numbers, or take
-``as_langchain()``, a LangChain ``BaseRetriever`` over it (``retrieval.langchain_adapter``;
-LangChain is imported only then, so answering a question does not pay for it).
-``settings.retrieval.mode == "dense"`` skips BM25; ``mmr_lambda == 1`` skips diversity.
+LangChain-shaped can ``invoke(query)`` it for ``Document``s, or take ``as_langchain()`` (LangChain
+is imported only then). ``mode == "dense"`` skips BM25; ``mmr_lambda == 1`` skips diversity.
 
 Start-up loads what the index version saved (``answering.derived``): the search arrays (chunk
 ids, chunk vectors, sentence/row vectors: ``retrieval.arrays``), the BM25 index and the query
@@ -31,7 +29,7 @@ from assistant.retrieval.aliases import QueryExpander
 from assistant.retrieval.arrays import ARRAYS_DIR, SearchArrays
 from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
 from assistant.retrieval.coverage import cover_rare_terms
-from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
+from assistant.retrieval.fusion import capped, mmr_ids, reciprocal_rank_fusion
 from assistant.retrieval.records import ChunkRecords
 from assistant.retrieval.rerank import RerankWeights, rerank
 
@@ -149,8 +147,7 @@ class HybridRetriever:
         k = opts.k if k is None else k
         asked, query = query, self.expand(query)
         embedder: Embedder = self.embedder
-        # The question as asked is embedded (aliases and spellings help BM25, not the dense
-        # side), so the answer's one forward pass serves the composer too.
+        # embedded as asked (aliases help BM25): one forward pass serves the composer too
         qvec = np.asarray(embedder.embed([asked])[0], dtype=np.float32)
         chunk_sims = self._arrays.vectors @ qvec
         bm25_ranked = self._bm25_ranking(query, opts.fetch_k) if opts.mode == "hybrid" else []
@@ -248,27 +245,15 @@ class HybridRetriever:
 
     def _diversify(self, order: list[str], fused: dict[str, float], lam: float, k: int
                    ) -> list[str]:
+        assert self._arrays is not None  # MMR, then at most ``max_per_source`` of one file
         cap = self.settings.retrieval.max_per_source
-        n = k if cap <= 0 else len(order)
-        if lam >= 1.0:
-            ranked = order[:n]
-        else:
-            rel = normalize({cid: fused[cid] for cid in order})
-            assert self._arrays is not None
-            vectors = self._arrays.vectors[[self._row[cid] for cid in order]]
-            ranked = [order[i] for i in mmr_order([rel[c] for c in order], vectors, lam, n)]
+        rows = [self._row[cid] for cid in order]
+        ranked = mmr_ids(order, fused, self._arrays.vectors[rows] if lam < 1.0 else None, lam,
+                         k if cap <= 0 else len(order))
         if cap <= 0:
             return ranked
-        sources = [c.source for c in self.chunks_of([self._row[cid] for cid in ranked])]
-        taken: dict[str, int] = {}
-        picks = []
-        for cid, source in zip(ranked, sources, strict=True):
-            if taken.get(source, 0) < cap:
-                taken[source] = taken.get(source, 0) + 1
-                picks.append(cid)
-            if len(picks) == k:
-                break
-        return picks
+        return capped(ranked, [c.source for c in self.chunks_of([self._row[c] for c in ranked])],
+                      cap, k)
 
     def _hit(self, chunk: Chunk, score: float, chunk_sims: np.ndarray, qvec: np.ndarray,
              dense_pos: dict[str, tuple[int, float]], bm25_pos: dict[str, tuple[int, float]]
