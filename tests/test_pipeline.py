@@ -138,6 +138,10 @@ def test_a_short_fact_in_a_long_chunk_is_evidence_enough(assistant: Assistant) -
 def test_near_domain_refusal_names_the_missing_entity(assistant: Assistant) -> None:
     answer = assistant.ask("Is magnesium glycinate safe with warfarin?")
     assert "warfarin" in answer.body.split("They cover:")[0]
+    # a medicine the documents lack: the user is told whom to ask; an off-topic one is not
+    assert "pharmacist or prescriber" in answer.body
+    off_topic = assistant.ask("What is the capital of France?")
+    assert off_topic.refused and "pharmacist" not in off_topic.body
 
 
 def test_source_markup_is_not_shown_but_quotes_keep_it(assistant: Assistant) -> None:

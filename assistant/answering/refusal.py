@@ -34,6 +34,8 @@ NAMED_ZIPF = 3.0
 
 #: The one phrase every refusal starts with (used by the composer, the LLM prompt and tests).
 CANNOT_ANSWER = "The documents I have don't cover"
+#: Said when a declined question names a medicine or condition the documents lack.
+REFER_TO = "Please ask your pharmacist or prescriber about it."
 #: A refusal names at most this many documents (those of the best hits).
 MAX_TITLES = 3
 #: Decision reasons with their own wording.
@@ -176,12 +178,14 @@ def refusal_text(decision: Decision, titles: Sequence[str]) -> str:
         subject = decision.reason[len(PARTIAL):].strip(" ()")
         asked = re.sub(r"[^a-z0-9 -]", "", decision.missing[0].lower())[:60]
         return (f"{CANNOT_ANSWER} “{asked}”: they discuss {subject}, but not {asked}, so I "
-                f"can't answer that part from them. They cover: "
+                f"can't answer that part from them. {REFER_TO} They cover: "
                 f"{'; '.join(list(titles)[:MAX_TITLES])}.")
     joiner = " together with " if decision.reason.startswith("the evidence never") else ", "
     topic = _quote_terms(decision.missing, joiner) if decision.missing else "this question"
     cover = "; ".join(list(titles)[:MAX_TITLES])
-    return (f"{CANNOT_ANSWER} {topic}, so I can't answer it from them. "
+    # a named thing the documents lack (a medicine, a condition): someone who can answer it
+    refer = f" {REFER_TO}" if decision.missing else ""
+    return (f"{CANNOT_ANSWER} {topic}, so I can't answer it from them.{refer} "
             f"They cover: {cover}.")
 
 
