@@ -174,23 +174,22 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     pool = [s for s in relevant if not _about_denied(s, profile)] or relevant
     pool = [s for s in pool if not _hedge(s, profile, policy)] or pool
     plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
-    if profile.kinds and "verdict" not in profile.kinds:
-        pool = plain or pool  # "generally safe" says no amount, time or sign that is asked for
-    if profile.risks:
-        pool = plain or pool
-        for risk in profile.personal:  # the risks stated in this message come first
-            about = [s for s in plain if matches(risk.evidence, s.unit.display)]
-            if risk.id not in profile.current and profile.kind:
-                # a condition from an earlier turn: evidence about it that answers what is
-                # asked now ("how much for her", 78), else the best answer to the question
-                about = [s for s in about if s.kind_match]
-            if risk.other_than_core:  # evidence about the substance the user named
-                about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
-            # evidence naming what the user named ("driving", "snoring") over a related effect
-            about = [s for s in about if matches(risk.user, s.unit.display)] or about
-            if about:
-                pool = about
-                break
+    if profile.risks or (profile.kinds and "verdict" not in profile.kinds):
+        pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
+        # a time or a sign that is asked for
+    for risk in profile.personal:  # the risks stated in this message come first
+        about = [s for s in plain if matches(risk.evidence, s.unit.display)]
+        if risk.id not in profile.current and profile.kind:
+            # a condition from an earlier turn: evidence about it that answers what is
+            # asked now ("how much for her", 78), else the best answer to the question
+            about = [s for s in about if s.kind_match]
+        if risk.other_than_core:  # evidence about the substance the user named
+            about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
+        # evidence naming what the user named ("driving", "snoring") over a related effect
+        about = [s for s in about if matches(risk.user, s.unit.display)] or about
+        if about:
+            pool = about
+            break
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share

@@ -135,7 +135,7 @@ def _line_label(text: str, offset: int) -> str:
     first shows the label itself): "Toxicity (Hypermagnesemia):" for "Symptoms of … include …"."""
     line_start = text.rfind("\n", 0, offset) + 1
     label = _LABEL.match(text, line_start, offset)
-    if label is None or label.end() >= offset or not text[label.end():offset].strip():
+    if label is None or not text[label.end():offset].strip():
         return ""
     name = display_text(label.group(1))
     return f"{name}:" if len(name.split()) <= MAX_LABEL_WORDS else ""
