@@ -574,3 +574,22 @@ def test_an_evidence_gap_answers_only_a_question_about_the_evidence() -> None:
     assert all(p.unit.display != HEDGE for p in plan.points)
     plan = plan_answer(items, _profile("Is there research on magnesium for sleep?"), POLICY)
     assert plan is not None and plan.lead.unit.display == HEDGE
+
+
+def test_sources_that_disagree_on_a_stated_risk_are_both_shown() -> None:
+    q = "My kidneys are weak. Is magnesium glycinate safe with clonazepam?"
+    mild = "Magnesium needs dose adjustment in severe renal impairment, but this is a modest dose."
+    strict = "People with kidney disease should not take magnesium supplements without a doctor."
+    unrelated = "Clonazepam should not be stopped abruptly; taper under supervision."
+    items = _rescore([_scored(mild, 0.9, "a.txt", seed=1), _scored(strict, 0.6, "b.txt", seed=2),
+                      _scored(unrelated, 0.6, "c.txt", seed=3)], q)
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == mild
+    # no verdict words on the same pairing, but both are about the kidneys the user stated
+    assert plan.conflict is not None and plan.conflict.unit.display == strict
+    # the same two sentences for a user who stated no kidney risk: no conflict
+    q = "Is magnesium glycinate safe with clonazepam?"
+    items = _rescore([_scored(mild, 0.9, "a.txt", seed=1), _scored(strict, 0.6, "b.txt", seed=2)],
+                     q)
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.conflict is None

@@ -1,19 +1,22 @@
 """Sources that disagree: a relevant unit of another source giving the opposite verdict on the
-same thing as the lead (policy ``conflict``: favourable and unfavourable verdict words). The answer
-says so in one line and cites both (``select.plan_answer``)."""
+same thing as the lead (policy ``conflict``: favourable and unfavourable verdict words), or on a
+risk the user stated (both about the kidneys, one "a modest dose", the other "should not take").
+The answer says so in one line and cites both (``select.plan_answer``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from assistant.answering.compose.policy import AnswerPolicy, matches
+from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.scoring import Scored
 from assistant.text.words import content_stems, content_words, stem
 
 
 def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
-              core: frozenset[str], classes: Mapping[str, frozenset[str]]) -> Scored | None:
-    """A relevant unit of another source whose verdict is the opposite of the lead's."""
+                     core: frozenset[str], classes: Mapping[str, frozenset[str]],
+                     stated: Sequence[Risk] = ()) -> Scored | None:
+    """A relevant unit of another source whose verdict is the opposite of the lead's, on the
+    same thing or on a risk the user stated (``stated``) that both are about."""
     c = policy.conflict
     good, bad = matches(c.favourable, lead.unit.display), matches(c.unfavourable, lead.unit.display)
     if good == bad:
@@ -25,9 +28,19 @@ def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPol
             continue
         text = cand.unit.display
         if (matches(opposite, text) and not matches(same, text)
-                and _same_topic(lead, cand, core, classes)):
+                and (_same_topic(lead, cand, core, classes)
+                     or _same_risk(lead, cand, stated, core, classes))):
             return cand
     return None
+
+
+def _same_risk(a: Scored, b: Scored, stated: Sequence[Risk], core: frozenset[str],
+               classes: Mapping[str, frozenset[str]]) -> bool:
+    """Both are about a risk the user stated and about a core subject ``a`` names."""
+    named = content_stems(a.unit.display) & core
+    return bool(named & _about(b, core, classes)) and any(
+        matches(r.evidence, a.unit.display) and matches(r.evidence, b.unit.display)
+        for r in stated)
 
 
 def _same_topic(a: Scored, b: Scored, core: frozenset[str],

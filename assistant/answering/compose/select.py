@@ -61,7 +61,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     threshold = _threshold(scored, profile, policy)
     if threshold is not None:
         plan.lead, plan.comparison = threshold
-    plan.conflict = opposite_verdict(plan.lead, relevant, policy, core, classes or {})
+    plan.conflict = opposite_verdict(plan.lead, relevant, policy, core, classes or {},
+                                     profile.personal)
     if plan.conflict is not None:
         plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
                           f"{plan.conflict.unit.chunk.source}")
