@@ -503,6 +503,11 @@ def test_a_point_whose_shown_words_no_longer_bear_on_the_question_is_left_out() 
     ("There is no evidence of harm at this dose.", False),
     ("There are some reports of vivid dreams.", False),
     ("Magnesium is a mineral.", False),
+    ("It is crucial to note that the upper limit applies to supplements only.", False),
+    ("It is understood that deficiency can lower the seizure threshold.", False),
+    ("It is paramount to consult a qualified provider first.", False),
+    ("It is also important for consumers to read the label.", True),
+    ("It is considered to have high bioavailability.", True),
 ])
 def test_which_openings_lean_on_the_sentence_before(sentence: str, leans: bool) -> None:
     from assistant.answering.compose.policy import matches
