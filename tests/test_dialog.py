@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from assistant.answering.condense import CARRIED_OPEN, Condenser, split_carried
+from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
 from assistant.answering.refusal import (
     CANNOT_ANSWER,
@@ -218,3 +219,13 @@ def test_an_everyday_word_is_no_part_of_an_uncovered_things_name(
     question = "So since it's low, you agreed I can stop clonazepam anytime without tapering."
     assert uncovered_focus(question, hits, vocab, core) == ("", "")
     assert not decide(question, hits, vocab, Settings(), core).refuse
+
+
+def test_a_request_for_fiction_is_read_as_its_topic() -> None:
+    terms = load_query_terms(ROOT / "policies")
+    framing = CreativeFraming(terms.creative, terms.creative_preface)
+    found = framing.read("Please write me a short story where someone stops Klonopin suddenly.")
+    assert found is not None and found.topic == "someone stops Klonopin suddenly."
+    assert found.preface == terms.creative_preface
+    assert framing.read("Tell me a poem") is None  # nothing to answer about
+    assert framing.read("Is magnesium glycinate safe with clonazepam?") is None

@@ -14,6 +14,7 @@ from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.derived import load_unit_vectors, load_words
 from assistant.answering.facts import CorpusFacts
+from assistant.answering.framing import CreativeFraming
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
@@ -61,6 +62,9 @@ def build_assistant(settings: Settings) -> Assistant:
         embedder.embed(questions + vocab.pending(" ".join(questions), NAMED_ZIPF))
 
     reader = LanguageReader(vocab)
+    terms = vocab.terms
+    framing = CreativeFraming(terms.creative, terms.creative_preface) \
+        if terms and terms.creative else None
     generator: Generator = extractive
     condenser: Condenser = RuleCondenser(vocab, core)
     if settings.llm.generator != "extractive":
@@ -72,4 +76,4 @@ def build_assistant(settings: Settings) -> Assistant:
         refusal=EvidenceRefusal(vocab, settings, core),
         sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up, reader.warm_up], reader=reader,
-        prefetch=prefetch)
+        prefetch=prefetch, framing=framing)

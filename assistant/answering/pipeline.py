@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Gen
 from dataclasses import dataclass
 
+from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
-from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, WEAK, refusal_text
+from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, PARTIAL, WEAK, refusal_text
 from assistant.answering.sessions import new_session_id
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
@@ -54,7 +55,8 @@ class Assistant:
                  sessions: SessionStore, titles: dict[str, str],
                  warmers: Sequence[Callable[[], None]] = (),
                  reader: LanguageReader | None = None,
-                 prefetch: Callable[[list[str]], None] | None = None) -> None:
+                 prefetch: Callable[[list[str]], None] | None = None,
+                 framing: CreativeFraming | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
@@ -66,6 +68,7 @@ class Assistant:
         self.warmers = list(warmers)  # more to load or embed at warm-up (vocabulary prototypes)
         self.reader = reader
         self.prefetch = prefetch  # embeds what the answer needs in one call (assembly)
+        self.framing = framing  # "Write a story where …": answers what it is about
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the
@@ -133,13 +136,15 @@ class Assistant:
             return _Prepared(session_id, question, question, [], Decision(True, NOT_ENGLISH),
                              timings, history)
         preface = ""
+        framed = self.framing.read(question) if self.framing and reading is None else None
         if reading is not None:
             standalone = reading.question
             preface = (f"I can only read English well, so I answered this as a question about "
                        f"{', '.join(reading.names)}. Please ask again in English if you meant "
                        "something else.")
         else:
-            standalone = self.condenser.condense(question, history)
+            standalone = self.condenser.condense(framed.topic if framed else question, history)
+            preface = framed.preface if framed else ""
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
         focus = _asked_part(standalone)
@@ -148,6 +153,9 @@ class Assistant:
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
+        if framed and decision.refuse and decision.reason.startswith(PARTIAL):
+            # what a story claims ("feels fine afterwards") is its premise, not a thing asked
+            decision = Decision(False, "", [], decision.evidence)
         if decision.refuse and decision.reason.startswith(WEAK) and focus != standalone:
             # "Respond only in JSON …: is magnesium ok with klonopin?": the framing around the
             # question dilutes it; the question part alone may have the evidence.

@@ -57,6 +57,8 @@ class QueryTerms(BaseModel):
     noise: list[Regex] = Field(default_factory=list)
     focus_max_zipf: float = 0.0
     topic_max_zipf: float = Field(ENTITY_ZIPF, gt=0)
+    creative: list[Regex] = Field(default_factory=list)
+    creative_preface: str = ""
 
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:
