@@ -114,6 +114,21 @@ def test_a_risk_the_user_states_weighs_more_than_a_risk_that_is_only_the_topic()
     assert mine - topic == pytest.approx(w.risk - w.risk_topic)
 
 
+def test_with_a_stated_risk_a_numbers_unit_alone_does_not_make_a_point() -> None:
+    from assistant.answering.compose.scoring import score_units
+
+    text = "Respiratory depression with gabapentin; 120mg does not fall in it."
+    units = [_scored(text, 0.0).unit]
+    sims, vectors = np.array([0.5]), np.ones((1, 8), dtype=np.float32)
+
+    def bears(question: str) -> bool:
+        return score_units(question, units, sims, vectors, _profile(question), POLICY,
+                           CORE)[0].focus_match
+
+    assert bears("Is 120 mg safe with clonazepam?")  # names the dose asked about
+    assert not bears("Is 120 mg safe with clonazepam? My kidneys are weak")
+
+
 def test_a_unit_naming_a_subject_by_another_of_its_names_covers_it() -> None:
     from assistant.answering.compose.scoring import coverage
 

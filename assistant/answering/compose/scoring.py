@@ -17,6 +17,8 @@ from assistant.answering.compose.units import Unit
 from assistant.answering.condense import carried_terms, split_carried
 from assistant.text.words import EVERYDAY_ZIPF, stem, term_stems, term_words, zipf
 
+#: A number's unit ("120 mg", "0.5mg").
+_MEASURED = re.compile(r"\d(?:[\d.,]*\d)?\s*([A-Za-z]+)")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
@@ -35,7 +37,8 @@ class Scored:
     vector: np.ndarray
     kind_match: bool = False
     risk_match: bool = False
-    #: Names one of the question's own focus terms (not a core subject, not an everyday verb).
+    #: Names one of the question's own focus terms (not a core subject, not an everyday verb;
+    #: with a stated risk, not only the unit of a number the user gave: "120 mg").
     focus_match: bool = True
     #: How much of the question's focus it names (rare words count double).
     focus_weight: float = 0.0
@@ -56,6 +59,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     kind = policy.kind_named(profile.kind)
     focus = question_focus(question, profile, policy, core) if focus is None else focus
     focus_total = sum(terms.get(t, 1.0) for t in focus)
+    # with a stated risk, a number's unit ("120 mg") alone does not make a point bear on it
+    measured = frozenset(stem(m.group(1).lower()) for m in _MEASURED.finditer(
+        split_carried(question)[0])) if profile.personal else frozenset()
     out = []
     for unit, sim, vec in zip(units, sims, vectors, strict=True):
         text = unit.text
@@ -64,7 +70,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         risk_match = bool(about)
         risk = (w.risk if any(r in profile.personal for r in about) else w.risk_topic) * risk_match
         named = focus & term_stems(text)
-        focus_match = not focus or bool(named)
+        focus_match = not focus or bool(named - measured)
         focus_weight = sum(terms.get(t, 1.0) for t in named)
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text, names)
                  + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
