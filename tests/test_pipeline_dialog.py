@@ -66,6 +66,16 @@ def test_a_story_request_gets_the_evidence_not_a_story(assistant: Assistant) -> 
     assert assistant.ask("Does magnesium make birth control pills less effective?").refused
 
 
+def test_sources_that_differ_on_a_stated_condition_are_both_shown(assistant: Assistant) -> None:
+    answer = assistant.ask("Is 120 mg safe with 0.5 mg clonazepam? My kidneys are not great")
+    assert not answer.refused
+    assert len({r.source for r in answer.retrieved}) > 1  # not only the best-matching file
+    conflicts = [n for n in answer.notes if n.startswith("conflict:")]
+    assert conflicts and "Sources differ on this" in answer.body
+    assert "kidney" in answer.body.split("\n\n")[0].lower() \
+        or "renal" in answer.body.split("\n\n")[0].lower()
+
+
 def test_numbers_only_get_a_clarification_request(assistant: Assistant) -> None:
     answer = assistant.ask("0.5 120")
     assert answer.refused and "in words" in answer.body and CANNOT_ANSWER not in answer.body

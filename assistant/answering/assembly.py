@@ -20,6 +20,7 @@ from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import NAMED_ZIPF, EvidenceRefusal
+from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import SqlSessionStore
 from assistant.answering.subjects import core_names, core_subjects, subject_classes
 from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
@@ -76,4 +77,5 @@ def build_assistant(settings: Settings) -> Assistant:
         refusal=EvidenceRefusal(vocab, settings, core),
         sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up, reader.warm_up], reader=reader,
-        prefetch=prefetch, framing=framing)
+        prefetch=prefetch, framing=framing,
+        second_opinion=SecondOpinion(terms.conditions, retriever.search) if terms else None)

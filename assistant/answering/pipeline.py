@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
 from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, PARTIAL, WEAK, refusal_text
+from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import new_session_id
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
@@ -56,7 +57,8 @@ class Assistant:
                  warmers: Sequence[Callable[[], None]] = (),
                  reader: LanguageReader | None = None,
                  prefetch: Callable[[list[str]], None] | None = None,
-                 framing: CreativeFraming | None = None) -> None:
+                 framing: CreativeFraming | None = None,
+                 second_opinion: SecondOpinion | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
@@ -69,6 +71,7 @@ class Assistant:
         self.reader = reader
         self.prefetch = prefetch  # embeds what the answer needs in one call (assembly)
         self.framing = framing  # "Write a story where …": answers what it is about
+        self.second_opinion = second_opinion  # another source on a condition the user states
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the
@@ -148,8 +151,9 @@ class Assistant:
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
         focus = _asked_part(standalone)
+        second = self.second_opinion.query(standalone) if self.second_opinion else None
         if self.prefetch is not None:  # every text the answer may embed, in one call
-            self.prefetch(list(dict.fromkeys([standalone, focus])))
+            self.prefetch(list(dict.fromkeys([standalone, focus, *([second] if second else [])])))
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
@@ -163,6 +167,8 @@ class Assistant:
             focus_decision = self.refusal.decide(focus, focus_hits)
             if not focus_decision.refuse:
                 standalone, hits, decision = focus, focus_hits, focus_decision
+        if self.second_opinion is not None and not decision.refuse:
+            hits = self.second_opinion.add(standalone, hits)
         return _Prepared(session_id, question, standalone, hits, decision, timings, history,
                          preface)
 

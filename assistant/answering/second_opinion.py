@@ -1,0 +1,40 @@
+"""A second source on a condition the user states. When the question says something about the
+user's health ("my kidneys are not great", "CrCl 25": policy ``conditions``), the passages
+retrieved for the whole question may all come from one document (the one whose title matches the
+doses asked about). The best passages about the condition itself from other documents are added
+after them, so the answer can show where sources differ on it (``compose.conflicts``) instead of
+quoting only whichever document the rest of the question ranked first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from assistant.core.models import Hit
+
+#: At most this many passages of other documents are added.
+EXTRA = 2
+
+
+class SecondOpinion:
+    def __init__(self, conditions: Sequence[str], search: Callable[[str], list[Hit]],
+                 extra: int = EXTRA) -> None:
+        self._conditions = [re.compile(p, re.I) for p in conditions]
+        self._search = search
+        self.extra = extra
+
+    def query(self, question: str) -> str | None:
+        """What is searched for the conditions the question states, else None."""
+        stated = dict.fromkeys(m.group(0) for p in self._conditions
+                               for m in p.finditer(question))
+        return " ".join(stated) or None
+
+    def add(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """``hits`` and, for a stated condition, up to ``extra`` passages about it from
+        documents none of the hits come from."""
+        query = self.query(question)
+        if query is None or not hits or self.extra <= 0:
+            return hits
+        sources = {h.chunk.source for h in hits}
+        others = [h for h in self._search(query) if h.chunk.source not in sources]
+        return hits + others[:self.extra]

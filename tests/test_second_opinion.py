@@ -1,0 +1,45 @@
+"""A second source on a condition the user states (answering.second_opinion), with a small fake
+search; the real pipeline's use of it is in test_pipeline_dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.answering.second_opinion import SecondOpinion
+from assistant.answering.vocabulary import load_query_terms
+from assistant.core.models import Chunk, Hit
+
+ROOT = Path(__file__).resolve().parents[1]
+CONDITIONS = load_query_terms(ROOT / "policies").conditions
+
+
+def _hit(source: str, start: int) -> Hit:
+    text = f"passage of {source} at {start}"
+    chunk = Chunk(id=f"{source}:{start}", source=source, title=source, text=text, start=start,
+                  end=start + len(text), embed_text=text)
+    return Hit(chunk=chunk, score=1.0, dense=0.5, bm25=0.0, dense_rank=1, bm25_rank=None)
+
+
+def test_passages_of_other_documents_about_a_stated_condition_are_added() -> None:
+    asked: list[str] = []
+
+    def search(query: str) -> list[Hit]:
+        asked.append(query)
+        return [_hit("a.txt", 5), _hit("b.txt", 0), _hit("c.txt", 0), _hit("d.txt", 0)]
+
+    second = SecondOpinion(CONDITIONS, search)
+    hits = [_hit("a.txt", 0), _hit("a.txt", 100)]
+    added = second.add("Is 120 mg safe with clonazepam? My kidneys are not great", hits)
+    assert [h.chunk.id for h in added] == ["a.txt:0", "a.txt:100", "b.txt:0", "c.txt:0"]
+    assert asked == ["My kidneys are not great"]  # the condition, not the whole question
+
+
+def test_nothing_is_added_without_a_stated_condition() -> None:
+    def search(query: str) -> list[Hit]:
+        raise AssertionError("no search without a condition")
+
+    second = SecondOpinion(CONDITIONS, search)
+    hits = [_hit("a.txt", 0)]
+    assert second.query("Is magnesium glycinate safe with clonazepam?") is None
+    assert second.add("Is magnesium glycinate safe with clonazepam?", hits) == hits
+    assert SecondOpinion(CONDITIONS, search, extra=0).add("My CrCl is 25", hits) == hits
