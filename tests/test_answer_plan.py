@@ -613,3 +613,30 @@ def test_sources_that_disagree_on_a_stated_risk_are_both_shown() -> None:
                      q)
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None and plan.conflict is None
+
+
+@pytest.mark.parametrize(("sentence", "verdict"), [
+    ("Taking the two together is generally safe at this dose.", 1),
+    ("Benzodiazepines — Risk Level: High; medical supervision required.", -1),
+    ("At 120mg it does not fall into this high-risk category.", 1),  # a negated warning
+    ("Do not take it with food, and avoid alcohol.", -1),
+    ("Magnesium is a mineral.", 0),
+])
+def test_the_verdict_a_sentence_gives(sentence: str, verdict: int) -> None:
+    from assistant.answering.compose.conflicts import stance
+
+    assert stance(sentence, POLICY) == verdict
+
+
+def test_a_reassurance_never_follows_a_warning_lead() -> None:
+    q = "Can I combine magnesium glycinate with temazepam?"
+    warning = "Magnesium with temazepam: strong synergistic sedation, a high-risk pairing."
+    calm = "Magnesium glycinate at this dose does not fall into the high-risk category."
+    other = "Temazepam sedation adds to magnesium's calming effect at bedtime."
+    # the reassurance is in the lead's own document, so it is no conflict between sources
+    items = _rescore([_scored(warning, 0.9, "a.txt", seed=1),
+                      _scored(calm, 0.8, "a.txt", start=500, seed=2),
+                      _scored(other, 0.7, "c.txt", seed=3)], q)
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == warning and plan.conflict is None
+    assert [p.unit.display for p in plan.points] == [other]

@@ -5,11 +5,16 @@ The answer says so in one line and cites both (``select.plan_answer``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.scoring import Scored
 from assistant.text.words import content_stems, content_words, stem
+
+#: A verdict word is negated by one of these at most this many characters before it.
+NEGATION_REACH = 30
+_NEGATED = re.compile(r"\b(not|no|never|n't|without)\b(?!.*[,;:.])", re.I)
 
 
 def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
@@ -17,21 +22,33 @@ def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPol
                      stated: Sequence[Risk] = ()) -> Scored | None:
     """A relevant unit of another source whose verdict is the opposite of the lead's, on the
     same thing or on a risk the user stated (``stated``) that both are about."""
-    c = policy.conflict
-    good, bad = matches(c.favourable, lead.unit.display), matches(c.unfavourable, lead.unit.display)
-    if good == bad:
+    mine = stance(lead.unit.display, policy)
+    if not mine:
         return None
-    opposite = c.unfavourable if good else c.favourable
-    same = c.favourable if good else c.unfavourable
     for cand in relevant:
         if cand.unit.chunk.source == lead.unit.chunk.source:
             continue
-        text = cand.unit.display
-        if (matches(opposite, text) and not matches(same, text)
+        if (stance(cand.unit.display, policy) == -mine
                 and (_same_topic(lead, cand, core, classes)
                      or _same_risk(lead, cand, stated, core, classes))):
             return cand
     return None
+
+
+def stance(text: str, policy: AnswerPolicy) -> int:
+    """1 for a favourable verdict ("generally safe"), -1 for an unfavourable one ("high risk"),
+    0 for neither or both. An unfavourable word the sentence negates ("does not fall into this
+    high-risk category") is favourable."""
+    c = policy.conflict
+    good = matches(c.favourable, text)
+    bad = False
+    for pattern in c.unfavourable:
+        for m in re.finditer(pattern, text, flags=re.I):
+            if _NEGATED.search(text[max(0, m.start() - NEGATION_REACH):m.start()]):
+                good = True
+            else:
+                bad = True
+    return 0 if good == bad else 1 if good else -1
 
 
 def _same_risk(a: Scored, b: Scored, stated: Sequence[Risk], core: frozenset[str],

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from assistant.answering.compose.conflicts import opposite_verdict
+from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row
@@ -67,6 +67,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
                           f"{plan.conflict.unit.chunk.source}")
     taken = [plan.lead] + ([plan.conflict] if plan.conflict else [])
+    lead_stance = stance(plan.lead.unit.display, policy)
     for cand in fresh:
         if len(plan.points) >= policy.max_points or (
                 len(plan.points) >= policy.points_free
@@ -78,6 +79,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             continue  # names nothing the user asked about: filler
         if _answers_someone_else(cand, profile, policy) or _hedge(cand, profile, policy):
             continue
+        if lead_stance < 0 < stance(cand.unit.display, policy):
+            continue  # a reassurance after a warning undercuts it (a caution may qualify one)
+
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)
