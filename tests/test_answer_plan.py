@@ -75,6 +75,7 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("How far apart should I take it from doxycycline?", "timing"),
     ("What are the signs of magnesium toxicity?", "watch"),
     ("Which form is best for sleep?", "form"),
+    ("What magnesium form is best for sleep?", "form"),
     ("Can I take magnesium with melatonin?", "verdict"),
     ("What is hypermagnesemia?", "definition"),
     # the kind asked first leads: "when" here joins a clause, it asks for no time
