@@ -50,6 +50,8 @@ def test_words_drop_contractions_and_keep_hyphenated_terms() -> None:
     assert words("Don't stop long-term use, it's risky") == [
         "do", "stop", "long-term", "use", "it", "risky"]
     assert content_words("Can you please tell me about doses?") == ["doses"]
+    # "can't" and "won't" lose "n't" and keep their verb, not a stray "ca" / "wo"
+    assert content_words("I can’t sleep and it won't stop") == ["sleep", "stop"]
 
 
 def test_term_words_split_hyphenated_words_into_their_parts() -> None:

@@ -21,6 +21,9 @@ from typing import Any
 
 WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _CONTRACTION = re.compile(r"(n't|'s|'re|'ve|'ll|'d|'m)\b")
+#: Negations whose verb is not what is left without "n't" ("can't" is "can", not "ca").
+_IRREGULAR_NOT = re.compile(r"\b(ca|wo|sha)n't\b")
+_NOT_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}
 _EXTRA_STOPWORDS = frozenset({
     "can", "could", "would", "should", "may", "might", "will", "shall", "must", "ok", "okay",
     "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell", "know", "want",
@@ -62,7 +65,8 @@ def _fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    text = _CONTRACTION.sub("", fold(text.lower()).replace("’", "'"))
+    text = fold(text.lower()).replace("’", "'")
+    text = _CONTRACTION.sub("", _IRREGULAR_NOT.sub(lambda m: _NOT_STEMS[m.group(1)], text))
     return WORD.findall(text.replace("'", ""))
 
 
