@@ -76,6 +76,8 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("What are the signs of magnesium toxicity?", "watch"),
     ("Which form is best for sleep?", "form"),
     ("What magnesium form is best for sleep?", "form"),
+    ("What's the most magnesium I can take from supplements?", "limit"),
+    ("How much is too much?", "amount"),
     ("Can I take magnesium with melatonin?", "verdict"),
     ("What is hypermagnesemia?", "definition"),
     # the kind asked first leads: "when" here joins a clause, it asks for no time
@@ -641,3 +643,13 @@ def test_a_reassurance_never_follows_a_warning_lead() -> None:
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == warning and plan.conflict is None
     assert [p.unit.display for p in plan.points] == [other]
+
+
+def test_an_upper_limit_answers_only_a_question_about_the_limit() -> None:
+    limit = "The tolerable upper intake level (UL) is 350 mg/day from supplements."
+    dose = "For sleep, 200-400 mg of elemental magnesium before bed is typical."
+    items = [_scored(limit, 0.9, "a.txt", seed=1), _scored(dose, 0.8, "b.txt", seed=2)]
+    for q, lead in (("How much magnesium should I take for sleep?", dose),
+                    ("What is the most magnesium I can take for sleep?", limit)):
+        plan = plan_answer(_rescore(items, q), _profile(q), POLICY, core=CORE)
+        assert plan is not None and plan.lead.unit.display == lead, q

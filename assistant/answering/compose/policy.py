@@ -35,6 +35,9 @@ class Kind(_Strict):
     #: A table row answering this kind is shown with only the cells that answer it (its
     #: first cell and short naming cells stay); off for kinds a whole row answers (a verdict).
     row_cells: bool = True
+    #: A sentence of this kind leads only when this kind is asked: an upper limit answers
+    #: "what is the most I can take?", not "how much should I take?".
+    leads_only_when_asked: bool = False
     _check = field_validator("ask", "evidence")(_compiled)
 
 

@@ -178,6 +178,10 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
     pool = [s for s in relevant if not _about_denied(s, profile)] or relevant
     pool = [s for s in pool if not _hedge(s, profile, policy)] or pool
+    unasked = [k.evidence for k in policy.kinds
+               if k.leads_only_when_asked and k.id not in profile.kinds]
+    pool = [s for s in pool if is_row(s.unit.quote)  # a row has other cells to show
+            or not any(matches(e, s.unit.display) for e in unasked)] or pool
     plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
     if profile.risks or (profile.kinds and "verdict" not in profile.kinds):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
