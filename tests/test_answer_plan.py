@@ -654,3 +654,19 @@ def test_an_upper_limit_answers_only_a_question_about_the_limit() -> None:
                     ("What is the most magnesium I can take for sleep?", limit)):
         plan = plan_answer(_rescore(items, q), _profile(q), POLICY, core=CORE)
         assert plan is not None and plan.lead.unit.display == lead, q
+
+
+def test_a_question_and_answer_row_is_a_point_for_what_its_answer_says() -> None:
+    q = "How much magnesium should I take for sleep?"
+    lead = _scored("For sleep, 200-400 mg of elemental magnesium before bed is typical.", 0.9,
+                   "a.txt", seed=1)
+    row_quote = "Can I take it with melatonin or other sleep aids? | Generally safe with it."
+    faq = _scored(row_quote, 0.8, "b.txt", seed=2)
+    faq = replace(faq, unit=replace(faq.unit, display="Generally safe with it.",
+                                    match="Can I take it with melatonin or other sleep aids? "
+                                          "Generally safe with it."))
+    focus = frozenset({stem("sleep")})
+    plan = plan_answer(_rescore([lead, faq], q), _profile(q), POLICY, focus=focus)
+    # its hidden question names sleep; what it shows does not
+    assert plan is not None and plan.lead.unit.display == lead.unit.display
+    assert plan.points == []

@@ -64,6 +64,18 @@ def test_pipe_table_rows_are_shown_with_their_column_headers(
     assert "|" not in shown
 
 
+def test_two_column_question_rows_are_units_however_short_their_answer(
+        chunks: dict[str, list[Chunk]]) -> None:
+    # the row's outer pipes are trimmed from its quote, so only one is left between the cells
+    units = {u.quote.split(" | ")[0]: u for c in chunks["004_b3b8cf56c376216f.txt"]
+             for u in _units(c, 0) if u.quote.count("|") == 1}
+    onset = units["How long until I notice sleep improvements?"]
+    assert onset.display == "1-2 weeks for subtle effects; 4-6 weeks for maximum benefit."
+    assert onset.match.startswith("How long until I notice sleep improvements?")
+    assert "How much should I take and when?" in units  # "200-400mg elemental magnesium, …"
+    assert not any(q.endswith("Question") for q in units)  # the header row is none
+
+
 def test_tab_table_rows_are_shown_with_their_column_headers(
         chunks: dict[str, list[Chunk]]) -> None:
     units = {u.quote.split("\t")[0].strip() + " " + u.quote.split("\t")[1].strip(): u

@@ -21,8 +21,9 @@ _BOLD_CELL = re.compile(r"(<b>|<strong>|\*\*|__).+(</b>|</strong>|\*\*|__)", re.
 
 
 def is_row(quote: str) -> bool:
-    """Is this quoted span a table row (pipe or TAB cells)?"""
-    return quote.count("|") >= 2 or "\t" in quote
+    """Is this quoted span a table row (pipe or TAB cells)? A quote of a row has its outer
+    pipes trimmed, so a two-column row ("Question? | Answer.") keeps one, between spaces."""
+    return quote.count("|") >= 2 or "\t" in quote or " | " in quote
 
 
 def one_sentence(row: str) -> str:

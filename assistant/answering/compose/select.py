@@ -88,9 +88,16 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     plan = _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
     plan = _rows_focused(plan, profile, policy, focus)  # then the points loop's check again, on
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
-    plan.points = [p for p in plan.points if not focus or focus & term_stems(p.unit.text)
-                   or any(matches(r.evidence, p.unit.text) for r in profile.risks)]
+    plan.points = [p for p in plan.points if not focus or focus & term_stems(_said(p))
+                   or any(matches(r.evidence, _said(p)) for r in profile.risks)]
     return plan
+
+
+def _said(s: Scored) -> str:
+    """What a point says to the reader: a question-and-answer row shows only its answer, so
+    its question ("Can I take it with melatonin or other sleep aids?") does not make it bear
+    on a question about sleep; a sentence keeps the label of its line."""
+    return s.unit.display if is_row(s.unit.quote) else s.unit.text
 
 
 def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,

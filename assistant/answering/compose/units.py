@@ -44,7 +44,7 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 8
+UNITS_VERSION = 9
 _BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
 #: the label says what every later sentence of that line is about.
