@@ -76,6 +76,20 @@ def test_two_column_question_rows_are_units_however_short_their_answer(
     assert not any(q.endswith("Question") for q in units)  # the header row is none
 
 
+def test_checklist_items_are_list_items(settings: Settings) -> None:
+    text = ("Safe combination checklist:\n"
+            "\u2705 Time strategically\u2014magnesium earlier, medication at bedtime\n"
+            "\u2705 Inform your physician\u2014important for records\n")
+    chunk = Chunk(id="c", source="x.txt", title="x", text=text, start=0, end=len(text),
+                  embed_text=text)
+    shown = [u.display for u in _units(chunk, 0)]
+    # symbol bullets open items, each shown after the line introducing the list
+    assert shown == [
+        "Safe combination checklist: time strategically\u2014magnesium earlier, medication at "
+        "bedtime.",
+        "Safe combination checklist: inform your physician\u2014important for records."]
+
+
 def test_tab_table_rows_are_shown_with_their_column_headers(
         chunks: dict[str, list[Chunk]]) -> None:
     units = {u.quote.split("\t")[0].strip() + " " + u.quote.split("\t")[1].strip(): u

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from assistant.answering.compose.policy import AnswerPolicy
@@ -44,8 +45,10 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 9
-_BULLET = re.compile(r"[ \t]*[-•*–][ \t]+")
+UNITS_VERSION = 11
+#: What separates words: "strategically—magnesium earlier" is three words.
+_WORDS_APART = re.compile(r"[\s—–]+")
+_FIRST_TOKEN = re.compile(r"[ \t]*\S+[ \t]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
 #: the label says what every later sentence of that line is about.
 _LABEL = re.compile(r"[ \t]*(?:[-•*–][ \t]+)?(?:\*\*)?([A-Z][^:\n*]{1,60}?):(?:\*\*)?[ \t]+(?=\S)")
@@ -152,7 +155,7 @@ def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
             return None
         prev_start = text.rfind("\n", 0, pos - 1) + 1
         line = text[prev_start:pos - 1]
-        if not line.strip() or _BULLET.match(line):  # another item, or a blank line
+        if not line.strip() or _opens_item(line):  # another item, or a blank line
             pos = prev_start
             continue
         shown = display_text(line)
@@ -194,11 +197,23 @@ def _is_item(text: str, offset: int) -> bool:
     """Does the span at ``offset`` open a list item ("  • Screen for …")? An item is never a
     heading, even when it is short and its source left off the final period."""
     line_start = text.rfind("\n", 0, offset) + 1
-    return bool(_BULLET.fullmatch(text[line_start:offset]))
+    return _is_bullet(text[line_start:offset])
+
+
+def _opens_item(line: str) -> bool:
+    m = _FIRST_TOKEN.match(line)
+    return m is not None and _is_bullet(m.group(0))
+
+
+def _is_bullet(prefix: str) -> bool:
+    """A list item's opening: a dash, bullet or symbol ("✅", "→") and a space."""
+    mark = prefix.strip().replace("\ufe0f", "")
+    return len(mark) == 1 and prefix.endswith((" ", "\t")) and (
+        mark in "-•*–" or unicodedata.category(mark).startswith("S"))
 
 
 def _usable(quote: str, shown: str, row: bool) -> bool:
-    if len(shown) < MIN_UNIT_CHARS or len(shown.split()) < MIN_UNIT_WORDS:
+    if len(shown) < MIN_UNIT_CHARS or len(_WORDS_APART.split(shown.strip())) < MIN_UNIT_WORDS:
         return False
     if shown.endswith(("?", ":")):
         return False
