@@ -90,6 +90,16 @@ def test_checklist_items_are_list_items(settings: Settings) -> None:
         "Safe combination checklist: inform your physician\u2014important for records."]
 
 
+def test_short_items_under_a_heading_line_are_shown_after_it(settings: Settings) -> None:
+    text = ("Phase 2 (Weeks 3-4): Stabilization\n- Increase magnesium to 300mg\n"
+            "- Continue full sleep medication\n")
+    chunk = Chunk(id="c", source="x.txt", title="x", text=text, start=0, end=len(text),
+                  embed_text=text)
+    assert [u.display for u in _units(chunk, 0)] == [
+        "Phase 2 (Weeks 3-4): Stabilization: increase magnesium to 300mg.",
+        "Phase 2 (Weeks 3-4): Stabilization: continue full sleep medication."]
+
+
 def test_tab_table_rows_are_shown_with_their_column_headers(
         chunks: dict[str, list[Chunk]]) -> None:
     units = {u.quote.split("\t")[0].strip() + " " + u.quote.split("\t")[1].strip(): u

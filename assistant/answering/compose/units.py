@@ -45,7 +45,7 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 11
+UNITS_VERSION = 12
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
 _FIRST_TOKEN = re.compile(r"[ \t]*\S+[ \t]+")
@@ -159,8 +159,12 @@ def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
             pos = prev_start
             continue
         shown = display_text(line)
-        if shown.endswith(":") and 0 < len(shown.split()) <= MAX_LEAD_IN_WORDS:
+        if not 0 < len(shown.split()) <= MAX_LEAD_IN_WORDS:
+            return None
+        if shown.endswith(":"):
             return prev_start + len(line) - len(line.lstrip()), shown
+        if _looks_like_heading(shown):  # "Phase 3 (Weeks 5-8): Initial Medication Reduction"
+            return prev_start + len(line) - len(line.lstrip()), f"{shown}:"
         return None
     return None
 
