@@ -81,7 +81,6 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             continue
         if lead_stance < 0 < stance(cand.unit.display, policy):
             continue  # a reassurance after a warning undercuts it (a caution may qualify one)
-
         plan.points.append(cand)
         taken.append(cand)
     plan.ask = _ask(profile, policy)
