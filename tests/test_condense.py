@@ -67,6 +67,14 @@ def test_and_x_swaps_the_entity_and_keeps_the_topic(
     assert out == "How far apart should I take gabapentin and magnesium?"
 
 
+def test_and_x_swaps_the_most_specific_thing_without_its_owner(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """"nightly" is when the user takes magnesium; "doxycycline" is the thing swapped out."""
+    out = Condenser(vocab, core).condense("What about my weekly fosamax?", [
+        _turn("Got prescribed doxycycline for 2 weeks. Can I keep my nightly magnesium?")])
+    assert out == "Got prescribed weekly fosamax for 2 weeks. Can I keep my nightly magnesium?"
+
+
 def test_and_x_replaces_the_thing_the_last_question_ended_on(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """'apart from magnesium' -> 'apart from coffee': the user's own drug stays."""
@@ -115,6 +123,9 @@ def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(
     ("My kidneys aren't great. Is magnesium glycinate with clonazepam OK?", []),
     ("Anxiety or seizure disorder with Klonopin and magnesium glycinate?", []),
     ("How should tetracycline antibiotics be timed with magnesium?", []),
+    ("On dialysis and breastfeeding, is magnesium glycinate ok?", []),  # stated conditions
+    ("Fibro pain: does magnesium help?", []),  # the clipped form of a corpus word
+    ("Can I take lithium with magne?", ["lithium"]),  # too short to be a clipped form
 ])
 def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, question: str,
                                                   missing: list[str]) -> None:

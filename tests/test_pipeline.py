@@ -109,6 +109,30 @@ def test_uncovered_questions_are_refused(assistant: Assistant, question: str) ->
     assert_valid(answer)
 
 
+@pytest.mark.parametrize(("question", "shows"), [
+    # why the user takes a medicine the documents name ("for reflux") is no subject of its own
+    ("Been on omeprazole for reflux for 3 years. Does that do anything to my magnesium?",
+     r"(?i)omeprazole|PPI"),
+    # a condition the user states is read as their risk, not a thing the documents must name
+    ("On dialysis 3x a week and sleep is terrible. Which magnesium is best for sleep?",
+     r"(?i)kidney|renal"),
+    # a clipped name ("fibro") and an inflected everyday verb ("budged") are no unknown things
+    ("Fibro flare ups are killing me. Any studies on magnesium for fibromyalgia pain?",
+     r"(?i)fibromyalgia"),
+    ("500mg magnesium oxide for months and my sleep hasn't budged. Am I a non responder?",
+     r"(?i)oxide"),
+])
+def test_context_words_do_not_make_a_covered_question_refused(
+        assistant: Assistant, question: str, shows: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.body
+    assert re.search(shows, answer.body.split("\n")[0])
+    assert_valid(answer)
+    # the medicine itself still has to be one the documents name
+    declined = assistant.ask("I'm on lithium for bipolar, is it ok to add magnesium glycinate?")
+    assert declined.refused and "lithium" in declined.body
+
+
 def test_a_pairing_is_covered_through_any_core_subject_the_question_names(
         assistant: Assistant) -> None:
     # the evidence rates magnesium with temazepam; "glycinate" is the form asked about, not a

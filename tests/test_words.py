@@ -11,6 +11,7 @@ from assistant.answering.vocabulary import NAMED_CACHE_SIZE, CorpusVocabulary
 from assistant.core.lru import LRUCache
 from assistant.retrieval.bm25 import tokenize
 from assistant.text.words import (
+    base_zipf,
     content_words,
     mentions,
     stem,
@@ -76,8 +77,14 @@ def test_stemmer_is_usable_from_many_threads() -> None:
     assert len(results) == 800 and all(r == expected for r in results)
 
 
+def test_an_inflected_word_is_as_common_as_its_base() -> None:
+    assert zipf("budged") < 2.4 < base_zipf("budged") == zipf("budge")
+    assert base_zipf("worries") == max(zipf("worries"), zipf("worry"))
+    assert base_zipf("warfarin") == zipf("warfarin")  # no inflection: its own frequency
+
+
 def test_word_caches_are_bounded() -> None:
-    for fn in (zipf, stem):
+    for fn in (zipf, base_zipf, stem):
         info = fn.cache_info()
         assert info.maxsize is not None and info.currsize <= info.maxsize
 

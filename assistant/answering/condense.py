@@ -48,6 +48,8 @@ _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should
                    r"do|does|did)\b", re.I)
 
 
+#: "my weekly fosamax" swaps in as "weekly fosamax" (the question being rewritten has its own).
+_OWNER = re.compile(r"^(?:my|your|his|her|our|their|the)\s+", re.I)
 _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
                           r"(?:my\s+|the\s+|your\s+)?([A-Za-z][\w-]*)\s*\??\s*$", re.I)
 
@@ -121,7 +123,7 @@ class Condenser:
         m = _SWAP.match(question)
         if not m:
             return None
-        new = (m.group("x") or m.group("y") or "").strip(" ?.!")
+        new = _OWNER.sub("", (m.group("x") or m.group("y") or "").strip(" ?.!"))
         if not new or len(new.split()) > 5 or _ASKS.match(new):
             return None
         phrase = content_words(new)
@@ -135,9 +137,10 @@ class Condenser:
             old = old[:1]
         else:
             # the thing the last question ends on ("… apart from magnesium?") is what "and X?"
-            # replaces, core subject or not; otherwise its last non-core object
+            # replaces, core subject or not; otherwise its rarest non-core object, the most
+            # specific thing it names ("doxycycline", not "nightly")
             tail = _TAIL_OBJECT.search(own)
-            old = [tail.group(1)] if tail else self._objects(own)[-1:]
+            old = [tail.group(1)] if tail else sorted(self._objects(own), key=zipf)[:1]
         if not old:
             objects = [t for t in terms if not any(self._is_core(w) for w in words(t))
                        and self._objects(t)]

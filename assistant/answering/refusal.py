@@ -71,7 +71,8 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     if not words(question) and re.search(r"\d", question):
         return Decision(True, NUMBERS_ONLY, [], best)
-    missing = vocab.unknown_entities(question)
+    missing = [w for w in vocab.unknown_entities(question)
+               if not _purpose(w, question, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or best < settings.answer.min_evidence:
@@ -83,6 +84,19 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if focus:
         return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
     return Decision(False, "", [], best)
+
+
+def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
+    """Is ``word`` what a medicine the documents name is taken for ("on omeprazole for
+    reflux")? Then it says why the user takes that medicine; the question is about the medicine.
+    A core subject's purpose ("magnesium for migraines") is what is asked, so it is not one."""
+    m = re.search(rf"\b([a-z][\w-]*)\s+for\s+(?:(?:my|the|his|her|their|your)\s+)?"
+                  rf"{re.escape(word)}\b", fold(question).lower())
+    if m is None:
+        return False
+    medicine = m.group(1)
+    return (stem(medicine) not in core and zipf(medicine) < NAMED_ZIPF
+            and vocab.known(medicine) and vocab.is_named(medicine))
 
 
 class EvidenceRefusal:

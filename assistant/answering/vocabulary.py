@@ -17,13 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.core.lru import LRUCache
 from assistant.core.patterns import Regex
 from assistant.core.policy import load_yaml_model
-from assistant.text.words import content_words, fold, stem, stems, words, zipf
+from assistant.text.words import base_zipf, content_words, fold, stem, stems, words, zipf
 
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
 ENTITY_ZIPF = 4.0
 #: Only words rarer than this (not real English words, e.g. "magnesum") are spelling-repaired,
 #: so a real drug name ("hydroxyzine") is never "corrected" into a corpus word ("hydroxide").
 MISSPELLING_ZIPF = 1.0
+#: A word this long or longer that starts a longer corpus word is its clipped form ("fibro" for
+#: "fibromyalgia"); shorter ones ("gaba", "mag") are too often a different word.
+SHORTHAND_MIN = 5
 #: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
 NAMED_CACHE_SIZE = 4096
 
@@ -84,6 +87,7 @@ class CorpusVocabulary:
         self.words: frozenset[str] = corpus_words(texts) | frozenset(known_words)
         self._stems = stems(self.words)
         self._sorted_stems = sorted(self._stems)
+        self._sorted_words = sorted(self.words)
         self._by_initial: dict[str, list[str]] = {}
         for w in self.words:
             if len(w) >= 4:
@@ -93,6 +97,7 @@ class CorpusVocabulary:
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._protos: tuple[np.ndarray, np.ndarray] | None = None
         self._noise = [re.compile(p) for p in (terms.noise if terms else [])]
+        self._conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
 
     def mentions(self, word: str) -> bool:
         """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion')?"""
@@ -103,7 +108,14 @@ class CorpusVocabulary:
             return True
         if "-" in word:
             return all(self.known(part) for part in word.split("-") if part)
-        return self._same_family(word)
+        return self._same_family(word) or self._clipped(word)
+
+    def _clipped(self, word: str) -> bool:
+        """A clipped form of a longer corpus word ("fibro" for "fibromyalgia")."""
+        if len(word) < SHORTHAND_MIN or not word.isalpha():
+            return False
+        i = bisect.bisect_right(self._sorted_words, word)
+        return i < len(self._sorted_words) and self._sorted_words[i].startswith(word)
 
     def _same_family(self, word: str) -> bool:
         """A derived word of the corpus's family, beyond inflection ('pharmacist' ~
@@ -138,7 +150,7 @@ class CorpusVocabulary:
 
         def judged_by_model(w: str) -> bool:  # rare, common enough to embed, not judged lately
             return (w not in out and self._named.get(w) is None
-                    and t.very_rare_zipf <= zipf(w) < t.rare_zipf)
+                    and t.very_rare_zipf <= base_zipf(w) < t.rare_zipf)
 
         for w in self._unknown_words(text, judged_by_model):  # as ``unknown_entities``
             out.append(w)
@@ -151,7 +163,7 @@ class CorpusVocabulary:
         t = self.terms
         very_rare, rare, margin = (t.very_rare_zipf, t.rare_zipf, t.named_margin) if t \
             else (2.4, ENTITY_ZIPF, 0.06)
-        frequency = zipf(word)
+        frequency = base_zipf(word)  # "budged" is as everyday as "budge"
         if frequency < very_rare:
             return True
         if frequency >= rare or self._embed is None or t is None:
@@ -212,9 +224,13 @@ class CorpusVocabulary:
     def _unknown_words(self, text: str, worth: Callable[[str], bool] = lambda w: True
                        ) -> Iterator[str]:
         """Content words of the text (noise stripped) of three or more letters, without digits,
-        that no corpus word matches even after spelling repair: the words that may name
-        something the corpus does not cover. ``worth`` is checked before the (slower) repair."""
-        for w in content_words(self.strip_noise(text)):
+        that no corpus word matches even after spelling repair, outside the conditions the user
+        may state (policy ``conditions``): the words that may name something the corpus does
+        not cover. ``worth`` is checked before the (slower) repair."""
+        text = self.strip_noise(text)
+        for pattern in self._conditions:  # a stated condition ("on dialysis") is the user's
+            text = pattern.sub(" ", text)  # risk fact, read by the answer, not a subject to cover
+        for w in content_words(text):
             if len(w) >= 3 and not any(ch.isdigit() for ch in w) and worth(w) \
                     and not self.known(self.correct(w)):
                 yield w

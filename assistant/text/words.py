@@ -27,7 +27,7 @@ _NOT_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}
 _EXTRA_STOPWORDS = frozenset({
     "can", "could", "would", "should", "may", "might", "will", "shall", "must", "ok", "okay",
     "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell", "know", "want",
-    "like", "much", "many", "get", "got", "im", "ive", "dont", "id",
+    "like", "much", "many", "get", "got", "im", "ive", "dont", "id", "plus", "w",
 })
 #: Words at least this common in English (Zipf scale: "take", "work", "without") are everyday
 #: words: they name no question's focus and are no part of a thing's name.
@@ -91,6 +91,23 @@ def zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en"))
+
+
+#: Inflection endings and what their base ends with instead ("budged" -> "budge", "worries"
+#: -> "worry"): a verb's past or a plural is rarer in English than the word it inflects.
+_INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"),
+                ("es", ""), ("s", ""))
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def base_zipf(word: str) -> float:
+    """How common the word is in English in its commonest form: its own Zipf frequency or that
+    of the base it inflects, whichever is higher ("budged" 2.2, "budge" 3.2)."""
+    best = zipf(word)
+    for ending, base in _INFLECTIONS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            best = max(best, zipf(word[: -len(ending)] + base))
+    return best
 
 
 _local = threading.local()
