@@ -208,6 +208,9 @@ def test_a_risk_said_of_oneself_leads_but_a_risk_that_is_only_the_topic_does_not
     ("Is it safe for patients in general if kidney function is impaired?", []),
     # another sedative named with the core subjects is the pairing asked about
     ("How risky is magnesium with sleeping pills like temazepam?", ["sedative"]),
+    # a message that opens without its subject speaks of the writer's own condition
+    ("On dialysis 3x a week and sleep is terrible. Which magnesium is best?", ["renal"]),
+    ("Pregnant and can't sleep, is magnesium glycinate ok?", ["pregnancy"]),
 ])
 def test_a_risk_said_of_the_person_asked_about_is_stated(question: str,
                                                          personal: list[str]) -> None:
@@ -670,3 +673,21 @@ def test_a_question_and_answer_row_is_a_point_for_what_its_answer_says() -> None
     # its hidden question names sleep; what it shows does not
     assert plan is not None and plan.lead.unit.display == lead.unit.display
     assert plan.points == []
+
+
+def test_a_sentence_naming_the_kidneys_as_an_organ_is_not_about_kidney_disease() -> None:
+    renal = next(r for r in POLICY.risks if r.id == "renal")
+    from assistant.answering.compose.policy import matches
+
+    assert matches(renal.evidence, "Individuals with kidney disease should not take it.")
+    assert matches(renal.evidence, "Adjust the dose in severe renal impairment (CrCl <30).")
+    assert not matches(renal.evidence, "Your kidneys filter out most of it within 4-6 hours.")
+
+
+def test_how_long_or_how_often_the_user_takes_something_is_no_focus() -> None:
+    from assistant.answering.compose.scoring import focus_terms
+
+    focus = focus_terms("Got doxycycline for 2 weeks. Can I keep my nightly magnesium?", CORE)
+    assert stem("doxycycline") in focus
+    assert not focus & {stem("weeks"), stem("nightly")}
+    assert stem("weeks") in focus_terms("How many weeks until it works?", CORE)

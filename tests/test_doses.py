@@ -18,6 +18,8 @@ LEAD = "It is generally safe to take 120mg of magnesium glycinate with 0.5mg clo
 def test_doses_are_read_in_milligrams_with_ranges() -> None:
     assert doses("500 mcg and 1 g, or 200-400mg") == [
         (0.5, 0.5, "500 mcg"), (1000.0, 1000.0, "1 g"), (200.0, 400.0, "200-400mg")]
+    # thousands separators: "3,000mg" is three thousand milligrams, not "000mg"
+    assert doses("take 2,000-3,000mg of oxide") == [(2000.0, 3000.0, "2,000-3,000mg")]
 
 
 @pytest.mark.parametrize(("question", "noted"), [

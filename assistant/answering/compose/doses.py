@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-_DOSE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(\d+(?:\.\d+)?))?\s*"
+#: A number as written, thousands separators included ("3,000" is three thousand, not "000").
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_DOSE = re.compile(rf"(?<![\d.,])({_NUMBER})(?:\s*(?:-|–|to)\s*({_NUMBER}))?\s*"
                    r"(mg|mcg|µg|micrograms?|milligrams?|g|grams?)\b", re.I)
 _IN_MG = {"mg": 1.0, "milligram": 1.0, "mcg": 0.001, "µg": 0.001, "microgram": 0.001,
           "g": 1000.0, "gram": 1000.0}
@@ -18,8 +20,8 @@ def doses(text: str) -> list[tuple[float, float, str]]:
     out = []
     for m in _DOSE.finditer(text):
         scale = _IN_MG[m.group(3).lower().rstrip("s")]
-        low = float(m.group(1)) * scale
-        high = float(m.group(2)) * scale if m.group(2) else low
+        low = float(m.group(1).replace(",", "")) * scale
+        high = float(m.group(2).replace(",", "")) * scale if m.group(2) else low
         out.append((low, high, m.group(0).strip()))
     return out
 

@@ -86,7 +86,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # Another substance named with the core ones ("with temazepam") is the pairing asked about,
     # whoever takes it: it is stated, not a topic.
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
-                     or r.id in latest or (r.other_than_core and r in now))
+                     or r.id in latest or (r.other_than_core and r in now)
+                     or (r.lasting and r in now and _telegraphic(own)))
     dismissing = [m.group(0) for p in policy.dismissals for m in re.finditer(p, own, flags=re.I)]
     denied = tuple(r for r in policy.risks if r not in risks and (
         any(matches(r.denied, text) for text in (*earlier, own) if r.denied)
@@ -101,6 +102,13 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
                    asks_evidence=matches(policy.evidence_asks, own),
                    others=_others(own, policy, core))
+
+
+def _telegraphic(text: str) -> bool:
+    """A message that opens without its subject ("on dialysis 3x a week and …", "pregnant and
+    can't sleep …") speaks of the writer."""
+    return bool(re.match(r"\s*(on|been|taking|have|having|got|pregnant|nursing|breastfeeding)\b",
+                         text, re.I))
 
 
 def _asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:

@@ -19,6 +19,9 @@ from assistant.text.words import EVERYDAY_ZIPF, stem, term_stems, term_words, zi
 
 #: A number's unit ("120 mg", "0.5mg").
 _MEASURED = re.compile(r"\d(?:[\d.,]*\d)?\s*([A-Za-z]+)")
+_DURATION = re.compile(r"(second|minute|min|hour|hr|day|night|week|wk|month|mo|year|yr)s?", re.I)
+#: How long and how often ("2 weeks", "nightly"): when the user takes something, not what.
+_HOW_OFTEN = re.compile(r"(dai|night|week|month|year|hour)ly", re.I)
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
@@ -105,8 +108,13 @@ def focus_terms(question: str, core: frozenset[str]) -> frozenset[str]:
     follow-up carries over ("them" = the two drugs asked about before): not the corpus's core
     subjects, not everyday words ("take", "work", "get")."""
     own, carried = split_carried(question)
+    # how long or how often the user has taken something ("for 2 weeks", "my nightly
+    # magnesium") says when, not what about
+    timed = {m.group(1).lower() for m in _MEASURED.finditer(own)
+             if _DURATION.fullmatch(m.group(1))}
     return frozenset(stem(w) for w in term_words(f"{own} {carried}")
-                     if stem(w) not in core and zipf(w) < EVERYDAY_ZIPF)
+                     if stem(w) not in core and zipf(w) < EVERYDAY_ZIPF
+                     and w not in timed and not _HOW_OFTEN.fullmatch(w))
 
 
 def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> frozenset[str]:
@@ -120,10 +128,11 @@ def asking_stems(question: str, profile: Profile, policy: AnswerPolicy) -> froze
              for p in k.ask for m in re.finditer(p, own, flags=re.I)
              if len(m.group(0).split()) <= ASK_WORDS]
     # a condition carried from an earlier turn ("My mother is 78") is about the person: of
-    # its words only those that evidence about a risk uses ("kidneys") name a topic
+    # its words only those that state a risk or that evidence about one uses ("kidneys") name
+    # a topic
     person = [w for term in carried_terms(carried)
               if matches(policy.first_person, term) for w in term_words(term)
-              if not any(matches(r.evidence, w) for r in policy.risks)]
+              if not any(matches(r.evidence, w) or matches(r.user, w) for r in policy.risks)]
     return frozenset(stem(w) for span in [*asked, *profile.set_aside, *person]
                      for w in term_words(span))
 
