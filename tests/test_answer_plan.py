@@ -87,6 +87,9 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     # a bare "What are …" opener gives way to any other kind
     ("What are the symptoms of magnesium toxicity?", "watch"),
     ("What should be checked before starting clonazepam?", "action"),
+    # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
+    ("my psych ok'd me taking it with klonopin. what should i watch for the first month?",
+     "watch"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind

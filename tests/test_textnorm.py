@@ -147,3 +147,12 @@ def test_tab_cells_merge_a_rows_continuation_lines() -> None:
                               "Separate doses. Take 2 h apart."]
     assert tab_cells("Just a sentence.") is None
     assert tab_cells("a\tb\nc\td") is None  # two rows
+
+
+def test_the_asked_parts_of_a_message_are_its_questions() -> None:
+    from assistant.text.sentences import asked_parts
+
+    assert asked_parts("my psych ok'd it. what should i watch for? and when?") == [
+        "what should i watch for? and when?"]
+    assert asked_parts("Is it safe with clonazepam") == ["Is it safe with clonazepam"]
+    assert asked_parts("please please please tell me: is it ok?") == ["is it ok?"]

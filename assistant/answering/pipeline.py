@@ -4,7 +4,6 @@ generator -> caveat guard -> Answer. One typed Answer feeds the CLI, web app, AP
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Gen
@@ -27,6 +26,7 @@ from assistant.core.protocols import (
     SessionStore,
 )
 from assistant.core.settings import Settings
+from assistant.text.sentences import asked_parts
 
 log = logging.getLogger(__name__)
 ERROR_REPLY = "Sorry, something went wrong while answering. Please try again."
@@ -237,12 +237,8 @@ def _retrieved(hit: Hit) -> RetrievedChunk:
 
 
 def _asked_part(question: str) -> str:
-    """The last sentence or clause that asks something ("…: is X ok with Y?"), else the whole;
-    a word repeated over and over ("please please please …") counts once."""
-    question = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", question, flags=re.I)
-    parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", question) if p.strip()]
-    asked = [p for p in parts if p.endswith("?")]
-    return asked[-1] if len(parts) > 1 and asked else " ".join(parts)
+    """The last sentence or clause that asks something ("…: is X ok with Y?"), else the whole."""
+    return asked_parts(question)[-1]
 
 
 def _ms(start: float) -> float:

@@ -136,3 +136,14 @@ def split_claims(text: str) -> list[str]:
         bounds = list(zip([0, *starts], [*starts, len(line)], strict=True))
         units.extend(part for a, b in bounds if (part := line[a:b]).strip())
     return units
+
+
+def asked_parts(message: str) -> list[str]:
+    """The parts of a user's message that ask something: its sentences or clauses (cut after
+    ". ! : ;", whatever the case of the next word: users write "ok. what now?") that end with
+    "?"; the whole message when it has one part or none ends with "?". A word repeated over and
+    over ("please please please …") counts once."""
+    message = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", message, flags=re.I)
+    parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
+    asked = [p for p in parts if p.endswith("?")]
+    return asked if len(parts) > 1 and asked else [" ".join(parts)]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.condense import split_carried
+from assistant.text.sentences import asked_parts
 from assistant.text.words import stem, term_words
 
 #: A number as users and sources write it ("120", "0.5").
@@ -66,7 +67,9 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     """The profile of ``question`` (a standalone question); ``earlier``: the user's earlier
     messages in this conversation, oldest first; ``core``: stems of the corpus's core subjects."""
     own, _ = split_carried(question)
-    kinds = _asked_kinds(own, policy)
+    # what is asked is read in the question itself, not in what the user tells before it
+    # ("my psych ok'd it. what should i watch for?" asks what to watch for, not "ok?")
+    kinds = _asked_kinds(" ".join(asked_parts(own)), policy)
     now = _risks(own, policy, core)
     before: list[Risk] = []
     mine: list[Risk] = []  # earlier risks said in the first person
