@@ -694,3 +694,13 @@ def test_how_long_or_how_often_the_user_takes_something_is_no_focus() -> None:
     assert stem("doxycycline") in focus
     assert not focus & {stem("weeks"), stem("nightly")}
     assert stem("weeks") in focus_terms("How many weeks until it works?", CORE)
+
+
+def test_a_follow_up_going_on_from_the_last_question_asks_what_it_asked() -> None:
+    earlier = ["Which magnesium form is best for sleep?"]
+    assert read_question("And if racing thoughts keep me awake? (about magnesium)", earlier,
+                         POLICY, CORE).kind == "form"
+    # a follow-up with a question of its own, or none to go on from, keeps its own reading
+    assert read_question("What if I take both at once? (about magnesium)", earlier,
+                         POLICY, CORE).kind != "form"
+    assert read_question("And if racing thoughts keep me awake?", [], POLICY, CORE).kind is None

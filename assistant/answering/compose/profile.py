@@ -14,6 +14,8 @@ from assistant.answering.condense import split_carried
 from assistant.text.sentences import asked_parts
 from assistant.text.words import stem, term_words
 
+#: A message that goes on from the previous question ("And if …?", "what about …?").
+_CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 #: A number as users and sources write it ("120", "0.5").
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -66,10 +68,15 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                   core: frozenset[str] = frozenset()) -> Profile:
     """The profile of ``question`` (a standalone question); ``earlier``: the user's earlier
     messages in this conversation, oldest first; ``core``: stems of the corpus's core subjects."""
-    own, _ = split_carried(question)
+    own, carried = split_carried(question)
+    earlier = list(earlier)
     # what is asked is read in the question itself, not in what the user tells before it
-    # ("my psych ok'd it. what should i watch for?" asks what to watch for, not "ok?")
+    # ("my psych ok'd it. what should i watch for?" asks what to watch for, not "ok?"); a
+    # follow-up that goes on from the last question ("and longer term?") and asks for nothing of
+    # its own asks what the last did
     kinds = _asked_kinds(" ".join(asked_parts(own)), policy)
+    if not kinds and carried and earlier and _CONTINUES.match(own):
+        kinds = _asked_kinds(" ".join(asked_parts(earlier[-1])), policy)
     now = _risks(own, policy, core)
     before: list[Risk] = []
     mine: list[Risk] = []  # earlier risks said in the first person
