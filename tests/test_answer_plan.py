@@ -704,3 +704,24 @@ def test_a_follow_up_going_on_from_the_last_question_asks_what_it_asked() -> Non
     assert read_question("What if I take both at once? (about magnesium)", earlier,
                          POLICY, CORE).kind != "form"
     assert read_question("And if racing thoughts keep me awake?", [], POLICY, CORE).kind is None
+
+
+def test_stopping_one_subject_is_not_evidence_about_stopping_another() -> None:
+    """'stop [klonopin] and take magnesium instead': a sentence about stopping magnesium is not
+    about what this user stops; one naming the drug, its class or no subject at all may be."""
+    from assistant.answering.compose.scoring import score_units
+
+    question = "Been on clonazepam 2 yrs. Can I just stop and take magnesium instead?"
+    profile = _profile(question)
+    assert profile.bound == {stem("clonazepam")}
+    texts = ["Setbacks were reported when daily magnesium was stopped cold turkey.",
+             "Benzodiazepines can cause dangerous withdrawal if discontinued suddenly.",
+             "Physical dependence develops, with relapse upon discontinuation."]
+    units = [_scored(t, 0.0, start=100 * i).unit for i, t in enumerate(texts)]
+    classes = {stem("benzodiazepines"): frozenset({stem("clonazepam")})}
+    scored = score_units(question, units, np.full(3, 0.5), np.ones((3, 8), dtype=np.float32),
+                         profile, POLICY, CORE | {stem("benzodiazepines")}, classes=classes)
+    flags = {s.unit.display: s.risk_match for s in scored}
+    assert flags == {texts[0]: False, texts[1]: True, texts[2]: True}
+    # stopping the supplement itself binds to it
+    assert _profile("And what about stopping the magnesium itself?").bound == {stem("magnesium")}

@@ -100,7 +100,7 @@ class ExtractiveComposer:
         query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
         vectors = self._embed_units(units)
         return score_units(question, units, vectors @ query, vectors, profile, self.policy,
-                           self.core, focus, self.names)
+                           self.core, focus, self.names, self.classes)
 
     def _chunk_units(self, chunk: Chunk, rank: int) -> list[Unit]:
         units = self._units.get_or_compute(chunk.id,

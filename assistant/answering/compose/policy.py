@@ -54,6 +54,9 @@ class Risk(_Strict):
     lasting: bool = False
     #: Matched with the corpus's core subjects taken out of the message ("another" sedative).
     other_than_core: bool = False
+    #: Said of a substance: evidence about it must name the core subject the user says it of
+    #: (stopping clonazepam is not stopping magnesium), when the message names one.
+    bound: bool = False
 
     @field_validator("user", "denied", "evidence")
     @classmethod
@@ -124,6 +127,9 @@ class AnswerPolicy(_Strict):
     #: A request to leave out a warning ("drop the sleep apnea warning"): the risk it names is
     #: not stated by the user.
     dismissals: list[str] = Field(default_factory=list)
+    #: Words after which a core subject is what the user adds, not what a bound risk is said of
+    #: ("can I stop and take magnesium instead?": the user stops the other one).
+    adding: list[str] = Field(default_factory=list)
     #: A sentence opening with a bare answer word ("Yes, it is generally safe …") answered its
     #: source's own question. ``answer_word`` is that opening; ``doubts`` mark a question whose
     #: "yes" means the opposite ("Is it dangerous …?", "Should I worry?"): its lead is shown
@@ -156,8 +162,8 @@ class AnswerPolicy(_Strict):
     points_free: int = Field(4, ge=0, le=10)
     points_min_relevance: float = Field(0.3, ge=-1, le=2)
 
-    _check = field_validator("general_verdict", "first_person", "dismissals", "doubts",
-                             "dangling_starts", "hedges", "evidence_asks")(_compiled)
+    _check = field_validator("general_verdict", "first_person", "dismissals", "adding",
+                             "doubts", "dangling_starts", "hedges", "evidence_asks")(_compiled)
 
     @field_validator("connectors", "answer_word", "reader_clause")
     @classmethod

@@ -58,6 +58,9 @@ class Profile:
     #: Stems of the words naming another substance this message pairs with the core subjects
     #: (an ``other_than_core`` risk: "temazepam", "alcohol").
     others: frozenset[str] = field(default_factory=frozenset)
+    #: Stems of the core subjects a ``bound`` risk of this message is said of ("stop klonopin
+    #: and take magnesium instead": klonopin); empty when the message names none.
+    bound: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def kind(self) -> str | None:
@@ -111,7 +114,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
                    asks_evidence=matches(policy.evidence_asks, own),
-                   others=_others(own, policy, core))
+                   others=_others(own, policy, core),
+                   bound=_bound(own, now, policy, core))
 
 
 def _telegraphic(text: str) -> bool:
@@ -139,6 +143,21 @@ def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
     plain = _without_core(text, core)
     return [r for r in policy.risks if matches(r.user, plain if r.other_than_core else text)
             and not matches(r.denied, text)]
+
+
+def _bound(text: str, now: Sequence[Risk], policy: AnswerPolicy,
+           core: frozenset[str]) -> frozenset[str]:
+    """Stems of the core subjects the message names that are not what the user adds (no
+    ``adding`` word in the three words before them), when it states a ``bound`` risk."""
+    if not any(r.bound for r in now):
+        return frozenset()
+    tokens = re.findall(r"[A-Za-z][\w-]*", text)
+    found = set()
+    for i, word in enumerate(tokens):
+        before = " ".join(tokens[max(0, i - 3):i])
+        if stem(word.lower()) in core and not matches(policy.adding, before):
+            found.add(stem(word.lower()))
+    return frozenset(found)
 
 
 def _others(text: str, policy: AnswerPolicy, core: frozenset[str]) -> frozenset[str]:

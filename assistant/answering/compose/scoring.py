@@ -23,6 +23,8 @@ _DURATION = re.compile(r"(second|minute|min|hour|hr|day|night|week|wk|month|mo|y
 #: How long and how often ("2 weeks", "nightly"): when the user takes something, not what.
 _HOW_OFTEN = re.compile(r"(dai|night|week|month|year|hour)ly", re.I)
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
+#: A word this long that starts a subject's name is its clipped form ("benzo").
+CLIPPED_MIN = 5
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
@@ -52,10 +54,12 @@ class Scored:
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
                 profile: Profile, policy: AnswerPolicy, core: frozenset[str],
                 focus: frozenset[str] | None = None,
-                names: Mapping[str, str] | None = None) -> list[Scored]:
+                names: Mapping[str, str] | None = None,
+                classes: Mapping[str, frozenset[str]] | None = None) -> list[Scored]:
     """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
     has it already; ``names``: a core subject's stems -> the one its names share, so a unit
-    saying "clonazepam" covers a question's "Klonopin", ``subjects.core_names``)."""
+    saying "clonazepam" covers a question's "Klonopin", ``subjects.core_names``; ``classes``:
+    class stem -> its core subjects, ``subjects.subject_classes``)."""
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = [float(n) for n in NUMBER.findall(split_carried(question)[0])]
@@ -69,7 +73,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     for unit, sim, vec in zip(units, sims, vectors, strict=True):
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
-        about = [r for r in profile.risks if matches(r.evidence, text)]
+        about = [r for r in profile.risks if matches(r.evidence, text) and not (
+            r.bound and profile.bound and _about_another(text, profile.bound, core, names,
+                                                          classes))]
         risk_match = bool(about)
         risk = (w.risk if any(r in profile.personal for r in about) else w.risk_topic) * risk_match
         named = focus & term_stems(text)
@@ -83,6 +89,31 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
                           share))
     return sorted(out, key=lambda s: -s.score)
+
+
+def _about_another(text: str, subjects: frozenset[str], core: frozenset[str],
+                   names: Mapping[str, str] | None,
+                   classes: Mapping[str, frozenset[str]] | None) -> bool:
+    """Does the text name core subjects, none of them (or their names or class) these? A
+    text naming none ("Physical dependence develops with prolonged use") may be about them."""
+    stems = term_stems(text)
+    return names_any(stems, core, names, classes) and not names_any(stems, subjects, names,
+                                                                     classes)
+
+
+def names_any(stems: frozenset[str], subjects: frozenset[str],
+              names: Mapping[str, str] | None = None,
+              classes: Mapping[str, frozenset[str]] | None = None) -> bool:
+    """Do these stems name one of the subjects: itself, another of its names ("klonopin" for
+    "clonazepam"), its class or a member of it ("benzodiazepines"), or a clipped form of one of
+    those ("benzo")?"""
+    names, classes = names or {}, classes or {}
+    wanted = {names.get(s, s) for s in subjects}
+    wanted |= {c for c, members in classes.items() if members & wanted}
+    wanted |= {m for s in subjects for m in classes.get(s, frozenset())}
+    wanted |= {names.get(s, s) for s in set(wanted)}
+    return any(names.get(t, t) in wanted or (len(t) >= CLIPPED_MIN and any(
+        w.startswith(t) for w in wanted)) for t in stems)
 
 
 def weighted_terms(question: str, core: frozenset[str], core_weight: float,
