@@ -46,3 +46,17 @@ def test_the_note_template_must_name_both_doses(tmp_path: Path) -> None:
         text.replace("you asked about {yours}", "you asked about other doses"), encoding="utf-8")
     with pytest.raises(PolicyError, match="dose_note"):
         load_answer_policy(tmp_path)
+
+
+def test_a_dose_is_compared_only_with_doses_of_the_same_substance() -> None:
+    def subject(word: str) -> str | None:
+        return word.lower() if word.lower() in {"ambien", "magnesium", "clonazepam"} else None
+
+    lead = "Dose Adjustment: Reduce magnesium to 200mg initially."
+    # the user's 10mg is Ambien's; the lead's 200mg is magnesium's: nothing to compare
+    assert dose_note("on ambien 10mg nightly. can i take magnesium with it?", lead, TEMPLATE,
+                     subject) is None
+    # a magnesium dose the lead does not name is noted
+    assert dose_note("Is 400 mg of magnesium ok with it?", lead, TEMPLATE, subject)
+    # without a way to tell substances apart, every dose is compared (as before)
+    assert dose_note("on ambien 10mg nightly. can i take magnesium with it?", lead, TEMPLATE)

@@ -27,10 +27,15 @@ from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
+from assistant.text.words import stem, zipf
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
 UNIT_CACHE_SIZE = 4096  # chunks
+
+
+#: A word rarer than this in English names a substance when a dose is written beside it.
+NAME_ZIPF = 3.0
 
 
 class ExtractiveComposer:
@@ -85,8 +90,16 @@ class ExtractiveComposer:
                            self.classes, focus)
         if plan is not None and plan.comparison is None:
             plan.comparison = dose_note(split_carried(question)[0], plan.lead.unit.display,
-                                        self.policy.dose_note)
+                                        self.policy.dose_note, self._subject)
         return plan
+
+    def _subject(self, word: str) -> str | None:
+        """The substance a word names: a core subject (one stem for all its names), else a
+        word rare enough to be a name ("ambien"), or None."""
+        root = stem(word.lower())
+        if root in self.core:
+            return self.names.get(root, root)
+        return root if word.isalpha() and zipf(word.lower()) < NAME_ZIPF else None
 
     def select(self, question: str, chunks: Sequence[Chunk], profile: Profile | None = None,
                focus: frozenset[str] | None = None) -> list[Scored]:

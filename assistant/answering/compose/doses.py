@@ -6,6 +6,7 @@ not answer "200 mg with 1 mg" as it stands, so the answer says which doses its e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 #: A number as written, thousands separators included ("3,000" is three thousand, not "000").
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -15,24 +16,57 @@ _IN_MG = {"mg": 1.0, "milligram": 1.0, "mcg": 0.001, "µg": 0.001, "microgram": 
           "g": 1000.0, "gram": 1000.0}
 
 
-def doses(text: str) -> list[tuple[float, float, str]]:
+Dose = tuple[float, float, str]
+
+
+def doses(text: str) -> list[Dose]:
     """(low, high, as written) of each dose in the text, in milligrams."""
+    return [dose for _, dose in _found(text)]
+
+
+def _found(text: str) -> list[tuple[re.Match[str], Dose]]:
     out = []
     for m in _DOSE.finditer(text):
         scale = _IN_MG[m.group(3).lower().rstrip("s")]
         low = float(m.group(1).replace(",", "")) * scale
         high = float(m.group(2).replace(",", "")) * scale if m.group(2) else low
-        out.append((low, high, m.group(0).strip()))
+        out.append((m, (low, high, m.group(0).strip())))
     return out
 
 
-def dose_note(asked: str, lead: str, template: str) -> str | None:
+#: The substance a word names (a canonical stem), or None: how a dose is tied to what it is of.
+Subject = Callable[[str], "str | None"]
+#: A dose is of the nearest substance named this many words before or after it.
+REACH = 3
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+
+
+def _of(text: str, start: int, end: int, subject: Subject | None) -> str | None:
+    """The substance named nearest the dose at ``text[start:end]`` ("120mg of magnesium",
+    "ambien 10mg", "reduce magnesium to 200mg"), within ``REACH`` words; None if none is."""
+    if subject is None:
+        return None
+    before = [w.group(0) for w in _WORD.finditer(text[:start])][-REACH:]
+    after = [w.group(0) for w in _WORD.finditer(text[end:])][:REACH]
+    near = [w for _, w in sorted([*enumerate(after), *enumerate(reversed(before))],
+                                 key=lambda t: t[0])]
+    found = [s for s in map(subject, near) if s is not None]
+    return found[0] if found else None
+
+
+def dose_note(asked: str, lead: str, template: str, subject: Subject | None = None
+              ) -> str | None:
     """``template`` filled with the lead's doses and the user's, when the user gave doses and
-    the lead names doses, none of which is one the user gave; else None."""
-    mine, named = doses(asked), doses(lead)
-    if not template or not mine or not named:
+    the lead names doses, none of which is one the user gave; else None. With ``subject``, a
+    dose is compared only with doses of the same substance ("ambien 10mg" is not "reduce
+    magnesium to 200mg"); a dose whose substance is not named is compared with every one."""
+    mine = [(d, _of(asked, m.start(), m.end(), subject)) for m, d in _found(asked)]
+    named = [(d, _of(lead, m.start(), m.end(), subject)) for m, d in _found(lead)]
+    pairs = [(a, b) for a, of_a in mine for b, of_b in named
+             if of_a is None or of_b is None or of_a == of_b]
+    if not template or not pairs:
         return None
-    if any(low <= dose <= high for dose, _, _ in mine for low, high, _ in named):
+    if any(b[0] <= a[0] <= b[1] for a, b in pairs):
         return None
-    return template.format(evidence=" and ".join(dict.fromkeys(d for *_, d in named)),
-                           yours=" and ".join(dict.fromkeys(d for *_, d in mine)))
+    return template.format(evidence=" and ".join(dict.fromkeys(b[2] for _, b in pairs)),
+                           yours=" and ".join(dict.fromkeys(a[2] for a, _ in pairs)))
