@@ -214,6 +214,20 @@ def _units_of(text: str) -> list[Unit]:
     return chunk_units(chunk, 0, POLICY)
 
 
+def test_a_list_item_under_a_numbered_entry_says_what_it_is_about() -> None:
+    text = "Why It’s Premium:\n- NSF Certified for Sport—tested for banned substances\n"
+    entry = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
+                  embed_text=text, section=["Top 10", "#3: Acme Labs Bisglycinate – The Pick 💊"])
+    [unit] = chunk_units(entry, 0, POLICY)
+    # the entry's name without its rank and tagline; an acronym keeps its capitals
+    assert unit.display == ("Acme Labs Bisglycinate — Why It’s Premium: NSF Certified for "
+                            "Sport—tested for banned substances.")
+    assert unit.quote == text.rstrip("\n")
+    # under a heading that is no numbered entry, the lead-in is shown as it is
+    plain = entry.model_copy(update={"section": ["Top 10", "Acme Labs Bisglycinate"]})
+    assert chunk_units(plain, 0, POLICY)[0].display.startswith("Why It’s Premium: NSF")
+
+
 def test_a_list_item_without_its_final_period_is_a_sentence_not_a_heading() -> None:
     text = ("Before initiating this combination:\n\n"
             "  • Screen for sleep apnea, particularly if the patient snores 4\n"

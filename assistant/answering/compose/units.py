@@ -34,6 +34,7 @@ from assistant.indexing.untrusted import overlaps
 from assistant.text.normalize import display_text
 from assistant.text.sentences import split_sentences
 from assistant.text.tables import is_table_rule
+from assistant.text.words import words, zipf
 
 MIN_UNIT_CHARS = 25
 MIN_UNIT_WORDS = 5
@@ -45,7 +46,14 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 12
+UNITS_VERSION = 13
+#: A word rarer than this (Zipf) names a thing ("Thorne", "bisglycinate"); a lead-in without one
+#: ("Why It's Premium:", "Best For:") says nothing of what its list is about.
+NAMING_ZIPF = 4.0
+#: A heading that is a numbered entry of a list ("#3: Thorne …", "2. KAL …").
+_NUMBERED = re.compile(r"\s*#?\d+\s*[:.)]\s")
+#: A heading's rank number and symbols ("#3: …", "… 💊"), left out when it names a list's subject.
+_HEADING_EXTRAS = re.compile(r"^\s*#?\d+\s*[:.)]\s*|[^\w\s()’'.,&+-]+")
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
 _FIRST_TOKEN = re.compile(r"[ \t]*\S+[ \t]+")
@@ -108,7 +116,8 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             begin, intro = lead_in  # "Ambien (zolpidem):" + "- Short half-life (2-3 hours)"
             units.append(Unit(chunk=chunk, rank=rank, start=chunk.start + begin, end=end,
                               quote=chunk.text[begin:end - chunk.start],
-                              display=_finished(f"{intro} {shown[0].lower()}{shown[1:]}")))
+                              display=_finished(f"{_with_subject(chunk, intro)} "
+                                                f"{_lower_first(shown)}")))
             previous = None
             continue
         if policy.connectors and not row:
@@ -167,6 +176,31 @@ def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
             return prev_start + len(line) - len(line.lstrip()), f"{shown}:"
         return None
     return None
+
+
+def _lower_first(shown: str) -> str:
+    """The item's first letter in lower case after its lead-in, unless it starts an acronym
+    ("NSF Certified", "GABA interference")."""
+    return shown if shown[1:2].isupper() else f"{shown[:1].lower()}{shown[1:]}"
+
+
+def _with_subject(chunk: Chunk, intro: str) -> str:
+    """A lead-in that names nothing ("Why It's Premium:", "Best For:") after the heading
+    it sits under, when that heading is a numbered entry of a list ("#3: Thorne Research
+    Magnesium Bisglycinate – The …") that names something: "Thorne Research Magnesium
+    Bisglycinate — why it's premium:", so the shown item says what it is about."""
+    if not chunk.section or _names_something(intro) \
+            or not _NUMBERED.match(chunk.section[-1]):
+        return intro
+    heading = display_text(_HEADING_EXTRAS.sub("", chunk.section[-1].split(" – ")[0]
+                                               .split(" — ")[0])).strip(" :")
+    if not _names_something(heading) or heading.lower() in intro.lower():
+        return intro
+    return f"{heading} — {intro}"
+
+
+def _names_something(text: str) -> bool:
+    return any(zipf(w) < NAMING_ZIPF for w in words(text) if w.isalpha())
 
 
 def _without_connector(shown: str, pattern: str) -> str:
