@@ -37,6 +37,9 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("Is it OK to drive after taking it?", "driving"),
     ("How do I come off clonazepam?", "stopping"),
     ("My mother is 78 and takes clonazepam. Should that worry me?", "age"),
+    ("68 yo, get cramps most nights. will magnesium help?", "age"),
+    ("can i just stop?", "stopping"),
+    ("Is it safe to stop it? I want to quit.", "stopping"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
@@ -52,6 +55,11 @@ def test_stated_risks_are_recognised(question: str, risk: str) -> None:
 ])
 def test_a_risk_the_user_denies_is_not_stated(question: str) -> None:
     assert not {"renal", "osa"} & {r.id for r in _profile(question).risks}
+
+
+def test_a_substance_that_stops_a_symptom_is_no_stopping_risk() -> None:
+    assert "stopping" not in {r.id for r in _profile("will magnesium stop them?").risks}
+    assert "stopping" not in {r.id for r in _profile("Does it stop the cramps?").risks}
 
 
 def test_the_core_subject_itself_is_not_another_sedative() -> None:
