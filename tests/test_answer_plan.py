@@ -95,6 +95,9 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     # a bare "What are …" opener gives way to any other kind
     ("What are the symptoms of magnesium toxicity?", "watch"),
     ("What should be checked before starting clonazepam?", "action"),
+    ("What blood level counts as low magnesium? mine was 1.7", "level"),
+    ("what's a normal result for that test?", "level"),
+    ("Morning or night for magnesium if it's for sleep?", "timing"),
     # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
     ("my psych ok'd me taking it with klonopin. what should i watch for the first month?",
      "watch"),
