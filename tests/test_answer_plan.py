@@ -98,6 +98,7 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("What blood level counts as low magnesium? mine was 1.7", "level"),
     ("what's a normal result for that test?", "level"),
     ("Morning or night for magnesium if it's for sleep?", "timing"),
+    ("isnt that above the safe upper limit?", "limit"),  # "safe" names the limit
     # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
     ("my psych ok'd me taking it with klonopin. what should i watch for the first month?",
      "watch"),
