@@ -263,6 +263,22 @@ def test_a_users_value_is_compared_with_the_threshold(value: int, side: str,
     assert draft.text.startswith(RENAL[:-1] + " [1]. Your creatinine clearance")
 
 
+def test_a_value_given_earlier_is_not_compared_again_when_something_else_is_asked() -> None:
+    earlier = ("What if my creatinine clearance is 25?",)
+    signs = "Monitor for hypermagnesemia symptoms (muscle weakness, hypotension)."
+    q = "And what symptoms should I watch out for then? (about magnesium, creatinine clearance 25)"
+    profile = _profile(q, earlier)
+    items = _rescore([_scored(RENAL, 0.9, seed=1), _scored(signs, 0.6, start=100, seed=2)], q,
+                     earlier)
+    plan = plan_answer(items, profile, POLICY)
+    assert plan is not None and plan.comparison is None
+    # asked again for a verdict, the earlier value is still compared
+    again = "Is it safe then? (about magnesium, creatinine clearance 25)"
+    plan = plan_answer(_rescore([_scored(RENAL, 0.9, seed=1)], again, earlier),
+                       _profile(again, earlier), POLICY)
+    assert plan is not None and plan.comparison is not None
+
+
 def test_opposite_verdicts_of_two_sources_are_both_shown() -> None:
     q = "Is the supplement safe with benzodiazepines?"
     low = "Combining the supplement with benzodiazepines is generally safe at modest doses."

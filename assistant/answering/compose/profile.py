@@ -33,6 +33,8 @@ class Profile:
     kinds: tuple[str, ...] = ()
     risks: tuple[Risk, ...] = ()
     measures: tuple[Measure, ...] = ()
+    #: The risks this message gives a value for ("What if my creatinine clearance is 25?").
+    measured_now: frozenset[str] = field(default_factory=frozenset)
     #: Every risk stated anywhere in the conversation (for "ask when missing").
     mentioned: frozenset[str] = field(default_factory=frozenset)
     #: The risks this message states itself.
@@ -110,6 +112,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # a risk the user denied or asked to leave out has been addressed: not asked about again
     mentioned = frozenset(r.id for r in (*now, *before, *denied))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
+                   measured_now=frozenset(m.risk.id for m in _measures(own, risks)),
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),

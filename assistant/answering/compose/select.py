@@ -235,6 +235,8 @@ def _threshold(scored: list[Scored], profile: Profile,
         risk = measure.risk
         if profile.current and risk.id not in profile.current:
             continue  # this message is about another risk (e.g. another sedative)
+        if risk.id not in profile.measured_now and profile.kind not in (None, "verdict"):
+            continue  # a value given earlier; this message asks for something else (signs)
         assert risk.threshold is not None
         for cand in scored:
             m = re.search(risk.threshold, cand.unit.display, re.I)
