@@ -126,6 +126,9 @@ def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(
     ("On dialysis and breastfeeding, is magnesium glycinate ok?", []),  # stated conditions
     ("Fibro pain: does magnesium help?", []),  # the clipped form of a corpus word
     ("Can I take lithium with magne?", ["lithium"]),  # too short to be a clipped form
+    # a clipped form of a word of the same message or topic ("doxy" … "doxycycline")
+    ("when should the doxy go? (about magnesium, doxycycline)", []),
+    ("My GFR was around 40, does that matter for magnesium?", []),  # a stated kidney value
 ])
 def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, question: str,
                                                   missing: list[str]) -> None:

@@ -133,6 +133,22 @@ def test_context_words_do_not_make_a_covered_question_refused(
     assert declined.refused and "lithium" in declined.body
 
 
+@pytest.mark.parametrize(("question", "refused"), [
+    # a thing mentioned in passing before the question is no subject of it
+    ("My naturopath friend keeps telling me to try magnesium glycinate. How much do people "
+     "take for anxiety?", False),
+    ("Saw a magnesium + B6 combo at Walgreens. What amounts did the studies use?", False),
+    # ... but one the user takes is, wherever it is said
+    ("I take Synthroid every morning. How many hours apart should my magnesium be?", True),
+    ("I've been mixing it with warfarin lately. Is magnesium glycinate still ok?", True),
+])
+def test_only_what_is_asked_about_or_taken_must_be_in_the_documents(
+        assistant: Assistant, question: str, refused: bool) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused is refused, answer.body
+    assert_valid(answer)
+
+
 def test_a_pairing_is_covered_through_any_core_subject_the_question_names(
         assistant: Assistant) -> None:
     # the evidence rates magnesium with temazepam; "glycinate" is the form asked about, not a

@@ -18,6 +18,7 @@ from assistant.answering.condense import split_carried
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
+from assistant.text.sentences import asked_parts
 from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
@@ -72,7 +73,7 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if not words(question) and re.search(r"\d", question):
         return Decision(True, NUMBERS_ONLY, [], best)
     missing = [w for w in vocab.unknown_entities(question)
-               if not _purpose(w, question, vocab, core)]
+               if _asked_of(w, question, vocab) and not _purpose(w, question, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or best < settings.answer.min_evidence:
@@ -84,6 +85,25 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if focus:
         return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
     return Decision(False, "", [], best)
+
+
+def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
+    """Is the unknown ``word`` part of what is asked: in the question itself (its parts that
+    ask, or the topic a follow-up carries), or anywhere after a pairing word ("I take
+    Synthroid. How far apart …?")? A thing only mentioned in passing before the question ("my
+    naturopath friend keeps telling me …") is not. Without a pairing policy, every word is."""
+    terms = vocab.terms
+    if terms is None or not terms.pairing:
+        return True
+    own, carried = split_carried(fold(question).lower())
+    found = re.compile(rf"\b{re.escape(word)}\b")
+    if found.search(" ".join(asked_parts(own))) or found.search(carried):
+        return True
+    for m in found.finditer(own):
+        before = " ".join(re.findall(r"[\w'-]+", own[:m.start()])[-2:])
+        if any(re.search(p, before) for p in terms.pairing):
+            return True
+    return False
 
 
 def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
@@ -120,7 +140,8 @@ def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     names: "magnesium glycinate with temazepam" is covered by a passage on magnesium with
     temazepam."""
     passages = [word_stems(h.chunk.embed_text) for h in hits]
-    own = split_carried(question)[0]  # the pairing the user asks about, not the topic
+    own = " ".join(asked_parts(split_carried(question)[0]))  # the pairing asked about: not
+    # the topic, nor what the user tells before the question ("my bloodwork says …")
     named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
              and any(stem(e) in p for p in passages)]
     pair = sorted(named, key=zipf)[:2]

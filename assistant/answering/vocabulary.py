@@ -27,6 +27,8 @@ MISSPELLING_ZIPF = 1.0
 #: A word this long or longer that starts a longer corpus word is its clipped form ("fibro" for
 #: "fibromyalgia"); shorter ones ("gaba", "mag") are too often a different word.
 SHORTHAND_MIN = 5
+#: ... or this long when the longer word is in the same message or its carried topic.
+CLIPPED_MIN_IN_TEXT = 4
 #: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
 NAMED_CACHE_SIZE = 4096
 
@@ -62,6 +64,7 @@ class QueryTerms(BaseModel):
     topic_max_zipf: float = Field(ENTITY_ZIPF, gt=0)
     creative: list[Regex] = Field(default_factory=list)
     creative_preface: str = ""
+    pairing: list[Regex] = Field(default_factory=list)
 
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:
@@ -216,7 +219,10 @@ class CorpusVocabulary:
     def unknown_entities(self, text: str) -> list[str]:
         """Rare words the corpus never mentions, even after spelling repair."""
         missing: list[str] = []
+        longer = [w for w in content_words(text) if len(w) > CLIPPED_MIN_IN_TEXT]
         for w in self._unknown_words(text):
+            if len(w) >= CLIPPED_MIN_IN_TEXT and any(o != w and o.startswith(w) for o in longer):
+                continue  # a clipped form of a word of the same text ("doxy" … "doxycycline")
             if self.is_named(w) and w not in missing:
                 missing.append(w)
         return missing
