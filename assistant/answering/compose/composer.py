@@ -27,6 +27,7 @@ from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
+from assistant.text.sentences import asked_parts
 from assistant.text.words import stem, zipf
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
@@ -110,9 +111,15 @@ class ExtractiveComposer:
             return []
         if profile is None:
             profile = read_question(question, [], self.policy, self.core)
-        query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
+        # a long message is also read by the part that asks (the pipeline embeds both in its
+        # one forward pass): what the user tells before the question does not pull the lead
+        asked = asked_parts(question)[-1]
+        texts = [question] if asked == question else [question, asked]
+        queries = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         vectors = self._embed_units(units)
-        return score_units(question, units, vectors @ query, vectors, profile, self.policy,
+        both = vectors @ queries.T
+        sims = np.maximum(both[:, 0], both.mean(axis=1))  # the asked part may add, never take
+        return score_units(question, units, sims, vectors, profile, self.policy,
                            self.core, focus, self.names, self.classes)
 
     def _chunk_units(self, chunk: Chunk, rank: int) -> list[Unit]:
