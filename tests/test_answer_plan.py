@@ -38,6 +38,7 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("How do I come off clonazepam?", "stopping"),
     ("My mother is 78 and takes clonazepam. Should that worry me?", "age"),
     ("68 yo, get cramps most nights. will magnesium help?", "age"),
+    ("I'm 70 and get cramps most nights. Will magnesium help?", "age"),
     ("can i just stop?", "stopping"),
     ("Is it safe to stop it? I want to quit.", "stopping"),
 ])
@@ -55,6 +56,11 @@ def test_stated_risks_are_recognised(question: str, risk: str) -> None:
 ])
 def test_a_risk_the_user_denies_is_not_stated(question: str) -> None:
     assert not {"renal", "osa"} & {r.id for r in _profile(question).risks}
+
+
+def test_a_dose_or_a_weight_is_no_age() -> None:
+    assert "age" not in {r.id for r in _profile("I'm 50 mg into my taper, ok?").risks}
+    assert "age" not in {r.id for r in _profile("I'm 25 lbs heavier now, more magnesium?").risks}
 
 
 def test_a_substance_that_stops_a_symptom_is_no_stopping_risk() -> None:
@@ -99,6 +105,7 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("what's a normal result for that test?", "level"),
     ("Morning or night for magnesium if it's for sleep?", "timing"),
     ("isnt that above the safe upper limit?", "limit"),  # "safe" names the limit
+    ("I take it every night, is that a problem?", "verdict"),
     # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
     ("my psych ok'd me taking it with klonopin. what should i watch for the first month?",
      "watch"),

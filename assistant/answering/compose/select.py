@@ -194,10 +194,11 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         # a time or a sign that is asked for
     for risk in profile.personal:  # the risks stated in this message come first
         about = [s for s in plain if matches(risk.evidence, s.unit.display)]
-        if risk.id not in profile.current and profile.kind:
+        if risk.id not in profile.current:
             # a condition from an earlier turn: evidence about it that answers what is
-            # asked now ("how much for her", 78), else the best answer to the question
-            about = [s for s in about if s.kind_match]
+            # asked now ("how much for her", 78) or names what it is about, else the best
+            # answer to the question
+            about = [s for s in about if (s.kind_match if profile.kind else s.focus_match)]
         if risk.other_than_core:  # evidence about the substance the user named
             about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
         # evidence naming what the user named ("driving", "snoring") over a related effect
