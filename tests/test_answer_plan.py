@@ -760,3 +760,15 @@ def test_stopping_one_subject_is_not_evidence_about_stopping_another() -> None:
     assert flags == {texts[0]: False, texts[1]: True, texts[2]: True}
     # stopping the supplement itself binds to it
     assert _profile("And what about stopping the magnesium itself?").bound == {stem("magnesium")}
+
+
+def test_a_verdict_leads_with_the_pairing_the_user_named() -> None:
+    """'on doxycycline … is that a problem?': a verdict about another pairing does not lead."""
+    q = "Just put on doxycycline. I take magnesium every night, is that a problem?"
+    other = "Generally safe, but the supplement + melatonin may cause excessive drowsiness."
+    named = "Tetracycline antibiotics such as doxycycline: separate the doses by 2 hours."
+    profile = read_question(q, [], POLICY, CORE, [r"\b(on|take)\b"])
+    assert profile.things == {stem("doxycycline")}
+    items = _rescore([_scored(other, 0.9, seed=1), _scored(named, 0.6, start=100, seed=2)], q)
+    plan = plan_answer(items, profile, POLICY)
+    assert plan is not None and plan.lead.unit.display == named

@@ -156,3 +156,13 @@ def test_the_asked_parts_of_a_message_are_its_questions() -> None:
         "what should i watch for? and when?"]
     assert asked_parts("Is it safe with clonazepam") == ["Is it safe with clonazepam"]
     assert asked_parts("please please please tell me: is it ok?") == ["is it ok?"]
+
+
+def test_a_word_is_asked_of_in_the_question_or_after_a_pairing_word() -> None:
+    from assistant.text.sentences import asked_or_paired
+
+    pairing = [r"\b(take|on)\b"]
+    message = "My naturopath friend says so. I'm on doxycycline now. Is magnesium ok?"
+    assert asked_or_paired("doxycycline", message, pairing)  # "on doxycycline"
+    assert not asked_or_paired("naturopath", message, pairing)  # mentioned in passing
+    assert asked_or_paired("warfarin", "Is magnesium ok with warfarin?", pairing)

@@ -54,7 +54,8 @@ def build_assistant(settings: Settings) -> Assistant:
     extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes,
-                                    names=core_names(core, facts.subject_pairs, synonyms))
+                                    names=core_names(core, facts.subject_pairs, synonyms),
+                                    pairing=vocab.terms.pairing if vocab.terms else ())
 
     def prefetch(questions: list[str]) -> None:
         """The answer's one forward pass: its question (and the asked part of a framed one),

@@ -18,7 +18,7 @@ from assistant.answering.condense import split_carried
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_parts
+from assistant.text.sentences import asked_or_paired, asked_parts
 from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
@@ -96,14 +96,8 @@ def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
     if terms is None or not terms.pairing:
         return True
     own, carried = split_carried(fold(question).lower())
-    found = re.compile(rf"\b{re.escape(word)}\b")
-    if found.search(" ".join(asked_parts(own))) or found.search(carried):
-        return True
-    for m in found.finditer(own):
-        before = " ".join(re.findall(r"[\w'-]+", own[:m.start()])[-2:])
-        if any(re.search(p, before) for p in terms.pairing):
-            return True
-    return False
+    return bool(re.search(rf"\b{re.escape(word)}\b", carried)) \
+        or asked_or_paired(word, own, terms.pairing)
 
 
 def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:

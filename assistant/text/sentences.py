@@ -19,6 +19,7 @@ not cut inside quotations; repairing that would leave pysbd plus the same rules,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.text.normalize import REFS, TAG_RE, strip_refs
 from assistant.text.tables import is_table_rule
@@ -147,3 +148,18 @@ def asked_parts(message: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
     asked = [p for p in parts if p.endswith("?")]
     return asked if len(parts) > 1 and asked else [" ".join(parts)]
+
+
+def asked_or_paired(word: str, message: str, pairing: Sequence[str] = ()) -> bool:
+    """Is ``word`` (lower case) part of what ``message`` asks: in its asking parts, or anywhere
+    within two words after a ``pairing`` pattern ("I take Synthroid. How far apart …?")? A word
+    only mentioned in passing before the question ("my naturopath friend …") is not."""
+    text = message.lower()
+    found = re.compile(rf"\b{re.escape(word)}\b")
+    if found.search(" ".join(asked_parts(text))):
+        return True
+    for m in found.finditer(text):
+        before = " ".join(re.findall(r"[\w'-]+", text[:m.start()])[-2:])
+        if any(re.search(p, before) for p in pairing):
+            return True
+    return False

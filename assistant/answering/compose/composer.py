@@ -54,8 +54,11 @@ class ExtractiveComposer:
                  cache_size: int = VECTOR_CACHE_SIZE,
                  stored: StoredVectors | None = None,
                  classes: Mapping[str, frozenset[str]] | None = None,
-                 names: Mapping[str, str] | None = None) -> None:
+                 names: Mapping[str, str] | None = None,
+                 pairing: Sequence[str] = ()) -> None:
         self.embedder = embedder
+        #: Words after which a named thing is one the user takes (policy query_terms).
+        self.pairing = list(pairing)
         self.stored = stored
         self.settings = settings
         self.policy = policy
@@ -82,7 +85,8 @@ class ExtractiveComposer:
 
     def plan(self, question: str, chunks: Sequence[Chunk],
              history: Sequence[Turn] = ()) -> Plan | None:
-        profile = read_question(question, [t.user for t in history], self.policy, self.core)
+        profile = read_question(question, [t.user for t in history], self.policy, self.core,
+                                self.pairing)
         focus = question_focus(question, profile, self.policy, self.core)
         scored = self.select(question, chunks, profile, focus)
         if not scored:
@@ -110,7 +114,7 @@ class ExtractiveComposer:
         if not units:
             return []
         if profile is None:
-            profile = read_question(question, [], self.policy, self.core)
+            profile = read_question(question, [], self.policy, self.core, self.pairing)
         # a long message is also read by the part that asks (the pipeline embeds both in its
         # one forward pass): what the user tells before the question does not pull the lead
         asked = asked_parts(question)[-1]

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.condense import split_carried
-from assistant.text.sentences import asked_parts
-from assistant.text.words import stem, term_words
+from assistant.text.sentences import asked_or_paired, asked_parts
+from assistant.text.words import stem, term_words, zipf
 
+#: A word rarer than this (Zipf) and this long names a specific thing ("doxycycline").
+THING_ZIPF = 3.0
+THING_MIN = 4
 #: A message that goes on from the previous question ("And if …?", "what about …?").
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 #: A number as users and sources write it ("120", "0.5").
@@ -60,6 +63,10 @@ class Profile:
     #: Stems of the words naming another substance this message pairs with the core subjects
     #: (an ``other_than_core`` risk: "temazepam", "alcohol").
     others: frozenset[str] = field(default_factory=frozenset)
+    #: Stems of the rare words that name a specific thing this message asks about or pairs
+    #: ("on doxycycline", "Ambien"), not a core subject: a verdict's lead names one when any
+    #: candidate does.
+    things: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects a ``bound`` risk of this message is said of ("stop klonopin
     #: and take magnesium instead": klonopin); empty when the message names none.
     bound: frozenset[str] = field(default_factory=frozenset)
@@ -70,7 +77,7 @@ class Profile:
 
 
 def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
-                  core: frozenset[str] = frozenset()) -> Profile:
+                  core: frozenset[str] = frozenset(), pairing: Sequence[str] = ()) -> Profile:
     """The profile of ``question`` (a standalone question); ``earlier``: the user's earlier
     messages in this conversation, oldest first; ``core``: stems of the corpus's core subjects."""
     own, carried = split_carried(question)
@@ -118,7 +125,11 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
                    asks_evidence=matches(policy.evidence_asks, own),
                    others=_others(own, policy, core),
-                   bound=_bound(own, now, policy, core))
+                   bound=_bound(own, now, policy, core),
+                   things=frozenset(stem(w) for w in term_words(own) if w.isalpha()
+                                    and len(w) >= THING_MIN and zipf(w) < THING_ZIPF
+                                    and stem(w) not in core
+                                    and asked_or_paired(w, own, pairing)))
 
 
 def _telegraphic(text: str) -> bool:

@@ -188,6 +188,10 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                if k.leads_only_when_asked and k.id not in profile.kinds]
     pool = [s for s in pool if is_row(s.unit.quote)  # a row has other cells to show
             or not any(matches(e, s.unit.display) for e in unasked)] or pool
+    if "verdict" in profile.kinds:  # "is it ok with X?" about a thing the user named or takes
+        # ("on doxycycline", "Ambien"): a lead that names it, when any does, over one about
+        # another pairing ("… magnesium glycinate + melatonin …")
+        pool = [s for s in pool if profile.things & term_stems(s.unit.text)] or pool
     plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
     if profile.risks or (profile.kinds and "verdict" not in profile.kinds):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
