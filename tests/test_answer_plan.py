@@ -772,3 +772,21 @@ def test_a_verdict_leads_with_the_pairing_the_user_named() -> None:
     items = _rescore([_scored(other, 0.9, seed=1), _scored(named, 0.6, start=100, seed=2)], q)
     plan = plan_answer(items, profile, POLICY)
     assert plan is not None and plan.lead.unit.display == named
+
+
+def test_a_stated_risk_leads_from_a_little_under_the_floor() -> None:
+    q = "Im on dialysis. can I drink that calm powder at night?"
+    product = "The calm powder dissolves in water and tastes of raspberry."
+    renal = "High-risk groups include those with kidney issues (impaired excretion)."
+    w = POLICY.weights
+    below = POLICY.min_relevance - w.risk / 2  # under the floor, within the risk's weight
+    items = _rescore([_scored(product, 0.6, seed=1), _scored(renal, below, start=100, seed=2)],
+                     q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == renal
+    # without the stated risk it is not relevant enough to lead
+    plain = "can I drink that calm powder at night?"
+    plan = plan_answer(_rescore([_scored(product, 0.6, seed=1),
+                                 _scored(renal, below, start=100, seed=2)], plain),
+                       _profile(plain), POLICY)
+    assert plan is not None and plan.lead.unit.display == product

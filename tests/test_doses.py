@@ -20,6 +20,8 @@ def test_doses_are_read_in_milligrams_with_ranges() -> None:
         (0.5, 0.5, "500 mcg"), (1000.0, 1000.0, "1 g"), (200.0, 400.0, "200-400mg")]
     # thousands separators: "3,000mg" is three thousand milligrams, not "000mg"
     assert doses("take 2,000-3,000mg of oxide") == [(2000.0, 3000.0, "2,000-3,000mg")]
+    # a lab concentration is no dose; a dose per day is
+    assert doses("serum magnesium 2.0 mg/dL, UL 350 mg/day") == [(350.0, 350.0, "350 mg")]
 
 
 @pytest.mark.parametrize(("question", "noted"), [

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-#: A number as written, thousands separators included ("3,000" is three thousand, not "000").
+#: A number as written, thousands separators included ("3,000" is three thousand, not "000"),
+#: and a dose is one in a mass unit, not a concentration ("2.0 mg/dL" is a lab value).
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _DOSE = re.compile(rf"(?<![\d.,])({_NUMBER})(?:\s*(?:-|–|to)\s*({_NUMBER}))?\s*"
-                   r"(mg|mcg|µg|micrograms?|milligrams?|g|grams?)\b", re.I)
+                   r"(mg|mcg|µg|micrograms?|milligrams?|g|grams?)\b(?!\s*/\s*(dl|l|ml)\b)", re.I)
 _IN_MG = {"mg": 1.0, "milligram": 1.0, "mcg": 0.001, "µg": 0.001, "microgram": 0.001,
           "g": 1000.0, "gram": 1000.0}
 

@@ -56,7 +56,13 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     if not relevant:
         return None
     fresh = [s for s in relevant if key(s) not in shown_before]
-    lead = _lead(relevant, profile, policy, shown_before)  # may repeat one shown last time
+    # evidence about a risk the user states of themselves may lead from a little under the
+    # floor (by the weight the risk adds): "on dialysis … can I drink that CALM powder?" is
+    # answered about the kidneys even when the product lines are closer to the words
+    floor = policy.min_relevance - policy.weights.risk
+    stated = [s for s in scored if s.score < policy.min_relevance and s.score >= floor
+              and any(matches(r.evidence, s.unit.display) for r in profile.personal)]
+    lead = _lead(relevant + stated, profile, policy, shown_before)  # may repeat one shown
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)
     threshold = _threshold(scored, profile, policy)
     if threshold is not None:
