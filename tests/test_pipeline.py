@@ -149,6 +149,15 @@ def test_only_what_is_asked_about_or_taken_must_be_in_the_documents(
     assert_valid(answer)
 
 
+def test_a_long_story_before_the_question_does_not_hide_its_answer(assistant: Assistant) -> None:
+    story = ("ok so ive got pretty bad generalized anxiety and my naturopath friend keeps "
+             "telling me to try magnesium glycinate. how much do ppl actually take for anxiety "
+             "and how fast does it work??")
+    answer = assistant.ask(story)
+    assert not answer.refused and "125-300" in answer.body.split("\n")[0]
+    assert_valid(answer)
+
+
 def test_a_pairing_is_covered_through_any_core_subject_the_question_names(
         assistant: Assistant) -> None:
     # the evidence rates magnesium with temazepam; "glycinate" is the form asked about, not a

@@ -167,6 +167,12 @@ class Assistant:
             focus_decision = self.refusal.decide(focus, focus_hits)
             if not focus_decision.refuse:
                 standalone, hits, decision = focus, focus_hits, focus_decision
+        if _long_before(standalone, focus) and not decision.refuse:
+            # a message that tells a lot before its question is also searched by the part that
+            # asks (embedded in the same forward pass): its best passages join the others
+            seen = {h.chunk.id for h in hits}
+            hits = hits + [h for h in self.retriever.search(focus)[:ASKED_EXTRA]
+                           if h.chunk.id not in seen]
         if self.second_opinion is not None and not decision.refuse:
             hits = self.second_opinion.add(standalone, hits)
         return _Prepared(session_id, question, standalone, hits, decision, timings, history,
@@ -234,6 +240,18 @@ def _retrieved(hit: Hit) -> RetrievedChunk:
     c = hit.chunk
     return RetrievedChunk(source=c.source, chunk_id=c.id, score=round(float(hit.score), 4),
                           start=c.start, end=c.end, section=" > ".join(c.section), text=c.text)
+
+
+#: Passages the asking part of a long message may add to those of the whole message.
+ASKED_EXTRA = 2
+#: ... a message of at least this many words, at least this many times its asking part.
+LONG_MESSAGE_WORDS = 20
+LONG_MESSAGE_RATIO = 2
+
+
+def _long_before(message: str, asked: str) -> bool:
+    words, asked_words = len(message.split()), len(asked.split())
+    return words >= LONG_MESSAGE_WORDS and words >= LONG_MESSAGE_RATIO * asked_words
 
 
 def _asked_part(question: str) -> str:
