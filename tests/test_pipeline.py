@@ -138,6 +138,9 @@ def test_context_words_do_not_make_a_covered_question_refused(
     ("My naturopath friend keeps telling me to try magnesium glycinate. How much do people "
      "take for anxiety?", False),
     ("Saw a magnesium + B6 combo at Walgreens. What amounts did the studies use?", False),
+    ("derm put me on doxycycline for rosacea. I take magnesium at night. do I need to change "
+     "anything", False),
+    ("I've been on omeprazole for acid reflux for years. Does it lower my magnesium?", False),
     # ... but one the user takes is, wherever it is said
     ("I take Synthroid every morning. How many hours apart should my magnesium be?", True),
     ("I've been mixing it with warfarin lately. Is magnesium glycinate still ok?", True),

@@ -166,3 +166,7 @@ def test_a_word_is_asked_of_in_the_question_or_after_a_pairing_word() -> None:
     assert asked_or_paired("doxycycline", message, pairing)  # "on doxycycline"
     assert not asked_or_paired("naturopath", message, pairing)  # mentioned in passing
     assert asked_or_paired("warfarin", "Is magnesium ok with warfarin?", pairing)
+    # without a question mark the last sentence is the question
+    plain = "derm just put me on doxycycline. do I need to change anything"
+    assert not asked_or_paired("derm", plain, pairing)
+    assert asked_or_paired("doxycycline", plain, pairing)

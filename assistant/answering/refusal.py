@@ -105,7 +105,7 @@ def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
     reflux")? Then it says why the user takes that medicine; the question is about the medicine.
     A core subject's purpose ("magnesium for migraines") is what is asked, so it is not one."""
     m = re.search(rf"\b([a-z][\w-]*)\s+for\s+(?:(?:my|the|his|her|their|your)\s+)?"
-                  rf"{re.escape(word)}\b", fold(question).lower())
+                  rf"(?:[a-z]+\s+)?{re.escape(word)}\b", fold(question).lower())
     if m is None:
         return False
     medicine = m.group(1)

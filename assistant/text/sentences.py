@@ -151,12 +151,16 @@ def asked_parts(message: str) -> list[str]:
 
 
 def asked_or_paired(word: str, message: str, pairing: Sequence[str] = ()) -> bool:
-    """Is ``word`` (lower case) part of what ``message`` asks: in its asking parts, or anywhere
-    within two words after a ``pairing`` pattern ("I take Synthroid. How far apart …?")? A word
-    only mentioned in passing before the question ("my naturopath friend …") is not."""
+    """Is ``word`` (lower case) part of what ``message`` asks: in its asking parts (its last
+    sentence when it has no question mark), or anywhere within two words after a ``pairing``
+    pattern ("I take Synthroid. How far apart …?")? A word only mentioned in passing before the
+    question ("my naturopath friend …") is not."""
     text = message.lower()
     found = re.compile(rf"\b{re.escape(word)}\b")
-    if found.search(" ".join(asked_parts(text))):
+    parts = asked_parts(text)
+    if not parts[-1].rstrip().endswith("?"):  # no question mark: the last part is the question
+        parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", parts[-1]) if p.strip()][-1:]
+    if found.search(" ".join(parts)):
         return True
     for m in found.finditer(text):
         before = " ".join(re.findall(r"[\w'-]+", text[:m.start()])[-2:])
