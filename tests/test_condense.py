@@ -129,6 +129,9 @@ def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(
     # a clipped form of a word of the same message or topic ("doxy" … "doxycycline")
     ("when should the doxy go? (about magnesium, doxycycline)", []),
     ("My GFR was around 40, does that matter for magnesium?", []),  # a stated kidney value
+    # a doubt the user voices about a claim names no thing
+    ("does magnesium help anxiety or is this just tiktok wellness hype", []),
+    ("Is that setback a real thing or fearmongering?", []),
 ])
 def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, question: str,
                                                   missing: list[str]) -> None:
