@@ -35,6 +35,7 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("I snore a lot and I'm sleepy during the day. Does that matter?", "osa"),
     ("Can I combine it with temazepam?", "sedative"),
     ("Is it OK to drive after taking it?", "driving"),
+    ("I have 2 glasses of merlot most nights, then klonopin. a problem?", "sedative"),
     ("How do I come off clonazepam?", "stopping"),
     ("My mother is 78 and takes clonazepam. Should that worry me?", "age"),
     ("68 yo, get cramps most nights. will magnesium help?", "age"),
@@ -92,7 +93,7 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("Which form is best for sleep?", "form"),
     ("What magnesium form is best for sleep?", "form"),
     ("What's the most magnesium I can take from supplements?", "limit"),
-    ("How much is too much?", "amount"),
+    ("How much is too much?", "limit"),  # the limit narrows the amount asked with it
     ("Can I take magnesium with melatonin?", "verdict"),
     ("What is hypermagnesemia?", "definition"),
     # the kind asked first leads: "when" here joins a clause, it asks for no time
@@ -105,6 +106,8 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("what's a normal result for that test?", "level"),
     ("Morning or night for magnesium if it's for sleep?", "timing"),
     ("isnt that above the safe upper limit?", "limit"),  # "safe" names the limit
+    ("how much magnesium from pills per day is the max before it's too much?", "limit"),
+    ("What dose gives the maximum sleep benefit?", "amount"),
     ("I take it every night, is that a problem?", "verdict"),
     # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
     ("my psych ok'd me taking it with klonopin. what should i watch for the first month?",

@@ -38,6 +38,9 @@ class Kind(_Strict):
     #: A sentence of this kind leads only when this kind is asked: an upper limit answers
     #: "what is the most I can take?", not "how much should I take?".
     leads_only_when_asked: bool = False
+    #: Kinds this one narrows: asked together with one of them, this one is what is asked
+    #: ("how much … is the max?" asks for the limit, not an amount).
+    narrows: list[str] = Field(default_factory=list)
     _check = field_validator("ask", "evidence")(_compiled)
 
 

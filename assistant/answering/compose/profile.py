@@ -142,13 +142,15 @@ def _telegraphic(text: str) -> bool:
 def _asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:
     """The kinds the question asks for, the one asked first ("What can happen when …" asks
     what happens, not when) first, a ``fallback`` kind after every other; ties keep the
-    policy's order."""
+    policy's order. A kind that narrows another asked with it comes before both."""
     found = []
     for n, kind in enumerate(policy.kinds):
         starts = [m.start() for p in kind.ask if (m := re.search(p, text, re.I))]
         if starts:
             found.append((kind.fallback, min(starts), n, kind.id))
-    return tuple(kind_id for *_, kind_id in sorted(found))
+    order = [kind_id for *_, kind_id in sorted(found)]
+    narrowing = [k.id for k in policy.kinds if k.id in order and set(k.narrows) & set(order)]
+    return tuple(narrowing + [k for k in order if k not in narrowing])
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
