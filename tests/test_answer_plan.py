@@ -793,3 +793,21 @@ def test_a_stated_risk_leads_from_a_little_under_the_floor() -> None:
                                  _scored(renal, below, start=100, seed=2)], plain),
                        _profile(plain), POLICY)
     assert plan is not None and plan.lead.unit.display == product
+
+
+def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subject_asked() -> None:
+    beers = "Elderly patients (>65 years): clonazepam is potentially inappropriate (falls)."
+    rda = "Children 4-8 years: RDA 130 mg."
+    q = "My mother is 83 and has been on clonazepam for years. Should she take magnesium too?"
+    profile = _profile(q)
+    assert [m.value for m in profile.measures] == [83.0]
+    items = _rescore([_scored(rda, 0.9, seed=1), _scored(beers, 0.5, start=100, seed=2)], q)
+    plan = plan_answer(items, profile, POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == beers
+    assert plan.comparison is not None and "83 is above" in plan.comparison
+    # a threshold sentence about a subject the question does not name is no answer to it
+    q2 = "I'm 70 and get cramps at night. Will magnesium help?"
+    gait = "Assess baseline gait stability and fall risk in patients over 65 years."
+    items = _rescore([_scored(gait, 0.5, seed=1)], q2)
+    plan = plan_answer(items, _profile(q2), POLICY, core=CORE)
+    assert plan is not None and plan.comparison is None

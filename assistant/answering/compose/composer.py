@@ -92,7 +92,7 @@ class ExtractiveComposer:
         if not scored:
             return None
         plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes, focus)
+                           self.classes, focus, self.names)
         if plan is not None and plan.comparison is None:
             plan.comparison = dose_note(split_carried(question)[0], plan.lead.unit.display,
                                         self.policy.dose_note, self._subject)

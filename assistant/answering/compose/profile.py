@@ -67,6 +67,8 @@ class Profile:
     #: ("on doxycycline", "Ambien"), not a core subject: a verdict's lead names one when any
     #: candidate does.
     things: frozenset[str] = field(default_factory=frozenset)
+    #: Stems of the core subjects the message names in its own words.
+    subjects: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects a ``bound`` risk of this message is said of ("stop klonopin
     #: and take magnesium instead": klonopin); empty when the message names none.
     bound: frozenset[str] = field(default_factory=frozenset)
@@ -126,6 +128,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    asks_evidence=matches(policy.evidence_asks, own),
                    others=_others(own, policy, core),
                    bound=_bound(own, now, policy, core),
+                   subjects=frozenset(stem(w) for w in term_words(own)) & core,
                    things=frozenset(stem(w) for w in term_words(own) if w.isalpha()
                                     and len(w) >= THING_MIN and zipf(w) < THING_ZIPF
                                     and stem(w) not in core

@@ -74,7 +74,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         about = [r for r in profile.risks if matches(r.evidence, text) and not (
-            r.bound and profile.bound and _about_another(text, profile.bound, core, names,
+            r.bound and profile.bound and about_another(text, profile.bound, core, names,
                                                           classes))]
         risk_match = bool(about)
         risk = (w.risk if any(r in profile.personal for r in about) else w.risk_topic) * risk_match
@@ -91,7 +91,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     return sorted(out, key=lambda s: -s.score)
 
 
-def _about_another(text: str, subjects: frozenset[str], core: frozenset[str],
+def about_another(text: str, subjects: frozenset[str], core: frozenset[str],
                    names: Mapping[str, str] | None,
                    classes: Mapping[str, frozenset[str]] | None) -> bool:
     """Does the text name core subjects, none of them (or their names or class) these? A

@@ -20,7 +20,7 @@ from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row
-from assistant.answering.compose.scoring import Scored
+from assistant.answering.compose.scoring import Scored, names_any
 from assistant.text.words import content_words, term_stems
 
 #: Two units whose vectors are closer than this say the same thing.
@@ -47,7 +47,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 shown_before: frozenset[tuple[str, int, int]] = frozenset(),
                 core: frozenset[str] = frozenset(),
                 classes: Mapping[str, frozenset[str]] | None = None,
-                focus: frozenset[str] = frozenset()) -> Plan | None:
+                focus: frozenset[str] = frozenset(),
+                names: Mapping[str, str] | None = None) -> Plan | None:
     """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
     core subjects, which alone do not make two sentences about the same thing; ``classes``:
     class stem -> its core members, ``answering.subjects.subject_classes``; ``focus``: the
@@ -64,7 +65,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
               and any(matches(r.evidence, s.unit.display) for r in profile.personal)]
     lead = _lead(relevant + stated, profile, policy, shown_before)  # may repeat one shown
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)
-    threshold = _threshold(scored, profile, policy)
+    threshold = _threshold(scored, profile, policy, core, classes, names)
     if threshold is not None:
         plan.lead, plan.comparison = threshold
     plan.conflict = opposite_verdict(plan.lead, relevant, policy, core, classes or {},
@@ -239,19 +240,24 @@ def _answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> 
         policy.general_verdict, s.unit.display) and not s.risk_match)
 
 
-def _threshold(scored: list[Scored], profile: Profile,
-               policy: AnswerPolicy) -> tuple[Scored, str] | None:
-    """The sentence stating the threshold for a value the user gave, and the comparison."""
+def _threshold(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
+               core: frozenset[str] = frozenset(),
+               classes: Mapping[str, frozenset[str]] | None = None,
+               names: Mapping[str, str] | None = None) -> tuple[Scored, str] | None:
+    """The sentence stating the threshold for a value the user gave, and the comparison. When
+    the message names core subjects, the sentence names one of them: "consider starting with
+    0.25mg clonazepam" (>65 years) does not answer a 70-year-old's question about magnesium."""
     for measure in profile.measures:
         risk = measure.risk
         if profile.current and risk.id not in profile.current:
             continue  # this message is about another risk (e.g. another sedative)
-        if risk.id not in profile.measured_now and profile.kind not in (None, "verdict"):
+        if risk.id not in profile.measured_now and "verdict" not in profile.kinds:
             continue  # a value given earlier; this message asks for something else (signs)
         assert risk.threshold is not None
         for cand in scored:
             m = re.search(risk.threshold, cand.unit.display, re.I)
-            if not m:
+            if not m or (profile.subjects and not names_any(
+                    term_stems(cand.unit.text), profile.subjects, names, classes)):
                 continue
             limit = float(m.group("value"))
             op = m.group("op").lower()
