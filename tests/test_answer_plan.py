@@ -270,7 +270,7 @@ def test_a_users_value_is_compared_with_the_threshold(value: int, side: str,
     consequence = POLICY.consequence.below if applies else POLICY.consequence.above
     assert consequence in plan.comparison
     draft = write(plan)
-    assert draft.text.startswith(RENAL[:-1] + " [1]. Your creatinine clearance")
+    assert draft.text.startswith(RENAL[:-1] + " [1]. A creatinine clearance of")
 
 
 def test_a_value_given_earlier_is_not_compared_again_when_something_else_is_asked() -> None:
