@@ -132,6 +132,8 @@ def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(
     # a doubt the user voices about a claim names no thing
     ("does magnesium help anxiety or is this just tiktok wellness hype", []),
     ("Is that setback a real thing or fearmongering?", []),
+    ("has anyone done a real study on magnesium or is it all just forum posts", []),
+    ("which magnesium is best? all i have is oxide from my pharmacy lol", []),
 ])
 def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, question: str,
                                                   missing: list[str]) -> None:

@@ -138,6 +138,10 @@ def test_context_words_do_not_make_a_covered_question_refused(
     ("My naturopath friend keeps telling me to try magnesium glycinate. How much do people "
      "take for anxiety?", False),
     ("Saw a magnesium + B6 combo at Walgreens. What amounts did the studies use?", False),
+    ("what kind of magnesium is best for benzo w/d? all i have is a bottle of magnesium oxide "
+     "from CVS lol", False),  # 'cvs lol' was declined as the uncovered part
+    ("has anyone done a real study on magnesium for benzo withdrawal or is it all just forum "
+     "posts", False),
     ("derm put me on doxycycline for rosacea. I take magnesium at night. do I need to change "
      "anything", False),
     ("I've been on omeprazole for acid reflux for years. Does it lower my magnesium?", False),
