@@ -148,6 +148,7 @@ def test_context_words_do_not_make_a_covered_question_refused(
     # ... but one the user takes is, wherever it is said
     ("I take Synthroid every morning. How many hours apart should my magnesium be?", True),
     ("I've been mixing it with warfarin lately. Is magnesium glycinate still ok?", True),
+    ("urgent care gave me warfarin. I take magnesium at night - ok to keep doing both?", True),
 ])
 def test_only_what_is_asked_about_or_taken_must_be_in_the_documents(
         assistant: Assistant, question: str, refused: bool) -> None:
