@@ -266,11 +266,11 @@ def test_a_users_value_is_compared_with_the_threshold(value: int, side: str,
     items = _rescore([_scored(GENERAL, 0.9, seed=1), _scored(RENAL, 0.5, start=100, seed=2)], q)
     plan = plan_answer(items, _profile(q), POLICY)
     assert plan is not None and plan.lead.unit.display == RENAL
-    assert plan.comparison is not None and f"of {value} is {side}" in plan.comparison
+    assert plan.comparison is not None and f"given, {value}, is {side}" in plan.comparison
     consequence = POLICY.consequence.below if applies else POLICY.consequence.above
     assert consequence in plan.comparison
     draft = write(plan)
-    assert draft.text.startswith(RENAL[:-1] + " [1]. A creatinine clearance of")
+    assert draft.text.startswith(RENAL[:-1] + " [1]. The creatinine clearance given, ")
 
 
 def test_a_value_given_earlier_is_not_compared_again_when_something_else_is_asked() -> None:
@@ -804,7 +804,7 @@ def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subje
     items = _rescore([_scored(rda, 0.9, seed=1), _scored(beers, 0.5, start=100, seed=2)], q)
     plan = plan_answer(items, profile, POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == beers
-    assert plan.comparison is not None and "83 is above" in plan.comparison
+    assert plan.comparison is not None and "given, 83, is above" in plan.comparison
     # a threshold sentence about a subject the question does not name is no answer to it
     q2 = "I'm 70 and get cramps at night. Will magnesium help?"
     gait = "Assess baseline gait stability and fall risk in patients over 65 years."
