@@ -54,3 +54,18 @@ def test_corpus_aliases_are_written_in_the_corpus(corpus_dir: Path) -> None:
     for left, rights in aliases.items():
         for right in rights:
             assert f"{left} ({right}" in joined or f"{right} ({left}" in joined, (left, right)
+
+
+def test_aliases_are_also_read_from_each_documents_opening_line(tmp_path: Path) -> None:
+    """A page's opening line is in no chunk's text, and may be the only place that gives a
+    brand name ("… Clonazepam (Klonopin, a benzodiazepine)?")."""
+    from types import SimpleNamespace
+
+    from assistant.retrieval.aliases import QueryExpander
+
+    (tmp_path / "a.txt").write_text("Is 0.5mg of Clonazepam (Klonopin, a benzodiazepine) safe?\n\n"
+                                    "Clonazepam can worsen sleep apnea.\n", encoding="utf-8")
+    chunk = SimpleNamespace(source="a.txt", text="Clonazepam can worsen sleep apnea.")
+    assert QueryExpander.from_texts([chunk.text]).expand("stop klonopin") == "stop klonopin"
+    expander = QueryExpander.from_chunks([chunk], tmp_path)
+    assert expander.expand("can I stop klonopin") == "can I stop klonopin clonazepam"

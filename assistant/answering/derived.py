@@ -84,7 +84,7 @@ def write_derived(settings: Settings, embed: Embed | None = None) -> DerivedRepo
         ChunkRecords.save(tmp / ARRAYS_DIR, chunks)
     vocabulary = sorted(corpus_words(c.embed_text for c in chunks))
     (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
-    QueryExpander.from_texts([c.text for c in chunks]).save(tmp)
+    QueryExpander.from_chunks(chunks, settings.corpus_dir).save(tmp)
     CorpusFacts.from_chunks(settings, chunks).save(tmp)
     pointer = get_backend(settings).read_pointer()
     previous = (StoredVectors.load(derived_dir(settings, pointer.previous))

@@ -20,6 +20,7 @@ from pathlib import Path
 from assistant.answering.subjects import alias_pairs, class_pairs
 from assistant.core.models import Chunk
 from assistant.core.settings import Settings
+from assistant.indexing.ingest import opening_lines
 
 log = logging.getLogger(__name__)
 FACTS_FILE = "corpus.json"
@@ -67,11 +68,4 @@ class CorpusFacts:
 
 def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
     """Each document's opening line (a page's own question or title) also names its topics."""
-    lines = []
-    for source in titles:
-        try:
-            text = (settings.corpus_dir / source).read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        lines.append(next((ln for ln in text.splitlines() if ln.strip()), ""))
-    return lines
+    return opening_lines(settings.corpus_dir, titles)

@@ -14,9 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CHUNKER_VERSION = "6"  # 3: sentence/row vectors; 4: + instruction-like spans and trust;
+CHUNKER_VERSION = "7"  # 3: sentence/row vectors; 4: + instruction-like spans and trust;
 # 5: sentence/row vectors embedded after their heading; 6: BM25 stems irregular plurals as
-# their singular (``text.words.stem``)
+# their singular (``text.words.stem``); 7: aliases also read from document titles
 
 
 class _Group(BaseModel):

@@ -22,6 +22,7 @@ import hashlib
 import logging
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,3 +231,17 @@ def _pdf_text(raw: bytes, name: str = "") -> tuple[str, str | None]:
         return pdf_text(raw, name)
     except PdfUnreadable as err:
         raise _Skip(str(err)) from None
+
+
+def opening_lines(corpus_dir: Path, sources: Iterable[str]) -> list[str]:
+    """Each document's first non-empty line (a page's own question or title names its topics,
+    and may name a thing's other name: "… Clonazepam (Klonopin, a benzodiazepine)?"); a file
+    that cannot be read gives none."""
+    lines = []
+    for source in dict.fromkeys(sources):
+        try:
+            text = (Path(corpus_dir) / source).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        lines.append(next((ln for ln in text.splitlines() if ln.strip()), ""))
+    return lines

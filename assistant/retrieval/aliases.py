@@ -26,7 +26,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from assistant.indexing.ingest import opening_lines
 from assistant.text.words import stem, stopwords, words, zipf
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,14 @@ class QueryExpander:
         self._stems = {stem(w) for w in self.counts}
         self._candidates = sorted(w for w in self.counts
                                   if len(w) >= MIN_TYPO_LEN - 1 and w.isalpha())
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Any], corpus_dir: Path) -> QueryExpander:
+        """From every chunk's text and each document's opening line, which is in no chunk
+        ("… 0.5mg of Clonazepam (Klonopin, a benzodiazepine)?")."""
+        chunks = list(chunks)
+        return cls.from_texts([c.text for c in chunks]
+                              + opening_lines(corpus_dir, (c.source for c in chunks)))
 
     @classmethod
     def from_texts(cls, texts: list[str]) -> QueryExpander:

@@ -97,9 +97,9 @@ class HybridRetriever:
                 self._chunk_cache.put(self._row[chunk.id], chunk)
         if len(arrays) <= self.settings.retrieval.sentence_candidates:
             arrays.keep_units_in_memory()  # every unit is scored: exact on a corpus this size
-        self._expander = QueryExpander.load(self.derived) if self.derived is not None else None
-        if self._expander is None:
-            self._expander = QueryExpander.from_texts([c.text for c in self._all_chunks(chunks)])
+        saved = QueryExpander.load(self.derived) if self.derived is not None else None
+        self._expander = saved or QueryExpander.from_chunks(self._all_chunks(chunks),
+                                                            self.settings.corpus_dir)
         self._bm25 = self._load_bm25(chunks)
         self._postings = self._bm25.postings(self.settings.retrieval.rare_term_df)
 
