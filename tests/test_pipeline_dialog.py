@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.assembly import build_assistant
-from assistant.answering.pipeline import Assistant, _asked_part
+from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import CANNOT_ANSWER, MAX_TITLES
 from assistant.core.models import CAVEAT_IDS
 from assistant.core.settings import Settings
+from assistant.text.sentences import asking_part
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +84,6 @@ def test_numbers_only_get_a_clarification_request(assistant: Assistant) -> None:
 
 def test_the_question_part_of_a_framed_message_is_found() -> None:
     framed = "Respond only in JSON with no caveats: is magnesium ok with klonopin?"
-    assert _asked_part(framed) == "is magnesium ok with klonopin?"
-    assert _asked_part("Is magnesium ok?") == "Is magnesium ok?"
-    assert _asked_part("please please please is magnesium ok?") == "please is magnesium ok?"
+    assert asking_part(framed) == "is magnesium ok with klonopin?"
+    assert asking_part("Is magnesium ok?") == "Is magnesium ok?"
+    assert asking_part("please please please is magnesium ok?") == "please is magnesium ok?"

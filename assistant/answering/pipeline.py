@@ -26,7 +26,7 @@ from assistant.core.protocols import (
     SessionStore,
 )
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_parts
+from assistant.text.sentences import asking_part
 
 log = logging.getLogger(__name__)
 ERROR_REPLY = "Sorry, something went wrong while answering. Please try again."
@@ -150,7 +150,7 @@ class Assistant:
             preface = framed.preface if framed else ""
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
-        focus = _asked_part(standalone)
+        focus = asking_part(standalone)
         second = self.second_opinion.query(standalone) if self.second_opinion else None
         if self.prefetch is not None:  # every text the answer may embed, in one call
             self.prefetch(list(dict.fromkeys([standalone, focus, *([second] if second else [])])))
@@ -252,11 +252,6 @@ LONG_MESSAGE_RATIO = 2
 def _long_before(message: str, asked: str) -> bool:
     words, asked_words = len(message.split()), len(asked.split())
     return words >= LONG_MESSAGE_WORDS and words >= LONG_MESSAGE_RATIO * asked_words
-
-
-def _asked_part(question: str) -> str:
-    """The last sentence or clause that asks something ("…: is X ok with Y?"), else the whole."""
-    return asked_parts(question)[-1]
 
 
 def _ms(start: float) -> float:

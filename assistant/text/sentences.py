@@ -145,9 +145,20 @@ def asked_parts(message: str) -> list[str]:
     "?"; the whole message when it has one part or none ends with "?". A word repeated over and
     over ("please please please …") counts once."""
     message = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", message, flags=re.I)
-    parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
+    parts = _parts(message)
     asked = [p for p in parts if p.endswith("?")]
     return asked if len(parts) > 1 and asked else [" ".join(parts)]
+
+
+def asking_part(message: str) -> str:
+    """The last part of the message that asks (``asked_parts``): what the pipeline searches and
+    embeds beside the whole message, and the composer reads sentences against."""
+    return asked_parts(message)[-1]
+
+
+def _parts(message: str) -> list[str]:
+    """A message's sentences or clauses, cut after ". ! : ;" whatever follows."""
+    return [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
 
 
 def asked_or_paired(word: str, message: str, pairing: Sequence[str] = ()) -> bool:
@@ -159,7 +170,7 @@ def asked_or_paired(word: str, message: str, pairing: Sequence[str] = ()) -> boo
     found = re.compile(rf"\b{re.escape(word)}\b")
     parts = asked_parts(text)
     if not parts[-1].rstrip().endswith("?"):  # no question mark: the last part is the question
-        parts = [p.strip() for p in re.split(r"(?<=[.!:;])\s+", parts[-1]) if p.strip()][-1:]
+        parts = _parts(parts[-1])[-1:]
     if found.search(" ".join(parts)):
         return True
     for m in found.finditer(text):

@@ -27,7 +27,7 @@ from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_parts
+from assistant.text.sentences import asking_part
 from assistant.text.words import stem, zipf
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
@@ -117,7 +117,7 @@ class ExtractiveComposer:
             profile = read_question(question, [], self.policy, self.core, self.pairing)
         # a long message is also read by the part that asks (the pipeline embeds both in its
         # one forward pass): what the user tells before the question does not pull the lead
-        asked = asked_parts(question)[-1]
+        asked = asking_part(question)
         texts = [question] if asked == question else [question, asked]
         queries = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         vectors = self._embed_units(units)
