@@ -17,17 +17,24 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.core.lru import LRUCache
 from assistant.core.patterns import Regex
 from assistant.core.policy import load_yaml_model
-from assistant.text.words import base_zipf, content_words, fold, stem, stems, words, zipf
+from assistant.text.words import (
+    base_zipf,
+    clips,
+    content_words,
+    fold,
+    stem,
+    stems,
+    words,
+    zipf,
+)
 
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
 ENTITY_ZIPF = 4.0
 #: Only words rarer than this (not real English words, e.g. "magnesum") are spelling-repaired,
 #: so a real drug name ("hydroxyzine") is never "corrected" into a corpus word ("hydroxide").
 MISSPELLING_ZIPF = 1.0
-#: A word this long or longer that starts a longer corpus word is its clipped form ("fibro" for
-#: "fibromyalgia"); shorter ones ("gaba", "mag") are too often a different word.
-SHORTHAND_MIN = 5
-#: ... or this long when the longer word is in the same message or its carried topic.
+#: A clipped form this short still counts when the longer word is in the same message or its
+#: carried topic ("doxy" … "doxycycline"); against the whole corpus it needs ``CLIPPED_MIN``.
 CLIPPED_MIN_IN_TEXT = 4
 #: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
 NAMED_CACHE_SIZE = 4096
@@ -115,10 +122,10 @@ class CorpusVocabulary:
 
     def _clipped(self, word: str) -> bool:
         """A clipped form of a longer corpus word ("fibro" for "fibromyalgia")."""
-        if len(word) < SHORTHAND_MIN or not word.isalpha():
+        if not word.isalpha():
             return False
-        i = bisect.bisect_right(self._sorted_words, word)
-        return i < len(self._sorted_words) and self._sorted_words[i].startswith(word)
+        i = bisect.bisect_right(self._sorted_words, word)  # the first corpus word after it
+        return i < len(self._sorted_words) and clips(word, self._sorted_words[i])
 
     def _same_family(self, word: str) -> bool:
         """A derived word of the corpus's family, beyond inflection ('pharmacist' ~
@@ -219,9 +226,9 @@ class CorpusVocabulary:
     def unknown_entities(self, text: str) -> list[str]:
         """Rare words the corpus never mentions, even after spelling repair."""
         missing: list[str] = []
-        longer = [w for w in content_words(text) if len(w) > CLIPPED_MIN_IN_TEXT]
+        said = content_words(text)
         for w in self._unknown_words(text):
-            if len(w) >= CLIPPED_MIN_IN_TEXT and any(o != w and o.startswith(w) for o in longer):
+            if any(clips(w, o, CLIPPED_MIN_IN_TEXT) for o in said):
                 continue  # a clipped form of a word of the same text ("doxy" … "doxycycline")
             if self.is_named(w) and w not in missing:
                 missing.append(w)

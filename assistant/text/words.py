@@ -93,6 +93,16 @@ def zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
+#: A word this long or longer that starts a longer word is its clipped form ("fibro" for
+#: "fibromyalgia", "benzo"); shorter ones ("gaba", "mag") are too often a different word.
+CLIPPED_MIN = 5
+
+
+def clips(short: str, long: str, min_len: int = CLIPPED_MIN) -> bool:
+    """Is ``short`` a clipped form of ``long`` (at least ``min_len`` letters, its start)?"""
+    return len(short) >= min_len and long != short and long.startswith(short)
+
+
 #: Inflection endings and what their base ends with instead ("budged" -> "budge", "worries"
 #: -> "worry"): a verb's past or a plural is rarer in English than the word it inflects.
 _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"),

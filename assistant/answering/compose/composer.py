@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.answering.compose.doses import dose_note
 from assistant.answering.compose.policy import AnswerPolicy
-from assistant.answering.compose.profile import Profile, read_question
+from assistant.answering.compose.profile import THING_ZIPF, Profile, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
 from assistant.answering.compose.select import Plan, plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
@@ -33,10 +33,6 @@ from assistant.text.words import stem, zipf
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
 UNIT_CACHE_SIZE = 4096  # chunks
-
-
-#: A word rarer than this in English names a substance when a dose is written beside it.
-NAME_ZIPF = 3.0
 
 
 class ExtractiveComposer:
@@ -104,7 +100,7 @@ class ExtractiveComposer:
         root = stem(word.lower())
         if root in self.core:
             return self.names.get(root, root)
-        return root if word.isalpha() and zipf(word.lower()) < NAME_ZIPF else None
+        return root if word.isalpha() and zipf(word.lower()) < THING_ZIPF else None
 
     def select(self, question: str, chunks: Sequence[Chunk], profile: Profile | None = None,
                focus: frozenset[str] | None = None) -> list[Scored]:

@@ -14,7 +14,8 @@ from assistant.answering.condense import split_carried
 from assistant.text.sentences import asked_or_paired, asked_parts
 from assistant.text.words import stem, term_words, zipf
 
-#: A word rarer than this (Zipf) and this long names a specific thing ("doxycycline").
+#: A word rarer than this (Zipf) and this long names a specific thing ("doxycycline"; a dose
+#: written beside one is that thing's, ``compose.doses``).
 THING_ZIPF = 3.0
 THING_MIN = 4
 #: A message that goes on from the previous question ("And if …?", "what about …?").
@@ -102,7 +103,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # an earlier "stop" or "driving" was about that turn's question.
     lasting = [r for r in before if r.lasting]
     risks = tuple(now + [r for r in lasting if r not in now])
-    measures = tuple(m for text in (*earlier, own) for m in _measures(text, risks))
+    measured = _measures(own, risks)
+    measures = tuple(m for text in earlier for m in _measures(text, risks)) + tuple(measured)
     latest: dict[str, Measure] = {m.risk.id: m for m in measures}  # the newest value wins
     # A user who has spoken of themselves in this conversation ("My kidneys are not great")
     # asks of themselves later too ("Is it OK to drive after taking it?").
@@ -121,7 +123,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # a risk the user denied or asked to leave out has been addressed: not asked about again
     mentioned = frozenset(r.id for r in (*now, *before, *denied))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
-                   measured_now=frozenset(m.risk.id for m in _measures(own, risks)),
+                   measured_now=frozenset(m.risk.id for m in measured),
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),

@@ -15,7 +15,7 @@ from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.units import Unit
 from assistant.answering.condense import carried_terms, split_carried
-from assistant.text.words import EVERYDAY_ZIPF, stem, term_stems, term_words, zipf
+from assistant.text.words import EVERYDAY_ZIPF, clips, stem, term_stems, term_words, zipf
 
 #: A number's unit ("120 mg", "0.5mg").
 _MEASURED = re.compile(r"\d(?:[\d.,]*\d)?\s*([A-Za-z]+)")
@@ -23,8 +23,6 @@ _DURATION = re.compile(r"(second|minute|min|hour|hr|day|night|week|wk|month|mo|y
 #: How long and how often ("2 weeks", "nightly"): when the user takes something, not what.
 _HOW_OFTEN = re.compile(r"(dai|night|week|month|year|hour)ly", re.I)
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
-#: A word this long that starts a subject's name is its clipped form ("benzo").
-CLIPPED_MIN = 5
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
@@ -112,8 +110,7 @@ def names_any(stems: frozenset[str], subjects: frozenset[str],
     wanted |= {c for c, members in classes.items() if members & wanted}
     wanted |= {m for s in subjects for m in classes.get(s, frozenset())}
     wanted |= {names.get(s, s) for s in set(wanted)}
-    return any(names.get(t, t) in wanted or (len(t) >= CLIPPED_MIN and any(
-        w.startswith(t) for w in wanted)) for t in stems)
+    return any(names.get(t, t) in wanted or any(clips(t, w) for w in wanted) for t in stems)
 
 
 def weighted_terms(question: str, core: frozenset[str], core_weight: float,
