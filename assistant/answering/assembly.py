@@ -19,11 +19,12 @@ from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
 from assistant.answering.pipeline import Assistant
-from assistant.answering.refusal import NAMED_ZIPF, EvidenceRefusal
+from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import SqlSessionStore
 from assistant.answering.subjects import core_names, core_subjects, subject_classes
-from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+from assistant.answering.unstated import SubjectNames
+from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary, load_query_terms
 from assistant.core.embed_cache import CachedEmbedder
 from assistant.core.protocols import Condenser, Generator
 from assistant.core.settings import Settings
@@ -51,17 +52,21 @@ def build_assistant(settings: Settings) -> Assistant:
     synonyms = vocab.terms.synonyms if vocab.terms else None
     core = core_subjects([*titles.values(), *openings], [], synonyms, facts.subject_pairs)
     classes = subject_classes(core, facts.class_pairs, synonyms)
+    names = core_names(core, facts.subject_pairs, synonyms)
     extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes,
-                                    names=core_names(core, facts.subject_pairs, synonyms),
+                                    names=names,
                                     pairing=vocab.terms.pairing if vocab.terms else ())
 
     def prefetch(questions: list[str]) -> None:
         """The answer's one forward pass: its question (and the asked part of a framed one),
-        with the words the refusal check may judge, in one call; every later step finds them
-        in the shared cache."""
-        embedder.embed(questions + vocab.pending(" ".join(questions), NAMED_ZIPF))
+        as the retriever embeds them (with their aliases) and as written, with the words the
+        refusal check may judge, in one call; every later step finds them in the shared
+        cache."""
+        searched = [retriever.expand(q) for q in questions]
+        embedder.embed(list(dict.fromkeys(questions + searched))
+                       + vocab.pending(" ".join(questions), NAMED_ZIPF))
 
     reader = LanguageReader(vocab)
     terms = vocab.terms
@@ -75,7 +80,7 @@ def build_assistant(settings: Settings) -> Assistant:
     return Assistant(
         settings, retriever=retriever, generator=generator,
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
-        refusal=EvidenceRefusal(vocab, settings, core),
+        refusal=EvidenceRefusal(vocab, settings, core, SubjectNames(names, classes)),
         sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up, reader.warm_up], reader=reader,
         prefetch=prefetch, framing=framing,
