@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.answering.condense import split_carried
-from assistant.answering.vocabulary import CorpusVocabulary
+from assistant.answering.unstated import SubjectNames, unstated_attribute
+from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
 from assistant.text.sentences import asked_or_paired, asked_parts
@@ -29,9 +30,6 @@ from assistant.text.words import (
     words,
     zipf,
 )
-
-#: Words rarer than this (Zipf scale) are treated as named things: drugs, supplements, tests.
-NAMED_ZIPF = 3.0
 
 #: The one phrase every refusal starts with (used by the composer, the LLM prompt and tests).
 CANNOT_ANSWER = "The documents I have don't cover"
@@ -54,6 +52,18 @@ class _Chunkish(Protocol):
     @property
     def embed_text(self) -> str: ...
 
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def section(self) -> list[str]: ...
+
+    @property
+    def context(self) -> str: ...
+
 
 class _Scored(Protocol):
     @property
@@ -67,7 +77,8 @@ class _Scored(Protocol):
 
 
 def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
-           settings: Settings, core: frozenset[str] = frozenset()) -> Decision:
+           settings: Settings, core: frozenset[str] = frozenset(),
+           subjects: SubjectNames | None = None) -> Decision:
     """Answer or decline, with the reason recorded on the answer."""
     best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     if not words(question) and re.search(r"\d", question):
@@ -82,6 +93,8 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
     subject, focus = uncovered_focus(question, hits, vocab, core)
+    if not focus and subjects is not None:
+        subject, focus = unstated_attribute(question, hits, vocab, core, subjects)
     if focus:
         return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
     return Decision(False, "", [], best)
@@ -117,13 +130,15 @@ class EvidenceRefusal:
     """``decide`` as a ``core.protocols.RefusalPolicy``: the vocabulary and settings bound."""
 
     def __init__(self, vocab: CorpusVocabulary, settings: Settings,
-                 core: frozenset[str] = frozenset()) -> None:
+                 core: frozenset[str] = frozenset(),
+                 subjects: SubjectNames | None = None) -> None:
         self.vocab = vocab
         self.settings = settings
         self.core = core
+        self.subjects = subjects
 
     def decide(self, question: str, hits: Sequence[Hit]) -> Decision:
-        return decide(question, hits, self.vocab, self.settings, self.core)
+        return decide(question, hits, self.vocab, self.settings, self.core, self.subjects)
 
 
 def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,

@@ -30,6 +30,9 @@ from assistant.text.words import (
 
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
 ENTITY_ZIPF = 4.0
+#: Words rarer than this (Zipf scale) are named things for the refusal checks: drugs,
+#: supplements, tests.
+NAMED_ZIPF = 3.0
 #: Only words rarer than this (not real English words, e.g. "magnesum") are spelling-repaired,
 #: so a real drug name ("hydroxyzine") is never "corrected" into a corpus word ("hydroxide").
 MISSPELLING_ZIPF = 1.0
