@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from assistant.core.models import Chunk
 from assistant.text.normalize import display_text, tab_cells
 from assistant.text.tables import is_table_rule
+from assistant.text.words import stem, words, zipf
 
 #: A question/answer row shows its answer alone when the answer has at least this many words.
 MIN_ANSWER_WORDS = 5
@@ -160,6 +161,23 @@ def row_question(quote: str) -> str:
     """The question cell of a question/answer row ('' for other rows)."""
     cells = _cells(quote)
     return cells[0] if len(cells) == 2 and cells[0].endswith("?") else ""
+
+
+def about_another(quote: str, asked: frozenset[str], core: frozenset[str],
+                  named_zipf: float) -> bool:
+    """Is this a table row about a named thing the question does not name? Its first cell says
+    what the row is about ("Gabapentin", "Muscle relaxants (cyclobenzaprine)"): when it has a
+    name (a word rarer than ``named_zipf``) other than a core subject, and no name anywhere in
+    the row ("Tetracycline Antibiotics | Doxycycline, …") is among the ``asked`` stems, it is
+    about another thing. A question/answer row is about its question, not a thing."""
+    if not is_row(quote) or row_question(quote):
+        return False
+    cells = tab_cells(quote) or quote.strip().strip("|").split("|")
+
+    def names(text: str) -> set[str]:
+        return {stem(w) for w in words(display_text(text))
+                if w.isalpha() and zipf(w) < named_zipf} - core
+    return bool(names(cells[0])) and not names(" ".join(cells)) & asked
 
 
 def _cells(line: str) -> list[str]:

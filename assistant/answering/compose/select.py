@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import NUMBER, Profile
-from assistant.answering.compose.rows import focused_row, is_row
+from assistant.answering.compose.profile import NUMBER, THING_ZIPF, Profile
+from assistant.answering.compose.rows import about_another, focused_row, is_row
 from assistant.answering.compose.scoring import Scored, names_any
 from assistant.text.words import content_words, term_stems
 
@@ -63,7 +63,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     floor = policy.min_relevance - policy.weights.risk
     stated = [s for s in scored if s.score < policy.min_relevance and s.score >= floor
               and any(matches(r.evidence, s.unit.display) for r in profile.personal)]
-    lead = _lead(relevant + stated, profile, policy, shown_before)  # may repeat one shown
+    asked = (profile.things | profile.others | focus) - core
+    lead = _lead(relevant + stated, profile, policy, shown_before, asked, core)  # may repeat one
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)
     threshold = _threshold(scored, profile, policy, core, classes, names)
     if threshold is not None:
@@ -82,8 +83,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             break  # best first: the rest score lower still
         if any(duplicate(cand, c) for c in taken):
             continue
-        if not (cand.focus_match or cand.risk_match):
-            continue  # names nothing the user asked about: filler
+        if not (cand.focus_match or cand.risk_match) or about_another(
+                cand.unit.quote, asked, core, THING_ZIPF):
+            continue  # names nothing the user asked about, or a row on another thing: filler
         if _answers_someone_else(cand, profile, policy) or _hedge(cand, profile, policy):
             continue
         if lead_stance < 0 < stance(cand.unit.display, policy):
@@ -183,13 +185,15 @@ def key(s: Scored) -> tuple[str, int, int]:
 
 
 def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
-          shown_before: frozenset[tuple[str, int, int]] = frozenset()) -> Scored:
+          shown_before: frozenset[tuple[str, int, int]] = frozenset(),
+          asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset()) -> Scored:
     """Never a sentence about a risk the user denies ("my kidneys are perfect") when there is
     another; when the user states a risk about themselves, the best sentence about it; when any
     risk is named, or the question asks for something other than a verdict, never a general one;
     otherwise the best sentence, where a sentence of the asked kind and one naming more of the
     question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
     pool = [s for s in relevant if not _about_denied(s, profile)] or relevant
+    pool = [s for s in pool if not about_another(s.unit.quote, asked, core, THING_ZIPF)] or pool
     pool = [s for s in pool if not _hedge(s, profile, policy)] or pool
     unasked = [k.evidence for k in policy.kinds
                if k.leads_only_when_asked and k.id not in profile.kinds]
