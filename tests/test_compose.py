@@ -290,16 +290,16 @@ def test_a_leaning_line_after_a_list_is_not_joined_to_its_last_item() -> None:
 
 
 def test_a_table_row_about_a_thing_the_question_does_not_name_is_about_another() -> None:
-    from assistant.answering.compose.rows import about_another
+    from assistant.answering.compose.rows import row_about_another
     from assistant.text.words import stem
 
     core = frozenset({"magnesium", "glycin"})
     row = "<b>Gabapentin</b>\tNeurontin\tMagnesium can decrease the absorption of gabapentin"
-    assert about_another(row, frozenset({stem("nerves")}), core, 3.0)
-    assert not about_another(row, frozenset({stem("neurontin")}), core, 3.0)  # a later cell
+    assert row_about_another(row, frozenset({stem("nerves")}), core, 3.0)
+    assert not row_about_another(row, frozenset({stem("neurontin")}), core, 3.0)  # a later cell
     class_row = "| Tetracycline Antibiotics | Doxycycline, Minocycline | Separate doses |"
-    assert not about_another(class_row, frozenset({stem("doxycycline")}), core, 3.0)
+    assert not row_about_another(class_row, frozenset({stem("doxycycline")}), core, 3.0)
     own = "| Magnesium Glycinate | Best | 7-14 days |"  # names only a core subject
-    assert not about_another(own, frozenset(), core, 3.0)
+    assert not row_about_another(own, frozenset(), core, 3.0)
     prose = "Gabapentin absorption may drop by 20-40% with magnesium."
-    assert not about_another(prose, frozenset(), core, 3.0)  # not a row
+    assert not row_about_another(prose, frozenset(), core, 3.0)  # not a row

@@ -163,7 +163,7 @@ def row_question(quote: str) -> str:
     return cells[0] if len(cells) == 2 and cells[0].endswith("?") else ""
 
 
-def about_another(quote: str, asked: frozenset[str], core: frozenset[str],
+def row_about_another(quote: str, asked: frozenset[str], core: frozenset[str],
                   named_zipf: float) -> bool:
     """Is this a table row about a named thing the question does not name? Its first cell says
     what the row is about ("Gabapentin", "Muscle relaxants (cyclobenzaprine)"): when it has a
