@@ -208,7 +208,7 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
         # a time or a sign that is asked for
     for risk in profile.personal:  # the risks stated in this message come first
-        about = [s for s in plain if matches(risk.evidence, s.unit.display)]
+        about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)]
         if risk.id not in profile.current:
             # a condition from an earlier turn: evidence about it that answers what is
             # asked now ("how much for her", 78) or names what it is about, else the best
