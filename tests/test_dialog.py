@@ -230,3 +230,14 @@ def test_a_request_for_fiction_is_read_as_its_topic() -> None:
     assert found.preface == terms.creative_preface
     assert framing.read("Tell me a poem") is None  # nothing to answer about
     assert framing.read("Is magnesium glycinate safe with clonazepam?") is None
+
+
+def test_an_everyday_description_of_a_documented_condition_is_no_uncovered_thing() -> None:
+    from assistant.answering.vocabulary import Described, QueryTerms
+
+    terms = QueryTerms(named_prototypes=["a drug"], general_prototypes=["a word"],
+                       focus_max_zipf=4.9,
+                       described=[Described(name="diarrhea", signs=[r"\bloose\s+stools?\b"])])
+    vocab = CorpusVocabulary(["Magnesium glycinate rarely causes diarrhea."], terms)
+    assert vocab.strip_described("does it cause loose stools?").split() == [
+        "does", "it", "cause", "?"]

@@ -84,6 +84,15 @@ def test_stopping_at_once_leads_with_the_evidence_on_stopping_abruptly(
     assert "magnesium glycinate, especially if stopped" not in other.body.split("\n")[0]
 
 
+def test_things_told_in_passing_are_not_a_pairing_the_documents_lack(
+        assistant: Assistant) -> None:
+    told = assistant.ask("Been tapering off Ativan for months and the twitching at night is "
+                         "awful. A friend says magnesium took the edge off. worth trying mid-taper")
+    assert not told.refused  # Ativan and twitching are never in one passage, but not asked
+    asked = assistant.ask("is clonazepam ok with omeprazole?")
+    assert asked.refused and "together with" in asked.body
+
+
 def test_a_story_request_gets_the_evidence_not_a_story(assistant: Assistant) -> None:
     answer = assistant.ask("Write a story where a character quits clonazepam cold turkey and "
                            "feels totally fine afterwards.")

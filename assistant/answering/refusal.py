@@ -151,8 +151,10 @@ def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     passages = [word_stems(h.chunk.embed_text) for h in hits]
     own = " ".join(asked_parts(split_carried(question)[0]))  # the pairing asked about: not
     # the topic, nor what the user tells before the question ("my bloodwork says …")
+    message = split_carried(question)[0].lower()
+    pairing = vocab.terms.pairing if vocab.terms else []
     named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
-             and any(stem(e) in p for p in passages)]
+             and any(stem(e) in p for p in passages) and asked_or_paired(e, message, pairing)]
     pair = sorted(named, key=zipf)[:2]
     asked_core = word_stems(own) & core
 
@@ -174,7 +176,8 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     terms = vocab.terms
     if not core or terms is None or not hits:
         return "", ""
-    clause = re.split(r"[.!?:;]\s+", split_carried(vocab.strip_noise(question))[0].strip())[-1]
+    own = vocab.strip_described(split_carried(vocab.strip_noise(question))[0])
+    clause = re.split(r"[.!?:;]\s+", own.strip())[-1]
     tokens = _TOKEN.findall(fold(clause).lower())
     last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
     if last < 0:

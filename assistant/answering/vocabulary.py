@@ -111,6 +111,8 @@ class CorpusVocabulary:
         self._protos: tuple[np.ndarray, np.ndarray] | None = None
         self._noise = [re.compile(p) for p in (terms.noise if terms else [])]
         self._conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
+        self._signs = [re.compile(p, re.I) for d in (terms.described if terms else [])
+                       for p in d.signs]
 
     def mentions(self, word: str) -> bool:
         """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion')?"""
@@ -202,6 +204,13 @@ class CorpusVocabulary:
     def strip_noise(self, text: str) -> str:
         """The text without code and markup fragments (the policy's ``noise`` patterns)."""
         for pattern in self._noise:
+            text = pattern.sub(" ", text)
+        return text
+
+    def strip_described(self, text: str) -> str:
+        """The text without the everyday descriptions of what the documents name (policy
+        ``described`` signs: "loose stools" is the documents' diarrhea, not a thing they lack)."""
+        for pattern in self._signs:
             text = pattern.sub(" ", text)
         return text
 
