@@ -125,9 +125,7 @@ def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
                     or (len(value.split()) <= NAMING_WORDS and not re.search(r"\d", value)))
 
     def fit(s: Scored) -> Scored:
-        if not is_row(s.unit.quote):
-            return s
-        shown = focused_row(s.unit.display, wanted)
+        shown = focused_row(s.unit.display, wanted) if is_row(s.unit.quote) else None
         return s if shown is None else _shown_as(s, shown)
 
     return _reshown(plan, fit)
