@@ -53,18 +53,6 @@ def test_uncovered_question_about_a_covered_subject_is_declined_for_that_part(
     assert answer.body.split("They cover:")[1].count(";") <= MAX_TITLES - 1
 
 
-def test_an_attribute_never_stated_of_the_subject_is_declined_for_that_part(
-        assistant: Assistant) -> None:
-    # the corpus uses "urine" (magnesium tests), never of clonazepam; the brand name is its
-    # alias. It fires only when a retrieved passage uses the word, as one does here.
-    answer = assistant.ask("how many days will klonopin show up on a urine drug test for a "
-                           "new job?")
-    assert answer.refused and "they discuss klonopin, but not urine" in answer.body
-    assert answer.caveats == list(CAVEAT_IDS)
-    # the same words with what the corpus does say of clonazepam: answered
-    assert not assistant.ask("How long should I take Klonopin before tapering?").refused
-
-
 def test_a_brand_name_finds_the_evidence_its_generic_name_does(assistant: Assistant) -> None:
     brand = assistant.ask("I have been on Klonopin for a year. Can I just stop it?")
     generic = assistant.ask("I have been on clonazepam for a year. Can I just stop it?")

@@ -23,7 +23,6 @@ from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import SqlSessionStore
 from assistant.answering.subjects import core_names, core_subjects, subject_classes
-from assistant.answering.unstated import SubjectNames
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary, load_query_terms
 from assistant.core.embed_cache import CachedEmbedder
 from assistant.core.protocols import Condenser, Generator
@@ -80,7 +79,7 @@ def build_assistant(settings: Settings) -> Assistant:
     return Assistant(
         settings, retriever=retriever, generator=generator,
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
-        refusal=EvidenceRefusal(vocab, settings, core, SubjectNames(names, classes)),
+        refusal=EvidenceRefusal(vocab, settings, core),
         sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up, reader.warm_up], reader=reader,
         prefetch=prefetch, framing=framing,

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.answering.condense import split_carried
-from assistant.answering.unstated import SubjectNames, unstated_attribute
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
@@ -52,18 +51,6 @@ class _Chunkish(Protocol):
     @property
     def embed_text(self) -> str: ...
 
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def section(self) -> list[str]: ...
-
-    @property
-    def context(self) -> str: ...
-
 
 class _Scored(Protocol):
     @property
@@ -77,8 +64,7 @@ class _Scored(Protocol):
 
 
 def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
-           settings: Settings, core: frozenset[str] = frozenset(),
-           subjects: SubjectNames | None = None) -> Decision:
+           settings: Settings, core: frozenset[str] = frozenset()) -> Decision:
     """Answer or decline, with the reason recorded on the answer."""
     best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     if not words(question) and re.search(r"\d", question):
@@ -93,8 +79,6 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
     subject, focus = uncovered_focus(question, hits, vocab, core)
-    if not focus and subjects is not None:
-        subject, focus = unstated_attribute(question, hits, vocab, core, subjects)
     if focus:
         return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
     return Decision(False, "", [], best)
@@ -130,15 +114,13 @@ class EvidenceRefusal:
     """``decide`` as a ``core.protocols.RefusalPolicy``: the vocabulary and settings bound."""
 
     def __init__(self, vocab: CorpusVocabulary, settings: Settings,
-                 core: frozenset[str] = frozenset(),
-                 subjects: SubjectNames | None = None) -> None:
+                 core: frozenset[str] = frozenset()) -> None:
         self.vocab = vocab
         self.settings = settings
         self.core = core
-        self.subjects = subjects
 
     def decide(self, question: str, hits: Sequence[Hit]) -> Decision:
-        return decide(question, hits, self.vocab, self.settings, self.core, self.subjects)
+        return decide(question, hits, self.vocab, self.settings, self.core)
 
 
 def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
