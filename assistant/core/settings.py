@@ -80,7 +80,7 @@ class StoreSettings(_Group):
 
 class RetrievalSettings(_Group):
     mode: Literal["hybrid", "dense"] = Field("hybrid", description="Hybrid (dense+BM25) or dense.")
-    k: int = Field(6, ge=1, le=50, description="Chunks handed to the answer composer.")
+    k: int = Field(8, ge=1, le=50, description="Chunks handed to the answer composer.")
     fetch_k: int = Field(48, ge=1, le=200, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant.")
     mmr_lambda: float = Field(0.85, ge=0.0, le=1.0, description="MMR relevance/diversity balance.")
