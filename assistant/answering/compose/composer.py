@@ -172,6 +172,9 @@ def write(plan: Plan) -> Draft:
     if plan.conflict is not None:
         other = _with_marker(plan.conflict.unit.display, _cite(citations, plan.conflict.unit))
         lines.append(plan.conflict_line.format(other=other))
+    if plan.aside is not None:
+        unit = plan.aside.scored.unit
+        lines.append(f"{_with_marker(unit.display, _cite(citations, unit))} {plan.aside.text}")
     lines += [_with_marker(p.unit.display, _cite(citations, p.unit)) for p in plan.points]
     if lines:
         text += "\n\n" + "\n".join(f"- {x}" for x in lines)

@@ -53,6 +53,9 @@ class Risk(_Strict):
     measure: str | None = None
     threshold: str | None = None
     label: str = ""
+    #: A name the ``measure`` pattern's ``name`` group may match -> how to call it ("egfr" ->
+    #: "eGFR"), when it is not the ``label``.
+    labels: dict[str, str] = Field(default_factory=dict)
     #: A condition of the person: stated once, it holds for the rest of the conversation.
     lasting: bool = False
     #: Matched with the corpus's core subjects taken out of the message ("another" sedative).

@@ -30,6 +30,8 @@ class Measure:
 
     risk: Risk
     value: float
+    #: What the user called it, when the risk labels that name ("eGFR"); else the risk's label.
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,5 +203,7 @@ def _measures(text: str, risks: Sequence[Risk]) -> list[Measure]:
             continue
         m = re.search(risk.measure, text, re.I)
         if m:
-            found.append(Measure(risk=risk, value=float(m.group("value"))))
+            said = (m.groupdict().get("name") or "").lower()
+            found.append(Measure(risk=risk, value=float(m.group("value")),
+                                 name=risk.labels.get(said, "")))
     return found

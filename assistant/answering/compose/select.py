@@ -20,7 +20,8 @@ from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, THING_ZIPF, Profile
 from assistant.answering.compose.rows import focused_row, is_row, row_about_another
-from assistant.answering.compose.scoring import Scored, names_any
+from assistant.answering.compose.scoring import Scored
+from assistant.answering.compose.threshold import Threshold, compare_threshold
 from assistant.text.words import content_words, term_stems
 
 #: Two units whose vectors are closer than this say the same thing.
@@ -36,6 +37,8 @@ NAMING_WORDS = 3
 class Plan:
     lead: Scored
     comparison: str | None = None
+    #: A threshold the user's value does not reach, shown as the first point with its comparison.
+    aside: Threshold | None = None
     conflict: Scored | None = None
     points: list[Scored] = field(default_factory=list)
     ask: str | None = None
@@ -64,17 +67,27 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     stated = [s for s in scored if s.score < policy.min_relevance and s.score >= floor
               and any(matches(r.evidence, s.unit.display) for r in profile.personal)]
     asked = (profile.things | profile.others | focus) - core
-    lead = _lead(relevant + stated, profile, policy, shown_before, asked, core)  # may repeat one
-    plan = Plan(lead=lead, conflict_line=policy.conflict.line)
-    threshold = _threshold(scored, profile, policy, core, classes, names)
-    if threshold is not None:
-        plan.lead, plan.comparison = threshold
+    found = compare_threshold(scored, profile, policy, core, classes, names)
+    # a threshold the user's value does not reach leads nothing: the lead is the best other
+    # evidence on their condition ("CKD (any stage) … never …"), the threshold comes after it
+    aside = found if found is not None and not found.applies else None
+    pool = [s for s in relevant + stated if aside is None or s.unit.text != aside.scored.unit.text]
+    lead = _lead(pool or relevant + stated, profile, policy, shown_before, asked, core)
+    plan = Plan(lead=lead, conflict_line=policy.conflict.line)  # (the lead may repeat one shown)
+    if found is not None and (found.applies or not pool or not lead.risk_match):
+        plan.lead, plan.comparison = found.scored, found.text
+    else:
+        plan.aside = aside
     plan.conflict = opposite_verdict(plan.lead, relevant, policy, core, classes or {},
                                      profile.personal)
+    if plan.aside is not None and plan.conflict is not None \
+            and plan.conflict.unit.text == plan.aside.scored.unit.text:
+        plan.conflict = None  # the threshold after the lead is where the sources differ
     if plan.conflict is not None:
         plan.notes.append(f"conflict: {plan.lead.unit.chunk.source} vs "
                           f"{plan.conflict.unit.chunk.source}")
-    taken = [plan.lead] + ([plan.conflict] if plan.conflict else [])
+    taken = [plan.lead] + ([plan.conflict] if plan.conflict else []) + (
+        [plan.aside.scored] if plan.aside else [])
     lead_stance = stance(plan.lead.unit.display, policy)
     for cand in fresh:
         if len(plan.points) >= policy.max_points or (
@@ -240,44 +253,6 @@ def _answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> 
     user stated a risk of their own: neither is advice for this person."""
     return _about_denied(s, profile) or (bool(profile.personal) and matches(
         policy.general_verdict, s.unit.display) and not s.risk_match)
-
-
-def _threshold(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
-               core: frozenset[str] = frozenset(),
-               classes: Mapping[str, frozenset[str]] | None = None,
-               names: Mapping[str, str] | None = None) -> tuple[Scored, str] | None:
-    """The sentence stating the threshold for a value the user gave, and the comparison. When
-    the message names core subjects, the sentence names one of them: "consider starting with
-    0.25mg clonazepam" (>65 years) does not answer a 70-year-old's question about magnesium."""
-    for measure in profile.measures:
-        risk = measure.risk
-        if profile.current and risk.id not in profile.current:
-            continue  # this message is about another risk (e.g. another sedative)
-        if risk.id not in profile.measured_now and "verdict" not in profile.kinds:
-            continue  # a value given earlier; this message asks for something else (signs)
-        assert risk.threshold is not None
-        for cand in scored:
-            m = re.search(risk.threshold, cand.unit.display, re.I)
-            if not m or (profile.subjects and not names_any(
-                    term_stems(cand.unit.text), profile.subjects, names, classes)):
-                continue
-            limit = float(m.group("value"))
-            op = m.group("op").lower()
-            upper = op in ("<", "≤", "below", "under", "less than")
-            below = measure.value < limit
-            side = "below" if below else "above"
-            applies = below if upper else not below
-            text = policy.comparison.format(
-                label=risk.label or risk.id, value=_num(measure.value), side=side,
-                threshold=f"{m.group('op')}{'' if len(op) == 1 else ' '}{_num(limit)}",
-                consequence=(policy.consequence.below if applies
-                             else policy.consequence.above))
-            return cand, text
-    return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)
 
 
 def _ask(profile: Profile, policy: AnswerPolicy) -> str | None:
