@@ -93,8 +93,14 @@ def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
     if terms is None or not terms.pairing:
         return True
     own, carried = split_carried(fold(question).lower())
-    return bool(re.search(rf"\b{re.escape(word)}\b", carried)) \
-        or asked_or_paired(word, own, terms.pairing)
+    if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
+        return True  # in what is asked (or the topic carried)
+    # only after a pairing word before the question ("I'm on metformin … is 1.6 low?"): it is
+    # the pairing asked about when the question asks about combining or safety (policy
+    # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something else
+    asks = " ".join(asked_parts(own))
+    return asked_or_paired(word, own, terms.pairing) and (
+        not terms.combining or any(re.search(p, asks) for p in terms.combining))
 
 
 def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:

@@ -75,6 +75,7 @@ class QueryTerms(BaseModel):
     creative: list[Regex] = Field(default_factory=list)
     creative_preface: str = ""
     pairing: list[Regex] = Field(default_factory=list)
+    combining: list[Regex] = Field(default_factory=list)
 
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:
