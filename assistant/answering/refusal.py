@@ -45,6 +45,9 @@ NUMBERS_ONLY = "numbers without words"
 PHRASE_ZIPF = 5.0
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
 PARTIAL = "the subject is covered, but not what is asked about it"
+#: A question about everything at once ("can I take both?") pairs what the user takes within
+#: this many words after a pairing word ("gave me a few halcion").
+JOINT_WINDOW = 4
 
 
 class _Chunkish(Protocol):
@@ -95,10 +98,13 @@ def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
     own, carried = split_carried(fold(question).lower())
     if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
         return True  # in what is asked (or the topic carried)
+    asks = " ".join(asked_parts(own))
+    if any(re.search(p, asks) for p in terms.joint) and asked_or_paired(
+            word, own, terms.pairing, JOINT_WINDOW):
+        return True  # "dr gave me a few halcion … can i take both?": what the user takes
     # only after a pairing word before the question ("I'm on metformin … is 1.6 low?"): it is
     # the pairing asked about when the question asks about combining or safety (policy
     # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something else
-    asks = " ".join(asked_parts(own))
     return asked_or_paired(word, own, terms.pairing) and (
         not terms.combining or any(re.search(p, asks) for p in terms.combining))
 

@@ -76,6 +76,7 @@ class QueryTerms(BaseModel):
     creative_preface: str = ""
     pairing: list[Regex] = Field(default_factory=list)
     combining: list[Regex] = Field(default_factory=list)
+    joint: list[Regex] = Field(default_factory=list)
 
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:

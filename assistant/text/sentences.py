@@ -161,11 +161,12 @@ def _parts(message: str) -> list[str]:
     return [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
 
 
-def asked_or_paired(word: str, message: str, pairing: Sequence[str] = ()) -> bool:
+def asked_or_paired(word: str, message: str, pairing: Sequence[str] = (),
+                    window: int = 2) -> bool:
     """Is ``word`` (lower case) part of what ``message`` asks: in its asking parts (its last
-    sentence when it has no question mark), or anywhere within two words after a ``pairing``
-    pattern ("I take Synthroid. How far apart …?")? A word only mentioned in passing before the
-    question ("my naturopath friend …") is not."""
+    sentence when it has no question mark), or anywhere within ``window`` words after a
+    ``pairing`` pattern ("I take Synthroid. How far apart …?")? A word only mentioned in passing
+    before the question ("my naturopath friend …") is not."""
     text = message.lower()
     found = re.compile(rf"\b{re.escape(word)}\b")
     parts = asked_parts(text)
@@ -174,7 +175,7 @@ def asked_or_paired(word: str, message: str, pairing: Sequence[str] = ()) -> boo
     if found.search(" ".join(parts)):
         return True
     for m in found.finditer(text):
-        before = " ".join(re.findall(r"[\w'-]+", text[:m.start()])[-2:])
+        before = " ".join(re.findall(r"[\w'-]+", text[:m.start()])[-window:])
         if any(re.search(p, before) for p in pairing):
             return True
     return False
