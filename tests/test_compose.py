@@ -295,11 +295,11 @@ def test_a_table_row_about_a_thing_the_question_does_not_name_is_about_another()
 
     core = frozenset({"magnesium", "glycin"})
     row = "<b>Gabapentin</b>\tNeurontin\tMagnesium can decrease the absorption of gabapentin"
-    assert row_about_another(row, frozenset({stem("nerves")}), core, 3.0)
-    assert not row_about_another(row, frozenset({stem("neurontin")}), core, 3.0)  # a later cell
+    assert row_about_another(row, frozenset({stem("nerves")}), core)
+    assert not row_about_another(row, frozenset({stem("neurontin")}), core)  # a later cell
     class_row = "| Tetracycline Antibiotics | Doxycycline, Minocycline | Separate doses |"
-    assert not row_about_another(class_row, frozenset({stem("doxycycline")}), core, 3.0)
+    assert not row_about_another(class_row, frozenset({stem("doxycycline")}), core)
     own = "| Magnesium Glycinate | Best | 7-14 days |"  # names only a core subject
-    assert not row_about_another(own, frozenset(), core, 3.0)
+    assert not row_about_another(own, frozenset(), core)
     prose = "Gabapentin absorption may drop by 20-40% with magnesium."
-    assert not row_about_another(prose, frozenset(), core, 3.0)  # not a row
+    assert not row_about_another(prose, frozenset(), core)  # not a row

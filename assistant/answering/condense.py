@@ -62,10 +62,7 @@ class Condenser:
         self.vocab = vocab
         self.core = core
         terms = vocab.terms
-        self._conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
         self._topic_zipf = terms.topic_max_zipf if terms else ENTITY_ZIPF
-        self._described = [(d.name, [re.compile(p, re.I) for p in d.signs])
-                           for d in (terms.described if terms else [])]
 
     def _is_core(self, word: str) -> bool:
         return stem(word) in self.core
@@ -75,7 +72,7 @@ class Condenser:
         ``described``) and does not name is added to its topic under its documents' name."""
         standalone = self._standalone(message, history)
         own, carried = split_carried(standalone)
-        named = [name for name, signs in self._described
+        named = [name for name, signs in self.vocab.described
                  if any(p.search(message) for p in signs) and name.lower() not in
                  standalone.lower()]
         if not named:
@@ -189,7 +186,7 @@ class Condenser:
         """Risk facts the user stated in earlier messages and does not restate now."""
         found: list[str] = []
         for message in messages:
-            for pattern in self._conditions:
+            for pattern in self.vocab.conditions:
                 for m in pattern.finditer(message):
                     text = _squash(re.sub(r"[(),]", " ", m.group(0)))
                     if text and text.lower() not in question.lower() \

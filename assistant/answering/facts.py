@@ -36,7 +36,7 @@ class CorpusFacts:
     @classmethod
     def from_chunks(cls, settings: Settings, chunks: Sequence[Chunk]) -> CorpusFacts:
         titles = {c.source: c.title for c in sorted(chunks, key=lambda c: c.source)}
-        openings = first_lines(settings, titles)
+        openings = opening_lines(settings.corpus_dir, titles)
         texts = [*(c.text for c in chunks), *openings]
         return cls(titles, openings, alias_pairs(texts), class_pairs(texts))
 
@@ -65,7 +65,3 @@ class CorpusFacts:
             log.warning("saved corpus facts %s unreadable (%s): reading every chunk", path, err)
             return None
 
-
-def first_lines(settings: Settings, titles: dict[str, str]) -> list[str]:
-    """Each document's opening line (a page's own question or title) also names its topics."""
-    return opening_lines(settings.corpus_dir, titles)

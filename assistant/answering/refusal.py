@@ -143,12 +143,13 @@ def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     names: "magnesium glycinate with temazepam" is covered by a passage on magnesium with
     temazepam."""
     passages = [word_stems(h.chunk.embed_text) for h in hits]
-    own = " ".join(asked_parts(split_carried(question)[0]))  # the pairing asked about: not
-    # the topic, nor what the user tells before the question ("my bloodwork says …")
-    message = split_carried(question)[0].lower()
+    message = split_carried(question)[0]
+    own = " ".join(asked_parts(message))  # the pairing asked about: not the topic, nor what
+    # the user tells before the question ("my bloodwork says …")
     pairing = vocab.terms.pairing if vocab.terms else []
     named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
-             and any(stem(e) in p for p in passages) and asked_or_paired(e, message, pairing)]
+             and any(stem(e) in p for p in passages)
+             and asked_or_paired(e, message.lower(), pairing)]
     pair = sorted(named, key=zipf)[:2]
     asked_core = word_stems(own) & core
 

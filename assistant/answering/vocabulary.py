@@ -112,9 +112,11 @@ class CorpusVocabulary:
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._protos: tuple[np.ndarray, np.ndarray] | None = None
         self._noise = [re.compile(p) for p in (terms.noise if terms else [])]
-        self._conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
-        self._signs = [re.compile(p, re.I) for d in (terms.described if terms else [])
-                       for p in d.signs]
+        #: The policy's stated conditions and described conditions (name, signs), compiled
+        #: once for every reader of the vocabulary (the refusal checks and the condenser).
+        self.conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
+        self.described = [(d.name, [re.compile(p, re.I) for p in d.signs])
+                          for d in (terms.described if terms else [])]
 
     def mentions(self, word: str) -> bool:
         """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion')?"""
@@ -212,8 +214,9 @@ class CorpusVocabulary:
     def strip_described(self, text: str) -> str:
         """The text without the everyday descriptions of what the documents name (policy
         ``described`` signs: "loose stools" is the documents' diarrhea, not a thing they lack)."""
-        for pattern in self._signs:
-            text = pattern.sub(" ", text)
+        for _, signs in self.described:
+            for pattern in signs:
+                text = pattern.sub(" ", text)
         return text
 
     def repair(self, text: str) -> str:
@@ -255,7 +258,7 @@ class CorpusVocabulary:
         may state (policy ``conditions``): the words that may name something the corpus does
         not cover. ``worth`` is checked before the (slower) repair."""
         text = self.strip_noise(text)
-        for pattern in self._conditions:  # a stated condition ("on dialysis") is the user's
+        for pattern in self.conditions:  # a stated condition ("on dialysis") is the user's
             text = pattern.sub(" ", text)  # risk fact, read by the answer, not a subject to cover
         for w in content_words(text):
             if len(w) >= 3 and not any(ch.isdigit() for ch in w) and worth(w) \

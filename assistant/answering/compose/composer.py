@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.answering.compose.doses import dose_note
 from assistant.answering.compose.policy import AnswerPolicy
-from assistant.answering.compose.profile import THING_ZIPF, Profile, read_question
+from assistant.answering.compose.profile import Profile, names_thing, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
 from assistant.answering.compose.select import Plan, plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
@@ -28,7 +28,7 @@ from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
 from assistant.text.sentences import asking_part
-from assistant.text.words import stem, zipf
+from assistant.text.words import stem
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
@@ -100,7 +100,7 @@ class ExtractiveComposer:
         root = stem(word.lower())
         if root in self.core:
             return self.names.get(root, root)
-        return root if word.isalpha() and zipf(word.lower()) < THING_ZIPF else None
+        return root if names_thing(word) else None
 
     def select(self, question: str, chunks: Sequence[Chunk], profile: Profile | None = None,
                focus: frozenset[str] | None = None) -> list[Scored]:

@@ -133,10 +133,16 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    others=_others(own, policy, core),
                    bound=_bound(own, now, policy, core),
                    subjects=frozenset(stem(w) for w in term_words(own)) & core,
-                   things=frozenset(stem(w) for w in term_words(own) if w.isalpha()
-                                    and len(w) >= THING_MIN and zipf(w) < THING_ZIPF
+                   things=frozenset(stem(w) for w in term_words(own)
+                                    if len(w) >= THING_MIN and names_thing(w)
                                     and stem(w) not in core
                                     and asked_or_paired(w, own, pairing)))
+
+
+def names_thing(word: str) -> bool:
+    """Is the word rare enough in English (``THING_ZIPF``) to name a specific thing: a drug, a
+    brand, a form ("doxycycline", "Ambien", "citrate")?"""
+    return word.isalpha() and zipf(word.lower()) < THING_ZIPF
 
 
 def _telegraphic(text: str) -> bool:

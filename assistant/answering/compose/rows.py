@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from assistant.answering.compose.profile import names_thing
 from assistant.core.models import Chunk
 from assistant.text.normalize import display_text, tab_cells
 from assistant.text.tables import is_table_rule
-from assistant.text.words import stem, words, zipf
+from assistant.text.words import stem, words
 
 #: A question/answer row shows its answer alone when the answer has at least this many words.
 MIN_ANSWER_WORDS = 5
@@ -163,11 +164,10 @@ def row_question(quote: str) -> str:
     return cells[0] if len(cells) == 2 and cells[0].endswith("?") else ""
 
 
-def row_about_another(quote: str, asked: frozenset[str], core: frozenset[str],
-                  named_zipf: float) -> bool:
+def row_about_another(quote: str, asked: frozenset[str], core: frozenset[str]) -> bool:
     """Is this a table row about a named thing the question does not name? Its first cell says
     what the row is about ("Gabapentin", "Muscle relaxants (cyclobenzaprine)"): when it has a
-    name (a word rarer than ``named_zipf``) other than a core subject, and no name anywhere in
+    name (``profile.names_thing``) other than a core subject, and no name anywhere in
     the row ("Tetracycline Antibiotics | Doxycycline, …") is among the ``asked`` stems, it is
     about another thing. A question/answer row is about its question, not a thing."""
     if not is_row(quote) or row_question(quote):
@@ -175,8 +175,7 @@ def row_about_another(quote: str, asked: frozenset[str], core: frozenset[str],
     cells = tab_cells(quote) or quote.strip().strip("|").split("|")
 
     def names(text: str) -> set[str]:
-        return {stem(w) for w in words(display_text(text))
-                if w.isalpha() and zipf(w) < named_zipf} - core
+        return {stem(w) for w in words(display_text(text)) if names_thing(w)} - core
     return bool(names(cells[0])) and not names(" ".join(cells)) & asked
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import NUMBER, THING_ZIPF, Profile
+from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row, row_about_another
 from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.threshold import Threshold, compare_threshold
@@ -97,7 +97,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         if any(duplicate(cand, c) for c in taken):
             continue
         if not (cand.focus_match or cand.risk_match) or row_about_another(
-                cand.unit.quote, asked, core, THING_ZIPF):
+                cand.unit.quote, asked, core):
             continue  # names nothing the user asked about, or a row on another thing: filler
         if _answers_someone_else(cand, profile, policy) or _hedge(cand, profile, policy):
             continue
@@ -204,7 +204,7 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     otherwise the best sentence, where a sentence of the asked kind and one naming more of the
     question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
     pool = [s for s in relevant if not _about_denied(s, profile)] or relevant
-    pool = [s for s in pool if not row_about_another(s.unit.quote, asked, core, THING_ZIPF)] or pool
+    pool = [s for s in pool if not row_about_another(s.unit.quote, asked, core)] or pool
     pool = [s for s in pool if not _hedge(s, profile, policy)] or pool
     unasked = [k.evidence for k in policy.kinds
                if k.leads_only_when_asked and k.id not in profile.kinds]
