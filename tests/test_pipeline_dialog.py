@@ -142,3 +142,18 @@ def test_the_question_part_of_a_framed_message_is_found() -> None:
     assert asking_part(framed) == "is magnesium ok with klonopin?"
     assert asking_part("Is magnesium ok?") == "Is magnesium ok?"
     assert asking_part("please please please is magnesium ok?") == "please is magnesium ok?"
+
+
+@pytest.mark.parametrize("question", [
+    "magnesium hasnt done anything for my leg cramps, what now",  # a negation typed bare
+    "is magnesium glycinate worth buying if i cant sleep",  # everyday words, not a thing
+    "could low magnesium be why i have no apetite",  # a frequent misspelling of a corpus word
+])
+def test_everyday_phrasing_is_not_declined_as_uncovered(assistant: Assistant,
+                                                        question: str) -> None:
+    assert not assistant.ask(question).refused
+
+
+def test_an_uncovered_named_phrase_is_still_declined(assistant: Assistant) -> None:
+    answer = assistant.ask("does magnesium help hot flashes")
+    assert answer.refused and "but not hot flashes" in answer.body

@@ -117,3 +117,9 @@ def test_vocabulary_knows_word_forms_through_stems() -> None:
     assert vocab.known("interaction") and vocab.known("tapered") and vocab.known("dose")
     assert vocab.known("magnesium-interaction")
     assert not vocab.known("warfarin")
+
+
+def test_negations_typed_without_the_apostrophe_are_their_verb() -> None:
+    assert words("it hasnt helped, i cant sleep, it wont stop") == \
+        ["it", "has", "helped", "i", "can", "sleep", "it", "will", "stop"]
+    assert words("an ant and a want") == ["an", "ant", "and", "a", "want"]

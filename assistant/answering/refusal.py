@@ -23,6 +23,7 @@ from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
     fold,
+    plain,
     stem,
     stopwords,
     word_stems,
@@ -173,7 +174,7 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
         return "", ""
     own = vocab.strip_described(split_carried(vocab.strip_noise(question))[0])
     clause = re.split(r"[.!?:;]\s+", own.strip())[-1]
-    tokens = _TOKEN.findall(fold(clause).lower())
+    tokens = _TOKEN.findall(plain(clause))
     last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
     if last < 0:
         return "", ""
@@ -195,7 +196,9 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
             lo, hi = (i, i + 1) if after else (i - 1, i)
             while hi + 1 < len(tokens) and content(hi + 1) and zipf(tokens[hi + 1]) < PHRASE_ZIPF:
                 hi += 1
-            return _core_run(tokens, last, core), " ".join(tokens[lo:hi + 1])
+            phrase = " ".join(tokens[lo:hi + 1])
+            if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
+                return _core_run(tokens, last, core), phrase
     return "", ""
 
 

@@ -36,6 +36,12 @@ NAMED_ZIPF = 3.0
 #: Only words rarer than this (not real English words, e.g. "magnesum") are spelling-repaired,
 #: so a real drug name ("hydroxyzine") is never "corrected" into a corpus word ("hydroxide").
 MISSPELLING_ZIPF = 1.0
+#: A commoner word is repaired only into a corpus word this close (rapidfuzz ratio) and this much
+#: commoner (Zipf): a frequent misspelling ("apetite", "migrane") is a rare form of a common
+#: word, while a real drug name is not far rarer than its look-alike ("lyrica", "lyric").
+#: Chosen on the tuning sets.
+COMMON_TYPO_RATIO = 90
+MISSPELLING_GAP = 2.0
 #: A clipped form this short still counts when the longer word is in the same message or its
 #: carried topic ("doxy" … "doxycycline"); against the whole corpus it needs ``CLIPPED_MIN``.
 CLIPPED_MIN_IN_TEXT = 4
@@ -64,6 +70,7 @@ class QueryTerms(BaseModel):
     very_rare_zipf: float = 2.4
     rare_zipf: float = 4.0
     named_margin: float = 0.06
+    phrase_margin: float = 0.0
     conditions: list[Regex] = Field(default_factory=list)
     described: list[Described] = Field(default_factory=list)
     other_languages: list[str] = Field(default_factory=list)
@@ -110,6 +117,7 @@ class CorpusVocabulary:
         self.terms = terms
         self._embed = embed
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
+        self._phrases: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._protos: tuple[np.ndarray, np.ndarray] | None = None
         self._noise = [re.compile(p) for p in (terms.noise if terms else [])]
         #: The policy's stated conditions and described conditions (name, signs), compiled
@@ -152,9 +160,8 @@ class CorpusVocabulary:
 
     def warm_up(self) -> None:
         """Embed the named/general prototypes now, not on the first question that needs them."""
-        if self._protos is None and self._embed is not None and self.terms is not None:
-            self._protos = (np.asarray(self._embed(self.terms.named_prototypes)),
-                            np.asarray(self._embed(self.terms.general_prototypes)))
+        if self._embed is not None and self.terms is not None:
+            self._prototypes()
 
     def pending(self, text: str, entity_zipf: float = ENTITY_ZIPF) -> list[str]:
         """The words of the text whose "named thing?" judgment would embed them, not judged
@@ -187,23 +194,47 @@ class CorpusVocabulary:
             return True
         if frequency >= rare or self._embed is None or t is None:
             return self._embed is None and frequency < rare
+        return self._closer_to_named(word) > margin
+
+    def names_a_thing(self, phrase: str) -> bool:
+        """Is this phrase a named medical thing ("kidney stones", "hot flashes") rather than
+        everyday words ("worth buying", "wives tale"): closer to the named prototypes than to the
+        general ones by the policy's ``phrase_margin``? Always without a model or margin."""
+        t = self.terms
+        if self._embed is None or t is None or not t.phrase_margin:
+            return True
+        return self._phrases.get_or_compute(
+            phrase, lambda p: self._closer_to_named(p) > t.phrase_margin)
+
+    def _prototypes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The named and the general prototypes' vectors (embedded once)."""
+        t = self.terms
+        assert self._embed is not None and t is not None
         if self._protos is None:
             self._protos = (np.asarray(self._embed(t.named_prototypes)),
                             np.asarray(self._embed(t.general_prototypes)))
-        vec = np.asarray(self._embed([word])[0])
-        named, general = self._protos
-        return float((named @ vec).max() - (general @ vec).max()) > margin
+        return self._protos
+
+    def _closer_to_named(self, text: str) -> float:
+        """How much closer the text is to the nearest named prototype than to a general one."""
+        named, general = self._prototypes()
+        vec = np.asarray(self._embed([text])[0]) if self._embed else np.zeros(0)
+        return float((named @ vec).max() - (general @ vec).max())
 
     def correct(self, word: str, cutoff: float = 80) -> str:
         """The corpus word a misspelling (or, with a lower ``cutoff``, another language's form
         of a name: "magnesio") most likely means (or the word itself)."""
-        if self.mentions(word) or len(word) < 5 or zipf(word) >= MISSPELLING_ZIPF:
+        if self.mentions(word) or len(word) < 5:
             return word
+        common = zipf(word) >= MISSPELLING_ZIPF
         from rapidfuzz import fuzz, process
 
-        match = process.extractOne(word, self._by_initial.get(word[0], []),
-                                   scorer=fuzz.ratio, score_cutoff=cutoff)
-        return str(match[0]) if match else word
+        match = process.extractOne(word, self._by_initial.get(word[0], []), scorer=fuzz.ratio,
+                                   score_cutoff=max(cutoff, COMMON_TYPO_RATIO) if common
+                                   else cutoff)
+        if match is None or (common and zipf(match[0]) - zipf(word) < MISSPELLING_GAP):
+            return word
+        return str(match[0])
 
     def strip_noise(self, text: str) -> str:
         """The text without code and markup fragments (the policy's ``noise`` patterns)."""

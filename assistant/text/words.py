@@ -24,6 +24,9 @@ _CONTRACTION = re.compile(r"(n't|'s|'re|'ve|'ll|'d|'m)\b")
 #: Negations whose verb is not what is left without "n't" ("can't" is "can", not "ca").
 _IRREGULAR_NOT = re.compile(r"\b(ca|wo|sha)n't\b")
 _NOT_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}
+#: The same negations typed without the apostrophe ("hasnt helped", "cant sleep"): the verb.
+_BARE_NOT = re.compile(r"\b(?:(is|are|was|were|has|have|had|does|do|did|could|should|would|"
+                       r"must|need)nt|(ca)nt|(wo)nt)\b")
 _EXTRA_STOPWORDS = frozenset({
     "can", "could", "would", "should", "may", "might", "will", "shall", "must", "ok", "okay",
     "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell", "know", "want",
@@ -64,10 +67,17 @@ def _fold(text: str) -> str:
                    if not unicodedata.combining(ch))
 
 
-def words(text: str) -> list[str]:
+def plain(text: str) -> str:
+    """Lower-cased, accents folded, contractions cut to their verb ("can't", "cant" -> "can";
+    "it's" -> "it"), apostrophes dropped: the text the word lists are read from."""
     text = fold(text.lower()).replace("’", "'")
     text = _CONTRACTION.sub("", _IRREGULAR_NOT.sub(lambda m: _NOT_STEMS[m.group(1)], text))
-    return WORD.findall(text.replace("'", ""))
+    text = _BARE_NOT.sub(lambda m: m.group(1) or _NOT_STEMS[m.group(2) or m.group(3)], text)
+    return text.replace("'", "")
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(plain(text))
 
 
 def content_words(text: str) -> list[str]:
