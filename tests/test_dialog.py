@@ -241,3 +241,10 @@ def test_an_everyday_description_of_a_documented_condition_is_no_uncovered_thing
     vocab = CorpusVocabulary(["Magnesium glycinate rarely causes diarrhea."], terms)
     assert vocab.strip_described("does it cause loose stools?").split() == [
         "does", "it", "cause", "?"]
+
+
+def test_a_name_glossed_with_one_the_corpus_knows_is_not_unknown(vocab: CorpusVocabulary) -> None:
+    assert vocab.unknown_entities("ive been on alprazolam (xanax) for years") == []
+    # two names the corpus lacks stay unknown, glossed or not
+    assert vocab.unknown_entities("my synthroid (levothyroxine) and magnesium") == \
+        ["synthroid", "levothyroxine"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answering.subjects import alias_pairs
 from assistant.core.lru import LRUCache
 from assistant.core.patterns import Regex
 from assistant.core.policy import load_yaml_model
@@ -275,9 +276,14 @@ class CorpusVocabulary:
         """Rare words the corpus never mentions, even after spelling repair."""
         missing: list[str] = []
         said = content_words(text)
+        # a name the user glosses with one the corpus knows ("alprazolam (xanax)") is that
+        glossed = {x.lower(): y.lower() for a, b in alias_pairs([fold(text)])
+                   for x, y in ((a, b), (b, a))}
         for w in self._unknown_words(text):
             if any(clips(w, o, CLIPPED_MIN_IN_TEXT) for o in said):
                 continue  # a clipped form of a word of the same text ("doxy" … "doxycycline")
+            if w in glossed and self.known(glossed[w]):
+                continue
             if self.is_named(w) and w not in missing:
                 missing.append(w)
         return missing
