@@ -7,7 +7,7 @@ import pytest
 
 from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
-from assistant.answering.refusal import CANNOT_ANSWER, MAX_TITLES
+from assistant.answering.refusal import CANNOT_ANSWER, MAX_TITLES, REFER_TO
 from assistant.core.models import CAVEAT_IDS
 from assistant.core.settings import Settings
 from assistant.text.sentences import asking_part
@@ -157,3 +157,15 @@ def test_everyday_phrasing_is_not_declined_as_uncovered(assistant: Assistant,
 def test_an_uncovered_named_phrase_is_still_declined(assistant: Assistant) -> None:
     answer = assistant.ask("does magnesium help hot flashes")
     assert answer.refused and "but not hot flashes" in answer.body
+
+
+def test_a_medicine_mentioned_in_passing_is_answered_around_and_named(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("my aunt takes mestinon every day. she wants to try magnesium "
+                           "glycinate for sleep, how much should she start with?")
+    assert not answer.refused
+    assert answer.body.rstrip().endswith(f"{REFER_TO}") and "“mestinon”" in answer.body
+    # a word of the story, not something the user takes, gets no such line
+    story = assistant.ask("i was pretty hungover yesterday and slept badly. what time should i "
+                          "take magnesium glycinate?")
+    assert not story.refused and CANNOT_ANSWER not in story.body

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
-from assistant.answering.refusal import MAX_TITLES, NOT_ENGLISH, PARTIAL, WEAK, refusal_text
+from assistant.answering.refusal import (
+    MAX_TITLES,
+    NOT_ENGLISH,
+    PARTIAL,
+    WEAK,
+    refusal_text,
+    unmentioned_note,
+)
 from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import new_session_id
 from assistant.answering.validation import validate_message
@@ -191,6 +198,10 @@ class Assistant:
                     draft = piece
                 else:
                     yield piece
+            note = unmentioned_note(prep.decision)
+            if note and draft is not None and not draft.refused and draft.text.strip():
+                yield f"\n\n{note}"  # what the message names that the documents never do
+                draft = draft.model_copy(update={"text": f"{draft.text.rstrip()}\n\n{note}"})
         if draft is None or draft.refused or not draft.text.strip():
             decision = prep.decision if prep.decision.refuse else Decision(
                 True, "no sentence of the evidence answers it", [], prep.decision.evidence)

@@ -73,8 +73,9 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     if not words(question) and re.search(r"\d", question):
         return Decision(True, NUMBERS_ONLY, [], best)
-    missing = [w for w in vocab.unknown_entities(question)
-               if _asked_of(w, question, vocab) and not _purpose(w, question, vocab, core)]
+    unknown = [w for w in vocab.unknown_entities(question)
+               if not _purpose(w, question, vocab, core)]
+    missing = [w for w in unknown if _asked_of(w, question, vocab)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or best < settings.answer.min_evidence:
@@ -85,7 +86,18 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     subject, focus = uncovered_focus(question, hits, vocab, core)
     if focus:
         return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
-    return Decision(False, "", [], best)
+    return Decision(False, "", [], best, unmentioned=[w for w in unknown if _taken(w, question,
+                                                                               vocab)])
+
+
+def unmentioned_note(decision: Decision) -> str:
+    """The line an answer ends with when the message named things the documents never mention
+    in passing ("my OB wants to hold off on an SSRI"): the answer says nothing about them."""
+    if decision.refuse or not decision.unmentioned:
+        return ""
+    them = "it" if len(decision.unmentioned) == 1 else "them"
+    return (f"{CANNOT_ANSWER} {_quote_terms(decision.unmentioned)}, so this answer says nothing "
+            f"about {them}. {REFER_TO}")
 
 
 def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
@@ -108,6 +120,14 @@ def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
     # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something else
     return asked_or_paired(word, own, terms.pairing) and (
         not terms.combining or any(re.search(p, asks) for p in terms.combining))
+
+
+def _taken(word: str, question: str, vocab: CorpusVocabulary) -> bool:
+    """Is ``word`` something the user takes or uses (after a pairing word: "she takes
+    mestinon", "on metformin"), not a word of their story ("hungover", "at walgreens")?"""
+    terms = vocab.terms
+    own = split_carried(fold(question).lower())[0]
+    return terms is not None and bool(terms.pairing) and asked_or_paired(word, own, terms.pairing)
 
 
 def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:

@@ -148,6 +148,9 @@ class Decision:
     reason: str = ""
     missing: list[str] = field(default_factory=list)
     evidence: float = 0.0
+    #: Named things the message mentions in passing that the documents never do (an answered
+    #: question: the reply says it does not cover them).
+    unmentioned: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
