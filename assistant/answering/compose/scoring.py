@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import NUMBER, Profile
+from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.units import Unit
 from assistant.answering.condense import carried_terms, split_carried
 from assistant.text.words import EVERYDAY_ZIPF, clips, stem, term_stems, term_words, zipf
@@ -22,7 +22,21 @@ _MEASURED = re.compile(r"\d(?:[\d.,]*\d)?\s*([A-Za-z]+)")
 _DURATION = re.compile(r"(second|minute|min|hour|hr|day|night|week|wk|month|mo|year|yr)s?", re.I)
 #: How long and how often ("2 weeks", "nightly"): when the user takes something, not what.
 _HOW_OFTEN = re.compile(r"(dai|night|week|month|year|hour)ly", re.I)
-_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
+#: A number and the unit written after it, if any ("110 lbs", "0.5mg", "30 mL/min").
+_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
+#: A bound that holds a value ("<130 lbs", ">65 years").
+_BOUND = re.compile(r"(<|>|≤|≥|under|over|below|above)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?", re.I)
+#: Units by their spellings: two numbers with different units are different quantities
+#: ("110 lbs" is not "110 mg"); a number without one of these units has none.
+_UNITS = {u: name for name, spellings in {
+    "mg": "mg milligram milligrams", "mcg": "mcg µg microgram micrograms ug",
+    "g": "g gram grams", "kg": "kg kilo kilos kilogram kilograms",
+    "lb": "lb lbs pound pounds", "ml": "ml milliliter milliliters", "iu": "iu",
+    "yr": "yr yrs year years yo", "mo": "mo month months", "wk": "wk wks week weeks",
+    "day": "day days", "hr": "h hr hrs hour hours", "min": "min mins minute minutes",
+    }.items() for u in spellings.split()}
+Quantity = tuple[float, str]
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
@@ -60,7 +74,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     class stem -> its core subjects, ``subjects.subject_classes``)."""
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
-    q_numbers = [float(n) for n in NUMBER.findall(split_carried(question)[0])]
+    q_numbers = quantities(split_carried(question)[0])
     kind = policy.kind_named(profile.kind)
     focus = question_focus(question, profile, policy, core) if focus is None else focus
     focus_total = sum(terms.get(t, 1.0) for t in focus)
@@ -80,7 +94,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         focus_match = not focus or bool(named - measured)
         focus_weight = sum(terms.get(t, 1.0) for t in named)
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text, names)
-                 + w.numbers * _numbers(q_numbers, text) + w.kind * kind_match
+                 + w.numbers * numbers_match(q_numbers, text) + w.kind * kind_match
                  + risk + RANK_PRIOR / (1 + unit.rank)
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
         share = focus_weight / focus_total if focus_total else 0.0
@@ -182,14 +196,32 @@ def coverage(terms: dict[str, float], text: str, names: Mapping[str, str] | None
                if names.get(term, term) in present) / sum(terms.values())
 
 
-def _numbers(q_numbers: list[float], text: str) -> float:
-    """1 when the unit names a number of the question, or a range that holds one."""
+def quantities(text: str) -> list[Quantity]:
+    """The text's numbers with their units ("" when none is written)."""
+    return [(float(n), _unit(u)) for n, u in _QUANTITY.findall(text)]
+
+
+def _unit(word: str) -> str:
+    return _UNITS.get(word.lower(), "")
+
+
+def _same_unit(a: str, b: str) -> bool:
+    return not a or not b or a == b
+
+
+def numbers_match(q_numbers: list[Quantity], text: str) -> float:
+    """1 when the unit names a number of the question in the same unit (or without one), or
+    a range or a bound that holds one ("200-400mg" holds 300 mg, "<130 lbs" holds 110 lbs)."""
     if not q_numbers:
         return 0.0
-    found = {float(n) for n in NUMBER.findall(text)}
-    if any(n in found for n in q_numbers):
+    if any(n == m and _same_unit(u, v) for m, v in quantities(text) for n, u in q_numbers):
         return 1.0
-    for lo, hi in _RANGE.findall(text):
-        if any(float(lo) <= n <= float(hi) for n in q_numbers):
+    for lo, hi, unit in _RANGE.findall(text):
+        if any(float(lo) <= n <= float(hi) and _same_unit(u, _unit(unit)) for n, u in q_numbers):
+            return 1.0
+    for sign, bound, unit in _BOUND.findall(text):
+        below = sign.lower() in ("<", "≤", "under", "below")
+        if any(_same_unit(u, _unit(unit)) and (n < float(bound) if below else n > float(bound))
+               for n, u in q_numbers):
             return 1.0
     return 0.0
