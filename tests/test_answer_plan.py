@@ -813,13 +813,12 @@ def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subje
     assert plan is not None and plan.comparison is None
 
 
-def test_a_number_matches_only_in_its_own_unit_or_a_range_or_bound_holding_it() -> None:
+def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:
     from assistant.answering.compose.scoring import numbers_match, quantities
 
     weight = quantities("i only weigh 110 lbs, how much should i take")
     assert numbers_match(weight, "UL for supplements: 110 mg") == 0.0  # another quantity
-    assert numbers_match(weight, "Body weight <130 lbs: 200-300mg elemental") == 1.0
-    assert numbers_match(quantities("my dad is 74"), "Elderly patients (>65 years)") == 1.0
+    assert numbers_match(quantities("gained 15 lbs"), "Body weight <130 lbs") == 0.0
     assert numbers_match(quantities("is 300 mg ok"), "200-400mg elemental magnesium") == 1.0
     assert numbers_match(quantities("is 120mg ok"), "120 mg of elemental magnesium") == 1.0
     assert numbers_match(quantities("is 500 mg ok"), "200-400mg elemental magnesium") == 0.0

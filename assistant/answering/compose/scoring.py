@@ -25,8 +25,6 @@ _HOW_OFTEN = re.compile(r"(dai|night|week|month|year|hour)ly", re.I)
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
 #: A number and the unit written after it, if any ("110 lbs", "0.5mg", "30 mL/min").
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
-#: A bound that holds a value ("<130 lbs", ">65 years").
-_BOUND = re.compile(r"(<|>|≤|≥|under|over|below|above)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?", re.I)
 #: Units by their spellings: two numbers with different units are different quantities
 #: ("110 lbs" is not "110 mg"); a number without one of these units has none.
 _UNITS = {u: name for name, spellings in {
@@ -211,17 +209,13 @@ def _same_unit(a: str, b: str) -> bool:
 
 def numbers_match(q_numbers: list[Quantity], text: str) -> float:
     """1 when the unit names a number of the question in the same unit (or without one), or
-    a range or a bound that holds one ("200-400mg" holds 300 mg, "<130 lbs" holds 110 lbs)."""
+    a range that holds one ("200-400mg" holds 300 mg). A bound ("<130 lbs") does not count: it
+    holds any small number of its unit ("gained 15 lbs")."""
     if not q_numbers:
         return 0.0
     if any(n == m and _same_unit(u, v) for m, v in quantities(text) for n, u in q_numbers):
         return 1.0
     for lo, hi, unit in _RANGE.findall(text):
         if any(float(lo) <= n <= float(hi) and _same_unit(u, _unit(unit)) for n, u in q_numbers):
-            return 1.0
-    for sign, bound, unit in _BOUND.findall(text):
-        below = sign.lower() in ("<", "≤", "under", "below")
-        if any(_same_unit(u, _unit(unit)) and (n < float(bound) if below else n > float(bound))
-               for n, u in q_numbers):
             return 1.0
     return 0.0
