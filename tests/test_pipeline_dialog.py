@@ -101,9 +101,9 @@ def test_a_medicine_named_before_a_question_about_something_else_does_not_declin
 
 
 def test_asking_about_both_pairs_what_the_user_was_given(assistant: Assistant) -> None:
-    both = assistant.ask("my doctor gave me some halcion for a trip. i take magnesium "
+    both = assistant.ask("my doctor gave me some seroquel for a trip. i take magnesium "
                          "every night. can i take both?")
-    assert both.refused and "halcion" in both.body  # the documents never name it
+    assert both.refused and "seroquel" in both.body  # the documents never name it
     known = assistant.ask("i take klonopin 0.5 and magnesium glycinate at night. can i take both?")
     assert not known.refused
 
@@ -169,3 +169,12 @@ def test_a_medicine_mentioned_in_passing_is_answered_around_and_named(
     story = assistant.ask("i was pretty hungover yesterday and slept badly. what time should i "
                           "take magnesium glycinate?")
     assert not story.refused and CANNOT_ANSWER not in story.body
+
+
+def test_a_brand_name_the_documents_never_write_is_answered_by_its_generic(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("dr gave me a few halcion for a long flight. i take magnesium every "
+                           "night. can i take both on the plane?")
+    assert not answer.refused
+    assert "triazolam" in answer.body.split("\n")[0] and "High" in answer.body.split("\n")[0]
+    assert assistant.ask("Is it safe to take clonazepam with sertraline?").refused

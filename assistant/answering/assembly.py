@@ -13,6 +13,7 @@ from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.derived import load_unit_vectors, load_words
+from assistant.answering.drug_names import load_drug_names
 from assistant.answering.facts import CorpusFacts
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.generators import make_generator
@@ -47,7 +48,8 @@ def build_assistant(settings: Settings) -> Assistant:
     titles, openings = facts.titles, facts.openings
     vocab = CorpusVocabulary(openings + ([c.embed_text for c in chunks] if saved is None else []),
                              load_query_terms(settings.policies_dir), embedder.embed,
-                             known_words=saved or ())
+                             known_words=saved or (),
+                             drug_names=load_drug_names(retriever.derived))
     synonyms = vocab.terms.synonyms if vocab.terms else None
     core = core_subjects([*titles.values(), *openings], [], synonyms, facts.subject_pairs)
     classes = subject_classes(core, facts.class_pairs, synonyms)

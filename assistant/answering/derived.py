@@ -8,6 +8,7 @@ calls it) and writes, into ``indexing.versions.derived_dir(settings, version)``:
 * ``arrays/``: chunk ids, chunk vectors, sentence/row spans and vectors in row order
   (``retrieval.arrays``), so start-up reads no chunk back from the store, and the chunk records
   by row (``retrieval.records``), so answering reads the retrieved ones without the store,
+* ``drug_names.json``: other names of the medicines the corpus names (``answering.drug_names``),
 * ``expander.json``: the query aliases and corpus word counts (``retrieval.aliases``),
 * ``corpus.json``: titles, first lines and subject aliases (``answering.facts``),
 * ``unit_keys.npy`` / ``unit_vectors.npy``: a vector for every answer unit of every chunk
@@ -35,6 +36,7 @@ import numpy as np
 from assistant.answering.compose.policy import AnswerPolicy, load_answer_policy
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import chunk_units, units_fingerprint
+from assistant.answering.drug_names import DRUG_NAMES_FILE, derive_drug_names, save_drug_names
 from assistant.answering.facts import CorpusFacts
 from assistant.answering.vocabulary import corpus_words
 from assistant.core.models import Chunk
@@ -84,6 +86,7 @@ def write_derived(settings: Settings, embed: Embed | None = None) -> DerivedRepo
         ChunkRecords.save(tmp / ARRAYS_DIR, chunks)
     vocabulary = sorted(corpus_words(c.embed_text for c in chunks))
     (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabulary), encoding="utf-8")
+    save_drug_names(tmp, derive_drug_names(vocabulary))
     QueryExpander.from_chunks(chunks, settings.corpus_dir).save(tmp)
     CorpusFacts.from_chunks(settings, chunks).save(tmp)
     pointer = get_backend(settings).read_pointer()
@@ -149,7 +152,8 @@ def _embed_missing(settings: Settings, todo: dict[str, list[int]],
 def derived_current(settings: Settings, directory: Path) -> bool:
     """Are the derived files in ``directory`` there, made for today's answer units and with
     today's corpus facts?"""
-    if not directory.is_dir() or CorpusFacts.load(directory) is None:
+    if not directory.is_dir() or CorpusFacts.load(directory) is None \
+            or not (directory / DRUG_NAMES_FILE).is_file():
         return False
     policy = load_answer_policy(settings.policies_dir)
     return StoredVectors.fingerprint(directory) == units_fingerprint(policy)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +106,8 @@ class CorpusVocabulary:
     def __init__(self, texts: Iterable[str], terms: QueryTerms | None = None,
                  embed: Callable[[Sequence[str]], list[list[float]]] | None = None,
                  named_cache_size: int = NAMED_CACHE_SIZE,
-                 known_words: Iterable[str] = ()) -> None:
+                 known_words: Iterable[str] = (),
+                 drug_names: Mapping[str, str] | None = None) -> None:
         self.words: frozenset[str] = corpus_words(texts) | frozenset(known_words)
         self._stems = stems(self.words)
         self._sorted_stems = sorted(self._stems)
@@ -116,6 +117,9 @@ class CorpusVocabulary:
             if len(w) >= 4:
                 self._by_initial.setdefault(w[0], []).append(w)
         self.terms = terms
+        #: Another name of a medicine the corpus names -> the corpus's word for it
+        #: ("halcion" -> "triazolam", ``answering.drug_names``).
+        self.drug_names = dict(drug_names or {})
         self._embed = embed
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._phrases: LRUCache[str, bool] = LRUCache(named_cache_size)
@@ -252,13 +256,19 @@ class CorpusVocabulary:
         return text
 
     def repair(self, text: str) -> str:
-        """Text with shorthand and misspelled domain words replaced by the corpus's words."""
+        """Text with shorthand and misspelled domain words replaced by the corpus's words, and
+        another name of a medicine the corpus names glossed with the corpus's ("halcion
+        (triazolam)")."""
         synonyms = self.terms.synonyms if self.terms else {}
 
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             if word.lower() in synonyms:
                 return synonyms[word.lower()]
+            other = self.drug_names.get(word.lower())
+            if other and not self.mentions(word.lower()) \
+                    and not m.string[m.end():].lstrip().startswith("("):
+                return f"{word} ({other})"
             fixed = self.correct(word.lower())
             return word if fixed == word.lower() else fixed
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, fold(text))

@@ -1,0 +1,79 @@
+"""Other names of the medicines the documents name, so "Flexeril" finds "cyclobenzaprine".
+
+Users write brand names ("Halcion", "Restoril", "Benadryl") that the documents never do; the
+documents write the generic one ("triazolam", "temazepam", "diphenhydramine"). The public drug
+dictionary of ``drug-named-entity-recognition`` (DrugBank, MeSH and Wikipedia names, offline)
+links them. ``derive_drug_names`` keeps only what this corpus needs: every other name of a
+medicine whose name the corpus's own words include, mapped to that corpus word. It runs when
+the index is built (``answering.derived`` saves it with the version, ``DRUG_NAMES_FILE``), so
+answering never loads the dictionary; a question's word the corpus lacks is then written with
+the corpus's name beside it ("flexeril (cyclobenzaprine)", ``CorpusVocabulary.repair``), which
+retrieval searches and the refusal check reads as a gloss.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from assistant.text.words import zipf
+
+log = logging.getLogger(__name__)
+
+DRUG_NAMES_FILE = "drug_names.json"
+#: Names commoner in English than this are everyday words, not names ("advance", "relief").
+MAX_NAME_ZIPF = 3.5
+#: Shorter names are too often abbreviations of something else.
+MIN_NAME_LEN = 4
+
+
+def derive_drug_names(vocabulary: Iterable[str]) -> dict[str, str]:
+    """Other name -> the corpus word for the same medicine, for the medicines whose names the
+    ``vocabulary`` (the corpus's words, lower case) includes; names the corpus itself uses are
+    left out. Empty (with a log line) when the dictionary cannot be read."""
+    try:
+        from drug_named_entity_recognition import drugs_finder
+    except Exception as err:
+        log.warning("drug name dictionary unavailable (%s): no brand names", err)
+        return {}
+    corpus = frozenset(vocabulary)
+    by_drug: dict[str, list[str]] = {}
+    for variant, canonicals in drugs_finder.drug_variant_to_canonical.items():
+        for canonical in canonicals:
+            by_drug.setdefault(str(canonical).lower(), []).append(str(variant).lower())
+    out: dict[str, str] = {}
+    for canonical, variants in sorted(by_drug.items()):
+        names = sorted({n for n in [canonical, *variants] if _is_name(n)})
+        ours = [n for n in names if n in corpus]
+        if not ours:
+            continue
+        target = canonical if canonical in ours else ours[0]
+        for name in names:
+            if name not in corpus:
+                out.setdefault(name, target)
+    return out
+
+
+def _is_name(word: str) -> bool:
+    return word.isalpha() and len(word) >= MIN_NAME_LEN and zipf(word) < MAX_NAME_ZIPF
+
+
+def save_drug_names(directory: Path, names: Mapping[str, str]) -> None:
+    (directory / DRUG_NAMES_FILE).write_text(json.dumps(dict(sorted(names.items()))),
+                                             encoding="utf-8")
+
+
+def load_drug_names(directory: Path | None) -> dict[str, str]:
+    """The names saved with a version ({} when absent or unreadable, with a log line)."""
+    path = directory / DRUG_NAMES_FILE if directory is not None else None
+    if path is None or not path.is_file():
+        log.info("no saved drug names for this version (`assistant index` saves them)")
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        log.warning("saved drug names %s unreadable (%s)", path, err)
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

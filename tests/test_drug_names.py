@@ -1,0 +1,42 @@
+"""Other names of the medicines the corpus names (answering.drug_names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.answering.drug_names import (
+    derive_drug_names,
+    load_drug_names,
+    save_drug_names,
+)
+from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_brand_names_map_to_the_generic_the_corpus_uses() -> None:
+    names = derive_drug_names(["triazolam", "cyclobenzaprine", "clonazepam", "klonopin"])
+    assert names["halcion"] == "triazolam"
+    assert names["flexeril"] == "cyclobenzaprine"
+    assert names["rivotril"] == "clonazepam"
+    # only medicines the corpus names, and never a name the corpus already uses
+    assert "sertraline" not in names and "zoloft" not in names
+    assert "klonopin" not in names and "triazolam" not in names
+
+
+def test_the_names_are_saved_and_read_back(tmp_path: Path) -> None:
+    save_drug_names(tmp_path, {"halcion": "triazolam"})
+    assert load_drug_names(tmp_path) == {"halcion": "triazolam"}
+    assert load_drug_names(tmp_path / "missing") == {}
+    (tmp_path / "drug_names.json").write_text("not json", encoding="utf-8")
+    assert load_drug_names(tmp_path) == {}
+
+
+def test_a_question_gets_the_corpus_name_beside_the_users() -> None:
+    vocab = CorpusVocabulary(["Benzodiazepines (temazepam, triazolam) are sedatives."],
+                             load_query_terms(ROOT / "policies"),
+                             drug_names={"halcion": "triazolam"})
+    assert vocab.repair("dr gave me Halcion for a flight") == \
+        "dr gave me Halcion (triazolam) for a flight"
+    assert vocab.repair("halcion (triazolam) and magnesium") == \
+        "halcion (triazolam) and magnesium"  # already glossed
