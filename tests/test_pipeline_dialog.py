@@ -178,3 +178,9 @@ def test_a_brand_name_the_documents_never_write_is_answered_by_its_generic(
     assert not answer.refused
     assert "triazolam" in answer.body.split("\n")[0] and "High" in answer.body.split("\n")[0]
     assert assistant.ask("Is it safe to take clonazepam with sertraline?").refused
+
+
+def test_a_verdict_on_another_pairing_is_no_conflict(assistant: Assistant) -> None:
+    answer = assistant.ask("is it bad to double up benadryl and magnesium to knock out at night")
+    assert not answer.refused and "diphenhydramine" in answer.body.split("\n")[0]
+    assert "Sources differ" not in answer.body  # the clonazepam verdict is another pairing

@@ -19,14 +19,19 @@ _NEGATED = re.compile(r"\b(not|no|never|n't|without)\b(?!.*[,;:.])", re.I)
 
 def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
                      core: frozenset[str], classes: Mapping[str, frozenset[str]],
-                     stated: Sequence[Risk] = ()) -> Scored | None:
+                     stated: Sequence[Risk] = (),
+                     others: frozenset[str] = frozenset()) -> Scored | None:
     """A relevant unit of another source whose verdict is the opposite of the lead's, on the
-    same thing or on a risk the user stated (``stated``) that both are about."""
+    same thing or on a risk the user stated (``stated``) that both are about. When the user
+    names another thing with the subject (``others``: "benadryl (diphenhydramine)"), a
+    verdict that does not name it is about another pairing, not a conflict."""
     mine = stance(lead.unit.display, policy)
     if not mine:
         return None
     for cand in relevant:
         if cand.unit.chunk.source == lead.unit.chunk.source:
+            continue
+        if others and not others & content_stems(cand.unit.display):
             continue
         if (stance(cand.unit.display, policy) == -mine
                 and (_same_topic(lead, cand, core, classes)

@@ -70,6 +70,9 @@ class Profile:
     #: ("on doxycycline", "Ambien"), not a core subject: a verdict's lead names one when any
     #: candidate does.
     things: frozenset[str] = field(default_factory=frozenset)
+    #: ``things`` but the words of a risk fact ("creatinine", "eGFR"): what the user takes or
+    #: asks about, which a conflicting verdict must name to be about the same pairing.
+    substances: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects the message names in its own words.
     subjects: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects a ``bound`` risk of this message is said of ("stop klonopin
@@ -124,6 +127,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                       for m in re.finditer(p, own, flags=re.I)) + tuple(dismissing)
     # a risk the user denied or asked to leave out has been addressed: not asked about again
     mentioned = frozenset(r.id for r in (*now, *before, *denied))
+    named = [w for w in term_words(own) if len(w) >= THING_MIN and names_thing(w)
+             and stem(w) not in core and asked_or_paired(w, own, pairing)]
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    measured_now=frozenset(m.risk.id for m in measured),
                    current=frozenset(r.id for r in now), personal=personal,
@@ -133,10 +138,9 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    others=_others(own, policy, core),
                    bound=_bound(own, now, policy, core),
                    subjects=frozenset(stem(w) for w in term_words(own)) & core,
-                   things=frozenset(stem(w) for w in term_words(own)
-                                    if len(w) >= THING_MIN and names_thing(w)
-                                    and stem(w) not in core
-                                    and asked_or_paired(w, own, pairing)))
+                   things=frozenset(stem(w) for w in named),
+                   substances=frozenset(stem(w) for w in named if not any(
+                       matches(r.user, w) for r in policy.risks)))
 
 
 def names_thing(word: str) -> bool:
