@@ -181,16 +181,21 @@ def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
 def _bound(text: str, now: Sequence[Risk], policy: AnswerPolicy,
            core: frozenset[str]) -> frozenset[str]:
     """Stems of the core subjects the message names that are not what the user adds (no
-    ``adding`` word in the three words before them), when it states a ``bound`` risk."""
+    ``adding`` word in the three words before them), when it states a ``bound`` risk: those of
+    its asking part when it names any ("finished coming off clonazepam … can i just stop the
+    magnesium?" asks about magnesium), else those of the whole message."""
     if not any(r.bound for r in now):
         return frozenset()
-    tokens = re.findall(r"[A-Za-z][\w-]*", text)
-    found = set()
-    for i, word in enumerate(tokens):
-        before = " ".join(tokens[max(0, i - 3):i])
-        if stem(word.lower()) in core and not matches(policy.adding, before):
-            found.add(stem(word.lower()))
-    return frozenset(found)
+    for part in (" ".join(asked_parts(text)), text):
+        tokens = re.findall(r"[A-Za-z][\w-]*", part)
+        found = set()
+        for i, word in enumerate(tokens):
+            before = " ".join(tokens[max(0, i - 3):i])
+            if stem(word.lower()) in core and not matches(policy.adding, before):
+                found.add(stem(word.lower()))
+        if found:
+            return frozenset(found)
+    return frozenset()
 
 
 def _others(text: str, policy: AnswerPolicy, core: frozenset[str]) -> frozenset[str]:
