@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.answering.drug_names import (
+    DrugNames,
     derive_drug_names,
     load_drug_names,
     save_drug_names,
@@ -15,21 +16,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_brand_names_map_to_the_generic_the_corpus_uses() -> None:
-    names = derive_drug_names(["triazolam", "cyclobenzaprine", "clonazepam", "klonopin"])
+    drugs = derive_drug_names(["triazolam", "cyclobenzaprine", "clonazepam", "klonopin",
+                               "sleep"])
+    names = drugs.other
     assert names["halcion"] == "triazolam"
     assert names["flexeril"] == "cyclobenzaprine"
     assert names["rivotril"] == "clonazepam"
     # only medicines the corpus names, and never a name the corpus already uses
     assert "sertraline" not in names and "zoloft" not in names
     assert "klonopin" not in names and "triazolam" not in names
+    assert drugs.medicines == {"triazolam", "cyclobenzaprine", "clonazepam", "klonopin"}
 
 
 def test_the_names_are_saved_and_read_back(tmp_path: Path) -> None:
-    save_drug_names(tmp_path, {"halcion": "triazolam"})
-    assert load_drug_names(tmp_path) == {"halcion": "triazolam"}
-    assert load_drug_names(tmp_path / "missing") == {}
-    (tmp_path / "drug_names.json").write_text("not json", encoding="utf-8")
-    assert load_drug_names(tmp_path) == {}
+    names = DrugNames({"halcion": "triazolam"}, frozenset({"triazolam"}))
+    save_drug_names(tmp_path, names)
+    assert load_drug_names(tmp_path) == names
+    assert load_drug_names(tmp_path / "missing") == DrugNames()
+    for bad in ("not json", "[1, 2]", '{"other": 3}'):
+        (tmp_path / "drug_names.json").write_text(bad, encoding="utf-8")
+        assert load_drug_names(tmp_path) == DrugNames()
 
 
 def test_a_question_gets_the_corpus_name_beside_the_users() -> None:

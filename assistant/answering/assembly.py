@@ -42,6 +42,7 @@ def build_assistant(settings: Settings) -> Assistant:
     retriever = build_retriever(settings, embedder)
     facts = CorpusFacts.load(retriever.derived)
     saved = load_words(retriever.derived)  # saved with the index version (answering.derived)
+    drugs = load_drug_names(retriever.derived)
     chunks = retriever.chunks if facts is None or saved is None else []
     if facts is None:
         facts = CorpusFacts.from_chunks(settings, chunks)
@@ -49,7 +50,7 @@ def build_assistant(settings: Settings) -> Assistant:
     vocab = CorpusVocabulary(openings + ([c.embed_text for c in chunks] if saved is None else []),
                              load_query_terms(settings.policies_dir), embedder.embed,
                              known_words=saved or (),
-                             drug_names=load_drug_names(retriever.derived))
+                             drug_names=drugs.other)
     synonyms = vocab.terms.synonyms if vocab.terms else None
     core = core_subjects([*titles.values(), *openings], [], synonyms, facts.subject_pairs)
     classes = subject_classes(core, facts.class_pairs, synonyms)
@@ -58,7 +59,8 @@ def build_assistant(settings: Settings) -> Assistant:
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes,
                                     names=names,
-                                    pairing=vocab.terms.pairing if vocab.terms else ())
+                                    pairing=vocab.terms.pairing if vocab.terms else (),
+                                    medicines=drugs.medicines)
 
     def prefetch(questions: list[str]) -> None:
         """The answer's one forward pass: its question (and the asked part of a framed one),

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.text.words import zipf
@@ -29,51 +30,66 @@ MAX_NAME_ZIPF = 3.5
 MIN_NAME_LEN = 4
 
 
-def derive_drug_names(vocabulary: Iterable[str]) -> dict[str, str]:
-    """Other name -> the corpus word for the same medicine, for the medicines whose names the
-    ``vocabulary`` (the corpus's words, lower case) includes; names the corpus itself uses are
-    left out. Empty (with a log line) when the dictionary cannot be read."""
+@dataclass(frozen=True)
+class DrugNames:
+    """What the corpus needs of the drug dictionary."""
+
+    #: Another name of a medicine the corpus names -> the corpus's word for it.
+    other: dict[str, str] = field(default_factory=dict)
+    #: Every corpus word that names a medicine ("trazodone", "nexium", "esomeprazole").
+    medicines: frozenset[str] = frozenset()
+
+
+def derive_drug_names(vocabulary: Iterable[str]) -> DrugNames:
+    """The other names of the medicines whose names the ``vocabulary`` (the corpus's words,
+    lower case) includes, each mapped to the corpus's word (names the corpus itself uses are
+    left out), and those corpus words. Empty (with a log line) when the dictionary cannot be
+    read."""
     try:
         from drug_named_entity_recognition import drugs_finder
-    except Exception as err:
+    except Exception as err:  # an optional aid: answering works without it
         log.warning("drug name dictionary unavailable (%s): no brand names", err)
-        return {}
+        return DrugNames()
     corpus = frozenset(vocabulary)
     by_drug: dict[str, list[str]] = {}
     for variant, canonicals in drugs_finder.drug_variant_to_canonical.items():
         for canonical in canonicals:
             by_drug.setdefault(str(canonical).lower(), []).append(str(variant).lower())
     out: dict[str, str] = {}
+    medicines: set[str] = set()
     for canonical, variants in sorted(by_drug.items()):
         names = sorted({n for n in [canonical, *variants] if _is_name(n)})
         ours = [n for n in names if n in corpus]
         if not ours:
             continue
+        medicines.update(ours)
         target = canonical if canonical in ours else ours[0]
         for name in names:
             if name not in corpus:
                 out.setdefault(name, target)
-    return out
+    return DrugNames(out, frozenset(medicines))
 
 
 def _is_name(word: str) -> bool:
     return word.isalpha() and len(word) >= MIN_NAME_LEN and zipf(word) < MAX_NAME_ZIPF
 
 
-def save_drug_names(directory: Path, names: Mapping[str, str]) -> None:
-    (directory / DRUG_NAMES_FILE).write_text(json.dumps(dict(sorted(names.items()))),
-                                             encoding="utf-8")
+def save_drug_names(directory: Path, names: DrugNames) -> None:
+    data = {"other": dict(sorted(names.other.items())), "medicines": sorted(names.medicines)}
+    (directory / DRUG_NAMES_FILE).write_text(json.dumps(data), encoding="utf-8")
 
 
-def load_drug_names(directory: Path | None) -> dict[str, str]:
-    """The names saved with a version ({} when absent or unreadable, with a log line)."""
+def load_drug_names(directory: Path | None) -> DrugNames:
+    """The names saved with a version (empty when absent or unreadable, with a log line)."""
     path = directory / DRUG_NAMES_FILE if directory is not None else None
     if path is None or not path.is_file():
         log.info("no saved drug names for this version (`assistant index` saves them)")
-        return {}
+        return DrugNames()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as err:
+        other, medicines = data["other"], data["medicines"]
+        return DrugNames({str(k): str(v) for k, v in other.items()},
+                         frozenset(str(m) for m in medicines))
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
         log.warning("saved drug names %s unreadable (%s)", path, err)
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        return DrugNames()

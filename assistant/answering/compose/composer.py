@@ -51,8 +51,11 @@ class ExtractiveComposer:
                  stored: StoredVectors | None = None,
                  classes: Mapping[str, frozenset[str]] | None = None,
                  names: Mapping[str, str] | None = None,
-                 pairing: Sequence[str] = ()) -> None:
+                 pairing: Sequence[str] = (),
+                 medicines: frozenset[str] = frozenset()) -> None:
         self.embedder = embedder
+        #: The corpus's words for medicines (``answering.drug_names``).
+        self.medicines = medicines
         #: Words after which a named thing is one the user takes (policy query_terms).
         self.pairing = list(pairing)
         self.stored = stored
@@ -82,7 +85,7 @@ class ExtractiveComposer:
     def plan(self, question: str, chunks: Sequence[Chunk],
              history: Sequence[Turn] = ()) -> Plan | None:
         profile = read_question(question, [t.user for t in history], self.policy, self.core,
-                                self.pairing)
+                                self.pairing, self.medicines)
         focus = question_focus(question, profile, self.policy, self.core)
         scored = self.select(question, chunks, profile, focus)
         if not scored:
@@ -110,7 +113,8 @@ class ExtractiveComposer:
         if not units:
             return []
         if profile is None:
-            profile = read_question(question, [], self.policy, self.core, self.pairing)
+            profile = read_question(question, [], self.policy, self.core, self.pairing,
+                                    self.medicines)
         # a long message is also read by the part that asks (the pipeline embeds both in its
         # one forward pass): what the user tells before the question does not pull the lead
         asked = asking_part(question)

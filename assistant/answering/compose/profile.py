@@ -70,8 +70,9 @@ class Profile:
     #: ("on doxycycline", "Ambien"), not a core subject: a verdict's lead names one when any
     #: candidate does.
     things: frozenset[str] = field(default_factory=frozenset)
-    #: ``things`` but the words of a risk fact ("creatinine", "eGFR"): what the user takes or
-    #: asks about, which a conflicting verdict must name to be about the same pairing.
+    #: The ``things`` that are medicines the corpus names ("trazodone", "triazolam" beside the
+    #: user's "halcion"): what the user takes, which a lead names when one can and a
+    #: conflicting verdict must name to be about the same pairing.
     substances: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects the message names in its own words.
     subjects: frozenset[str] = field(default_factory=frozenset)
@@ -85,9 +86,11 @@ class Profile:
 
 
 def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
-                  core: frozenset[str] = frozenset(), pairing: Sequence[str] = ()) -> Profile:
+                  core: frozenset[str] = frozenset(), pairing: Sequence[str] = (),
+                  medicines: frozenset[str] = frozenset()) -> Profile:
     """The profile of ``question`` (a standalone question); ``earlier``: the user's earlier
-    messages in this conversation, oldest first; ``core``: stems of the corpus's core subjects."""
+    messages in this conversation, oldest first; ``core``: stems of the corpus's core subjects;
+    ``medicines``: the corpus's words for medicines (``answering.drug_names``)."""
     own, carried = split_carried(question)
     earlier = list(earlier)
     # what is asked is read in the question itself, not in what the user tells before it
@@ -139,7 +142,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    bound=_bound(own, now, policy, core),
                    subjects=frozenset(stem(w) for w in term_words(own)) & core,
                    things=frozenset(stem(w) for w in named),
-                   substances=frozenset(stem(w) for w in named if not any(
+                   substances=frozenset(stem(w) for w in named if w in medicines and not any(
                        matches(r.user, w) for r in policy.risks)))
 
 

@@ -232,6 +232,11 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         if about:
             pool = about
             break
+    else:  # no stated risk leads: "when should i take it compared to my trazodone, how much?"
+        # is answered by the row on trazodone over a general dose (a question choosing among
+        # forms names them as options, not as what it is about)
+        if profile.substances and "form" not in profile.kinds and "verdict" not in profile.kinds:
+            pool = [s for s in pool if profile.substances & term_stems(s.unit.text)] or pool
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
