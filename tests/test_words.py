@@ -123,3 +123,12 @@ def test_negations_typed_without_the_apostrophe_are_their_verb() -> None:
     assert words("it hasnt helped, i cant sleep, it wont stop") == \
         ["it", "has", "helped", "i", "can", "sleep", "it", "will", "stop"]
     assert words("an ant and a want") == ["an", "ant", "and", "a", "want"]
+
+
+def test_a_pairing_the_user_denies_does_not_pair() -> None:
+    from assistant.text.sentences import asked_or_paired
+
+    pairing = [r"\b(on|take|taking)\b"]
+    told = "my OB wants to hold off on an ssri for now. is magnesium ok while nursing?"
+    assert not asked_or_paired("ssri", told, pairing)
+    assert asked_or_paired("ssri", "i am on an ssri. is magnesium ok?", pairing)

@@ -161,12 +161,17 @@ def _parts(message: str) -> list[str]:
     return [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
 
 
+#: A pairing the user says is not so ("hold off on an SSRI", "not on lithium", "stopped taking").
+_NOT_TAKEN = re.compile(r"\b(not|never|no longer|off|without|avoid\w*|stopped|quit)\b")
+
+
 def asked_or_paired(word: str, message: str, pairing: Sequence[str] = (),
                     window: int = 2) -> bool:
     """Is ``word`` (lower case) part of what ``message`` asks: in its asking parts (its last
     sentence when it has no question mark), or anywhere within ``window`` words after a
-    ``pairing`` pattern ("I take Synthroid. How far apart …?")? A word only mentioned in passing
-    before the question ("my naturopath friend …") is not."""
+    ``pairing`` pattern ("I take Synthroid. How far apart …?") that the user does not deny ("my
+    OB wants to hold off on an SSRI")? A word only mentioned in passing before the question ("my
+    naturopath friend …") is not."""
     text = message.lower()
     found = re.compile(rf"\b{re.escape(word)}\b")
     parts = asked_parts(text)
@@ -175,7 +180,9 @@ def asked_or_paired(word: str, message: str, pairing: Sequence[str] = (),
     if found.search(" ".join(parts)):
         return True
     for m in found.finditer(text):
-        before = " ".join(re.findall(r"[\w'-]+", text[:m.start()])[-window:])
-        if any(re.search(p, before) for p in pairing):
+        context = re.findall(r"[\w'-]+", text[:m.start()])
+        before = " ".join(context[-window:])
+        if any(re.search(p, before) for p in pairing) \
+                and not _NOT_TAKEN.search(" ".join(context[-window - 2:])):
             return True
     return False
