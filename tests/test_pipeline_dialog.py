@@ -184,3 +184,9 @@ def test_a_verdict_on_another_pairing_is_no_conflict(assistant: Assistant) -> No
     answer = assistant.ask("is it bad to double up benadryl and magnesium to knock out at night")
     assert not answer.refused and "diphenhydramine" in answer.body.split("\n")[0]
     assert "Sources differ" not in answer.body  # the clonazepam verdict is another pairing
+
+
+def test_an_adverb_is_no_part_of_an_uncovered_thing(assistant: Assistant) -> None:
+    answer = assistant.ask("if i start taking magnesium could i come off my blood pressure pill "
+                           "eventually?")
+    assert "pill eventually" not in answer.body

@@ -49,6 +49,9 @@ PARTIAL = "the subject is covered, but not what is asked about it"
 #: A question about everything at once ("can I take both?") pairs what the user takes within
 #: this many words after a pairing word ("gave me a few halcion").
 JOINT_WINDOW = 4
+#: A "-ly" word at least this common is an adverb, no part of a thing's name ("pill
+#: eventually"); rarer ones may be ("anomaly").
+ADVERB_ZIPF = 4.0
 
 
 class _Chunkish(Protocol):
@@ -204,7 +207,7 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
     def content(i: int) -> bool:
         w = tokens[i]
         return (w not in stop and len(w) > 2 and w.isalpha() and stem(w) not in core
-                and not (i > 0 and tokens[i - 1][:1].isdigit()))
+                and not (i > 0 and tokens[i - 1][:1].isdigit()) and not _adverb(w))
     for i in range(last + 1, len(tokens)):
         w = tokens[i]
         if not content(i) or vocab.known(w) or not terms.very_rare_zipf <= zipf(w) \
@@ -220,6 +223,11 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
                 return _core_run(tokens, last, core), phrase
     return "", ""
+
+
+def _adverb(word: str) -> bool:
+    """A common "-ly" word ("eventually", "totally") says how or when, and names no thing."""
+    return len(word) >= 6 and word.endswith("ly") and zipf(word) >= ADVERB_ZIPF
 
 
 def _core_run(tokens: list[str], last: int, core: frozenset[str]) -> str:
