@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from assistant.answering.condense import Condenser, split_carried
+from assistant.answering.query_terms import load_query_terms
 from assistant.answering.subjects import alias_pairs, core_names, core_subjects
-from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
 from assistant.text.words import stem
 

@@ -12,6 +12,7 @@ import yaml
 from assistant.answering.condense import CARRIED_OPEN, Condenser, split_carried
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
+from assistant.answering.query_terms import load_query_terms
 from assistant.answering.refusal import (
     CANNOT_ANSWER,
     MAX_TITLES,
@@ -22,7 +23,7 @@ from assistant.answering.refusal import (
     uncovered_focus,
 )
 from assistant.answering.subjects import core_subjects
-from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Turn
 from assistant.core.settings import Settings
 from assistant.text.words import fold, words
@@ -233,7 +234,7 @@ def test_a_request_for_fiction_is_read_as_its_topic() -> None:
 
 
 def test_an_everyday_description_of_a_documented_condition_is_no_uncovered_thing() -> None:
-    from assistant.answering.vocabulary import Described, QueryTerms
+    from assistant.answering.query_terms import Described, QueryTerms
 
     terms = QueryTerms(named_prototypes=["a drug"], general_prototypes=["a word"],
                        focus_max_zipf=4.9,

@@ -10,7 +10,8 @@ from assistant.answering.drug_names import (
     load_drug_names,
     save_drug_names,
 )
-from assistant.answering.vocabulary import CorpusVocabulary, load_query_terms
+from assistant.answering.query_terms import load_query_terms
+from assistant.answering.vocabulary import CorpusVocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
-from assistant.answering.vocabulary import load_query_terms
+from assistant.answering.query_terms import load_query_terms
 from assistant.core.embed_cache import CachedEmbedder
 from assistant.core.settings import Settings
 from assistant.indexing.embed import get_embedder

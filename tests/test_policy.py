@@ -12,9 +12,9 @@ import yaml
 from pydantic import BaseModel
 
 from assistant.answering import guard
+from assistant.answering.query_terms import QueryTerms, load_query_terms
 from assistant.answering.verify.policy import VerifyPolicy
 from assistant.answering.verify.policy import load_policy as load_verify_policy
-from assistant.answering.vocabulary import QueryTerms, load_query_terms
 from assistant.core.errors import AssistantError, CorpusError, InputError, PolicyError
 from assistant.core.policy import load_yaml_model
 from assistant.core.settings import Settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.answering.query_terms import load_query_terms
 from assistant.answering.second_opinion import SecondOpinion
-from assistant.answering.vocabulary import load_query_terms
 from assistant.core.models import Chunk, Hit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,11 +20,12 @@ from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
 from assistant.answering.pipeline import Assistant
+from assistant.answering.query_terms import load_query_terms
 from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import SqlSessionStore
 from assistant.answering.subjects import core_names, core_subjects, subject_classes
-from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary, load_query_terms
+from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.embed_cache import CachedEmbedder
 from assistant.core.protocols import Condenser, Generator
 from assistant.core.settings import Settings

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering.vocabulary import ENTITY_ZIPF, CorpusVocabulary
+from assistant.answering.query_terms import ENTITY_ZIPF
+from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
 from assistant.text.words import content_words, stem, words, zipf
 

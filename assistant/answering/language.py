@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answering.vocabulary import ENTITY_ZIPF, CorpusVocabulary
+from assistant.answering.query_terms import ENTITY_ZIPF
+from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.text.words import fold, stem, words, zipf
 
 #: Fuzzy score (rapidfuzz ratio) at which another language's form of a name is taken for the

@@ -9,15 +9,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answering.query_terms import ENTITY_ZIPF, QueryTerms
 from assistant.answering.subjects import alias_pairs
 from assistant.core.lru import LRUCache
-from assistant.core.patterns import Regex
-from assistant.core.policy import load_yaml_model
 from assistant.text.words import (
     base_zipf,
     clips,
@@ -29,8 +26,6 @@ from assistant.text.words import (
     zipf,
 )
 
-#: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
-ENTITY_ZIPF = 4.0
 #: Words rarer than this (Zipf scale) are named things for the refusal checks: drugs,
 #: supplements, tests.
 NAMED_ZIPF = 3.0
@@ -48,49 +43,6 @@ MISSPELLING_GAP = 2.0
 CLIPPED_MIN_IN_TEXT = 4
 #: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
 NAMED_CACHE_SIZE = 4096
-
-
-class Described(BaseModel):
-    """A condition people describe by its signs ("I snore and I'm sleepy all day"): the name
-    the documents use for it joins the question's topic."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1)
-    signs: list[Regex] = Field(min_length=1)
-
-
-class QueryTerms(BaseModel):
-    """``policies/query_terms.yaml``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    synonyms: dict[str, str] = Field(default_factory=dict)
-    named_prototypes: list[str] = Field(min_length=1)
-    general_prototypes: list[str] = Field(min_length=1)
-    very_rare_zipf: float = 2.4
-    rare_zipf: float = 4.0
-    named_margin: float = 0.06
-    phrase_margin: float = 0.0
-    conditions: list[Regex] = Field(default_factory=list)
-    described: list[Described] = Field(default_factory=list)
-    other_languages: list[str] = Field(default_factory=list)
-    language_margin: float = Field(1.0, gt=0)
-    min_named_terms: int = Field(2, ge=1)
-    noise: list[Regex] = Field(default_factory=list)
-    focus_max_zipf: float = 0.0
-    topic_max_zipf: float = Field(ENTITY_ZIPF, gt=0)
-    creative: list[Regex] = Field(default_factory=list)
-    creative_preface: str = ""
-    pairing: list[Regex] = Field(default_factory=list)
-    combining: list[Regex] = Field(default_factory=list)
-    joint: list[Regex] = Field(default_factory=list)
-
-
-def load_query_terms(policies_dir: Path) -> QueryTerms:
-    """``policies_dir/query_terms.yaml``, validated; any problem is a PolicyError."""
-    return load_yaml_model(Path(policies_dir) / "query_terms.yaml", QueryTerms,
-                           "query vocabulary policy")
 
 
 def corpus_words(texts: Iterable[str]) -> frozenset[str]:
