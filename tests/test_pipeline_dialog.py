@@ -190,3 +190,11 @@ def test_an_adverb_is_no_part_of_an_uncovered_thing(assistant: Assistant) -> Non
     answer = assistant.ask("if i start taking magnesium could i come off my blood pressure pill "
                            "eventually?")
     assert "pill eventually" not in answer.body
+
+
+def test_a_rare_term_found_in_the_evidence_outweighs_a_slightly_low_similarity(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("people in my support group keep saying 'glutamate storm' and i nod "
+                           "along but what does that actually mean")
+    assert not answer.refused and "glutamate storms" in answer.body.split("\n")[0]
+    assert assistant.ask("How do you say good morning in Japanese?").refused

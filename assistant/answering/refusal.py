@@ -49,6 +49,9 @@ PARTIAL = "the subject is covered, but not what is asked about it"
 #: A question about everything at once ("can I take both?") pairs what the user takes within
 #: this many words after a pairing word ("gave me a few halcion").
 JOINT_WINDOW = 4
+#: Evidence this far under the similarity floor still answers when a retrieved passage names a
+#: rare word of the question (chosen on the tuning sets; off-corpus questions score far lower).
+RESCUE_BAND = 0.1
 #: A "-ly" word at least this common is an adverb, no part of a thing's name ("pill
 #: eventually"); rarer ones may be ("anomaly").
 ADVERB_ZIPF = 4.0
@@ -81,7 +84,9 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     missing = [w for w in unknown if _asked_of(w, question, vocab)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
-    if not hits or best < settings.answer.min_evidence:
+    if not hits or (best < settings.answer.min_evidence and not (
+            best >= settings.answer.min_evidence - RESCUE_BAND
+            and _rare_term_found(question, hits, vocab, core))):
         return Decision(True, f"{WEAK} (best similarity {best:.2f})", [], best)
     apart = _never_together(question, hits, vocab, core)
     if apart:
@@ -101,6 +106,16 @@ def unmentioned_note(decision: Decision) -> str:
     them = "it" if len(decision.unmentioned) == 1 else "them"
     return (f"{CANNOT_ANSWER} {_quote_terms(decision.unmentioned)}, so this answer says nothing "
             f"about {them}. {REFER_TO}")
+
+
+def _rare_term_found(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
+                     core: frozenset[str]) -> bool:
+    """Does a retrieved passage name a rare word of the question that is no core subject
+    ("what does 'glutamate storm' mean", "on omeprazole … related?")? Then evidence a little
+    under the similarity floor is still about the question."""
+    rare = {stem(w) for w in words(split_carried(question)[0])
+            if zipf(w) < NAMED_ZIPF and len(w) > 3 and stem(w) not in core and vocab.known(w)}
+    return bool(rare) and any(rare & word_stems(h.chunk.embed_text) for h in hits)
 
 
 def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
