@@ -138,7 +138,10 @@ def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
                     or (len(value.split()) <= NAMING_WORDS and not re.search(r"\d", value)))
 
     def fit(s: Scored) -> Scored:
-        shown = focused_row(s.unit.display, wanted) if is_row(s.unit.quote) else None
+        # a row on the medicine the user takes is shown whole: all of it is about their case
+        whole = bool(profile.substances & term_stems(s.unit.display))
+        shown = focused_row(s.unit.display, wanted) if is_row(s.unit.quote) and not whole \
+            else None
         return s if shown is None else _shown_as(s, shown)
 
     return _reshown(plan, fit)
