@@ -27,10 +27,15 @@ def test_brand_names_map_to_the_generic_the_corpus_uses() -> None:
     assert "sertraline" not in names and "zoloft" not in names
     assert "klonopin" not in names and "triazolam" not in names
     assert drugs.medicines == {"triazolam", "cyclobenzaprine", "clonazepam", "klonopin"}
+    # the medicines the corpus never names, by every name: a word of a message that is one
+    # is a medicine, not a word of the user's story
+    assert {"metformin", "zoloft", "sertraline", "chamomile"} <= drugs.elsewhere
+    assert not {"crawly", "softeners", "gummies", "sleep", "triazolam"} & drugs.elsewhere
 
 
 def test_the_names_are_saved_and_read_back(tmp_path: Path) -> None:
-    names = DrugNames({"halcion": "triazolam"}, frozenset({"triazolam"}))
+    names = DrugNames({"halcion": "triazolam"}, frozenset({"triazolam"}),
+                      frozenset({"metformin"}))
     save_drug_names(tmp_path, names)
     assert load_drug_names(tmp_path) == names
     assert load_drug_names(tmp_path / "missing") == DrugNames()

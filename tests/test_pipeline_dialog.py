@@ -198,3 +198,12 @@ def test_a_rare_term_found_in_the_evidence_outweighs_a_slightly_low_similarity(
                            "along but what does that actually mean")
     assert not answer.refused and "glutamate storms" in answer.body.split("\n")[0]
     assert assistant.ask("How do you say good morning in Japanese?").refused
+
+
+def test_a_medicine_the_dictionary_knows_is_declined_and_a_story_word_is_not(
+        assistant: Assistant) -> None:
+    herb = assistant.ask("is chamomile tea safe to combine with klonopin for sleep?")
+    assert herb.refused and "chamomile" in herb.body  # a named thing the documents lack
+    story = assistant.ask("my legs get this crawly feeling with my new sneakers. does "
+                          "magnesium help restless legs?")
+    assert not story.refused and "crawly" not in story.body

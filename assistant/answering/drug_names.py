@@ -38,6 +38,9 @@ class DrugNames:
     other: dict[str, str] = field(default_factory=dict)
     #: Every corpus word that names a medicine ("trazodone", "nexium", "esomeprazole").
     medicines: frozenset[str] = frozenset()
+    #: The dictionary's names of the medicines the corpus never names ("metformin", "humira"):
+    #: a word of the message that is one is a medicine, not a word of the user's story.
+    elsewhere: frozenset[str] = frozenset()
 
 
 def derive_drug_names(vocabulary: Iterable[str]) -> DrugNames:
@@ -57,17 +60,19 @@ def derive_drug_names(vocabulary: Iterable[str]) -> DrugNames:
             by_drug.setdefault(str(canonical).lower(), []).append(str(variant).lower())
     out: dict[str, str] = {}
     medicines: set[str] = set()
+    elsewhere: set[str] = set()
     for canonical, variants in sorted(by_drug.items()):
         names = sorted({n for n in [canonical, *variants] if _is_name(n)})
         ours = [n for n in names if n in corpus]
         if not ours:
+            elsewhere.update(names)
             continue
         medicines.update(ours)
         target = canonical if canonical in ours else ours[0]
         for name in names:
             if name not in corpus:
                 out.setdefault(name, target)
-    return DrugNames(out, frozenset(medicines))
+    return DrugNames(out, frozenset(medicines), frozenset(elsewhere - corpus))
 
 
 def _is_name(word: str) -> bool:
@@ -75,7 +80,8 @@ def _is_name(word: str) -> bool:
 
 
 def save_drug_names(directory: Path, names: DrugNames) -> None:
-    data = {"other": dict(sorted(names.other.items())), "medicines": sorted(names.medicines)}
+    data = {"other": dict(sorted(names.other.items())), "medicines": sorted(names.medicines),
+            "elsewhere": sorted(names.elsewhere)}
     (directory / DRUG_NAMES_FILE).write_text(json.dumps(data), encoding="utf-8")
 
 
@@ -87,9 +93,10 @@ def load_drug_names(directory: Path | None) -> DrugNames:
         return DrugNames()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        other, medicines = data["other"], data["medicines"]
+        other, medicines, elsewhere = data["other"], data["medicines"], data["elsewhere"]
         return DrugNames({str(k): str(v) for k, v in other.items()},
-                         frozenset(str(m) for m in medicines))
+                         frozenset(str(m) for m in medicines),
+                         frozenset(str(m) for m in elsewhere))
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         log.warning("saved drug names %s unreadable (%s)", path, err)
         return DrugNames()

@@ -95,7 +95,8 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     if focus:
         return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
     return Decision(False, "", [], best, unmentioned=[w for w in unknown if _taken(w, question,
-                                                                               vocab)])
+                                                                               vocab)
+                                                      and _medicine(w, vocab)])
 
 
 def unmentioned_note(decision: Decision) -> str:
@@ -129,15 +130,22 @@ def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
     own, carried = split_carried(fold(question).lower())
     if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
         return True  # in what is asked (or the topic carried)
+    if not _medicine(word, vocab):
+        return False  # only a medicine is paired with the question by being taken before it
     asks = " ".join(asked_parts(own))
     if any(re.search(p, asks) for p in terms.joint) and asked_or_paired(
             word, own, terms.pairing, JOINT_WINDOW):
-        return True  # "dr gave me a few halcion … can i take both?": what the user takes
+        return True  # "dr gave me a few seroquel … can i take both?": what the user takes
     # only after a pairing word before the question ("I'm on metformin … is 1.6 low?"): it is
     # the pairing asked about when the question asks about combining or safety (policy
     # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something else
     return asked_or_paired(word, own, terms.pairing) and (
         not terms.combining or any(re.search(p, asks) for p in terms.combining))
+
+
+def _medicine(word: str, vocab: CorpusVocabulary) -> bool:
+    """Is ``word`` a medicine by the drug dictionary (always, when the index has no list)?"""
+    return not vocab.medicines_elsewhere or word in vocab.medicines_elsewhere
 
 
 def _taken(word: str, question: str, vocab: CorpusVocabulary) -> bool:

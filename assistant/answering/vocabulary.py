@@ -59,7 +59,8 @@ class CorpusVocabulary:
                  embed: Callable[[Sequence[str]], list[list[float]]] | None = None,
                  named_cache_size: int = NAMED_CACHE_SIZE,
                  known_words: Iterable[str] = (),
-                 drug_names: Mapping[str, str] | None = None) -> None:
+                 drug_names: Mapping[str, str] | None = None,
+                 medicines_elsewhere: Iterable[str] = ()) -> None:
         self.words: frozenset[str] = corpus_words(texts) | frozenset(known_words)
         self._stems = stems(self.words)
         self._sorted_stems = sorted(self._stems)
@@ -72,6 +73,8 @@ class CorpusVocabulary:
         #: Another name of a medicine the corpus names -> the corpus's word for it
         #: ("halcion" -> "triazolam", ``answering.drug_names``).
         self.drug_names = dict(drug_names or {})
+        #: The drug dictionary's names of medicines the corpus never names ("metformin").
+        self.medicines_elsewhere = frozenset(medicines_elsewhere)
         self._embed = embed
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._phrases: LRUCache[str, bool] = LRUCache(named_cache_size)
@@ -147,8 +150,8 @@ class CorpusVocabulary:
         very_rare, rare, margin = (t.very_rare_zipf, t.rare_zipf, t.named_margin) if t \
             else (2.4, ENTITY_ZIPF, 0.06)
         frequency = base_zipf(word)  # "budged" is as everyday as "budge"
-        if frequency < very_rare:
-            return True
+        if frequency < very_rare or (word in self.medicines_elsewhere and frequency < NAMED_ZIPF):
+            return True  # very rare, or a medicine the drug dictionary knows ("valerian")
         if frequency >= rare or self._embed is None or t is None:
             return self._embed is None and frequency < rare
         return self._closer_to_named(word) > margin
