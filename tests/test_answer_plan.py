@@ -819,6 +819,9 @@ def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:
     weight = quantities("i only weigh 110 lbs, how much should i take")
     assert numbers_match(weight, "UL for supplements: 110 mg") == 0.0  # another quantity
     assert numbers_match(quantities("gained 15 lbs"), "Body weight <130 lbs") == 0.0
+    assert numbers_match(weight, "Body weight <130 lbs: 200-300mg elemental") == 1.0
+    assert numbers_match(quantities("was 1.6 mg/dL"), "a level below 1.8 mg/dL") == 1.0
+    assert numbers_match(quantities("my dad is 74"), "Elderly (>65 years)") == 0.0  # no unit
     assert numbers_match(quantities("is 300 mg ok"), "200-400mg elemental magnesium") == 1.0
     assert numbers_match(quantities("is 120mg ok"), "120 mg of elemental magnesium") == 1.0
     assert numbers_match(quantities("is 500 mg ok"), "200-400mg elemental magnesium") == 0.0

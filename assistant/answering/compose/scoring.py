@@ -35,6 +35,11 @@ _UNITS = {u: name for name, spellings in {
     "day": "day days", "hr": "h hr hrs hour hours", "min": "min mins minute minutes",
     }.items() for u in spellings.split()}
 Quantity = tuple[float, str]
+#: A bound in the same written unit holds a value near it ("<130 lbs" holds 112 lbs, ">65
+#: years" 74 years); a value further than this factor from it is another quantity ("gained
+#: 15 lbs" is no body weight "<130 lbs").
+_BOUND = re.compile(r"(<|>|≤|≥|under|over|below|above)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?", re.I)
+BOUND_REACH = 2.0
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
@@ -209,13 +214,17 @@ def _same_unit(a: str, b: str) -> bool:
 
 def numbers_match(q_numbers: list[Quantity], text: str) -> float:
     """1 when the unit names a number of the question in the same unit (or without one), or
-    a range that holds one ("200-400mg" holds 300 mg). A bound ("<130 lbs") does not count: it
-    holds any small number of its unit ("gained 15 lbs")."""
+    a range that holds one ("200-400mg" holds 300 mg), or a bound in the same unit near it."""
     if not q_numbers:
         return 0.0
     if any(n == m and _same_unit(u, v) for m, v in quantities(text) for n, u in q_numbers):
         return 1.0
     for lo, hi, unit in _RANGE.findall(text):
         if any(float(lo) <= n <= float(hi) and _same_unit(u, _unit(unit)) for n, u in q_numbers):
+            return 1.0
+    for sign, bound, unit in _BOUND.findall(text):
+        below, limit = sign.lower() in ("<", "≤", "under", "below"), float(bound)
+        if any(u and u == _unit(unit) and (n < limit if below else n > limit)
+               and limit / BOUND_REACH <= n <= limit * BOUND_REACH for n, u in q_numbers):
             return 1.0
     return 0.0
