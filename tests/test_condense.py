@@ -190,3 +190,14 @@ def test_is_it_ok_to_is_a_question_of_its_own_when_it_names_a_core_subject(
     assert c.condense("Is it safe?", history).startswith("Is it safe? (about ")
     assert c.condense("Is it safe with magnesium?", history).startswith(
         "Is it safe with magnesium? (about ")
+
+
+def test_a_condition_put_aside_is_not_added_to_the_topic(vocab: CorpusVocabulary) -> None:
+    from assistant.answering.compose import load_answer_policy
+
+    dismissals = load_answer_policy(ROOT / "policies").dismissals
+    plain = Condenser(vocab, frozenset({"magnesium"}))
+    aside = Condenser(vocab, frozenset({"magnesium"}), dismissals)
+    asked = "did the studies find anything serious from magnesium besides the runs?"
+    assert "diarrhea" in plain.condense(asked, []).lower()  # "the runs" is the documents' diarrhea
+    assert "diarrhea" not in aside.condense(asked, []).lower()

@@ -56,7 +56,8 @@ def build_assistant(settings: Settings) -> Assistant:
     core = core_subjects([*titles.values(), *openings], [], synonyms, facts.subject_pairs)
     classes = subject_classes(core, facts.class_pairs, synonyms)
     names = core_names(core, facts.subject_pairs, synonyms)
-    extractive = ExtractiveComposer(embedder, settings, load_answer_policy(settings.policies_dir),
+    answer_policy = load_answer_policy(settings.policies_dir)
+    extractive = ExtractiveComposer(embedder, settings, answer_policy,
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes,
                                     names=names,
@@ -77,7 +78,7 @@ def build_assistant(settings: Settings) -> Assistant:
     framing = CreativeFraming(terms.creative, terms.creative_preface) \
         if terms and terms.creative else None
     generator: Generator = extractive
-    condenser: Condenser = RuleCondenser(vocab, core)
+    condenser: Condenser = RuleCondenser(vocab, core, answer_policy.dismissals)
     if settings.llm.generator != "extractive":
         generator = make_generator(settings, embedder=embedder, extractive=extractive)
         condenser = LLMCondenser(settings, fallback=condenser)

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.vocabulary import CorpusVocabulary
@@ -59,9 +60,13 @@ class Condenser:
     """Rule-based follow-up rewriting. ``core``: stems of the corpus's core subjects
     (``answering.subjects.core_subjects``): a message naming one is about its own topic."""
 
-    def __init__(self, vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    def __init__(self, vocab: CorpusVocabulary, core: frozenset[str],
+                 set_aside: Sequence[str] = ()) -> None:
         self.vocab = vocab
         self.core = core
+        #: Phrases that put a topic aside ("besides the runs": the answer policy's
+        #: ``dismissals``): a condition described inside one is not what is asked about.
+        self._set_aside = [re.compile(p, re.I) for p in set_aside]
         terms = vocab.terms
         self._topic_zipf = terms.topic_max_zipf if terms else ENTITY_ZIPF
 
@@ -73,8 +78,11 @@ class Condenser:
         ``described``) and does not name is added to its topic under its documents' name."""
         standalone = self._standalone(message, history)
         own, carried = split_carried(standalone)
+        told = message
+        for pattern in self._set_aside:  # "besides the runs, did anything serious happen?"
+            told = pattern.sub(" ", told)
         named = [name for name, signs in self.vocab.described
-                 if any(p.search(message) for p in signs) and name.lower() not in
+                 if any(p.search(told) for p in signs) and name.lower() not in
                  standalone.lower()]
         if not named:
             return standalone
