@@ -81,7 +81,9 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
         return Decision(True, NUMBERS_ONLY, [], best)
     unknown = [w for w in vocab.unknown_entities(question)
                if not _purpose(w, question, vocab, core)]
-    missing = [w for w in unknown if _asked_of(w, question, vocab)]
+    # the message as the pairing checks read it: folded, lower case, own words and carried topic
+    own, carried = split_carried(fold(question).lower())
+    missing = [w for w in unknown if _asked_of(w, own, carried, vocab)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or (best < settings.answer.min_evidence and not (
@@ -94,8 +96,7 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
     subject, focus = uncovered_focus(question, hits, vocab, core)
     if focus:
         return Decision(True, f"{PARTIAL} ({subject})", [focus], best)
-    return Decision(False, "", [], best, unmentioned=[w for w in unknown if _taken(w, question,
-                                                                               vocab)
+    return Decision(False, "", [], best, unmentioned=[w for w in unknown if _taken(w, own, vocab)
                                                       and _medicine(w, vocab)])
 
 
@@ -119,15 +120,15 @@ def _rare_term_found(question: str, hits: Sequence[_Scored], vocab: CorpusVocabu
     return bool(rare) and any(rare & word_stems(h.chunk.embed_text) for h in hits)
 
 
-def _asked_of(word: str, question: str, vocab: CorpusVocabulary) -> bool:
-    """Is the unknown ``word`` part of what is asked: in the question itself (its parts that
-    ask, or the topic a follow-up carries), or anywhere after a pairing word ("I take
-    Synthroid. How far apart …?")? A thing only mentioned in passing before the question ("my
-    naturopath friend keeps telling me …") is not. Without a pairing policy, every word is."""
+def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> bool:
+    """Is the unknown ``word`` part of what is asked: in the question itself (``own``: its
+    parts that ask, or ``carried``: the topic a follow-up carries), or anywhere after a pairing
+    word ("I take Synthroid. How far apart …?")? A thing only mentioned in passing before the
+    question ("my naturopath friend keeps telling me …") is not. Without a pairing policy,
+    every word is."""
     terms = vocab.terms
     if terms is None or not terms.pairing:
         return True
-    own, carried = split_carried(fold(question).lower())
     if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
         return True  # in what is asked (or the topic carried)
     if not _medicine(word, vocab):
@@ -148,11 +149,11 @@ def _medicine(word: str, vocab: CorpusVocabulary) -> bool:
     return not vocab.medicines_elsewhere or word in vocab.medicines_elsewhere
 
 
-def _taken(word: str, question: str, vocab: CorpusVocabulary) -> bool:
-    """Is ``word`` something the user takes or uses (after a pairing word: "she takes
-    mestinon", "on metformin"), not a word of their story ("hungover", "at walgreens")?"""
+def _taken(word: str, own: str, vocab: CorpusVocabulary) -> bool:
+    """Is ``word`` something the user takes or uses in ``own`` (the message's own words, after
+    a pairing word: "she takes mestinon", "on metformin"), not a word of their story
+    ("hungover", "at walgreens")?"""
     terms = vocab.terms
-    own = split_carried(fold(question).lower())[0]
     return terms is not None and bool(terms.pairing) and asked_or_paired(word, own, terms.pairing)
 
 

@@ -177,8 +177,9 @@ class CorpusVocabulary:
 
     def _closer_to_named(self, text: str) -> float:
         """How much closer the text is to the nearest named prototype than to a general one."""
-        named, general = self._prototypes()
-        vec = np.asarray(self._embed([text])[0]) if self._embed else np.zeros(0)
+        named, general = self._prototypes()  # asserts there is a model
+        assert self._embed is not None
+        vec = np.asarray(self._embed([text])[0])
         return float((named @ vec).max() - (general @ vec).max())
 
     def correct(self, word: str, cutoff: float = 80) -> str:

@@ -40,6 +40,8 @@ Quantity = tuple[float, str]
 #: 15 lbs" is no body weight "<130 lbs").
 _BOUND = re.compile(r"(<|>|≤|≥|under|over|below|above)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?", re.I)
 BOUND_REACH = 2.0
+#: The operators of a bound that lies above the values it speaks of ("<30", "under 130").
+UPPER_BOUNDS = ("<", "≤", "below", "under", "less than")
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
@@ -223,7 +225,7 @@ def numbers_match(q_numbers: list[Quantity], text: str) -> float:
         if any(float(lo) <= n <= float(hi) and _same_unit(u, _unit(unit)) for n, u in q_numbers):
             return 1.0
     for sign, bound, unit in _BOUND.findall(text):
-        below, limit = sign.lower() in ("<", "≤", "under", "below"), float(bound)
+        below, limit = sign.lower() in UPPER_BOUNDS, float(bound)
         if any(u and u == _unit(unit) and (n < limit if below else n > limit)
                and limit / BOUND_REACH <= n <= limit * BOUND_REACH for n, u in q_numbers):
             return 1.0

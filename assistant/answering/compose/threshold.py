@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from assistant.answering.compose.policy import AnswerPolicy
 from assistant.answering.compose.profile import Measure, Profile
-from assistant.answering.compose.scoring import Scored, names_any
+from assistant.answering.compose.scoring import UPPER_BOUNDS, Scored, names_any
 from assistant.text.words import term_stems
 
 
@@ -56,7 +56,7 @@ def _compared(cand: Scored, m: re.Match[str], measure: Measure,
     risk = measure.risk
     limit = float(m.group("value"))
     op = m.group("op").lower()
-    upper = op in ("<", "≤", "below", "under", "less than")
+    upper = op in UPPER_BOUNDS
     below = measure.value < limit
     applies = below if upper else not below
     text = policy.comparison.format(
