@@ -825,3 +825,45 @@ def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:
     assert numbers_match(quantities("is 300 mg ok"), "200-400mg elemental magnesium") == 1.0
     assert numbers_match(quantities("is 120mg ok"), "120 mg of elemental magnesium") == 1.0
     assert numbers_match(quantities("is 500 mg ok"), "200-400mg elemental magnesium") == 0.0
+
+
+def test_an_age_or_weight_bracket_holds_the_users_value_or_is_someone_elses() -> None:
+    from assistant.answering.compose.scoring import body_measures, bracket_fit
+
+    petite = body_measures("im 4'11 and like 112 lbs, how much should i take")
+    assert petite == [(112.0, "lb")]
+    assert bracket_fit(petite, "Body weight <130 lbs — Adjusted Dose: 200-300mg") == 1
+    assert bracket_fit(petite, "Body weight >200 lbs — Adjusted Dose: 350-450mg") == -1
+    assert bracket_fit(petite, "Men (average weight) — 300-400mg elemental") == 0
+    assert bracket_fit(body_measures("I'm 55 kg"), "Body weight <130 lbs") == 1  # 121 lb
+    teen = body_measures("what is the RDA for a pregnant 16 year old?")
+    assert teen == [(16.0, "yr")]
+    assert bracket_fit(teen, "Pregnancy 14–18 years 400 mg") == 1
+    assert bracket_fit(teen, "Pregnancy 19+ years 350–360 mg") == -1
+    assert bracket_fit(teen, "Children 1–3 years 80 mg") == -1
+    assert body_measures("I've been on it for 3 years") == []  # a duration, not an age
+    assert bracket_fit([], "Children 1–3 years 80 mg") == 0
+
+
+def test_the_lead_is_the_row_for_the_users_bracket_and_all_their_conditions() -> None:
+    from assistant.answering.compose.scoring import body_measures, bracket_fit
+
+    def rows(question: str, texts: list[tuple[str, float]]) -> list[Scored]:
+        body = body_measures(question)
+        return [replace(s, bracket=bracket_fit(body, s.unit.display)) for s in _rescore(
+            [_scored(t, score, start=100 * i, seed=i) for i, (t, score) in enumerate(texts)],
+            question)]
+
+    q = "im 112 lbs, how much elemental magnesium should someone my size take for sleep?"
+    general = "Research shows 300-400mg elemental magnesium provides the most sleep benefit."
+    items = rows(q, [(general, 0.62), ("Body weight >200 lbs | 350-450mg elemental", 0.60),
+                     ("Body weight <130 lbs | 200-300mg elemental", 0.56)])
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display.startswith("Body weight <130")
+    assert all(">200" not in p.unit.display for p in plan.points)  # someone else's row
+    q = "What is the RDA of magnesium for a pregnant 16 year old?"
+    items = rows(q, [("Teens 14–18 years | Female | 360 mg", 0.76),
+                     ("Pregnancy | 14–18 years | 400 mg", 0.75),
+                     ("Pregnancy | 19+ years | 350–360 mg", 0.74)])
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == "Pregnancy | 14–18 years | 400 mg"

@@ -42,6 +42,13 @@ _BOUND = re.compile(r"(<|>|≤|≥|under|over|below|above)\s*(\d+(?:\.\d+)?)\s*(
 BOUND_REACH = 2.0
 #: The operators of a bound that lies above the values it speaks of ("<30", "under 130").
 UPPER_BOUNDS = ("<", "≤", "below", "under", "less than")
+#: What the user says of a body: an age ("16 years old", "70yo") or a weight ("112 lbs"). A
+#: bracket of the same measure in a unit ("Body weight <130 lbs", "Teens 14–18 years", "19+
+#: years") holds the value or speaks of someone else.
+_BODY = re.compile(r"\b(\d{1,3}(?:\.\d+)?)\s*(?:(lbs?|pounds?|kg|kilos?|kilograms?)\b|"
+                   r"(?:years?|yrs?)[\s-]*old\b|y/?o\b)", re.I)
+_AT_LEAST = re.compile(r"(\d+(?:\.\d+)?)\+\s*([A-Za-z]+)")
+_LB_PER_KG = 2.2046
 #: Weight of a follow-up's carried-over topic terms against the user's own words.
 CARRIED_WEIGHT = 0.5
 #: How much a fully untrusted document's sentence loses against a fully trusted one's.
@@ -66,6 +73,9 @@ class Scored:
     focus_weight: float = 0.0
     #: ``focus_weight`` as a share of the question's whole focus (0 when it has none).
     focus_share: float = 0.0
+    #: 1 when it states a bracket of age or weight that holds the user's ("<130 lbs" for
+    #: 112 lbs), -1 when its only such brackets are someone else's, 0 when it states none.
+    bracket: int = 0
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
@@ -80,6 +90,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = quantities(split_carried(question)[0])
+    body = body_measures(question)
     kind = policy.kind_named(profile.kind)
     focus = question_focus(question, profile, policy, core) if focus is None else focus
     focus_total = sum(terms.get(t, 1.0) for t in focus)
@@ -104,7 +115,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
         share = focus_weight / focus_total if focus_total else 0.0
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
-                          share))
+                          share, bracket_fit(body, unit.display)))
     return sorted(out, key=lambda s: -s.score)
 
 
@@ -230,3 +241,36 @@ def numbers_match(q_numbers: list[Quantity], text: str) -> float:
                and limit / BOUND_REACH <= n <= limit * BOUND_REACH for n, u in q_numbers):
             return 1.0
     return 0.0
+
+
+def body_measures(question: str) -> list[Quantity]:
+    """The ages (unit "yr") and weights (unit "lb") the message and its carried topic state."""
+    out = []
+    for value, unit in _BODY.findall(question):
+        n = float(value)
+        kind = _unit(unit) if unit else "yr"
+        out.append((n * _LB_PER_KG, "lb") if kind == "kg" else (n, kind))
+    return out
+
+
+def bracket_fit(body: list[Quantity], text: str) -> int:
+    """1 when ``text`` states a bracket of one of the ``body`` measures' units that holds it
+    (a range, a bound within ``BOUND_REACH``, "19+ years"), -1 when it states such brackets and
+    none holds, 0 when it states none (or no measure is given)."""
+    if not body:
+        return 0
+    units = {u for _, u in body}
+    brackets: list[tuple[float, float, str]] = []
+    for lo, hi, unit in _RANGE.findall(text):
+        brackets.append((float(lo), float(hi), _unit(unit)))
+    for sign, bound, unit in _BOUND.findall(text):
+        limit = float(bound)
+        below = sign.lower() in UPPER_BOUNDS
+        brackets.append((limit / BOUND_REACH, limit, _unit(unit)) if below
+                        else (limit, limit * BOUND_REACH, _unit(unit)))
+    for bound, unit in _AT_LEAST.findall(text):
+        brackets.append((float(bound), float("inf"), _unit(unit)))
+    ours = [(lo, hi, u) for lo, hi, u in brackets if u in units]
+    if not ours:
+        return 0
+    return 1 if any(lo <= n <= hi and u == v for lo, hi, u in ours for n, v in body) else -1

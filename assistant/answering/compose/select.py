@@ -99,7 +99,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         if not (cand.focus_match or cand.risk_match) or row_about_another(
                 cand.unit.quote, asked, core):
             continue  # names nothing the user asked about, or a row on another thing: filler
-        if _answers_someone_else(cand, profile, policy) or _hedge(cand, profile, policy):
+        if _answers_someone_else(cand, profile, policy) or _hedge(cand, profile, policy) \
+                or cand.bracket < 0:
             continue
         if lead_stance < 0 < stance(cand.unit.display, policy):
             continue  # a reassurance after a warning undercuts it (a caution may qualify one)
@@ -230,6 +231,9 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             about = [s for s in about if (s.kind_match if profile.kind else s.focus_match)]
         if risk.other_than_core:  # evidence about the substance the user named
             about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
+        if about:  # about all the conditions stated ("pregnant 16 year old") over some
+            most = max(_risks_named(s, profile) for s in about)
+            about = [s for s in about if _risks_named(s, profile) == most]
         # evidence naming what the user named ("driving", "snoring") over a related effect
         about = [s for s in about if matches(risk.user, s.unit.display)] or about
         if about:
@@ -240,10 +244,19 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         # forms names them as options, not as what it is about)
         if profile.substances and "form" not in profile.kinds and "verdict" not in profile.kinds:
             pool = [s for s in pool if profile.substances & term_stems(s.unit.text)] or pool
+    # a row for the user's age or weight bracket ("Body weight <130 lbs" for 112 lbs) over a
+    # general amount, and never one for another bracket ("Children 1–3 years" for a teen)
+    pool = [s for s in pool if s.bracket >= 0] or pool
+    if "verdict" not in profile.kinds:
+        pool = [s for s in pool if s.bracket > 0] or pool
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
                - w.lead_repeat * (key(s) in shown_before))
+
+
+def _risks_named(s: Scored, profile: Profile) -> int:
+    return sum(matches(r.evidence, s.unit.display) for r in profile.risks if r.lasting)
 
 
 def _hedge(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
