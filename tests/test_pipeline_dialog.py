@@ -169,6 +169,11 @@ def test_a_medicine_mentioned_in_passing_is_answered_around_and_named(
     story = assistant.ask("i was pretty hungover yesterday and slept badly. what time should i "
                           "take magnesium glycinate?")
     assert not story.refused and CANNOT_ANSWER not in story.body
+    # the story before the question ("heard bad things") does not make it ask about safety
+    plan = assistant.ask("Neuro wants to start me on topamax but I've heard bad things and want "
+                         "to try something natural first. does magnesium do anything for "
+                         "migraine prevention")
+    assert not plan.refused and "“topamax”" in plan.body
 
 
 def test_a_brand_name_the_documents_never_write_is_answered_by_its_generic(

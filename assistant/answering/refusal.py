@@ -18,7 +18,7 @@ from assistant.answering.condense import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_or_paired, asked_parts
+from assistant.text.sentences import asked_or_paired, asked_parts, question_parts
 from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
@@ -133,7 +133,7 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> boo
         return True  # in what is asked (or the topic carried)
     if not _medicine(word, vocab):
         return False  # only a medicine is paired with the question by being taken before it
-    asks = " ".join(asked_parts(own))
+    asks = " ".join(question_parts(own))  # not the story before it ("heard bad things")
     if any(re.search(p, asks) for p in terms.joint) and asked_or_paired(
             word, own, terms.pairing, JOINT_WINDOW):
         return True  # "dr gave me a few seroquel … can i take both?": what the user takes

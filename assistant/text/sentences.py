@@ -156,6 +156,13 @@ def asking_part(message: str) -> str:
     return asked_parts(message)[-1]
 
 
+def question_parts(message: str) -> list[str]:
+    """The parts of the message that are its question: those ending with "?", else its last
+    sentence or clause ("… I've heard bad things. does magnesium help and how much")."""
+    parts = asked_parts(message)
+    return parts if parts[-1].rstrip().endswith("?") else _parts(parts[-1])[-1:]
+
+
 def _parts(message: str) -> list[str]:
     """A message's sentences or clauses, cut after ". ! : ;" whatever follows."""
     return [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
@@ -174,10 +181,7 @@ def asked_or_paired(word: str, message: str, pairing: Sequence[str] = (),
     naturopath friend …") is not."""
     text = message.lower()
     found = re.compile(rf"\b{re.escape(word)}\b")
-    parts = asked_parts(text)
-    if not parts[-1].rstrip().endswith("?"):  # no question mark: the last part is the question
-        parts = _parts(parts[-1])[-1:]
-    if found.search(" ".join(parts)):
+    if found.search(" ".join(question_parts(text))):
         return True
     for m in found.finditer(text):
         context = re.findall(r"[\w'-]+", text[:m.start()])
