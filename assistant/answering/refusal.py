@@ -44,6 +44,10 @@ NUMBERS_ONLY = "numbers without words"
 #: An asked-about phrase goes on through following words rarer than this ("birth control pills",
 #: not "... pills less").
 PHRASE_ZIPF = 5.0
+#: A word right before one of these takes an object ("would pills fix the cramping"): it is a
+#: verb, and the words before it name no thing together with it.
+_OBJECT_STARTS = frozenset({"the", "a", "an", "my", "your", "his", "her", "its", "our", "their",
+                            "this", "that", "these", "those", "it", "them", "me", "him", "us"})
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
 PARTIAL = "the subject is covered, but not what is asked about it"
 #: A question about everything at once ("can I take both?") pairs what the user takes within
@@ -243,6 +247,8 @@ def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabul
             lo, hi = (i, i + 1) if after else (i - 1, i)
             while hi + 1 < len(tokens) and content(hi + 1) and zipf(tokens[hi + 1]) < PHRASE_ZIPF:
                 hi += 1
+            if hi + 1 < len(tokens) and tokens[hi + 1] in _OBJECT_STARTS:
+                continue  # "pills fix the …": a verb and its subject
             phrase = " ".join(tokens[lo:hi + 1])
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
                 return _core_run(tokens, last, core), phrase
