@@ -867,3 +867,14 @@ def test_the_lead_is_the_row_for_the_users_bracket_and_all_their_conditions() ->
                      ("Pregnancy | 19+ years | 350–360 mg", 0.74)])
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == "Pregnancy | 14–18 years | 400 mg"
+
+
+def test_an_age_in_the_past_is_no_age_and_older_evidence_is_no_older_person() -> None:
+    from assistant.answering.compose.policy import matches
+
+    assert "age" not in {r.id for r in _profile(
+        "I've had migraines since I was 14. Is IV magnesium a proven treatment?").risks}
+    assert "age" in {r.id for r in _profile("I was 14 when it started and I'm 70 now").risks}
+    age = next(r for r in POLICY.risks if r.id == "age")
+    assert not matches(age.evidence, "The evidence here is older and more limited.")
+    assert matches(age.evidence, "It is potentially inappropriate in older adults.")
