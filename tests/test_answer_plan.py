@@ -41,6 +41,7 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("68 yo, get cramps most nights. will magnesium help?", "age"),
     ("I'm 70 and get cramps most nights. Will magnesium help?", "age"),
     ("can i just stop?", "stopping"),
+    ("and if i eventually want off it completely can i use magnesium?", "stopping"),
     ("Is it safe to stop it? I want to quit.", "stopping"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:

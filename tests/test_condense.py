@@ -68,6 +68,18 @@ def test_and_x_swaps_the_entity_and_keeps_the_topic(
     assert out == "How far apart should I take gabapentin and magnesium?"
 
 
+def test_it_is_the_earlier_subject_the_message_does_not_name_itself(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    out = Condenser(vocab, core).condense(
+        "and if i want off it completely can i just use the mag to get me thru",
+        [_turn("could adding magnesium let me get away with less klonopin then?")])
+    assert "off klonopin completely" in out and "use the magnesium" in out
+    out = Condenser(vocab, core).condense(
+        "how far apart should i take it from doxycycline?",
+        [_turn("how much magnesium glycinate for sleep with klonopin?")])
+    assert "take magnesium glycinate from doxycycline" in out
+
+
 def test_and_x_swaps_the_most_specific_thing_without_its_owner(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """"nightly" is when the user takes magnesium; "doxycycline" is the thing swapped out."""

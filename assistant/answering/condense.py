@@ -159,10 +159,15 @@ class Condenser:
 
     def _resolve_it(self, question: str, previous: str) -> str | None:
         """"take it from doxycycline" -> "take magnesium from doxycycline": only when the
-        message names another (non-core) thing, so "it" is the previous core subject."""
+        message names another (non-core) thing, so "it" is the previous core subject: the first
+        one the message does not name itself ("want off it … use the mag" after "magnesium …
+        less klonopin?" is off klonopin)."""
         if not _IT.search(question) or not self._objects(question):
             return None
-        subject = self._core_run(split_carried(previous)[0])
+        named = {stem(w) for w in self._core_words(question)}
+        runs = self._core_runs(split_carried(previous)[0])
+        subject = next((r for r in runs if not named & {stem(w) for w in r.split()}),
+                       runs[0] if runs else "")
         return _IT.sub(subject, question, count=1) if subject else None
 
     def _core_words(self, text: str) -> list[str]:
@@ -170,13 +175,19 @@ class Condenser:
 
     def _core_run(self, text: str) -> str:
         """The first run of core-subject words in the text ("magnesium glycinate")."""
+        return next(iter(self._core_runs(text)), "")
+
+    def _core_runs(self, text: str) -> list[str]:
+        """The runs of core-subject words in the text, in order."""
+        runs: list[str] = []
         run: list[str] = []
-        for w in words(text):
-            if self._is_core(w):
+        for w in [*words(text), ""]:
+            if w and self._is_core(w):
                 run.append(w)
             elif run:
-                break
-        return " ".join(run)
+                runs.append(" ".join(run))
+                run = []
+        return runs
 
     def _objects(self, text: str) -> list[str]:
         """Rare words that are not core subjects: the things a question asks about (known to
