@@ -879,3 +879,13 @@ def test_an_age_in_the_past_is_no_age_and_older_evidence_is_no_older_person() ->
     age = next(r for r in POLICY.risks if r.id == "age")
     assert not matches(age.evidence, "The evidence here is older and more limited.")
     assert matches(age.evidence, "It is potentially inappropriate in older adults.")
+
+
+@pytest.mark.parametrize("question", [
+    "My grandmother is 82, she refuses sleeping pills. What dose of magnesium for her insomnia?",
+    "im 6 years sober from alcohol. does my past matter for klonopin?",
+    "I don't take any sleep aids, just magnesium. Is 400 mg too much?",
+])
+def test_a_sedative_the_user_refuses_or_quit_is_not_stated(question: str) -> None:
+    assert "sedative" not in {r.id for r in _profile(question).risks}
+    assert "sedative" in {r.id for r in _profile("she takes sleeping pills most nights").risks}
