@@ -213,3 +213,17 @@ def test_a_medicine_the_dictionary_knows_is_declined_and_a_story_word_is_not(
     story = assistant.ask("my legs get this crawly feeling with my new sneakers. does "
                           "magnesium help restless legs?")
     assert not story.refused and "crawly" not in story.body
+
+
+def test_a_long_story_that_dilutes_its_question_is_answered_with_its_facts(
+        assistant: Assistant) -> None:
+    """The whole message scores under the evidence floor, its question alone does not; the
+    answer still reads the story's facts (the age compared with the threshold)."""
+    answer = assistant.ask(
+        "I'm asking for my mom, she's 79 and moved in with us last spring. Her neurologist has "
+        "her on clonazepam 0.5 mg for restless nights, and she's also on a water pill and "
+        "something for her thyroid. Last week she got dizzy getting up to use the bathroom and "
+        "nearly went down in the hallway, and she seems foggy until about lunchtime. Should we "
+        "be worried about the clonazepam at her age?")
+    assert not answer.refused
+    assert "79" in answer.body.split("\n")[0] and "clonazepam" in answer.body.split("\n")[0]

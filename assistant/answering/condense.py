@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
+from assistant.text.sentences import asking_part
 from assistant.text.words import content_words, stem, words, zipf
 
 #: How a follow-up marks the topic terms it carries over: "What if …? (about magnesium, …)".
@@ -228,6 +229,14 @@ def split_carried(standalone: str) -> tuple[str, str]:
     """(the user's own words, the topic terms carried over from earlier turns)."""
     own, _, carried = standalone.partition(CARRIED_OPEN)
     return own, carried.rstrip(")")
+
+
+def asked_with_topic(standalone: str) -> str:
+    """The part of the user's own words that asks (``sentences.asking_part``), with the topic
+    the standalone question carries: "… Should we be worried at her age? (about diuretics)"
+    -> "Should we be worried at her age? (about diuretics)"."""
+    own, carried = split_carried(standalone)
+    return _with_topic(asking_part(own), carried_terms(carried))
 
 
 def carried_terms(carried: str) -> list[str]:

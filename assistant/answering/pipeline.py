@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Gen
 from dataclasses import dataclass
 
+from assistant.answering.condense import asked_with_topic
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
 from assistant.answering.refusal import (
@@ -33,7 +34,6 @@ from assistant.core.protocols import (
     SessionStore,
 )
 from assistant.core.settings import Settings
-from assistant.text.sentences import asking_part
 
 log = logging.getLogger(__name__)
 ERROR_REPLY = "Sorry, something went wrong while answering. Please try again."
@@ -157,7 +157,7 @@ class Assistant:
             preface = framed.preface if framed else ""
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
-        focus = asking_part(standalone)
+        focus = asked_with_topic(standalone)
         second = self.second_opinion.query(standalone) if self.second_opinion else None
         if self.prefetch is not None:  # every text the answer may embed, in one call
             self.prefetch(list(dict.fromkeys([standalone, focus, *([second] if second else [])])))
@@ -173,7 +173,11 @@ class Assistant:
             focus_hits = self.retriever.search(focus)
             focus_decision = self.refusal.decide(focus, focus_hits)
             if not focus_decision.refuse:
-                standalone, hits, decision = focus, focus_hits, focus_decision
+                hits, decision = focus_hits, focus_decision
+                # a long story keeps its facts ("she's 79", "on a water pill") for the answer;
+                # padding ("please please …") or a framing instruction does not
+                if not _long_before(" ".join(dict.fromkeys(standalone.split())), focus):
+                    standalone = focus
         if _long_before(standalone, focus) and not decision.refuse:
             # a message that tells a lot before its question is also searched by the part that
             # asks (embedded in the same forward pass): its best passages join the others
