@@ -149,6 +149,8 @@ def test_the_question_part_of_a_framed_message_is_found() -> None:
     "is magnesium glycinate worth buying if i cant sleep",  # everyday words, not a thing
     "could low magnesium be why i have no apetite",  # a frequent misspelling of a corpus word
     "would taking magnesium pills fix the cramping in my calves",  # a verb and its object
+    "mag gly or citrate better for sleep??",  # shorthand for a word of the headlines
+    "crazy vivid dreams since i started magnesium, shld i stop it",  # texted "should"
 ])
 def test_everyday_phrasing_is_not_declined_as_uncovered(assistant: Assistant,
                                                         question: str) -> None:

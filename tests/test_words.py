@@ -18,6 +18,7 @@ from assistant.text.words import (
     stem_words,
     term_stems,
     term_words,
+    texted,
     words,
     zipf,
 )
@@ -132,3 +133,20 @@ def test_a_pairing_the_user_denies_does_not_pair() -> None:
     told = "my OB wants to hold off on an ssri for now. is magnesium ok while nursing?"
     assert not asked_or_paired("ssri", told, pairing)
     assert asked_or_paired("ssri", "i am on an ssri. is magnesium ok?", pairing)
+
+
+def test_texted_shorthand_is_the_common_word_without_its_vowels() -> None:
+    assert texted("shld") == "should" and texted("ppl") == "people" and texted("abt") == "about"
+    assert texted("gly") is None  # not "ugly": the first letter stays
+    assert texted("doxycycline") is None and texted("ckd") is None
+
+
+def test_a_short_clipped_form_stands_for_one_word_of_the_headlines_or_the_corpus() -> None:
+    vocab = CorpusVocabulary(
+        ["Magnesium glycinate and glycine. Trazodone and doxycycline are named here."],
+        headlines=["Magnesium Glycinate: a review"], medicines_elsewhere=["doxylamine"])
+    assert vocab.repair("mag gly or citrate?").startswith("mag gly (glycinate)")
+    assert vocab.known("gly") and vocab.known("trazo")
+    assert "trazo (trazodone)" in vocab.repair("is trazo ok")
+    assert not vocab.known("doxy")  # doxycycline, or the doxylamine the corpus never names
+    assert "(" not in vocab.repair("on doxy for acne")

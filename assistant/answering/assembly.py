@@ -51,7 +51,8 @@ def build_assistant(settings: Settings) -> Assistant:
     vocab = CorpusVocabulary(openings + ([c.embed_text for c in chunks] if saved is None else []),
                              load_query_terms(settings.policies_dir), embedder.embed,
                              known_words=saved or (),
-                             drug_names=drugs.other, medicines_elsewhere=drugs.elsewhere)
+                             drug_names=drugs.other, medicines_elsewhere=drugs.elsewhere,
+                             headlines=[*titles.values(), *openings])
     synonyms = vocab.terms.synonyms if vocab.terms else None
     core = core_subjects([*titles.values(), *openings], [], synonyms, facts.subject_pairs)
     classes = subject_classes(core, facts.class_pairs, synonyms)

@@ -22,6 +22,7 @@ from assistant.text.words import (
     fold,
     stem,
     stems,
+    texted,
     words,
     zipf,
 )
@@ -41,6 +42,10 @@ MISSPELLING_GAP = 2.0
 #: A clipped form this short still counts when the longer word is in the same message or its
 #: carried topic ("doxy" … "doxycycline"); against the whole corpus it needs ``CLIPPED_MIN``.
 CLIPPED_MIN_IN_TEXT = 4
+#: A clipped form this short ("gly", "trazo") counts against the whole corpus only when it is no
+#: English word (rarer than SHORT_CLIP_ZIPF) and stands for one word (``_completion``).
+CLIPPED_MIN_SHORT = 3
+SHORT_CLIP_ZIPF = 2.4
 #: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
 NAMED_CACHE_SIZE = 4096
 
@@ -60,8 +65,12 @@ class CorpusVocabulary:
                  named_cache_size: int = NAMED_CACHE_SIZE,
                  known_words: Iterable[str] = (),
                  drug_names: Mapping[str, str] | None = None,
-                 medicines_elsewhere: Iterable[str] = ()) -> None:
+                 medicines_elsewhere: Iterable[str] = (),
+                 headlines: Iterable[str] = ()) -> None:
         self.words: frozenset[str] = corpus_words(texts) | frozenset(known_words)
+        #: Words of the documents' titles and opening lines: what the corpus is about, which a
+        #: short clipped form ("gly") stands for before any other word it starts.
+        self._headline_words = sorted(corpus_words(headlines))
         self._stems = stems(self.words)
         self._sorted_stems = sorted(self._stems)
         self._sorted_words = sorted(self.words)
@@ -98,11 +107,16 @@ class CorpusVocabulary:
         return self._same_family(word) or self._clipped(word)
 
     def _clipped(self, word: str) -> bool:
-        """A clipped form of a longer corpus word ("fibro" for "fibromyalgia")."""
+        """A clipped form of a longer corpus word ("fibro" for "fibromyalgia"); a shorter one
+        ("gly", "doxy") when it is no English word and starts a corpus word that names a thing
+        ("glycinate", "doxycycline")."""
         if not word.isalpha():
             return False
         i = bisect.bisect_right(self._sorted_words, word)  # the first corpus word after it
-        return i < len(self._sorted_words) and clips(word, self._sorted_words[i])
+        if i >= len(self._sorted_words):
+            return False
+        longer = self._sorted_words[i]
+        return clips(word, longer) or self._completion(word) is not None
 
     def _same_family(self, word: str) -> bool:
         """A derived word of the corpus's family, beyond inflection ('pharmacist' ~
@@ -150,6 +164,8 @@ class CorpusVocabulary:
         very_rare, rare, margin = (t.very_rare_zipf, t.rare_zipf, t.named_margin) if t \
             else (2.4, ENTITY_ZIPF, 0.06)
         frequency = base_zipf(word)  # "budged" is as everyday as "budge"
+        if texted(word):
+            return False  # "shld", "ppl": an everyday word without its vowels
         if frequency < very_rare or (word in self.medicines_elsewhere and frequency < NAMED_ZIPF):
             return True  # very rare, or a medicine the drug dictionary knows ("valerian")
         if frequency >= rare or self._embed is None or t is None:
@@ -225,9 +241,29 @@ class CorpusVocabulary:
             if other and not self.mentions(word.lower()) \
                     and not m.string[m.end():].lstrip().startswith("("):
                 return f"{word} ({other})"
+            full = self._completion(word.lower())
+            if full and not m.string[m.end():].lstrip().startswith("("):
+                return f"{word} ({full})"  # "doxy (doxycycline)"
             fixed = self.correct(word.lower())
             return word if fixed == word.lower() else fixed
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, fold(text))
+
+    def _completion(self, word: str) -> str | None:
+        """The word a short clipped form that is no English word stands for: the one word of
+        the documents' headlines that starts with it ("gly" -> "glycinate"), else the one corpus
+        word that does when no medicine the corpus never names does ("trazo" -> "trazodone";
+        not "doxy": doxycycline or doxylamine). Inflections count as one word."""
+        if len(word) < CLIPPED_MIN_SHORT or not word.isalpha() \
+                or zipf(word) >= SHORT_CLIP_ZIPF or self.mentions(word):
+            return None
+        headline = _starting(self._headline_words, word)
+        if headline:
+            return headline[0] if len({stem(w) for w in headline}) == 1 else None
+        starting = [w for w in _starting(self._sorted_words, word) if zipf(w) < NAMED_ZIPF]
+        if not starting or len({stem(w) for w in starting}) > 1 or any(
+                m.startswith(word) for m in self.medicines_elsewhere):
+            return None
+        return starting[0]
 
     def entities(self, text: str, max_zipf: float = ENTITY_ZIPF) -> list[str]:
         """Rare words of the text that the corpus knows (topic terms such as drug names); a
@@ -268,3 +304,12 @@ class CorpusVocabulary:
                     and not self.known(self.correct(w)):
                 yield w
 
+
+def _starting(sorted_words: Sequence[str], prefix: str) -> list[str]:
+    """The words of a sorted list that start with ``prefix`` and are longer than it."""
+    i = bisect.bisect_right(sorted_words, prefix)
+    out = []
+    while i < len(sorted_words) and sorted_words[i].startswith(prefix):
+        out.append(sorted_words[i])
+        i += 1
+    return out

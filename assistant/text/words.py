@@ -113,6 +113,33 @@ def clips(short: str, long: str, min_len: int = CLIPPED_MIN) -> bool:
     return len(short) >= min_len and long != short and long.startswith(short)
 
 
+#: Texted words are the consonants of a word this common ("shld", "ppl", "wht").
+TEXTED_ZIPF = 4.5
+#: ... among this many of the commonest English words.
+TEXTED_WORDS = 10_000
+_VOWELS = re.compile(r"[aeiou]")
+
+
+def texted(word: str) -> str | None:
+    """The common word ``word`` is texted shorthand for, dropping the vowels after its first
+    letter ("shld" -> "should", "ppl" -> "people", "abt" -> "about"), or None."""
+    if len(word) < 3 or not word.isalpha() or _VOWELS.search(word[1:]):
+        return None
+    return _texted_forms().get(word)
+
+
+@cache
+def _texted_forms() -> dict[str, str]:
+    from wordfreq import top_n_list
+
+    forms: dict[str, str] = {}
+    for w in top_n_list("en", TEXTED_WORDS):
+        short = w[:1] + _VOWELS.sub("", w[1:])
+        if w.isalpha() and len(short) >= 3 and short != w and zipf(w) >= TEXTED_ZIPF:
+            forms.setdefault(short, w)
+    return forms
+
+
 #: Inflection endings and what their base ends with instead ("budged" -> "budge", "worries"
 #: -> "worry"): a verb's past or a plural is rarer in English than the word it inflects.
 _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"),
