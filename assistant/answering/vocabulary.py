@@ -133,9 +133,11 @@ class CorpusVocabulary:
         return self._named.get_or_compute(word, self._judge_named)
 
     def warm_up(self) -> None:
-        """Embed the named/general prototypes now, not on the first question that needs them."""
+        """Embed the named/general prototypes and list the texted forms of common words now,
+        not on the first question that needs them."""
         if self._embed is not None and self.terms is not None:
             self._prototypes()
+        texted("")
 
     def pending(self, text: str, entity_zipf: float = ENTITY_ZIPF) -> list[str]:
         """The words of the text whose "named thing?" judgment would embed them, not judged
