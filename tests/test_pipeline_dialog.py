@@ -98,6 +98,10 @@ def test_a_medicine_named_before_a_question_about_something_else_does_not_declin
     assert not other.refused and "myasthenia" in other.body.lower()
     combined = assistant.ask("I'm on warfarin. Is magnesium glycinate safe for me?")
     assert combined.refused and "warfarin" in combined.body
+    # stopping what the user takes is no question about combining it with the other medicine
+    stopping = assistant.ask("My doctor also has me on propranolol for the shakiness. Is there "
+                             "any problem with stopping the magnesium glycinate all at once?")
+    assert not stopping.refused and "“propranolol”" in stopping.body
 
 
 def test_asking_about_both_pairs_what_the_user_was_given(assistant: Assistant) -> None:

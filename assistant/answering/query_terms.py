@@ -50,6 +50,7 @@ class QueryTerms(BaseModel):
     pairing: list[Regex] = Field(default_factory=list)
     combining: list[Regex] = Field(default_factory=list)
     joint: list[Regex] = Field(default_factory=list)
+    solo: list[Regex] = Field(default_factory=list)
 
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:

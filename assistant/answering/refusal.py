@@ -144,7 +144,9 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> boo
     # only after a pairing word before the question ("I'm on metformin … is 1.6 low?"): it is
     # the pairing asked about when the question asks about combining or safety (policy
     # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something else
-    return asked_or_paired(word, own, terms.pairing) and (
+    # or about stopping what they take (``solo``)
+    return asked_or_paired(word, own, terms.pairing) and not any(
+        re.search(p, asks) for p in terms.solo) and (
         not terms.combining or any(re.search(p, asks) for p in terms.combining))
 
 
