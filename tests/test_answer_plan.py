@@ -889,3 +889,18 @@ def test_an_age_in_the_past_is_no_age_and_older_evidence_is_no_older_person() ->
 def test_a_sedative_the_user_refuses_or_quit_is_not_stated(question: str) -> None:
     assert "sedative" not in {r.id for r in _profile(question).risks}
     assert "sedative" in {r.id for r in _profile("she takes sleeping pills most nights").risks}
+
+
+def test_a_bracket_row_on_another_subject_does_not_lead() -> None:
+    from assistant.answering.compose.scoring import body_measures, bracket_fit
+
+    q = "my dad is 81 years old. how much magnesium should he take for sleep?"
+    body = body_measures(q)
+    texts = [("Elderly patients (>65 years): consider starting with 0.25mg clonazepam.", 0.80),
+             ("Research shows 300-400mg elemental magnesium gives the most sleep benefit.", 0.75),
+             ("Elderly (>65 years) | 200-300mg elemental", 0.70)]
+    items = [replace(s, bracket=bracket_fit(body, s.unit.display)) for s in _rescore(
+        [_scored(t, score, start=100 * i, seed=i) for i, (t, score) in enumerate(texts)], q)]
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None
+    assert plan.lead.unit.display == "Elderly (>65 years) | 200-300mg elemental"

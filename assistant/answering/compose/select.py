@@ -20,7 +20,7 @@ from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row, row_about_another
-from assistant.answering.compose.scoring import Scored
+from assistant.answering.compose.scoring import Scored, names_any
 from assistant.answering.compose.threshold import Threshold, compare_threshold
 from assistant.text.words import content_words, term_stems
 
@@ -72,7 +72,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # evidence on their condition ("CKD (any stage) … never …"), the threshold comes after it
     aside = found if found is not None and not found.applies else None
     pool = [s for s in relevant + stated if aside is None or s.unit.text != aside.scored.unit.text]
-    lead = _lead(pool or relevant + stated, profile, policy, shown_before, asked, core)
+    lead = _lead(pool or relevant + stated, profile, policy, shown_before, asked, core,
+                 names, classes)
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)  # (the lead may repeat one shown)
     if found is not None and (found.applies or not pool or not lead.risk_match):
         plan.lead, plan.comparison = found.scored, found.text
@@ -201,7 +202,9 @@ def key(s: Scored) -> tuple[str, int, int]:
 
 def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
           shown_before: frozenset[tuple[str, int, int]] = frozenset(),
-          asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset()) -> Scored:
+          asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
+          names: Mapping[str, str] | None = None,
+          classes: Mapping[str, frozenset[str]] | None = None) -> Scored:
     """Never a sentence about a risk the user denies ("my kidneys are perfect") when there is
     another; when the user states a risk about themselves, the best sentence about it; when any
     risk is named, or the question asks for something other than a verdict, never a general one;
@@ -247,12 +250,22 @@ def _lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     # a row for the user's age or weight bracket ("Body weight <130 lbs" for 112 lbs) over a
     # general amount, and never one for another bracket ("Children 1–3 years" for a teen)
     pool = [s for s in pool if s.bracket >= 0] or pool
-    if "verdict" not in profile.kinds:
-        pool = [s for s in pool if s.bracket > 0] or pool
+    pool = [s for s in pool if s.bracket > 0 and s.kind_match  # of the asked kind and not
+            and not _other_subject(s, profile, core, names, classes)] or pool  # on another
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
                - w.lead_repeat * (key(s) in shown_before))
+
+
+def _other_subject(s: Scored, profile: Profile, core: frozenset[str],
+                   names: Mapping[str, str] | None,
+                   classes: Mapping[str, frozenset[str]] | None) -> bool:
+    """Does the unit name core subjects, none of them one the message asks about ("consider
+    0.25mg clonazepam" for "how much magnesium should he take")?"""
+    stems = term_stems(s.unit.text)
+    return bool(profile.subjects and stems & core
+                and not names_any(stems, profile.subjects, names, classes))
 
 
 def _risks_named(s: Scored, profile: Profile) -> int:
