@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from assistant.answering.clipped import ClippedForms
 from assistant.answering.query_terms import ENTITY_ZIPF, QueryTerms
 from assistant.answering.subjects import alias_pairs
 from assistant.core.lru import LRUCache
@@ -42,10 +43,6 @@ MISSPELLING_GAP = 2.0
 #: A clipped form this short still counts when the longer word is in the same message or its
 #: carried topic ("doxy" … "doxycycline"); against the whole corpus it needs ``CLIPPED_MIN``.
 CLIPPED_MIN_IN_TEXT = 4
-#: A clipped form this short ("gly", "trazo") counts against the whole corpus only when it is no
-#: English word (rarer than SHORT_CLIP_ZIPF) and stands for one word (``_completion``).
-CLIPPED_MIN_SHORT = 3
-SHORT_CLIP_ZIPF = 2.4
 #: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
 NAMED_CACHE_SIZE = 4096
 
@@ -68,12 +65,8 @@ class CorpusVocabulary:
                  medicines_elsewhere: Iterable[str] = (),
                  headlines: Iterable[str] = ()) -> None:
         self.words: frozenset[str] = corpus_words(texts) | frozenset(known_words)
-        #: Words of the documents' titles and opening lines: what the corpus is about, which a
-        #: short clipped form ("gly") stands for before any other word it starts.
-        self._headline_words = sorted(corpus_words(headlines))
         self._stems = stems(self.words)
         self._sorted_stems = sorted(self._stems)
-        self._sorted_words = sorted(self.words)
         self._by_initial: dict[str, list[str]] = {}
         for w in self.words:
             if len(w) >= 4:
@@ -84,6 +77,10 @@ class CorpusVocabulary:
         self.drug_names = dict(drug_names or {})
         #: The drug dictionary's names of medicines the corpus never names ("metformin").
         self.medicines_elsewhere = frozenset(medicines_elsewhere)
+        #: Clipped forms ("fibro", "gly"): a short one stands first for a word of the documents'
+        #: titles and opening lines, what the corpus is about.
+        self._clips = ClippedForms(self.words, corpus_words(headlines), self.medicines_elsewhere,
+                                   NAMED_ZIPF)
         self._embed = embed
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._phrases: LRUCache[str, bool] = LRUCache(named_cache_size)
@@ -104,19 +101,7 @@ class CorpusVocabulary:
             return True
         if "-" in word:
             return all(self.known(part) for part in word.split("-") if part)
-        return self._same_family(word) or self._clipped(word)
-
-    def _clipped(self, word: str) -> bool:
-        """A clipped form of a longer corpus word ("fibro" for "fibromyalgia"); a shorter one
-        ("gly", "doxy") when it is no English word and starts a corpus word that names a thing
-        ("glycinate", "doxycycline")."""
-        if not word.isalpha():
-            return False
-        i = bisect.bisect_right(self._sorted_words, word)  # the first corpus word after it
-        if i >= len(self._sorted_words):
-            return False
-        longer = self._sorted_words[i]
-        return clips(word, longer) or self._completion(word) is not None
+        return self._same_family(word) or self._clips.is_clip(word)
 
     def _same_family(self, word: str) -> bool:
         """A derived word of the corpus's family, beyond inflection ('pharmacist' ~
@@ -251,21 +236,8 @@ class CorpusVocabulary:
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, fold(text))
 
     def _completion(self, word: str) -> str | None:
-        """The word a short clipped form that is no English word stands for: the one word of
-        the documents' headlines that starts with it ("gly" -> "glycinate"), else the one corpus
-        word that does when no medicine the corpus never names does ("trazo" -> "trazodone";
-        not "doxy": doxycycline or doxylamine). Inflections count as one word."""
-        if len(word) < CLIPPED_MIN_SHORT or not word.isalpha() \
-                or zipf(word) >= SHORT_CLIP_ZIPF or self.mentions(word):
-            return None
-        headline = _starting(self._headline_words, word)
-        if headline:
-            return headline[0] if len({stem(w) for w in headline}) == 1 else None
-        starting = [w for w in _starting(self._sorted_words, word) if zipf(w) < NAMED_ZIPF]
-        if not starting or len({stem(w) for w in starting}) > 1 or any(
-                m.startswith(word) for m in self.medicines_elsewhere):
-            return None
-        return starting[0]
+        """The word a clipped form the corpus does not use stands for ("gly" -> "glycinate")."""
+        return None if self.mentions(word) else self._clips.completion(word)
 
     def entities(self, text: str, max_zipf: float = ENTITY_ZIPF) -> list[str]:
         """Rare words of the text that the corpus knows (topic terms such as drug names); a
@@ -306,12 +278,3 @@ class CorpusVocabulary:
                     and not self.known(self.correct(w)):
                 yield w
 
-
-def _starting(sorted_words: Sequence[str], prefix: str) -> list[str]:
-    """The words of a sorted list that start with ``prefix`` and are longer than it."""
-    i = bisect.bisect_right(sorted_words, prefix)
-    out = []
-    while i < len(sorted_words) and sorted_words[i].startswith(prefix):
-        out.append(sorted_words[i])
-        i += 1
-    return out

@@ -1,0 +1,101 @@
+"""The lead of an answer: the sentence that answers the question asked (``select.plan_answer``
+shows it first). When the user states a risk (kidneys, sleep apnea, another sedative, driving…),
+a sentence about that risk and never a general verdict; a row for the user's age or weight
+bracket over a general amount; otherwise the best sentence, where one of the asked kind and one
+naming more of the question's focus gain a little."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from assistant.answering.compose.policy import AnswerPolicy, matches
+from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.rows import is_row, row_about_another
+from assistant.answering.compose.scoring import Scored, names_any
+from assistant.text.words import term_stems
+
+
+def key(s: Scored) -> tuple[str, int, int]:
+    return (s.unit.chunk.source, s.unit.start, s.unit.end)
+
+
+def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
+          shown_before: frozenset[tuple[str, int, int]] = frozenset(),
+          asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
+          names: Mapping[str, str] | None = None,
+          classes: Mapping[str, frozenset[str]] | None = None) -> Scored:
+    """Never a sentence about a risk the user denies ("my kidneys are perfect") when there is
+    another; when the user states a risk about themselves, the best sentence about it; when any
+    risk is named, or the question asks for something other than a verdict, never a general one;
+    otherwise the best sentence, where a sentence of the asked kind and one naming more of the
+    question's focus gain a little (``weights.lead_kind``, ``weights.lead_focus``)."""
+    pool = [s for s in relevant if not about_denied(s, profile)] or relevant
+    pool = [s for s in pool if not row_about_another(s.unit.quote, asked, core)] or pool
+    pool = [s for s in pool if not hedge(s, profile, policy)] or pool
+    unasked = [k.evidence for k in policy.kinds
+               if k.leads_only_when_asked and k.id not in profile.kinds]
+    pool = [s for s in pool if is_row(s.unit.quote)  # a row has other cells to show
+            or not any(matches(e, s.unit.display) for e in unasked)] or pool
+    if "verdict" in profile.kinds:  # "is it ok with X?" about a thing the user named or takes
+        # ("on doxycycline", "Ambien"): a lead that names it, when any does, over one about
+        # another pairing ("… magnesium glycinate + melatonin …")
+        pool = [s for s in pool if profile.things & term_stems(s.unit.text)] or pool
+    plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
+    if profile.risks or (profile.kinds and "verdict" not in profile.kinds):
+        pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
+        # a time or a sign that is asked for
+    for risk in profile.personal:  # the risks stated in this message come first
+        about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)]
+        if risk.id not in profile.current:
+            # a condition from an earlier turn: evidence about it that answers what is
+            # asked now ("how much for her", 78) or names what it is about, else the best
+            # answer to the question
+            about = [s for s in about if (s.kind_match if profile.kind else s.focus_match)]
+        if risk.other_than_core:  # evidence about the substance the user named
+            about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
+        if about:  # about all the conditions stated ("pregnant 16 year old") over some
+            most = max(_risks_named(s, profile) for s in about)
+            about = [s for s in about if _risks_named(s, profile) == most]
+        # evidence naming what the user named ("driving", "snoring") over a related effect
+        about = [s for s in about if matches(risk.user, s.unit.display)] or about
+        if about:
+            pool = about
+            break
+    else:  # no stated risk leads: "when should i take it compared to my trazodone, how much?"
+        # is answered by the row on trazodone over a general dose (a question choosing among
+        # forms names them as options, not as what it is about)
+        if profile.substances and "form" not in profile.kinds and "verdict" not in profile.kinds:
+            pool = [s for s in pool if profile.substances & term_stems(s.unit.text)] or pool
+    # a row for the user's age or weight bracket ("Body weight <130 lbs" for 112 lbs) over a
+    # general amount, and never one for another bracket ("Children 1–3 years" for a teen)
+    pool = [s for s in pool if s.bracket >= 0] or pool
+    pool = [s for s in pool if s.bracket > 0 and s.kind_match  # of the asked kind and not
+            and not _other_subject(s, profile, core, names, classes)] or pool  # on another
+    w = policy.weights
+    kind = w.lead_kind if profile.kind else 0.0
+    return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
+               - w.lead_repeat * (key(s) in shown_before))
+
+
+def _other_subject(s: Scored, profile: Profile, core: frozenset[str],
+                   names: Mapping[str, str] | None,
+                   classes: Mapping[str, frozenset[str]] | None) -> bool:
+    """Does the unit name core subjects, none of them one the message asks about ("consider
+    0.25mg clonazepam" for "how much magnesium should he take")?"""
+    stems = term_stems(s.unit.text)
+    return bool(profile.subjects and stems & core
+                and not names_any(stems, profile.subjects, names, classes))
+
+
+def _risks_named(s: Scored, profile: Profile) -> int:
+    return sum(matches(r.evidence, s.unit.display) for r in profile.risks if r.lasting)
+
+
+def hedge(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
+    """A sentence about a gap in the evidence, for a question not about the evidence."""
+    return not profile.asks_evidence and matches(policy.hedges, s.unit.display)
+
+
+def about_denied(s: Scored, profile: Profile) -> bool:
+    """Is the unit about a risk the user says does not apply to them?"""
+    return any(matches(r.evidence, s.unit.display) for r in profile.denied)
