@@ -904,3 +904,13 @@ def test_a_bracket_row_on_another_subject_does_not_lead() -> None:
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None
     assert plan.lead.unit.display == "Elderly (>65 years) | 200-300mg elemental"
+
+
+def test_evidence_on_the_stated_condition_alone_leads_over_a_catch_all_caution() -> None:
+    q = "I have stage 3 kidney disease. Can I just start the magnesium on my own?"
+    catch_all = ("Consult a provider first, especially with kidney disease, when pregnant or "
+                 "breastfeeding, or when taking other medications.")
+    ckd = "If you have CKD (any stage), never supplement magnesium without nephrologist approval."
+    items = _rescore([_scored(catch_all, 0.62, seed=1), _scored(ckd, 0.57, start=300, seed=2)], q)
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == ckd

@@ -56,6 +56,10 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         if about:  # about all the conditions stated ("pregnant 16 year old") over some
             most = max(_risks_named(s, profile) for s in about)
             about = [s for s in about if _risks_named(s, profile) == most]
+            if risk.lasting:  # a condition: evidence about it alone over a catch-all caution
+                # ("… particularly kidney disease, those who are pregnant or breastfeeding, …")
+                fewest = min(_others_named(s, profile, policy) for s in about)
+                about = [s for s in about if _others_named(s, profile, policy) == fewest]
         # evidence naming what the user named ("driving", "snoring") over a related effect
         about = [s for s in about if matches(risk.user, s.unit.display)] or about
         if about:
@@ -89,6 +93,11 @@ def _other_subject(s: Scored, profile: Profile, core: frozenset[str],
 
 def _risks_named(s: Scored, profile: Profile) -> int:
     return sum(matches(r.evidence, s.unit.display) for r in profile.risks if r.lasting)
+
+
+def _others_named(s: Scored, profile: Profile, policy: AnswerPolicy) -> int:
+    return sum(matches(r.evidence, s.unit.display) for r in policy.risks
+               if r.lasting and r not in profile.risks)
 
 
 def hedge(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
