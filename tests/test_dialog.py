@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from assistant.answering.condense import CARRIED_OPEN, Condenser, split_carried
+from assistant.answering.coverage import uncovered_focus
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
 from assistant.answering.query_terms import load_query_terms
@@ -20,7 +21,6 @@ from assistant.answering.refusal import (
     NUMBERS_ONLY,
     decide,
     refusal_text,
-    uncovered_focus,
 )
 from assistant.answering.subjects import core_subjects
 from assistant.answering.vocabulary import CorpusVocabulary

@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
 from assistant.answering.condense import split_carried
+from assistant.answering.coverage import Scored, never_together, uncovered_focus
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_or_paired, asked_parts, question_parts
+from assistant.text.sentences import asked_or_paired, question_parts
 from assistant.text.words import (
-    EVERYDAY_ZIPF,
-    WORD,
     fold,
-    plain,
     stem,
-    stopwords,
     word_stems,
     words,
     zipf,
@@ -41,14 +37,6 @@ MAX_TITLES = 3
 NOT_ENGLISH = "not written in English"
 WEAK = "weak evidence"
 NUMBERS_ONLY = "numbers without words"
-#: An asked-about phrase goes on through following words rarer than this ("birth control pills",
-#: not "... pills less").
-PHRASE_ZIPF = 5.0
-#: A word right before one of these takes an object ("would pills fix the cramping"): it is a
-#: verb, and the words before it name no thing together with it.
-_OBJECT_STARTS = frozenset({"the", "a", "an", "my", "your", "his", "her", "its", "our", "their",
-                            "this", "that", "these", "those", "it", "them", "me", "him", "us"})
-_TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
 PARTIAL = "the subject is covered, but not what is asked about it"
 #: A question about everything at once ("can I take both?") pairs what the user takes within
 #: this many words after a pairing word ("gave me a few halcion").
@@ -56,28 +44,9 @@ JOINT_WINDOW = 4
 #: Evidence this far under the similarity floor still answers when a retrieved passage names a
 #: rare word of the question (chosen on the tuning sets; off-corpus questions score far lower).
 RESCUE_BAND = 0.1
-#: A "-ly" word at least this common is an adverb, no part of a thing's name ("pill
-#: eventually"); rarer ones may be ("anomaly").
-ADVERB_ZIPF = 4.0
 
 
-class _Chunkish(Protocol):
-    @property
-    def embed_text(self) -> str: ...
-
-
-class _Scored(Protocol):
-    @property
-    def dense(self) -> float: ...
-
-    @property
-    def sentence_sim(self) -> float: ...
-
-    @property
-    def chunk(self) -> _Chunkish: ...
-
-
-def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
+def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
            settings: Settings, core: frozenset[str] = frozenset()) -> Decision:
     """Answer or decline, with the reason recorded on the answer."""
     best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
@@ -94,7 +63,7 @@ def decide(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
             best >= settings.answer.min_evidence - RESCUE_BAND
             and _rare_term_found(question, hits, vocab, core))):
         return Decision(True, f"{WEAK} (best similarity {best:.2f})", [], best)
-    apart = _never_together(question, hits, vocab, core)
+    apart = never_together(question, hits, vocab, core)
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
     subject, focus = uncovered_focus(question, hits, vocab, core)
@@ -114,7 +83,7 @@ def unmentioned_note(decision: Decision) -> str:
             f"about {them}. {REFER_TO}")
 
 
-def _rare_term_found(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
+def _rare_term_found(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
                      core: frozenset[str]) -> bool:
     """Does a retrieved passage name a rare word of the question that is no core subject
     ("what does 'glutamate storm' mean", "on omeprazole … related?")? Then evidence a little
@@ -187,86 +156,6 @@ class EvidenceRefusal:
 
     def decide(self, question: str, hits: Sequence[Hit]) -> Decision:
         return decide(question, hits, self.vocab, self.settings, self.core)
-
-
-def _never_together(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
-                    core: frozenset[str] = frozenset()) -> list[str]:
-    """The two rarest named things of the question, when the evidence has both but never in the
-    same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered. A core
-    subject of the question is found in a passage that names any core subject the question
-    names: "magnesium glycinate with temazepam" is covered by a passage on magnesium with
-    temazepam."""
-    passages = [word_stems(h.chunk.embed_text) for h in hits]
-    message = split_carried(question)[0]
-    own = " ".join(asked_parts(message))  # the pairing asked about: not the topic, nor what
-    # the user tells before the question ("my bloodwork says …")
-    pairing = vocab.terms.pairing if vocab.terms else []
-    named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
-             and any(stem(e) in p for p in passages)
-             and asked_or_paired(e, message.lower(), pairing)]
-    pair = sorted(named, key=zipf)[:2]
-    asked_core = word_stems(own) & core
-
-    def names(passage: frozenset[str], entity: str) -> bool:
-        return stem(entity) in passage or (stem(entity) in core and bool(asked_core & passage))
-    if len(pair) < 2 or any(all(names(p, e) for e in pair) for p in passages):
-        return []
-    return pair
-
-
-def uncovered_focus(question: str, hits: Sequence[_Scored], vocab: CorpusVocabulary,
-                    core: frozenset[str]) -> tuple[str, str]:
-    """(the core subject, the asked-about phrase) when the question's last clause asks about a
-    compound thing ("birth control pills", "kidney stones") one of whose words the corpus never
-    uses and no retrieved passage contains: the subject is covered, the question is not.
-    ("", "") otherwise. Only words after the clause's last core subject count (the object of
-    the question), a word right after a number is a unit, not a thing, and an everyday word
-    ("without") is no part of one's name ("stop it anytime without tapering" asks no thing)."""
-    terms = vocab.terms
-    if not core or terms is None or not hits:
-        return "", ""
-    own = vocab.strip_described(split_carried(vocab.strip_noise(question))[0])
-    clause = re.split(r"[.!?:;]\s+", own.strip())[-1]
-    tokens = _TOKEN.findall(plain(clause))
-    last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
-    if last < 0:
-        return "", ""
-    passages = [word_stems(h.chunk.embed_text) for h in hits]
-    stop = stopwords()
-
-    def content(i: int) -> bool:
-        w = tokens[i]
-        return (w not in stop and len(w) > 2 and w.isalpha() and stem(w) not in core
-                and not (i > 0 and tokens[i - 1][:1].isdigit()) and not _adverb(w))
-    for i in range(last + 1, len(tokens)):
-        w = tokens[i]
-        if not content(i) or vocab.known(w) or not terms.very_rare_zipf <= zipf(w) \
-                < terms.focus_max_zipf or any(stem(w) in p for p in passages):
-            continue
-        after = i + 1 < len(tokens) and content(i + 1) and zipf(tokens[i + 1]) < EVERYDAY_ZIPF
-        before = i - 1 > last and content(i - 1) and zipf(tokens[i - 1]) < EVERYDAY_ZIPF
-        if after or before:
-            lo, hi = (i, i + 1) if after else (i - 1, i)
-            while hi + 1 < len(tokens) and content(hi + 1) and zipf(tokens[hi + 1]) < PHRASE_ZIPF:
-                hi += 1
-            if hi + 1 < len(tokens) and tokens[hi + 1] in _OBJECT_STARTS:
-                continue  # "pills fix the …": a verb and its subject
-            phrase = " ".join(tokens[lo:hi + 1])
-            if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
-                return _core_run(tokens, last, core), phrase
-    return "", ""
-
-
-def _adverb(word: str) -> bool:
-    """A common "-ly" word ("eventually", "totally") says how or when, and names no thing."""
-    return len(word) >= 6 and word.endswith("ly") and zipf(word) >= ADVERB_ZIPF
-
-
-def _core_run(tokens: list[str], last: int, core: frozenset[str]) -> str:
-    start = last
-    while start > 0 and stem(tokens[start - 1]) in core:
-        start -= 1
-    return " ".join(tokens[start:last + 1])
 
 
 def refusal_text(decision: Decision, titles: Sequence[str]) -> str:
