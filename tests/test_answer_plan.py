@@ -914,3 +914,17 @@ def test_evidence_on_the_stated_condition_alone_leads_over_a_catch_all_caution()
     items = _rescore([_scored(catch_all, 0.62, seed=1), _scored(ckd, 0.57, start=300, seed=2)], q)
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == ckd
+
+
+@pytest.mark.parametrize("text", [
+    "Further research into optimal dosing strategies and the long-term safety and efficacy of "
+    "therapeutic doses exceeding the current UL is warranted for conditions like migraine.",
+    "There is a clear need for large-scale, high-quality randomized controlled trials focused "
+    "specifically on magnesium glycinate to validate its efficacy.",
+])
+def test_a_call_for_more_research_is_a_hedge_not_an_answer(text: str) -> None:
+    from assistant.answering.compose.lead import hedge
+
+    q = "wait, isn't that dose over the safe daily limit?"
+    assert hedge(_scored(text, 0.5), _profile(q), POLICY)
+    assert not hedge(_scored(text, 0.5), _profile("is there any research on this?"), POLICY)
