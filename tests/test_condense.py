@@ -80,6 +80,14 @@ def test_it_is_the_earlier_subject_the_message_does_not_name_itself(
     assert "take magnesium glycinate from doxycycline" in out
 
 
+def test_what_if_x_instead_of_y_swaps_y_for_x(vocab: CorpusVocabulary,
+                                              core: frozenset[str]) -> None:
+    out = Condenser(vocab, core).condense(
+        "what if it was klonopin instead of the ambien?",
+        [_turn("i take ambien most nights. can i add mag glycinate too?")])
+    assert out.startswith("i take klonopin most nights.") and "ambien" not in out.lower()
+
+
 def test_and_x_swaps_the_most_specific_thing_without_its_owner(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """"nightly" is when the user takes magnesium; "doxycycline" is the thing swapped out."""

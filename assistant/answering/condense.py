@@ -36,6 +36,12 @@ MAX_CARRIED = 8
 MAX_CONDITIONS = 4
 _SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
                    r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
+#: "what if it was klonopin instead of the ambien?": swap the thing named after "of" (or, without
+#: it, what "and X?" would replace) for the one named first.
+_INSTEAD = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?what if\s+(?:it\s+(?:was|is|were)|it'?s|"
+                      r"i\s+(?:take|took|use|used|switch(?:ed)?\s+to)|i'?m\s+on|i\s+was\s+on)\s+"
+                      r"(?P<x>[^?]{1,40}?)\s+instead(?:\s+of\s+(?:the\s+|my\s+)?(?P<old>[\w-]+))?"
+                      r"\s*\??\s*$", re.I)
 # "Is it OK to drive after …?" is no follow-up: its "it" stands for the "to …" that follows.
 _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what about|how about|"
                      r"is (it|that|this)(?!\s+\w+\s+to\b)|does (it|that|this)|can (it|that|this)|"
@@ -127,10 +133,18 @@ class Condenser:
         """(the previous question with the new thing swapped in, its carried terms); None when
         the message is not an "and X?" swap. A phrase that names a core subject and asks more
         than the subject itself is a question of its own (returned as it is, lead word off)."""
-        m = _SWAP.match(question)
+        m = _SWAP.match(question) or _INSTEAD.match(question)
         if not m:
             return None
-        new = _OWNER.sub("", (m.group("x") or m.group("y") or "").strip(" ?.!"))
+        new = _OWNER.sub("", (m.group("x") or m.groupdict().get("y") or "").strip(" ?.!"))
+        named_old = m.groupdict().get("old")
+        if new and named_old and re.search(rf"\b{re.escape(named_old)}\b", previous, re.I):
+            own, carried = split_carried(previous)
+            terms = [t for t in carried_terms(carried) if t.lower() != named_old.lower()]
+            pattern = re.compile(rf"\b{re.escape(named_old)}\b", re.I)
+            if pattern.search(own):
+                return pattern.sub(new, own, count=1), terms
+            return own, [*terms, new]
         if not new or len(new.split()) > 5 or _ASKS.match(new):
             return None
         phrase = content_words(new)
