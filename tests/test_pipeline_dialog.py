@@ -102,6 +102,11 @@ def test_a_medicine_named_before_a_question_about_something_else_does_not_declin
     stopping = assistant.ask("My doctor also has me on propranolol for the shakiness. Is there "
                              "any problem with stopping the magnesium glycinate all at once?")
     assert not stopping.refused and "“propranolol”" in stopping.body
+    # a covered condition the message states is what the answer is about
+    kidneys = assistant.ask("My husband has chronic kidney disease and is on lisinopril. Is "
+                            "magnesium glycinate safe for his cramps?")
+    assert not kidneys.refused and "“lisinopril”" in kidneys.body
+    assert "kidney" in kidneys.body.split("\n")[0].lower()
 
 
 def test_asking_about_both_pairs_what_the_user_was_given(assistant: Assistant) -> None:

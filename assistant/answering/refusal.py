@@ -114,8 +114,12 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> boo
     # the pairing asked about when the question asks about combining or safety (policy
     # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something else
     # or about stopping what they take (``solo``)
+    # A condition the documents cover stated in the message ("stage 3 kidney disease … also on
+    # lisinopril, can he take magnesium?") is what the answer is about: answered around the
+    # medicine, which the reply names as not covered.
     return asked_or_paired(word, own, terms.pairing) and not any(
-        re.search(p, asks) for p in terms.solo) and (
+        re.search(p, asks) for p in terms.solo) and not any(
+        p.search(own) for p in vocab.conditions) and (
         not terms.combining or any(re.search(p, asks) for p in terms.combining))
 
 
