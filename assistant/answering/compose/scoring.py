@@ -255,8 +255,8 @@ def body_measures(question: str) -> list[Quantity]:
 
 def bracket_fit(body: list[Quantity], text: str) -> int:
     """1 when ``text`` states a bracket of one of the ``body`` measures' units that holds it
-    (a range, a bound within ``BOUND_REACH``, "19+ years"), -1 when it states such brackets and
-    none holds, 0 when it states none (or no measure is given)."""
+    (a range, a bound within ``BOUND_REACH``, "19+ years"), -1 when it states such brackets near
+    the value (within ``BOUND_REACH``) and none holds, 0 otherwise (or no measure is given)."""
     if not body:
         return 0
     units = {u for _, u in body}
@@ -271,6 +271,10 @@ def bracket_fit(body: list[Quantity], text: str) -> int:
     for bound, unit in _AT_LEAST.findall(text):
         brackets.append((float(bound), float("inf"), _unit(unit)))
     ours = [(lo, hi, u) for lo, hi, u in brackets if u in units]
-    if not ours:
-        return 0
-    return 1 if any(lo <= n <= hi and u == v for lo, hi, u in ours for n, v in body) else -1
+    if any(lo <= n <= hi and u == v for lo, hi, u in ours for n, v in body):
+        return 1
+    # another bracket of the same measure is one near the value ("Body weight >200 lbs" for
+    # 112 lbs); one far from it measures something else ("PPIs (typically >1 year)" at 72)
+    near = any(lo / BOUND_REACH <= n <= hi * BOUND_REACH and u == v
+               for lo, hi, u in ours for n, v in body)
+    return -1 if near else 0
