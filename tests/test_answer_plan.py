@@ -842,7 +842,8 @@ def test_an_age_or_weight_bracket_holds_the_users_value_or_is_someone_elses() ->
     assert bracket_fit(teen, "Pregnancy 14–18 years 400 mg") == 1
     assert bracket_fit(teen, "Pregnancy 19+ years 350–360 mg") == -1
     assert bracket_fit(teen, "Children 9–13 years 240 mg") == -1
-    assert bracket_fit(teen, "Children 1–3 years 80 mg") == 0  # far off: measures nothing here
+    assert bracket_fit(teen, "Children 1–3 years 80 mg") == -1
+    assert bracket_fit(teen, "Elderly (>65 years): 200-300mg") == 0  # a bound far off
     assert bracket_fit(body_measures("I am 72 years old"), "PPIs (typically >1 year)") == 0
     assert body_measures("I've been on it for 3 years") == []  # a duration, not an age
     assert bracket_fit([], "Children 1–3 years 80 mg") == 0

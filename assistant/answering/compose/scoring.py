@@ -255,26 +255,28 @@ def body_measures(question: str) -> list[Quantity]:
 
 def bracket_fit(body: list[Quantity], text: str) -> int:
     """1 when ``text`` states a bracket of one of the ``body`` measures' units that holds it
-    (a range, a bound within ``BOUND_REACH``, "19+ years"), -1 when it states such brackets near
-    the value (within ``BOUND_REACH``) and none holds, 0 otherwise (or no measure is given)."""
+    (a range, "19+ years", a bound within ``BOUND_REACH``), -1 when its brackets of that unit
+    are another person's (a range or "19+" that does not hold; a bound near the value that does
+    not), 0 otherwise (or no measure is given): a bound far from the value measures something
+    else ("PPIs (typically >1 year)" is a duration, not a bracket for a 72-year-old)."""
     if not body:
         return 0
     units = {u for _, u in body}
-    brackets: list[tuple[float, float, str]] = []
+    bands: list[tuple[float, float, str]] = []  # ranges and "N+": brackets of people
     for lo, hi, unit in _RANGE.findall(text):
-        brackets.append((float(lo), float(hi), _unit(unit)))
+        bands.append((float(lo), float(hi), _unit(unit)))
+    for bound, unit in _AT_LEAST.findall(text):
+        bands.append((float(bound), float("inf"), _unit(unit)))
+    bounds: list[tuple[float, float, str]] = []
     for sign, bound, unit in _BOUND.findall(text):
         limit = float(bound)
         below = sign.lower() in UPPER_BOUNDS
-        brackets.append((limit / BOUND_REACH, limit, _unit(unit)) if below
-                        else (limit, limit * BOUND_REACH, _unit(unit)))
-    for bound, unit in _AT_LEAST.findall(text):
-        brackets.append((float(bound), float("inf"), _unit(unit)))
-    ours = [(lo, hi, u) for lo, hi, u in brackets if u in units]
-    if any(lo <= n <= hi and u == v for lo, hi, u in ours for n, v in body):
+        bounds.append((limit / BOUND_REACH, limit, _unit(unit)) if below
+                      else (limit, limit * BOUND_REACH, _unit(unit)))
+    bands = [b for b in bands if b[2] in units]
+    bounds = [b for b in bounds if b[2] in units]
+    if any(lo <= n <= hi and u == v for lo, hi, u in bands + bounds for n, v in body):
         return 1
-    # another bracket of the same measure is one near the value ("Body weight >200 lbs" for
-    # 112 lbs); one far from it measures something else ("PPIs (typically >1 year)" at 72)
-    near = any(lo / BOUND_REACH <= n <= hi * BOUND_REACH and u == v
-               for lo, hi, u in ours for n, v in body)
-    return -1 if near else 0
+    near = [(lo, hi, u) for lo, hi, u in bounds
+            if any(lo / BOUND_REACH <= n <= hi * BOUND_REACH and u == v for n, v in body)]
+    return -1 if bands or near else 0
