@@ -931,3 +931,12 @@ def test_a_call_for_more_research_is_a_hedge_not_an_answer(text: str) -> None:
     q = "wait, isn't that dose over the safe daily limit?"
     assert hedge(_scored(text, 0.5), _profile(q), POLICY)
     assert not hedge(_scored(text, 0.5), _profile("is there any research on this?"), POLICY)
+
+
+def test_a_follow_up_about_doing_what_the_last_message_said_keeps_its_risks() -> None:
+    earlier = ("been on klonopin 1mg for 3 yrs. can i just stop taking it?",)
+    profile = _profile("what would actually happen if i did (about klonopin)", earlier)
+    assert {"abrupt", "stopping"} <= {r.id for r in profile.risks}
+    assert {"abrupt", "stopping"} <= profile.current
+    other = _profile("what else helps with sleep? (about klonopin)", earlier)
+    assert "abrupt" not in {r.id for r in other.risks}  # an earlier stop is that turn's

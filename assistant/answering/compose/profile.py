@@ -20,6 +20,10 @@ THING_ZIPF = 3.0
 THING_MIN = 4
 #: A message that goes on from the previous question ("And if …?", "what about …?").
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
+#: A follow-up that refers back to what the last message said the user would do ("what would
+#: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
+_DOING_THAT = re.compile(r"\bif\s+(i|we|she|he|they|you)\s+(did|do|does|had|have|were to)"
+                         r"(\s+(that|it|this|so))?\s*[?.!]*\s*$", re.I)
 #: A number as users and sources write it ("120", "0.5").
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -110,6 +114,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # Earlier conditions of the person (policy ``lasting``: kidneys, sleep apnea...) still hold;
     # an earlier "stop" or "driving" was about that turn's question.
     lasting = [r for r in before if r.lasting]
+    if earlier and _DOING_THAT.search(own):  # what it refers to is asked about now
+        now += [r for r in _risks(earlier[-1], policy, core) if r not in now]
     risks = tuple(now + [r for r in lasting if r not in now])
     measured = _measures(own, risks)
     measures = tuple(m for text in earlier for m in _measures(text, risks)) + tuple(measured)
