@@ -110,17 +110,19 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> boo
     if any(re.search(p, asks) for p in terms.joint) and asked_or_paired(
             word, own, terms.pairing, JOINT_WINDOW):
         return True  # "dr gave me a few seroquel … can i take both?": what the user takes
+    if not asked_or_paired(word, own, terms.pairing):
+        return False
     # only after a pairing word before the question ("I'm on metformin … is 1.6 low?"): it is
     # the pairing asked about when the question asks about combining or safety (policy
-    # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something else
-    # or about stopping what they take (``solo``)
-    # A condition the documents cover stated in the message ("stage 3 kidney disease … also on
-    # lisinopril, can he take magnesium?") is what the answer is about: answered around the
-    # medicine, which the reply names as not covered.
-    return asked_or_paired(word, own, terms.pairing) and not any(
-        re.search(p, asks) for p in terms.solo) and not any(
-        p.search(own) for p in vocab.conditions) and (
-        not terms.combining or any(re.search(p, asks) for p in terms.combining))
+    # ``combining``: "… is magnesium safe?", "how far apart?"), not when it asks something
+    # else, or about stopping what they take (``solo``), or when the message states a condition
+    # the documents cover ("stage 3 kidney disease … also on lisinopril, can he take
+    # magnesium?"): that is what the answer is about, and the reply names the medicine as not
+    # covered
+    if any(re.search(p, asks) for p in terms.solo) or any(
+            p.search(own) for p in vocab.conditions):
+        return False
+    return not terms.combining or any(re.search(p, asks) for p in terms.combining)
 
 
 def _medicine(word: str, vocab: CorpusVocabulary) -> bool:

@@ -24,6 +24,7 @@ from assistant.text.words import (
     stem,
     stems,
     texted,
+    texted_forms,
     words,
     zipf,
 )
@@ -122,7 +123,7 @@ class CorpusVocabulary:
         not on the first question that needs them."""
         if self._embed is not None and self.terms is not None:
             self._prototypes()
-        texted("")
+        texted_forms()
 
     def pending(self, text: str, entity_zipf: float = ENTITY_ZIPF) -> list[str]:
         """The words of the text whose "named thing?" judgment would embed them, not judged
@@ -224,13 +225,12 @@ class CorpusVocabulary:
             word = m.group(0)
             if word.lower() in synonyms:
                 return synonyms[word.lower()]
-            other = self.drug_names.get(word.lower())
-            if other and not self.mentions(word.lower()) \
-                    and not m.string[m.end():].lstrip().startswith("("):
-                return f"{word} ({other})"
-            full = self._completion(word.lower())
-            if full and not m.string[m.end():].lstrip().startswith("("):
-                return f"{word} ({full})"  # "doxy (doxycycline)"
+            # another name of a corpus medicine ("halcion") or a clipped form ("gly"), glossed
+            # with the corpus's word unless the user glossed it already
+            gloss = (None if self.mentions(word.lower()) else self.drug_names.get(word.lower())
+                     ) or self._completion(word.lower())
+            if gloss and not m.string[m.end():].lstrip().startswith("("):
+                return f"{word} ({gloss})"
             fixed = self.correct(word.lower())
             return word if fixed == word.lower() else fixed
         return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, fold(text))

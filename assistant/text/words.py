@@ -123,14 +123,14 @@ _VOWELS = re.compile(r"[aeiou]")
 def texted(word: str) -> str | None:
     """The common word ``word`` is texted shorthand for, dropping the vowels after its first
     letter ("shld" -> "should", "ppl" -> "people", "abt" -> "about"), or None."""
-    forms = _texted_forms()  # built once (~0.3 s; vocabulary.warm_up builds it)
     if len(word) < 3 or not word.isalpha() or _VOWELS.search(word[1:]):
         return None
-    return forms.get(word)
+    return texted_forms().get(word)
 
 
 @cache
-def _texted_forms() -> dict[str, str]:
+def texted_forms() -> dict[str, str]:
+    """Texted form -> common word, built once (~0.3 s; ``vocabulary.warm_up`` builds it)."""
     from wordfreq import top_n_list
 
     forms: dict[str, str] = {}

@@ -20,10 +20,10 @@ def key(s: Scored) -> tuple[str, int, int]:
 
 
 def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
-          shown_before: frozenset[tuple[str, int, int]] = frozenset(),
-          asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
-          names: Mapping[str, str] | None = None,
-          classes: Mapping[str, frozenset[str]] | None = None) -> Scored:
+                shown_before: frozenset[tuple[str, int, int]] = frozenset(),
+                asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
+                names: Mapping[str, str] | None = None,
+                classes: Mapping[str, frozenset[str]] | None = None) -> Scored:
     """Never a sentence about a risk the user denies ("my kidneys are perfect") when there is
     another; when the user states a risk about themselves, the best sentence about it; when any
     risk is named, or the question asks for something other than a verdict, never a general one;

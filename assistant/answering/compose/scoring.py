@@ -235,12 +235,17 @@ def numbers_match(q_numbers: list[Quantity], text: str) -> float:
     for lo, hi, unit in _RANGE.findall(text):
         if any(float(lo) <= n <= float(hi) and _same_unit(u, _unit(unit)) for n, u in q_numbers):
             return 1.0
-    for sign, bound, unit in _BOUND.findall(text):
-        below, limit = sign.lower() in UPPER_BOUNDS, float(bound)
-        if any(u and u == _unit(unit) and (n < limit if below else n > limit)
+    for below, limit, unit in _bounds(text):
+        if any(u and u == unit and (n < limit if below else n > limit)
                and limit / BOUND_REACH <= n <= limit * BOUND_REACH for n, u in q_numbers):
             return 1.0
     return 0.0
+
+
+def _bounds(text: str) -> list[tuple[bool, float, str]]:
+    """The text's bounds ("<130 lbs", "over 65 years"): (an upper bound?, the limit, its unit)."""
+    return [(sign.lower() in UPPER_BOUNDS, float(bound), _unit(unit))
+            for sign, bound, unit in _BOUND.findall(text)]
 
 
 def body_measures(question: str) -> list[Quantity]:
@@ -267,12 +272,8 @@ def bracket_fit(body: list[Quantity], text: str) -> int:
         bands.append((float(lo), float(hi), _unit(unit)))
     for bound, unit in _AT_LEAST.findall(text):
         bands.append((float(bound), float("inf"), _unit(unit)))
-    bounds: list[tuple[float, float, str]] = []
-    for sign, bound, unit in _BOUND.findall(text):
-        limit = float(bound)
-        below = sign.lower() in UPPER_BOUNDS
-        bounds.append((limit / BOUND_REACH, limit, _unit(unit)) if below
-                      else (limit, limit * BOUND_REACH, _unit(unit)))
+    bounds = [(limit / BOUND_REACH, limit, unit) if below else (limit, limit * BOUND_REACH, unit)
+              for below, limit, unit in _bounds(text)]
     bands = [b for b in bands if b[2] in units]
     bounds = [b for b in bounds if b[2] in units]
     if any(lo <= n <= hi and u == v for lo, hi, u in bands + bounds for n, v in body):
