@@ -909,6 +909,36 @@ def test_a_bracket_row_on_another_subject_does_not_lead() -> None:
     assert plan.lead.unit.display == "Elderly (>65 years) | 200-300mg elemental"
 
 
+def test_an_age_stated_earlier_or_as_shes_70_picks_the_bracket_of_a_follow_up() -> None:
+    from assistant.answering.compose.scoring import body_measures, bracket_fit
+
+    earlier = ("my dad is 81 and his doctor said magnesium might help his sleep. which kind?",)
+    q = "how much for someone his age? (about magnesium, my dad is 81)"
+    profile = _profile(q, earlier)
+    body = body_measures(q, profile)
+    assert body == [(81.0, "yr")]  # read in the earlier message, not in this one
+    texts = [("Teens 14–18 years | Male | 410 mg", 0.80),
+             ("Elderly patients (>65 years): consider starting with 0.25mg clonazepam.", 0.78),
+             ("Adults 19+ years | Male | 400–420 mg", 0.77)]
+    items = [replace(s, bracket=bracket_fit(body, s.unit.display)) for s in _rescore(
+        [_scored(t, score, start=100 * i, seed=i) for i, (t, score) in enumerate(texts)], q,
+        earlier)]
+    plan = plan_answer(items, profile, POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == "Adults 19+ years | Male | 400–420 mg"
+    # "she's 70" at the end of a question is an age too; without a profile only "years old"
+    assert body_measures("what if she's 70?", _profile("what if she's 70?")) == [(70.0, "yr")]
+    assert body_measures("what if she's 70?") == []
+
+
+def test_a_bracket_unit_needs_a_measure() -> None:
+    from pydantic import ValidationError
+
+    from assistant.answering.compose.policy import Risk
+
+    with pytest.raises(ValidationError):
+        Risk(id="age", user=[r"\bage\b"], evidence=[r"\byears\b"], bracket_unit="yr")
+
+
 def test_evidence_on_the_stated_condition_alone_leads_over_a_catch_all_caution() -> None:
     q = "I have stage 3 kidney disease. Can I just start the magnesium on my own?"
     catch_all = ("Consult a provider first, especially with kidney disease, when pregnant or "

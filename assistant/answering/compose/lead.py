@@ -45,12 +45,15 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
         # a time or a sign that is asked for
     for risk in profile.personal:  # the risks stated in this message come first
-        about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)]
+        about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)
+                 and s.bracket >= 0]  # another age's row ("Teens 14–18") is not about theirs
         if risk.id not in profile.current:
             # a condition from an earlier turn: evidence about it that answers what is
             # asked now ("how much for her", 78) or names what it is about, else the best
-            # answer to the question
-            about = [s for s in about if (s.kind_match if profile.kind else s.focus_match)]
+            # answer to the question; never evidence on another core subject only ("consider
+            # 0.25mg clonazepam" for "how much for someone his age?" after his magnesium)
+            about = [s for s in about if (s.kind_match if profile.kind else s.focus_match)
+                     and not other_subject(s, profile, core, names, classes, carried=True)]
         if risk.other_than_core:  # evidence about the substance the user named
             about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
         if about:  # about all the conditions stated ("pregnant 16 year old") over some
@@ -74,21 +77,22 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     # general amount, and never one for another bracket ("Children 1–3 years" for a teen)
     pool = [s for s in pool if s.bracket >= 0] or pool
     pool = [s for s in pool if s.bracket > 0 and s.kind_match  # of the asked kind and not
-            and not _other_subject(s, profile, core, names, classes)] or pool  # on another
+            and not other_subject(s, profile, core, names, classes)] or pool  # on another
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
                - w.lead_repeat * (key(s) in shown_before))
 
 
-def _other_subject(s: Scored, profile: Profile, core: frozenset[str],
-                   names: Mapping[str, str] | None,
-                   classes: Mapping[str, frozenset[str]] | None) -> bool:
+def other_subject(s: Scored, profile: Profile, core: frozenset[str],
+                  names: Mapping[str, str] | None,
+                  classes: Mapping[str, frozenset[str]] | None, carried: bool = False) -> bool:
     """Does the unit name core subjects, none of them one the message asks about ("consider
-    0.25mg clonazepam" for "how much magnesium should he take")?"""
+    0.25mg clonazepam" for "how much magnesium should he take")? With ``carried``, a message
+    naming none asks about those of the topic it carries."""
+    asked = profile.subjects or (profile.topic if carried else frozenset())
     stems = term_stems(s.unit.text)
-    return bool(profile.subjects and stems & core
-                and not names_any(stems, profile.subjects, names, classes))
+    return bool(asked and stems & core and not names_any(stems, asked, names, classes))
 
 
 def _risks_named(s: Scored, profile: Profile) -> int:

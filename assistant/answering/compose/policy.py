@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -58,6 +59,9 @@ class Risk(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     #: A condition of the person: stated once, it holds for the rest of the conversation.
     lasting: bool = False
+    #: The unit of table brackets the ``measure`` is read in ("yr": an age the user gives,
+    #: "my dad is 81", picks the row whose "71+ years" bracket holds it, in later turns too).
+    bracket_unit: Literal["", "yr", "lb"] = ""
     #: Matched with the corpus's core subjects taken out of the message ("another" sedative).
     other_than_core: bool = False
     #: Said of a substance: evidence about it must name the core subject the user says it of
@@ -80,6 +84,8 @@ class Risk(_Strict):
                     raise ValueError(f"risk {self.id}: {p!r} needs a (?P<value>…) group")
             if "(?P<op>" not in self.threshold:
                 raise ValueError(f"risk {self.id}: threshold needs a (?P<op>…) group")
+        if self.bracket_unit and self.measure is None:
+            raise ValueError(f"risk {self.id}: bracket_unit needs a measure")
         return self
 
 

@@ -80,6 +80,9 @@ class Profile:
     substances: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects the message names in its own words.
     subjects: frozenset[str] = field(default_factory=frozenset)
+    #: ... and those of the topic a follow-up carries ("how much for someone his age? (about
+    #: magnesium, …)").
+    topic: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects a ``bound`` risk of this message is said of ("stop klonopin
     #: and take magnesium instead": klonopin); empty when the message names none.
     bound: frozenset[str] = field(default_factory=frozenset)
@@ -147,6 +150,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    others=_others(own, policy, core),
                    bound=_bound(own, now, policy, core),
                    subjects=frozenset(stem(w) for w in term_words(own)) & core,
+                   topic=frozenset(stem(w) for w in term_words(carried)) & core,
                    things=frozenset(stem(w) for w in named),
                    substances=frozenset(stem(w) for w in named if w in medicines and not any(
                        matches(r.user, w) for r in policy.risks)))

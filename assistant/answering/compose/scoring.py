@@ -90,7 +90,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = quantities(split_carried(question)[0])
-    body = body_measures(question)
+    body = body_measures(question, profile)
     kind = policy.kind_named(profile.kind)
     focus = question_focus(question, profile, policy, core) if focus is None else focus
     focus_total = sum(terms.get(t, 1.0) for t in focus)
@@ -248,13 +248,18 @@ def _bounds(text: str) -> list[tuple[bool, float, str]]:
             for sign, bound, unit in _BOUND.findall(text)]
 
 
-def body_measures(question: str) -> list[Quantity]:
-    """The ages (unit "yr") and weights (unit "lb") the message and its carried topic state."""
+def body_measures(question: str, profile: Profile | None = None) -> list[Quantity]:
+    """The ages (unit "yr") and weights (unit "lb") the message and its carried topic state,
+    and the measures of the person the ``profile`` has read in this or an earlier message
+    (risks with a ``bracket_unit``: "my dad is 81" … "how much for someone his age?")."""
     out = []
     for value, unit in _BODY.findall(question):
         n = float(value)
         kind = _unit(unit) if unit else "yr"
         out.append((n * _LB_PER_KG, "lb") if kind == "kg" else (n, kind))
+    for m in profile.measures if profile is not None else ():
+        if m.risk.bracket_unit and (m.value, m.risk.bracket_unit) not in out:
+            out.append((m.value, m.risk.bracket_unit))
     return out
 
 
