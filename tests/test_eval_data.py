@@ -201,6 +201,24 @@ def test_retrieval_labels_substrings_are_exact_and_unique() -> None:
         assert sub.lower() not in q["question"].lower(), q["id"]
 
 
+def test_retrieval_alternates_are_exact_and_apart_from_their_labels_passage() -> None:
+    """Other passages that answer a label's question (judged from the corpus alone): each an
+    exact substring of its file, for a label that exists, not overlapping the label's own."""
+    texts = corpus_texts()
+    own = {q["id"]: q for q in labels()}
+    table = load(EVAL / "retrieval_alternates.yaml")["alternates"]
+    assert table and set(table) <= set(own)
+    for label_id, items in table.items():
+        label = own[label_id]
+        at = texts[label["source"]].find(label["answer_substring"])
+        for alt in items:
+            sub = alt["answer_substring"]
+            assert texts[alt["source"]].count(sub) >= 1, f"{label_id}: not in {alt['source']}"
+            start = texts[alt["source"]].find(sub)
+            assert alt["source"] != label["source"] or not (
+                start < at + len(label["answer_substring"]) and at < start + len(sub)), label_id
+
+
 def test_labels_include_crcl_question() -> None:
     crcl = [q for q in labels() if "creatinine clearance" in q["question"]]
     assert crcl and crcl[0]["source"] == SEED_FILE and "CrCl <30" in crcl[0]["answer_substring"]

@@ -609,6 +609,32 @@ def test_retrieval_scores_span_overlap_for_records_and_chunks(tmp_path: Path) ->
     assert empty["hit@5"] == 0.0 and empty["mrr"] == 0.0 and empty["misses"] == ["hit", "later"]
 
 
+def test_alternates_count_as_answers_but_not_as_hits(tmp_path: Path) -> None:
+    """A passage listed as an alternate answers its label (``answer_hit@k``) without being the
+    label's own passage (``hit@k``); an alternate not in its file is reported, a malformed
+    alternates file is an InputError."""
+    other = "001_fb567213ce903ab3.txt"
+    other_text = (CORPUS / other).read_text(encoding="utf-8")
+    needle = other_text[200:260]
+    _labels_file(tmp_path / "l.yaml", [
+        {"id": "a", "question": "q1", "source": SRC, "answer_substring": CLAIM},
+        {"id": "b", "question": "q2", "source": SRC, "answer_substring": CLAIM}])
+    (tmp_path / "retrieval_alternates.yaml").write_text(yaml.safe_dump({"alternates": {
+        "a": [{"source": other, "answer_substring": needle}],
+        "b": [{"source": other, "answer_substring": "not in this file at all"}]}}),
+        encoding="utf-8")
+    labels = load_labels(tmp_path / "l.yaml", CORPUS)
+    assert labels.unlocated == ["b (alternate)"] and labels.labels[1].also == ()
+    at = other_text.find(needle)
+    s = score(labels, lambda q: [(other, at + 5, at + 30), (SRC, 0, len(TEXT))])
+    assert s["hit@1"] == 0.0 and s["hit@5"] == 1.0 and s["mrr"] == 0.5
+    assert s["answer_hit@1"] == 0.5 and s["answer_mrr"] == pytest.approx(0.75)
+    (tmp_path / "retrieval_alternates.yaml").write_text(
+        yaml.safe_dump({"alternates": {"a": [{"source": other}]}}), encoding="utf-8")
+    with pytest.raises(InputError):
+        load_labels(tmp_path / "l.yaml", CORPUS)
+
+
 def test_jsonl_write_is_atomic_and_replaces(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     out.write_text("old\n", encoding="utf-8")

@@ -11,6 +11,11 @@ and overlaps its answer span. Over the located labels:
 * ``recall@k``: mean share of the answer span's characters covered by the first k results;
 * ``mrr``: mean of 1 / rank of the first hit in the whole ranked list (0 without a hit);
 * ``latency_p50_ms`` / ``latency_p95_ms``: of the search calls.
+
+The corpus states many facts in more than one place, so a label may also list *alternates*
+(``eval/retrieval_alternates.yaml``: other passages that answer its question as well, judged
+from the corpus alone). ``answer_hit@k`` and ``answer_mrr`` count a span that overlaps the
+label's own passage or an alternate; ``hit@k`` and ``mrr`` count only the label's own passage.
 """
 
 from __future__ import annotations
@@ -42,6 +47,18 @@ class Label:
     source: str
     start: int
     end: int
+    #: Other passages (source, start, end) that answer the question as well.
+    also: tuple[Span, ...] = ()
+
+    def answered_by(self, span: Span) -> bool:
+        """Does a retrieved span overlap the label's passage or one of its alternates?"""
+        source, start, end = span
+        return any(source == s and start < e and b < end
+                   for s, b, e in ((self.source, self.start, self.end), *self.also))
+
+
+#: The alternates file read beside a labels file.
+ALTERNATES_FILE = "retrieval_alternates.yaml"
 
 
 @dataclass(frozen=True)
@@ -80,8 +97,11 @@ def _items(path: Path) -> list[Any]:
 
 def load_labels(path: Path, corpus_dir: Path) -> LabelSet:
     """Labels under a top-level ``questions:`` key (a bare list is accepted too), located in
-    the corpus. A malformed label is an InputError; an answer text not found is ``unlocated``."""
+    the corpus, with their alternates from ``ALTERNATES_FILE`` beside ``path`` when it exists.
+    A malformed label or alternate is an InputError; an answer text not found is
+    ``unlocated`` (an alternate's as "id (alternate)")."""
     corpus = CorpusFiles(Path(corpus_dir))
+    alternates = _alternates(path.with_name(ALTERNATES_FILE))
     labels, unlocated = [], []
     for n, item in enumerate(_items(path)):
         fields = ("question", "source", "answer_substring")
@@ -91,9 +111,38 @@ def load_labels(path: Path, corpus_dir: Path) -> LabelSet:
         span = _locate(corpus.text(item["source"]), item["answer_substring"])
         if span is None:
             unlocated.append(label_id)
-        else:
-            labels.append(Label(label_id, item["question"], item["source"], *span))
+            continue
+        also = []
+        for source, needle in alternates.get(label_id, []):
+            other = _locate(corpus.text(source), needle)
+            if other is None:
+                unlocated.append(f"{label_id} (alternate)")
+            else:
+                also.append((source, *other))
+        labels.append(Label(label_id, item["question"], item["source"], *span, tuple(also)))
     return LabelSet(labels, unlocated)
+
+
+def _alternates(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """id -> [(source, answer_substring)] from an alternates file (none when it is absent)."""
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise InputError(f"cannot read retrieval alternates {path}: {err}") from None
+    table = raw.get("alternates") if isinstance(raw, dict) else None
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: expected a mapping of label ids under 'alternates:'")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for label_id, items in table.items():
+        if not isinstance(items, list) or not all(
+                isinstance(i, dict) and isinstance(i.get("source"), str)
+                and isinstance(i.get("answer_substring"), str) for i in items):
+            raise InputError(f"{path}: {label_id}: each alternate needs string fields source, "
+                             "answer_substring")
+        out[str(label_id)] = [(i["source"], i["answer_substring"]) for i in items]
+    return out
 
 
 def chunk_spans(chunks: Iterable[Any]) -> list[Span]:
@@ -118,9 +167,11 @@ def score_label(label: Label, ranked: Sequence[Span], ks: Sequence[int] = (1, 5)
     """One label's first hit rank, hit@k and recall@k against a ranked list of spans."""
     rank = next((r for r, (source, start, end) in enumerate(ranked, start=1)
                  if source == label.source and start < label.end and label.start < end), None)
-    row: dict[str, Any] = {"id": label.id, "first_hit_rank": rank}
+    answer = next((r for r, span in enumerate(ranked, start=1) if label.answered_by(span)), None)
+    row: dict[str, Any] = {"id": label.id, "first_hit_rank": rank, "first_answer_rank": answer}
     for k in ks:
         row[f"hit@{k}"] = rank is not None and rank <= k
+        row[f"answer_hit@{k}"] = answer is not None and answer <= k
         row[f"recall@{k}"] = round(_covered(label, ranked[:k]), 4)
     return row
 
@@ -135,10 +186,11 @@ def score(labels: LabelSet, search: SearchFn, ks: Sequence[int] = (1, 5)) -> dic
         rows.append(score_label(label, ranked, ks))
     n = len(rows)
     out: dict[str, Any] = {"labels": labels.total, "scored": n, "unlocated": labels.unlocated}
-    for name in (f"{metric}@{k}" for k in ks for metric in ("hit", "recall")):
+    for name in (f"{metric}@{k}" for k in ks for metric in ("hit", "answer_hit", "recall")):
         out[name] = round(sum(r[name] for r in rows) / n, 4) if n else None
-    ranks = [r["first_hit_rank"] for r in rows]
-    out["mrr"] = round(sum(1 / r for r in ranks if r) / n, 4) if n else None
+    for name, field in (("mrr", "first_hit_rank"), ("answer_mrr", "first_answer_rank")):
+        ranks = [r[field] for r in rows]
+        out[name] = round(sum(1 / r for r in ranks if r) / n, 4) if n else None
     out["misses"] = [r["id"] for r in rows if not r[f"hit@{max(ks)}"]]
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     out["latency_p50_ms"] = round(p50, 1) if p50 is not None else None
