@@ -113,6 +113,11 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
     ("my psych ok'd me taking it with klonopin. what should i watch for the first month?",
      "watch"),
+    # how long until it works is an onset, not when to take a dose
+    ("how long b4 mag glycinate kicks in for sleep", "onset"),
+    ("if i start the glycinate how long til i'd notice a difference", "onset"),
+    ("How fast does magnesium work for anxiety?", "onset"),
+    ("how long before bed should i take it", "timing"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind
