@@ -118,9 +118,20 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     ("if i start the glycinate how long til i'd notice a difference", "onset"),
     ("How fast does magnesium work for anxiety?", "onset"),
     ("how long before bed should i take it", "timing"),
+    # the dose to begin with narrows the amount asked
+    ("whats a good starting dose of magnesium glycinate for anxiety?", "start_dose"),
+    ("ok which type and how much should I start at", "start_dose"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind
+
+
+def test_a_short_follow_up_asks_what_the_last_did_but_a_long_one_asks_its_own() -> None:
+    earlier = ("ok which type and how much should I start at",)
+    assert _profile("and for my mom? (about magnesium)", earlier).kind == "start_dose"
+    long = ("also weird thing, a few hours before my next xanax dose I get shaky and panicky "
+            "like clockwork. is that part of this? (about magnesium, taper)")
+    assert _profile(long, earlier).kind is None
 
 
 def _scored(text: str, score: float, source: str = "a.txt", start: int = 0,

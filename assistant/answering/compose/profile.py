@@ -19,6 +19,9 @@ from assistant.text.words import stem, term_words, zipf
 THING_ZIPF = 3.0
 THING_MIN = 4
 #: A message that goes on from the previous question ("And if …?", "what about …?").
+#: A follow-up that goes on from the last question is short ("and longer term?"); a longer
+#: one opening with "also" tells something new ("also weird thing, … is that part of this?").
+CONTINUES_WORDS = 15
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 #: A follow-up that refers back to what the last message said the user would do ("what would
 #: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
@@ -105,7 +108,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # follow-up that goes on from the last question ("and longer term?") and asks for nothing of
     # its own asks what the last did
     kinds = _asked_kinds(" ".join(asked_parts(own)), policy)
-    if not kinds and carried and earlier and _CONTINUES.match(own):
+    if not kinds and carried and earlier and _CONTINUES.match(own) \
+            and len(own.split()) <= CONTINUES_WORDS:
         kinds = _asked_kinds(" ".join(asked_parts(earlier[-1])), policy)
     now = _risks(own, policy, core)
     before: list[Risk] = []
