@@ -17,14 +17,13 @@ SHORT_CLIP_ZIPF = 2.4
 
 
 class ClippedForms:
-    """The corpus's words (sorted), its headline words and the medicines it never names, as
-    the clipped-form lookups read them."""
+    """The corpus's words (sorted) and its headline words, as the clipped-form lookups read
+    them."""
 
     def __init__(self, corpus_words: Iterable[str], headline_words: Iterable[str],
-                 medicines_elsewhere: Iterable[str], named_zipf: float) -> None:
+                 named_zipf: float) -> None:
         self._words = sorted(corpus_words)
         self._headline = sorted(headline_words)
-        self._elsewhere = frozenset(medicines_elsewhere)
         self._named_zipf = named_zipf
 
     def is_clip(self, word: str) -> bool:
@@ -39,17 +38,18 @@ class ClippedForms:
     def completion(self, word: str) -> str | None:
         """The word a clipped form that is no English word stands for: the one word of the
         documents' headlines that starts with it ("gly" -> "glycinate"), else the one corpus
-        word naming a thing that does, when no medicine the corpus never names does ("trazo"
-        -> "trazodone"; not "doxy": doxycycline or doxylamine). Inflections count as one word.
-        The caller checks that the corpus does not use ``word`` itself."""
+        word naming a thing that does ("trazo" -> "trazodone", "doxy" -> "doxycycline"), read
+        so even when a medicine the corpus never names starts with it too (doxylamine): the
+        reply writes the reading out ("doxy (doxycycline)"), so a reader who meant the other
+        one sees it. Inflections count as one word. The caller checks that the corpus does not
+        use ``word`` itself."""
         if len(word) < CLIPPED_MIN_SHORT or not word.isalpha() or zipf(word) >= SHORT_CLIP_ZIPF:
             return None
         headline = _starting(self._headline, word)
         if headline:
             return headline[0] if len({stem(w) for w in headline}) == 1 else None
         starting = [w for w in _starting(self._words, word) if zipf(w) < self._named_zipf]
-        if not starting or len({stem(w) for w in starting}) > 1 or any(
-                m.startswith(word) for m in self._elsewhere):
+        if not starting or len({stem(w) for w in starting}) > 1:
             return None
         return starting[0]
 

@@ -80,8 +80,7 @@ class CorpusVocabulary:
         self.medicines_elsewhere = frozenset(medicines_elsewhere)
         #: Clipped forms ("fibro", "gly"): a short one stands first for a word of the documents'
         #: titles and opening lines, what the corpus is about.
-        self._clips = ClippedForms(self.words, corpus_words(headlines), self.medicines_elsewhere,
-                                   NAMED_ZIPF)
+        self._clips = ClippedForms(self.words, corpus_words(headlines), NAMED_ZIPF)
         self._embed = embed
         self._named: LRUCache[str, bool] = LRUCache(named_cache_size)
         self._phrases: LRUCache[str, bool] = LRUCache(named_cache_size)
