@@ -946,6 +946,31 @@ def test_an_age_stated_earlier_or_as_shes_70_picks_the_bracket_of_a_follow_up() 
     assert body_measures("what if she's 70?") == []
 
 
+def test_a_hub_sentence_gives_way_as_lead_but_not_on_a_stated_risk() -> None:
+    """A sentence near the corpus as a whole (``Scored.hub``) loses ``weights.hub`` per unit
+    when the lead is chosen: a slightly lower specific one leads; evidence on a risk the user
+    states is chosen by the risk, whatever its hubness."""
+    q = "How long until magnesium helps my sleep?"
+    hub = _scored("Magnesium glycinate at 120mg with clonazepam is generally well tolerated "
+                  "for sleep.", 0.70, seed=1)
+    specific = _scored("1-2 weeks for subtle effects; 4-6 weeks for maximum benefit.", 0.60,
+                       start=200, seed=2)
+    items = _rescore([replace(hub, hub=0.4), specific], q)
+    items = [replace(s, hub=0.4) if s.unit.start == hub.unit.start else s for s in items]
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display.startswith("1-2 weeks")
+    plan = plan_answer([replace(s, hub=0.0) for s in items], _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display.startswith("Magnesium glycinate at")
+    q = "My kidneys are weak. Is magnesium ok?"
+    renal = _scored("Magnesium requires dose adjustment in severe renal impairment.", 0.62)
+    other = _scored("Clonazepam does not require renal dose adjustment.", 0.61, start=300,
+                    seed=3)
+    items = _rescore([renal, other], q)
+    items = [replace(s, hub=0.4) if s.unit.start == renal.unit.start else s for s in items]
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display.startswith("Magnesium requires")
+
+
 def test_a_bracket_unit_needs_a_measure() -> None:
     from pydantic import ValidationError
 

@@ -59,6 +59,7 @@ class ExtractiveComposer:
         #: Words after which a named thing is one the user takes (policy query_terms).
         self.pairing = list(pairing)
         self.stored = stored
+        self._mean: np.ndarray | None = None
         self.settings = settings
         self.policy = policy
         self.core = core
@@ -123,8 +124,20 @@ class ExtractiveComposer:
         vectors = self._embed_units(units)
         both = vectors @ queries.T
         sims = np.maximum(both[:, 0], both.mean(axis=1))  # the asked part may add, never take
+        centroid = self._centroid()
+        hubness = vectors @ centroid if centroid is not None else None
         return score_units(question, units, sims, vectors, profile, self.policy,
-                           self.core, focus, self.names, self.classes)
+                           self.core, focus, self.names, self.classes, hubness)
+
+    def _centroid(self) -> np.ndarray | None:
+        """The unit vector of the mean of every stored answer unit (the corpus as a whole), or
+        None without stored vectors or a hub weight."""
+        if self.policy.weights.hub <= 0 or self.stored is None or not len(self.stored):
+            return None
+        if self._mean is None:
+            mean = np.asarray(self.stored.vectors, dtype=np.float32).mean(axis=0)
+            self._mean = mean / (np.linalg.norm(mean) or 1.0)
+        return self._mean
 
     def _chunk_units(self, chunk: Chunk, rank: int) -> list[Unit]:
         units = self._units.get_or_compute(chunk.id,

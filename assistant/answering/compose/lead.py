@@ -44,6 +44,7 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     if profile.risks or (profile.kinds and "verdict" not in profile.kinds):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
         # a time or a sign that is asked for
+    hub = policy.weights.hub
     for risk in profile.personal:  # the risks stated in this message come first
         about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)
                  and s.bracket >= 0]  # another age's row ("Teens 14–18") is not about theirs
@@ -66,7 +67,7 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         # evidence naming what the user named ("driving", "snoring") over a related effect
         about = [s for s in about if matches(risk.user, s.unit.display)] or about
         if about:
-            pool = about
+            pool, hub = about, 0.0  # evidence on the stated risk: its own focus, no hub malus
             break
     else:  # no stated risk leads: "when should i take it compared to my trazodone, how much?"
         # is answered by the row on trazodone over a general dose (a question choosing among
@@ -81,7 +82,7 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share
-               - w.lead_repeat * (key(s) in shown_before))
+               - w.lead_repeat * (key(s) in shown_before) - hub * s.hub)
 
 
 def other_subject(s: Scored, profile: Profile, core: frozenset[str],

@@ -127,6 +127,12 @@ class Weights(_Strict):
     #: ... and a malus for the sentence the previous answer already quoted (a follow-up asks
     #: for something more; it may still lead when nothing else comes close).
     lead_repeat: float = Field(0.0, ge=0)
+    #: Choosing the lead: a hub sentence (one close to the corpus as a whole: "The American
+    #: College of Oncology emphasizes … clonazepam … magnesium glycinate at 120mg …" is near
+    #: every question on the two subjects) loses this much per unit of its similarity to the
+    #: corpus centroid above ``hub_floor``; evidence on a risk the user states does not.
+    hub: float = Field(0.0, ge=0)
+    hub_floor: float = Field(0.4, ge=-1, le=1)
 
 
 class AnswerPolicy(_Strict):

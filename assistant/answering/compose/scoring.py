@@ -76,13 +76,17 @@ class Scored:
     #: 1 when it states a bracket of age or weight that holds the user's ("<130 lbs" for
     #: 112 lbs), -1 when its only such brackets are someone else's, 0 when it states none.
     bracket: int = 0
+    #: How far it is a hub sentence: its similarity to the corpus centroid above the policy's
+    #: ``hub_floor`` (0 for most), weighed by ``weights.hub`` when the lead is chosen.
+    hub: float = 0.0
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
                 profile: Profile, policy: AnswerPolicy, core: frozenset[str],
                 focus: frozenset[str] | None = None,
                 names: Mapping[str, str] | None = None,
-                classes: Mapping[str, frozenset[str]] | None = None) -> list[Scored]:
+                classes: Mapping[str, frozenset[str]] | None = None,
+                hubness: np.ndarray | None = None) -> list[Scored]:
     """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
     has it already; ``names``: a core subject's stems -> the one its names share, so a unit
     saying "clonazepam" covers a question's "Klonopin", ``subjects.core_names``; ``classes``:
@@ -98,7 +102,8 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     measured = frozenset(stem(m.group(1).lower()) for m in _MEASURED.finditer(
         split_carried(question)[0])) if profile.personal else frozenset()
     out = []
-    for unit, sim, vec in zip(units, sims, vectors, strict=True):
+    hubs = np.zeros(len(units)) if hubness is None else np.maximum(hubness - w.hub_floor, 0.0)
+    for unit, sim, vec, hub in zip(units, sims, vectors, hubs, strict=True):
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         about = [r for r in profile.risks if matches(r.evidence, text) and not (
@@ -115,7 +120,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
         share = focus_weight / focus_total if focus_total else 0.0
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
-                          share, bracket_fit(body, unit.display)))
+                          share, bracket_fit(body, unit.display), float(hub)))
     return sorted(out, key=lambda s: -s.score)
 
 
