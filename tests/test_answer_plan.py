@@ -971,6 +971,19 @@ def test_a_hub_sentence_gives_way_as_lead_but_not_on_a_stated_risk() -> None:
     assert plan is not None and plan.lead.unit.display.startswith("Magnesium requires")
 
 
+def test_a_row_for_another_group_is_someone_elses() -> None:
+    from assistant.answering.compose.scoring import group_fit, groups_of
+
+    women = groups_of("How much magnesium per day do adult women need?", POLICY)
+    assert group_fit(women, POLICY, "Adults 19+ years | Sex: Female | 310–320 mg") == 1
+    assert group_fit(women, POLICY, "Adults 19+ years | Sex: Male | 400–420 mg") == -1
+    assert group_fit(women, POLICY, "Children 9–13 years | Male/Female | 240 mg") == 0
+    assert group_fit(women, POLICY, "Research shows 300-400mg gives the most benefit") == 0
+    brother = groups_of("ok and her brother is 16, how much can he have?", POLICY)
+    assert group_fit(brother, POLICY, "Teens 14–18 years | Sex: Male | 410 mg") == 1
+    assert groups_of("How much magnesium for sleep?", POLICY) == frozenset()
+
+
 def test_a_bracket_unit_needs_a_measure() -> None:
     from pydantic import ValidationError
 

@@ -135,11 +135,27 @@ class Weights(_Strict):
     hub_floor: float = Field(0.4, ge=-1, le=1)
 
 
+class Group(_Strict):
+    """A group of people a table row may be for ("Female" rows): ``user`` names a person of it
+    in the message ("my wife", "adult women"), ``evidence`` names it in a row."""
+
+    user: list[str] = Field(min_length=1)
+    evidence: list[str] = Field(min_length=1)
+
+    @field_validator("user", "evidence")
+    @classmethod
+    def _patterns(cls, v: list[str]) -> list[str]:
+        return _compiled(v)
+
+
 class AnswerPolicy(_Strict):
     version: int = 1
     kinds: list[Kind] = Field(min_length=1)
     risks: list[Risk] = Field(min_length=1)
     general_verdict: list[str] = Field(min_length=1)
+    #: Groups a row may be for, one of which the message's person may belong to (the sexes of
+    #: the RDA table): a row for another group is someone else's, like another age's.
+    groups: list[Group] = Field(default_factory=list)
     #: The message speaks of the user ("my kidneys", "I snore"): its risks are facts about them.
     first_person: list[str] = Field(min_length=1)
     #: A request to leave out a warning ("drop the sleep apnea warning"): the risk it names is

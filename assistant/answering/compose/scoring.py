@@ -74,7 +74,8 @@ class Scored:
     #: ``focus_weight`` as a share of the question's whole focus (0 when it has none).
     focus_share: float = 0.0
     #: 1 when it states a bracket of age or weight that holds the user's ("<130 lbs" for
-    #: 112 lbs), -1 when its only such brackets are someone else's, 0 when it states none.
+    #: 112 lbs) or is for their group ("Female" for "adult women"), -1 when its only such
+    #: brackets or groups are someone else's, 0 when it states none.
     bracket: int = 0
     #: How far it is a hub sentence: its similarity to the corpus centroid above the policy's
     #: ``hub_floor`` (0 for most), weighed by ``weights.hub`` when the lead is chosen.
@@ -95,6 +96,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = quantities(split_carried(question)[0])
     body = body_measures(question, profile)
+    own_groups = groups_of(question, policy)
     kind = policy.kind_named(profile.kind)
     focus = question_focus(question, profile, policy, core) if focus is None else focus
     focus_total = sum(terms.get(t, 1.0) for t in focus)
@@ -120,7 +122,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
         share = focus_weight / focus_total if focus_total else 0.0
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
-                          share, bracket_fit(body, unit.display), float(hub)))
+                          share, _fits(bracket_fit(body, unit.display),
+                                       group_fit(own_groups, policy, unit.display)),
+                          float(hub)))
     return sorted(out, key=lambda s: -s.score)
 
 
@@ -266,6 +270,28 @@ def body_measures(question: str, profile: Profile | None = None) -> list[Quantit
         if m.risk.bracket_unit and (m.value, m.risk.bracket_unit) not in out:
             out.append((m.value, m.risk.bracket_unit))
     return out
+
+
+def groups_of(question: str, policy: AnswerPolicy) -> frozenset[int]:
+    """The policy's groups (by index) the message's person belongs to ("adult women": Female)."""
+    return frozenset(i for i, g in enumerate(policy.groups) if matches(g.user, question))
+
+
+def group_fit(groups: frozenset[int], policy: AnswerPolicy, text: str) -> int:
+    """1 when ``text`` is for the person's group alone, -1 when only for other groups ("Sex:
+    Male" for "adult women"), 0 otherwise (no group given, none named, or all of them: "Sex:
+    Male/Female")."""
+    if not groups:
+        return 0
+    named = {i for i, g in enumerate(policy.groups) if matches(g.evidence, text)}
+    if not named or (named & groups and named - groups):
+        return 0
+    return 1 if named & groups else -1
+
+
+def _fits(*fits: int) -> int:
+    """Someone else's by any measure is someone else's; else the person's by any."""
+    return -1 if -1 in fits else max(fits)
 
 
 def bracket_fit(body: list[Quantity], text: str) -> int:
