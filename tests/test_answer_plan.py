@@ -831,7 +831,7 @@ def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subje
 
 
 def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:
-    from assistant.answering.compose.scoring import numbers_match, quantities
+    from assistant.answering.compose.quantities import numbers_match, quantities
 
     weight = quantities("i only weigh 110 lbs, how much should i take")
     assert numbers_match(weight, "UL for supplements: 110 mg") == 0.0  # another quantity
@@ -845,7 +845,7 @@ def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:
 
 
 def test_an_age_or_weight_bracket_holds_the_users_value_or_is_someone_elses() -> None:
-    from assistant.answering.compose.scoring import body_measures, bracket_fit
+    from assistant.answering.compose.quantities import body_measures, bracket_fit
 
     petite = body_measures("im 4'11 and like 112 lbs, how much should i take")
     assert petite == [(112.0, "lb")]
@@ -866,7 +866,7 @@ def test_an_age_or_weight_bracket_holds_the_users_value_or_is_someone_elses() ->
 
 
 def test_the_lead_is_the_row_for_the_users_bracket_and_all_their_conditions() -> None:
-    from assistant.answering.compose.scoring import body_measures, bracket_fit
+    from assistant.answering.compose.quantities import body_measures, bracket_fit
 
     def rows(question: str, texts: list[tuple[str, float]]) -> list[Scored]:
         body = body_measures(question)
@@ -911,7 +911,7 @@ def test_a_sedative_the_user_refuses_or_quit_is_not_stated(question: str) -> Non
 
 
 def test_a_bracket_row_on_another_subject_does_not_lead() -> None:
-    from assistant.answering.compose.scoring import body_measures, bracket_fit
+    from assistant.answering.compose.quantities import body_measures, bracket_fit
 
     q = "my dad is 81 years old. how much magnesium should he take for sleep?"
     body = body_measures(q)
@@ -926,7 +926,7 @@ def test_a_bracket_row_on_another_subject_does_not_lead() -> None:
 
 
 def test_an_age_stated_earlier_or_as_shes_70_picks_the_bracket_of_a_follow_up() -> None:
-    from assistant.answering.compose.scoring import body_measures, bracket_fit
+    from assistant.answering.compose.quantities import body_measures, bracket_fit
 
     earlier = ("my dad is 81 and his doctor said magnesium might help his sleep. which kind?",)
     q = "how much for someone his age? (about magnesium, my dad is 81)"
@@ -972,7 +972,7 @@ def test_a_hub_sentence_gives_way_as_lead_but_not_on_a_stated_risk() -> None:
 
 
 def test_a_row_for_another_group_is_someone_elses() -> None:
-    from assistant.answering.compose.scoring import group_fit, groups_of
+    from assistant.answering.compose.quantities import group_fit, groups_of
 
     women = groups_of("How much magnesium per day do adult women need?", POLICY)
     assert group_fit(women, POLICY, "Adults 19+ years | Sex: Female | 310–320 mg") == 1

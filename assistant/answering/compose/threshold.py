@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from assistant.answering.compose.policy import AnswerPolicy
 from assistant.answering.compose.profile import Measure, Profile
-from assistant.answering.compose.scoring import UPPER_BOUNDS, Scored, names_any
+from assistant.answering.compose.quantities import UPPER_BOUNDS
+from assistant.answering.compose.scoring import Scored, names_any
 from assistant.text.words import term_stems
 
 
