@@ -221,3 +221,15 @@ def test_a_condition_put_aside_is_not_added_to_the_topic(vocab: CorpusVocabulary
     asked = "did the studies find anything serious from magnesium besides the runs?"
     assert "diarrhea" in plain.condense(asked, []).lower()  # "the runs" is the documents' diarrhea
     assert "diarrhea" not in aside.condense(asked, []).lower()
+
+
+@pytest.mark.parametrize(("message", "named"), [
+    ("i drink 4-5 beers most nights. could that make my magnesium low", True),
+    ("am i likely low on magnesium", True),
+    ("What blood level counts as low magnesium? mine was 1.7", False),  # asks the cut-off
+    ("is a low magnesium dose ok with klonopin?", False),  # a dose, not a deficiency
+])
+def test_low_magnesium_in_everyday_words_is_the_documents_deficiency(
+        vocab: CorpusVocabulary, message: str, named: bool) -> None:
+    condensed = Condenser(vocab, frozenset({"magnesium"})).condense(message, [])
+    assert ("magnesium deficiency" in condensed) is named
