@@ -197,6 +197,22 @@ def vanilla_search(settings: Settings) -> SearchFn:
     return search
 
 
+def pipeline_search(settings: Settings) -> SearchFn:
+    """The project's retriever as the answer pipeline calls it: on the question condensed with
+    no history (spelling repaired, shorthand glossed, everyday words for what the documents
+    name clinically added: "the runs" -> diarrhea, policies/query_terms.yaml ``described``)."""
+    from assistant.answering.assembly import build_assistant
+
+    assistant = build_assistant(settings)
+    assistant.warm_up()
+
+    def search(question: str) -> list[Span]:
+        asked = assistant.condenser.condense(question, [])
+        return chunk_spans(h.chunk for h in assistant.retriever.search(asked, DEPTH))
+
+    return search
+
+
 _ABLATED: dict[tuple[bool, bool], AblatedStore] = {}  # embedded once per run
 
 
@@ -272,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = [("vanilla LangChain (1000/200, k=5)", score_parts(vanilla_search(settings),
                                                                    parts)),
                 ("this project (defaults)", score_parts(project_search(settings, store,
-                                                                        embedder, {}), parts))]
+                                                                        embedder, {}), parts)),
+                ("… as the answer pipeline searches (condensed)",
+                 score_parts(pipeline_search(settings), parts))]
         embedder = CachedQueries(embedder)
         if args.ablation:
             update: dict[str, object] = {}

@@ -152,3 +152,10 @@ def test_a_short_clipped_form_stands_for_one_word_of_the_headlines_or_the_corpus
     # written out for the reader
     assert vocab.known("doxy") and "doxy (doxycycline)" in vocab.repair("on doxy for acne")
     assert not vocab.known("lamo")  # no corpus word starts with it
+
+
+def test_a_contraction_is_one_word_and_a_possessives_name_is_repaired() -> None:
+    vocab = CorpusVocabulary(["Clonazepam (Klonopin) and magnesium glycinate are named here."])
+    assert vocab.repair("Who shouldn't use magnesium?") == "Who shouldn't use magnesium?"
+    assert vocab.repair("you wouldn’t, would you") == "you wouldn’t, would you"
+    assert vocab.repair("klonapin's dose") == "klonopin's dose"

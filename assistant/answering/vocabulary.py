@@ -220,19 +220,28 @@ class CorpusVocabulary:
         (triazolam)")."""
         synonyms = self.terms.synonyms if self.terms else {}
 
-        def fix(m: re.Match[str]) -> str:
-            word = m.group(0)
+        def fix_word(word: str, after: str) -> str:
             if word.lower() in synonyms:
                 return synonyms[word.lower()]
             # another name of a corpus medicine ("halcion") or a clipped form ("gly"), glossed
             # with the corpus's word unless the user glossed it already
             gloss = (None if self.mentions(word.lower()) else self.drug_names.get(word.lower())
                      ) or self._completion(word.lower())
-            if gloss and not m.string[m.end():].lstrip().startswith("("):
+            if gloss and not after.lstrip().startswith("("):
                 return f"{word} ({gloss})"
             fixed = self.correct(word.lower())
             return word if fixed == word.lower() else fixed
-        return re.sub(r"[A-Za-z][A-Za-z0-9]*", fix, fold(text))
+
+        def fix(m: re.Match[str]) -> str:
+            word, after = m.group(0), m.string[m.end():]
+            parts = re.split(r"(['’])", word, maxsplit=1)
+            if len(parts) == 1:
+                return fix_word(word, after)
+            name, apostrophe, tail = parts
+            # a contraction is one word ("shouldn't" is no misspelt "shouldn"); a possessive's
+            # name is repaired ("klonapin's")
+            return f"{fix_word(name, after)}{apostrophe}{tail}" if tail.lower() == "s" else word
+        return re.sub(r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)*", fix, fold(text))
 
     def _completion(self, word: str) -> str | None:
         """The word a clipped form the corpus does not use stands for ("gly" -> "glycinate")."""
