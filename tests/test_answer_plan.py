@@ -971,6 +971,20 @@ def test_a_hub_sentence_gives_way_as_lead_but_not_on_a_stated_risk() -> None:
     assert plan is not None and plan.lead.unit.display.startswith("Magnesium requires")
 
 
+def test_a_hub_point_comes_after_another_as_close() -> None:
+    q = "Is magnesium safe to take for sleep?"
+    lead = _scored("Yes, magnesium is generally safe for sleep in healthy adults.", 0.80, seed=1)
+    hub = _scored("Magnesium glycinate at 120mg with clonazepam is well tolerated for sleep "
+                  "and safe.", 0.62, start=100, seed=2)
+    other = _scored("Magnesium for sleep is safe at 200-400mg, taken before bed.", 0.60,
+                    start=200, seed=3)
+    items = _rescore([lead, hub, other], q)
+    items = [replace(s, hub=0.4) if s.unit.start == 100 else s for s in items]
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.points
+    assert plan.points[0].unit.start == 200  # the hub one (0.62 - 0.04) after it (0.60)
+
+
 def test_a_row_for_another_group_is_someone_elses() -> None:
     from assistant.answering.compose.quantities import group_fit, groups_of
 

@@ -89,11 +89,12 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     taken = [plan.lead] + ([plan.conflict] if plan.conflict else []) + (
         [plan.aside.scored] if plan.aside else [])
     lead_stance = stance(plan.lead.unit.display, policy)
-    for cand in fresh:
-        if len(plan.points) >= policy.max_points or (
-                len(plan.points) >= policy.points_free
-                and cand.score < policy.points_min_relevance):
-            break  # best first: the rest score lower still
+    # best first, a hub sentence (near the corpus as a whole) after others as close
+    for cand in sorted(fresh, key=lambda s: -(s.score - policy.weights.hub * s.hub)):
+        if len(plan.points) >= policy.max_points:
+            break
+        if len(plan.points) >= policy.points_free and cand.score < policy.points_min_relevance:
+            continue
         if any(duplicate(cand, c) for c in taken):
             continue
         if not (cand.focus_match or cand.risk_match) or row_about_another(
