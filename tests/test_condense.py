@@ -233,3 +233,12 @@ def test_low_magnesium_in_everyday_words_is_the_documents_deficiency(
         vocab: CorpusVocabulary, message: str, named: bool) -> None:
     condensed = Condenser(vocab, frozenset({"magnesium"})).condense(message, [])
     assert ("magnesium deficiency" in condensed) is named
+
+
+def test_getting_through_it_points_back_to_the_last_message(vocab: CorpusVocabulary) -> None:
+    """"would magnesium help me get thru it" after quitting Klonopin: "it" is the last
+    message's ordeal, so its core subject is carried (not swapped in for "it")."""
+    history = [_turn("been on klonopin 2 yrs and i want off. can i just quit?")]
+    c = Condenser(vocab, frozenset({"magnesium", "klonopin"}))
+    got = c.condense("would magnesium help me get thru it", history)
+    assert got.startswith("would magnesium help me get thru it (about") and "klonopin" in got
