@@ -159,3 +159,9 @@ def test_a_contraction_is_one_word_and_a_possessives_name_is_repaired() -> None:
     assert vocab.repair("Who shouldn't use magnesium?") == "Who shouldn't use magnesium?"
     assert vocab.repair("you wouldn’t, would you") == "you wouldn’t, would you"
     assert vocab.repair("klonapin's dose") == "klonopin's dose"
+
+
+def test_an_f_noun_is_known_by_its_ves_plural() -> None:
+    vocab = CorpusVocabulary(["Night cramps in the calves are common; wives and knives."])
+    assert vocab.known("calf") and vocab.known("wife") and vocab.known("knife")
+    assert not vocab.known("leaf")

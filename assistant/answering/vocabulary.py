@@ -93,8 +93,10 @@ class CorpusVocabulary:
                           for d in (terms.described if terms else [])]
 
     def mentions(self, word: str) -> bool:
-        """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion')?"""
-        return word in self.words or stem(word) in self._stems
+        """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion'; an
+        -f/-fe noun whose plural it uses: 'calf' ~ 'calves')?"""
+        return word in self.words or stem(word) in self._stems or any(
+            word.endswith(end) and f"{word[:-len(end)]}ves" in self.words for end in ("fe", "f"))
 
     def known(self, word: str) -> bool:
         if self.mentions(word):
