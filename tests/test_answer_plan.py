@@ -998,14 +998,6 @@ def test_a_row_for_another_group_is_someone_elses() -> None:
     assert groups_of("How much magnesium for sleep?", POLICY) == frozenset()
 
 
-def test_getting_through_it_asks_about_the_last_messages_risks() -> None:
-    earlier = ("been on klonopin 2 yrs and i want off. can i just quit?",)
-    profile = _profile("would magnesium help me get thru it (about klonopin)", earlier)
-    assert "stopping" in {r.id for r in profile.risks}
-    assert "stopping" not in {r.id for r in _profile(
-        "would magnesium help my sleep (about klonopin)", earlier).risks}
-
-
 def test_a_bracket_unit_needs_a_measure() -> None:
     from pydantic import ValidationError
 

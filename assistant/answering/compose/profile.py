@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
-from assistant.answering.condense import ORDEAL, split_carried
+from assistant.answering.condense import split_carried
 from assistant.text.sentences import asked_or_paired, asked_parts
 from assistant.text.words import stem, term_words, zipf
 
@@ -121,8 +121,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # Earlier conditions of the person (policy ``lasting``: kidneys, sleep apnea...) still hold;
     # an earlier "stop" or "driving" was about that turn's question.
     lasting = [r for r in before if r.lasting]
-    if earlier and (_DOING_THAT.search(own) or ORDEAL.search(own)):  # what it refers to
-        # ("… if i did", "help me get through it") is asked about now
+    if earlier and _DOING_THAT.search(own):  # what it refers to is asked about now
         now += [r for r in _risks(earlier[-1], policy, core) if r not in now]
     risks = tuple(now + [r for r in lasting if r not in now])
     measured = _measures(own, risks)
