@@ -151,3 +151,17 @@ def test_derived_files_go_stale_when_the_answer_units_change(
     assert not derived_current(changed, saved)
     (saved / FINGERPRINT_FILE).unlink()  # an index saved before fingerprints
     assert not derived_current(indexed_settings, saved)
+
+
+def test_the_stored_units_centroid_is_their_normalised_float32_mean(tmp_path: Path) -> None:
+    from assistant.answering.compose.stored import StoredVectors
+
+    vectors = np.random.default_rng(3).normal(size=(50, 8)).astype(np.float32)
+    StoredVectors.save(tmp_path, list(range(1, 51)), vectors)
+    stored = StoredVectors.load(tmp_path)
+    assert stored is not None
+    mean = np.asarray(stored.vectors, dtype=np.float32).mean(axis=0)
+    centroid = stored.centroid()
+    assert centroid is not None and centroid.dtype == np.float32
+    assert np.allclose(centroid, mean / np.linalg.norm(mean), atol=1e-6)
+    assert StoredVectors(np.zeros(0, dtype=np.uint64), np.zeros((0, 8))).centroid() is None

@@ -88,6 +88,6 @@ def build_assistant(settings: Settings) -> Assistant:
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
         refusal=EvidenceRefusal(vocab, settings, core),
         sessions=SqlSessionStore.from_settings(settings),
-        titles=titles, warmers=[vocab.warm_up, reader.warm_up], reader=reader,
+        titles=titles, warmers=[vocab.warm_up, reader.warm_up, extractive.warm_up], reader=reader,
         prefetch=prefetch, framing=framing,
         second_opinion=SecondOpinion(terms.conditions, retriever.search) if terms else None)

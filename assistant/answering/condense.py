@@ -53,8 +53,8 @@ _IT = re.compile(r"\bit\b(?!')", re.I)
 _BACK = re.compile(r"\b(that|this|those|these|them)\s*[?.!]*\s*$", re.I)
 #: ... as does getting through "it" ("would magnesium help me get thru it" after a message about
 #: quitting Klonopin: "it" is what the last message was about, core subject and all).
-ORDEAL = re.compile(r"\b(get|gets|getting|help|helps|pull|see|carry)\s+(?:(me|him|her|us|you)\s+)?"
-                     r"(through|thru|over)\s+(it|this|that)\b", re.I)
+_ORDEAL = re.compile(r"\b(get|gets|getting|help|helps|pull|see|carry)\s+(?:(me|him|her|us|you)\s+)?"
+                      r"(through|thru|over)\s+(it|this|that)\b", re.I)
 _LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
 #: "And for how long?" asks more about the same thing; it does not name a new thing to swap in.
 _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should|would|will|"
@@ -114,12 +114,12 @@ class Condenser:
             return _with_topic(own, carried + conditions)
         if not answered:
             return _with_topic(question, conditions)
-        resolved = None if ORDEAL.search(question) else self._resolve_it(question, answered)
+        ordeal = _ORDEAL.search(question)  # "help me get thru it": the last message's topic
+        resolved = None if ordeal else self._resolve_it(question, answered)
         if resolved:
             return _with_topic(resolved, conditions)
         topic = [t for t in self._topic(answered) if t.lower() not in question.lower()]
-        if any(self._is_core(w) for w in content_words(question)) \
-                and not ORDEAL.search(question):
+        if any(self._is_core(w) for w in content_words(question)) and not ordeal:
             # "And how much magnesium for her sleep?" after a clonazepam question: the message
             # names its own core subject, so the previous one is not carried
             topic = [t for t in topic if not self._is_core(t)]
@@ -129,7 +129,7 @@ class Condenser:
         words_ = content_words(question)
         names_core = any(self._is_core(w) for w in words_)
         if names_core and not (_FOLLOW.match(question) or _BACK.search(question)
-                               or ORDEAL.search(question)):
+                               or _ORDEAL.search(question)):
             return False
         short = len(words_) <= MAX_BARE_FOLLOW_UP_WORDS
         return bool(_FOLLOW.match(question) or _PRONOUN.search(question)

@@ -25,6 +25,7 @@ from assistant.text.words import (
     stems,
     texted,
     texted_forms,
+    ves_plural,
     words,
     zipf,
 )
@@ -95,8 +96,7 @@ class CorpusVocabulary:
     def mentions(self, word: str) -> bool:
         """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion'; an
         -f/-fe noun whose plural it uses: 'calf' ~ 'calves')?"""
-        return word in self.words or stem(word) in self._stems or any(
-            word.endswith(end) and f"{word[:-len(end)]}ves" in self.words for end in ("fe", "f"))
+        return word in self.words or stem(word) in self._stems or ves_plural(word) in self.words
 
     def known(self, word: str) -> bool:
         if self.mentions(word):

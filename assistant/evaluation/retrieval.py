@@ -50,11 +50,17 @@ class Label:
     #: Other passages (source, start, end) that answer the question as well.
     also: tuple[Span, ...] = ()
 
+    def hit_by(self, span: Span) -> bool:
+        """Does a retrieved span overlap the label's own passage?"""
+        return _overlap(span, (self.source, self.start, self.end))
+
     def answered_by(self, span: Span) -> bool:
         """Does a retrieved span overlap the label's passage or one of its alternates?"""
-        source, start, end = span
-        return any(source == s and start < e and b < end
-                   for s, b, e in ((self.source, self.start, self.end), *self.also))
+        return self.hit_by(span) or any(_overlap(span, other) for other in self.also)
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
 
 
 #: The alternates file read beside a labels file.
@@ -165,8 +171,7 @@ def _covered(label: Label, spans: Sequence[Span]) -> float:
 
 def score_label(label: Label, ranked: Sequence[Span], ks: Sequence[int] = (1, 5)) -> dict[str, Any]:
     """One label's first hit rank, hit@k and recall@k against a ranked list of spans."""
-    rank = next((r for r, (source, start, end) in enumerate(ranked, start=1)
-                 if source == label.source and start < label.end and label.start < end), None)
+    rank = next((r for r, span in enumerate(ranked, start=1) if label.hit_by(span)), None)
     answer = next((r for r, span in enumerate(ranked, start=1) if label.answered_by(span)), None)
     row: dict[str, Any] = {"id": label.id, "first_hit_rank": rank, "first_answer_rank": answer}
     for k in ks:

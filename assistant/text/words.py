@@ -177,6 +177,15 @@ IRREGULAR_PLURALS = {"women": "woman", "men": "man", "children": "child", "peopl
                      "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose"}
 
 
+def ves_plural(word: str) -> str:
+    """The -ves plural of an -f/-fe noun ("calf" -> "calves", "knife" -> "knives"), else "".
+    Not part of ``stem``: a saved BM25 index was tokenized without it."""
+    for end in ("fe", "f"):
+        if word.endswith(end):
+            return f"{word[:-len(end)]}ves"
+    return ""
+
+
 @lru_cache(maxsize=WORD_CACHE_SIZE)
 def stem(word: str) -> str:
     """The Snowball English stem of a lower-case word ("interactions" -> "interact"; an

@@ -59,7 +59,6 @@ class ExtractiveComposer:
         #: Words after which a named thing is one the user takes (policy query_terms).
         self.pairing = list(pairing)
         self.stored = stored
-        self._mean: np.ndarray | None = None
         self.settings = settings
         self.policy = policy
         self.core = core
@@ -130,14 +129,15 @@ class ExtractiveComposer:
                            self.core, focus, self.names, self.classes, hubness)
 
     def _centroid(self) -> np.ndarray | None:
-        """The unit vector of the mean of every stored answer unit (the corpus as a whole), or
-        None without stored vectors or a hub weight."""
-        if self.policy.weights.hub <= 0 or self.stored is None or not len(self.stored):
+        """The stored answer units' centroid (``StoredVectors.centroid``), or None without
+        stored vectors or a hub weight."""
+        if self.policy.weights.hub <= 0 or self.stored is None:
             return None
-        if self._mean is None:
-            mean = np.asarray(self.stored.vectors, dtype=np.float32).mean(axis=0)
-            self._mean = mean / (np.linalg.norm(mean) or 1.0)
-        return self._mean
+        return self.stored.centroid()
+
+    def warm_up(self) -> None:
+        """Read the stored vectors' centroid at start-up, not on the first question."""
+        self._centroid()
 
     def _chunk_units(self, chunk: Chunk, rank: int) -> list[Unit]:
         units = self._units.get_or_compute(chunk.id,

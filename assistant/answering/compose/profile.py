@@ -18,10 +18,10 @@ from assistant.text.words import stem, term_words, zipf
 #: written beside one is that thing's, ``compose.doses``).
 THING_ZIPF = 3.0
 THING_MIN = 4
-#: A message that goes on from the previous question ("And if …?", "what about …?").
 #: A follow-up that goes on from the last question is short ("and longer term?"); a longer
 #: one opening with "also" tells something new ("also weird thing, … is that part of this?").
 CONTINUES_WORDS = 15
+#: A message that goes on from the previous question ("And if …?", "what about …?").
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 #: A follow-up that refers back to what the last message said the user would do ("what would
 #: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.

@@ -72,7 +72,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     aside = found if found is not None and not found.applies else None
     pool = [s for s in relevant + stated if aside is None or s.unit.text != aside.scored.unit.text]
     lead = choose_lead(pool or relevant + stated, profile, policy, shown_before, asked, core,
-                 names, classes)
+                       names, classes)
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)  # (the lead may repeat one shown)
     if found is not None and (found.applies or not pool or not lead.risk_match):
         plan.lead, plan.comparison = found.scored, found.text

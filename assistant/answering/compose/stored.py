@@ -38,9 +38,20 @@ class StoredVectors:
             raise ValueError(f"{len(keys)} keys for {len(vectors)} vectors")
         self.keys = keys
         self.vectors = vectors
+        self._centroid: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def centroid(self) -> np.ndarray | None:
+        """The unit vector of the mean of every stored vector (the corpus as a whole), summed
+        in float32 over the memory-mapped float16 matrix without copying it; None when empty."""
+        if not len(self.vectors):
+            return None
+        if self._centroid is None:
+            mean = np.asarray(self.vectors).mean(axis=0, dtype=np.float32)
+            self._centroid = mean / (np.linalg.norm(mean) or 1.0)
+        return self._centroid
 
     @classmethod
     def load(cls, directory: Path) -> StoredVectors | None:
