@@ -164,4 +164,8 @@ def test_the_stored_units_centroid_is_their_normalised_float32_mean(tmp_path: Pa
     centroid = stored.centroid()
     assert centroid is not None and centroid.dtype == np.float32
     assert np.allclose(centroid, mean / np.linalg.norm(mean), atol=1e-6)
+    # saved with the vectors, so start-up reads it; vectors saved before it are averaged once
+    (tmp_path / "unit_centroid.npy").unlink()
+    older = StoredVectors.load(tmp_path)
+    assert older is not None and np.array_equal(older.centroid(), centroid)
     assert StoredVectors(np.zeros(0, dtype=np.uint64), np.zeros((0, 8))).centroid() is None

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.compose.policy import AnswerPolicy, load_answer_policy
-from assistant.answering.compose.stored import StoredVectors, match_key
+from assistant.answering.compose.stored import CENTROID_FILE, StoredVectors, match_key
 from assistant.answering.compose.units import chunk_units, units_fingerprint
 from assistant.answering.drug_names import DRUG_NAMES_FILE, derive_drug_names, save_drug_names
 from assistant.answering.facts import CorpusFacts
@@ -156,7 +156,8 @@ def derived_current(settings: Settings, directory: Path) -> bool:
             or not (directory / DRUG_NAMES_FILE).is_file():
         return False
     policy = load_answer_policy(settings.policies_dir)
-    return StoredVectors.fingerprint(directory) == units_fingerprint(policy)
+    return StoredVectors.fingerprint(directory) == units_fingerprint(policy) \
+        and (directory / CENTROID_FILE).is_file()
 
 
 def load_words(directory: Path | None) -> list[str] | None:

@@ -22,6 +22,9 @@ VECTORS_FILE = "unit_vectors.npy"
 #: What made the units (``compose.units.units_fingerprint``): ``assistant index`` rewrites the
 #: vectors of an unchanged corpus when it differs, instead of leaving every unit to miss.
 FINGERPRINT_FILE = "units_fingerprint.txt"
+#: The units' centroid (``StoredVectors.centroid``), saved so start-up reads 384 numbers, not
+#: every vector.
+CENTROID_FILE = "unit_centroid.npy"
 
 
 def match_key(source: str, start: int, end: int, text: str) -> int:
@@ -33,24 +36,23 @@ def match_key(source: str, start: int, end: int, text: str) -> int:
 class StoredVectors:
     """Vectors by key (``match_key``); ``get`` returns None for keys not stored."""
 
-    def __init__(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, vectors: np.ndarray,
+                 centroid: np.ndarray | None = None) -> None:
         if len(keys) != len(vectors):
             raise ValueError(f"{len(keys)} keys for {len(vectors)} vectors")
         self.keys = keys
         self.vectors = vectors
-        self._centroid: np.ndarray | None = None
+        self._centroid = centroid
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def centroid(self) -> np.ndarray | None:
-        """The unit vector of the mean of every stored vector (the corpus as a whole), summed
-        in float32 over the memory-mapped float16 matrix without copying it; None when empty."""
-        if not len(self.vectors):
-            return None
-        if self._centroid is None:
-            mean = np.asarray(self.vectors).mean(axis=0, dtype=np.float32)
-            self._centroid = mean / (np.linalg.norm(mean) or 1.0)
+        """The unit vector of the mean of every stored vector (the corpus as a whole): the one
+        saved with them, else (vectors saved before it was) computed once, summed in float32
+        over the float16 matrix without copying it; None when there are none."""
+        if self._centroid is None and len(self.vectors):
+            self._centroid = _centroid_of(self.vectors)
         return self._centroid
 
     @classmethod
@@ -59,7 +61,9 @@ class StoredVectors:
         keys, vectors = directory / KEYS_FILE, directory / VECTORS_FILE
         if not keys.is_file() or not vectors.is_file():
             return None
-        return cls(np.load(keys, mmap_mode="r"), np.load(vectors, mmap_mode="r"))
+        centroid = directory / CENTROID_FILE
+        return cls(np.load(keys, mmap_mode="r"), np.load(vectors, mmap_mode="r"),
+                   np.load(centroid) if centroid.is_file() else None)
 
     @staticmethod
     def save(directory: Path, keys: Sequence[int], vectors: np.ndarray,
@@ -73,6 +77,8 @@ class StoredVectors:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / KEYS_FILE, array)
         np.save(directory / VECTORS_FILE, matrix)
+        if len(matrix):
+            np.save(directory / CENTROID_FILE, _centroid_of(matrix))
         (directory / FINGERPRINT_FILE).write_text(fingerprint, encoding="utf-8")
 
     @staticmethod
@@ -90,3 +96,10 @@ class StoredVectors:
         if i < len(self.keys) and self.keys[i] == wanted:
             return np.asarray(self.vectors[i], dtype=np.float32)
         return None
+
+
+def _centroid_of(matrix: np.ndarray) -> np.ndarray:
+    """The unit vector of a matrix's row mean, summed in float32 (no float32 copy of it)."""
+    mean: np.ndarray = np.asarray(matrix).mean(axis=0, dtype=np.float32)
+    unit: np.ndarray = mean / (np.linalg.norm(mean) or 1.0)
+    return unit
