@@ -53,6 +53,17 @@ def test_uncovered_question_about_a_covered_subject_is_declined_for_that_part(
     assert answer.body.split("They cover:")[1].count(";") <= MAX_TITLES - 1
 
 
+def test_what_the_documents_say_only_of_other_medicines_is_declined_for_the_one_asked(
+        assistant: Assistant) -> None:
+    # the corpus gives half-lives for Ambien (zolpidem) and magnesium glycinate, not clonazepam
+    answer = assistant.ask("what is klonopin's half-life?")
+    assert answer.refused and answer.body.startswith(CANNOT_ANSWER)
+    assert "but not half-life" in answer.body and "klonopin" in answer.body
+    assert "zolpidem" not in answer.body.lower()
+    other = assistant.ask("what is the half-life of ambien?")
+    assert not other.refused and "2-3 hours" in other.body.split("\n")[0]
+
+
 def test_a_brand_name_finds_the_evidence_its_generic_name_does(assistant: Assistant) -> None:
     brand = assistant.ask("I have been on Klonopin for a year. Can I just stop it?")
     generic = assistant.ask("I have been on clonazepam for a year. Can I just stop it?")

@@ -209,6 +209,10 @@ class Assistant:
         if draft is None or draft.refused or not draft.text.strip():
             decision = prep.decision if prep.decision.refuse else Decision(
                 True, "no sentence of the evidence answers it", [], prep.decision.evidence)
+            if not prep.decision.refuse and draft is not None and len(draft.uncovered) == 2:
+                subject, asked = draft.uncovered
+                decision = Decision(True, f"{PARTIAL} ({subject})", [asked],
+                                    prep.decision.evidence)
             draft = Draft(text=refusal_text(decision, self._top_titles(prep.hits)), refused=True,
                           notes=[decision.reason, *(draft.notes if draft else [])])
         elif prep.preface:

@@ -114,6 +114,9 @@ class Draft(_Record):
     citations: list[Citation] = Field(default_factory=list)
     refused: bool = False
     notes: list[str] = Field(default_factory=list, description="e.g. 'fell back to extractive'.")
+    uncovered: list[str] = Field(
+        default_factory=list, description="A refused draft's [subject, what is asked about it] "
+        "when the evidence covers the subject but says what is asked only of other things.")
 
 
 class Turn(_Record):

@@ -10,6 +10,7 @@ are never quoted; sentences of less trusted documents (manifest ``kind``) rank l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -28,7 +29,7 @@ from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
 from assistant.text.sentences import asking_part
-from assistant.text.words import stem
+from assistant.text.words import stem, term_words
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
@@ -74,6 +75,11 @@ class ExtractiveComposer:
         plan = self.plan(question, chunks, history)
         if plan is None:
             return Draft(text="", refused=True, notes=["no answering sentence in the evidence"])
+        if plan.declines:
+            own = split_carried(question)[0]
+            subject = next((w for w in term_words(own) if stem(w) in self.core), "")
+            return Draft(text="", refused=True, uncovered=[subject, self._asked(own, plan)],
+                         notes=[f"said only of another subject: {plan.lead.unit.display[:60]}"])
         return write(plan)
 
     def stream(self, question: str, chunks: Sequence[Chunk],
@@ -91,11 +97,22 @@ class ExtractiveComposer:
         if not scored:
             return None
         plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes, focus, self.names)
+                           self.classes, focus, self.names, self.medicines)
         if plan is not None and plan.comparison is None:
             plan.comparison = dose_note(split_carried(question)[0], plan.lead.unit.display,
                                         self.policy.dose_note, self._subject)
         return plan
+
+    def _asked(self, question: str, plan: Plan) -> str:
+        """What the question asks that the evidence does not say of its subject: its focus
+        words the nearest evidence names, in the question's order, else the words saying what
+        kind of answer it wants, the last said ("half-life")."""
+        named = [w for w in term_words(question) if stem(w) in plan.uncovered]
+        if named:
+            return " ".join(dict.fromkeys(named))
+        kind = self.policy.kind_named(plan.kind) if plan.kind else None
+        spans = [m for p in (kind.ask if kind else ()) for m in re.finditer(p, question, re.I)]
+        return max(spans, key=lambda m: m.start()).group(0) if spans else "what is asked"
 
     def _subject(self, word: str) -> str | None:
         """The substance a word names: a core subject (one stem for all its names), else a

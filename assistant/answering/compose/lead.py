@@ -12,7 +12,13 @@ from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.rows import is_row, row_about_another
 from assistant.answering.compose.scoring import Scored, names_any
-from assistant.text.words import term_stems
+from assistant.answering.compose.units import MAX_LABEL_WORDS
+from assistant.text.normalize import display_text
+from assistant.text.words import stem, term_stems, words
+
+#: Evidence on the asked subject that answers what is asked keeps the question answered when it
+#: scores at most this much under the best unit on another subject (chosen on the tuning sets).
+UNCOVERED_MARGIN = 0.1
 
 
 def key(s: Scored) -> tuple[str, int, int]:
@@ -94,6 +100,56 @@ def other_subject(s: Scored, profile: Profile, core: frozenset[str],
     asked = profile.subjects or (profile.topic if carried else frozenset())
     stems = term_stems(s.unit.text)
     return bool(asked and stems & core and not names_any(stems, asked, names, classes))
+
+
+def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[str],
+                   core: frozenset[str], names: Mapping[str, str] | None,
+                   classes: Mapping[str, frozenset[str]] | None,
+                   focus: frozenset[str], medicines: frozenset[str]) -> Scored | None:
+    """The unit that best answers what a question asks about a core subject it names, when
+    every unit answering any of it is about another subject ("Ambien (zolpidem): short half-life"
+    for "what is Klonopin's half-life?"): the documents cover the subject, not what is asked
+    about it. What answers is naming the question's focus, or, when no unit names any of it
+    (its words all say what kind of answer it wants: "half-life"), being of the asked kind.
+    Evidence on the subject that answers and scores within ``UNCOVERED_MARGIN`` of the best
+    unit on another keeps the question answered. None otherwise, and when the user states a
+    risk (evidence on it answers)."""
+    if not profile.subjects or profile.personal or not (focus or profile.kind):
+        return None
+
+    by_focus = bool(focus) and any(s.focus_weight > 0 for s in relevant)
+
+    def weight(s: Scored) -> float:
+        return s.focus_weight if by_focus else float(s.kind_match)
+
+    def other(s: Scored) -> bool:
+        return labelled_other(s, profile, asked, core, names, classes, medicines)
+    others = [s for s in relevant if weight(s) > 0 and other(s)]
+    if not others:
+        return None
+    best = max(s.score for s in others)
+    if any(weight(s) > 0 and s.score >= best - UNCOVERED_MARGIN and not other(s)
+           for s in relevant):
+        return None
+    return max(others, key=lambda s: (weight(s), s.score))
+
+
+def labelled_other(s: Scored, profile: Profile, asked: frozenset[str], core: frozenset[str],
+                   names: Mapping[str, str] | None,
+                   classes: Mapping[str, frozenset[str]] | None,
+                   medicines: frozenset[str]) -> bool:
+    """Is the unit a labelled line ("Ambien (zolpidem): …") whose label names a medicine
+    (``medicines``: the corpus's words for them) the message does not ask about, while the unit
+    names none of the core subjects it asks about?"""
+    label, sep, _ = s.unit.display.partition(": ")
+    if not sep or not profile.subjects or len(label.split()) > MAX_LABEL_WORDS:
+        return False
+    said = words(display_text(label))
+    named = {stem(w) for w in said if w.lower() in medicines} - core
+    own = {stem(w) for w in said} & core  # "Magnesium glycinate: moderate half-life"
+    if not (named - asked or own):
+        return False
+    return not names_any(term_stems(s.unit.text), profile.subjects, names, classes)
 
 
 def _risks_named(s: Scored, profile: Profile) -> int:

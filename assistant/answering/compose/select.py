@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.conflicts import opposite_verdict, stance
-from assistant.answering.compose.lead import about_denied, choose_lead, hedge, key
+from assistant.answering.compose.lead import about_denied, choose_lead, hedge, key, uncovered_part
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row, row_about_another
@@ -43,6 +43,12 @@ class Plan:
     ask: str | None = None
     conflict_line: str = "{other}"
     notes: list[str] = field(default_factory=list)
+    #: The evidence says what the question asks only of other subjects: the answer declines
+    #: (``lead.uncovered_part``; ``uncovered``: the stems of the question's focus it names,
+    #: none when the question names only the kind of answer it wants).
+    declines: bool = False
+    kind: str | None = None
+    uncovered: frozenset[str] = frozenset()
 
 
 def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
@@ -50,7 +56,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 core: frozenset[str] = frozenset(),
                 classes: Mapping[str, frozenset[str]] | None = None,
                 focus: frozenset[str] = frozenset(),
-                names: Mapping[str, str] | None = None) -> Plan | None:
+                names: Mapping[str, str] | None = None,
+                medicines: frozenset[str] = frozenset()) -> Plan | None:
     """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
     core subjects, which alone do not make two sentences about the same thing; ``classes``:
     class stem -> its core members, ``answering.subjects.subject_classes``; ``focus``: the
@@ -66,6 +73,11 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     stated = [s for s in scored if s.score < policy.min_relevance and s.score >= floor
               and any(matches(r.evidence, s.unit.display) for r in profile.personal)]
     asked = (profile.things | profile.others | focus) - core
+    other = uncovered_part(relevant, profile, asked, core, names, classes, focus,
+                           medicines)
+    if other is not None:  # what is asked is said only of something else
+        return Plan(lead=other, declines=True, uncovered=focus & term_stems(other.unit.text),
+                    kind=profile.kind)
     found = compare_threshold(scored, profile, policy, core, classes, names)
     # a threshold the user's value does not reach leads nothing: the lead is the best other
     # evidence on their condition ("CKD (any stage) … never …"), the threshold comes after it
