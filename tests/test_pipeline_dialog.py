@@ -64,6 +64,18 @@ def test_what_the_documents_say_only_of_other_medicines_is_declined_for_the_one_
     assert not other.refused and "2-3 hours" in other.body.split("\n")[0]
 
 
+def test_a_condition_the_documents_discuss_only_for_the_other_subject_is_declined(
+        assistant: Assistant) -> None:
+    # pregnancy is discussed for magnesium only: "Not only safe but often recommended by
+    # obstetricians" must not answer whether clonazepam is safe in pregnancy
+    answer = assistant.ask("I'm 7 weeks pregnant and take clonazepam 0.5 mg daily. Is it safe "
+                           "to keep taking while pregnant?")
+    assert answer.refused and answer.body.startswith(CANNOT_ANSWER)
+    assert "clonazepam" in answer.body and "obstetricians" not in answer.body
+    covered = assistant.ask("I'm 16 weeks pregnant. Is magnesium glycinate safe to take?")
+    assert not covered.refused and "pregnan" in covered.body.split("\n")[0].lower()
+
+
 def test_a_brand_name_finds_the_evidence_its_generic_name_does(assistant: Assistant) -> None:
     brand = assistant.ask("I have been on Klonopin for a year. Can I just stop it?")
     generic = assistant.ask("I have been on clonazepam for a year. Can I just stop it?")

@@ -105,13 +105,15 @@ class ExtractiveComposer:
 
     def _asked(self, question: str, plan: Plan) -> str:
         """What the question asks that the evidence does not say of its subject: its focus
-        words the nearest evidence names, in the question's order, else the words saying what
-        kind of answer it wants, the last said ("half-life")."""
+        words the nearest evidence names, in the question's order, else the words stating the
+        condition ("pregnant") or saying what kind of answer it wants ("half-life"), the last
+        said."""
         named = [w for w in term_words(question) if stem(w) in plan.uncovered]
         if named:
             return " ".join(dict.fromkeys(named))
         kind = self.policy.kind_named(plan.kind) if plan.kind else None
-        spans = [m for p in (kind.ask if kind else ()) for m in re.finditer(p, question, re.I)]
+        patterns = (plan.condition.user if plan.condition else kind.ask if kind else [])
+        spans = [m for p in patterns for m in re.finditer(p, question, re.I)]
         return max(spans, key=lambda m: m.start()).group(0) if spans else "what is asked"
 
     def _subject(self, word: str) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assistant.answering.compose.policy import AnswerPolicy, matches
+from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.rows import is_row, row_about_another
 from assistant.answering.compose.scoring import Scored, names_any
@@ -132,6 +132,41 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
            for s in relevant):
         return None
     return max(others, key=lambda s: (weight(s), s.score))
+
+
+def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
+                   names: Mapping[str, str] | None,
+                   classes: Mapping[str, frozenset[str]] | None) -> tuple[Scored, Risk] | None:
+    """A condition the user states now ("I'm 7 weeks pregnant") of a core subject the message
+    asks about ("clonazepam"), when every unit of evidence on the condition is about other core
+    subjects only ("… pregnancy actually increases magnesium requirements"): the documents cover
+    the condition, not for what is asked. The best such unit and the condition, else None (and
+    when any condition stated now has evidence on the subject)."""
+    if not profile.subjects:
+        return None
+    found = None
+    for risk in profile.personal:
+        if not risk.lasting or risk.id not in profile.current:
+            continue
+        about = [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
+        if not about:
+            continue
+        if not all(_of_others(s, profile, core, names, classes) for s in about):
+            return None  # another condition stated is covered for the subject: it is answered
+        found = found or (max(about, key=lambda s: s.score), risk)
+    return found
+
+
+def _of_others(s: Scored, profile: Profile, core: frozenset[str],
+               names: Mapping[str, str] | None,
+               classes: Mapping[str, frozenset[str]] | None) -> bool:
+    """Is the unit about other core subjects than those asked: it names only others, or it
+    names none and its document and section do ("Relative cautions: multiple pregnancy
+    complications …" under "10 Best Magnesium for Sleep")?"""
+    if term_stems(s.unit.text) & core:
+        return other_subject(s, profile, core, names, classes)
+    where = term_stems(" ".join([s.unit.chunk.title, *s.unit.chunk.section]))
+    return bool(where & core) and not names_any(where, profile.subjects, names, classes)
 
 
 def labelled_other(s: Scored, profile: Profile, asked: frozenset[str], core: frozenset[str],

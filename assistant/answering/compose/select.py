@@ -15,8 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.conflicts import opposite_verdict, stance
-from assistant.answering.compose.lead import about_denied, choose_lead, hedge, key, uncovered_part
-from assistant.answering.compose.policy import AnswerPolicy, matches
+from assistant.answering.compose.lead import (
+    about_denied,
+    choose_lead,
+    hedge,
+    key,
+    risk_uncovered,
+    uncovered_part,
+)
+from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row, row_about_another
 from assistant.answering.compose.scoring import Scored
@@ -48,6 +55,8 @@ class Plan:
     #: none when the question names only the kind of answer it wants).
     declines: bool = False
     kind: str | None = None
+    #: The stated condition the evidence discusses only for other subjects (``declines``).
+    condition: Risk | None = None
     uncovered: frozenset[str] = frozenset()
 
 
@@ -78,6 +87,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     if other is not None:  # what is asked is said only of something else
         return Plan(lead=other, declines=True, uncovered=focus & term_stems(other.unit.text),
                     kind=profile.kind)
+    elsewhere = risk_uncovered(relevant + stated, profile, core, names, classes)
+    if elsewhere is not None:  # the condition stated is discussed only for something else
+        return Plan(lead=elsewhere[0], declines=True, condition=elsewhere[1])
     found = compare_threshold(scored, profile, policy, core, classes, names)
     # a threshold the user's value does not reach leads nothing: the lead is the best other
     # evidence on their condition ("CKD (any stage) … never …"), the threshold comes after it
