@@ -13,7 +13,7 @@ for v in ('before', 'after'):
     gs = by[v]; n = len(gs)
     ov = [g['overall'] for g in gs]
     follow = [g for g in gs if g.get('context') is not None]
-    ans = [g for g in gs if g.get('refusal') is None]
+    ans = [g for g in gs if g.get('refusal') in (None, 'correct_answer')]
     line = (f"{v}: n={n} mean overall {sum(ov)/n:.2f}; >=4 {sum(o>=4 for o in ov)}/{n} = {sum(o>=4 for o in ov)/n:.0%}; "
             f"direct {sum(g['direct'] for g in gs)/n:.0%}; relevance {sum(g['relevance'] for g in gs)/n:.2f}; "
             f"faithful {sum(g['faithful'] for g in gs)/n:.0%}; context {sum(g['context'] for g in follow)}/{len(follow)}; "
