@@ -1038,3 +1038,23 @@ def test_a_follow_up_about_doing_what_the_last_message_said_keeps_its_risks() ->
     assert {"abrupt", "stopping"} <= profile.current
     other = _profile("what else helps with sleep? (about klonopin)", earlier)
     assert "abrupt" not in {r.id for r in other.risks}  # an earlier stop is that turn's
+
+
+@pytest.mark.parametrize(("message", "personal"), [
+    ("I'm 44 and my sister bought me magnesium glycinate. Is it ok with my clonazepam?", False),
+    ("I'm 81 and my sister bought me magnesium glycinate. Is it ok with my clonazepam?", True),
+    ("I'm 16 and can't sleep. How much magnesium can I take?", True),
+])
+def test_an_ordinary_adult_age_is_told_not_a_risk_fact(message: str, personal: bool) -> None:
+    profile = _profile(message)
+    assert any(m.risk.id == "age" for m in profile.measures)  # the age is read either way
+    assert any(r.id == "age" for r in profile.personal) is personal
+
+
+def test_an_ordinary_range_needs_a_measure(tmp_path: Path) -> None:
+    text = (ROOT / "policies" / "answer.yaml").read_text(encoding="utf-8")
+    broken = text.replace("  - id: driving\n", "  - id: driving\n    ordinary: [1, 2]\n", 1)
+    assert broken != text
+    (tmp_path / "answer.yaml").write_text(broken, encoding="utf-8")
+    with pytest.raises(PolicyError, match="ordinary"):
+        load_answer_policy(tmp_path)

@@ -62,6 +62,9 @@ class Risk(_Strict):
     #: The unit of table brackets the ``measure`` is read in ("yr": an age the user gives,
     #: "my dad is 81", picks the row whose "71+ years" bracket holds it, in later turns too).
     bracket_unit: Literal["", "yr", "lb"] = ""
+    #: Values of the ``measure`` that state no risk ("I'm 44": an age between these is
+    #: told, not a risk fact): the user's message is then not evidence-led by this risk.
+    ordinary: tuple[float, float] | None = None
     #: Matched with the corpus's core subjects taken out of the message ("another" sedative).
     other_than_core: bool = False
     #: Said of a substance: evidence about it must name the core subject the user says it of
@@ -86,6 +89,9 @@ class Risk(_Strict):
                 raise ValueError(f"risk {self.id}: threshold needs a (?P<op>…) group")
         if self.bracket_unit and self.measure is None:
             raise ValueError(f"risk {self.id}: bracket_unit needs a measure")
+        if self.ordinary is not None and (self.measure is None
+                                          or self.ordinary[0] > self.ordinary[1]):
+            raise ValueError(f"risk {self.id}: ordinary needs a measure and low <= high")
         return self
 
 
