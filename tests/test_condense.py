@@ -242,3 +242,13 @@ def test_getting_through_it_points_back_to_the_last_message(vocab: CorpusVocabul
     c = Condenser(vocab, frozenset({"magnesium", "klonopin"}))
     got = c.condense("would magnesium help me get thru it", history)
     assert got.startswith("would magnesium help me get thru it (about") and "klonopin" in got
+
+
+def test_a_long_message_carries_the_core_subject_its_question_points_back_at(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    story = ("I'm six weeks into a slow taper off clonazepam and my calves cramp at night. "
+             "Someone in my support group recommended magnesium. Is it actually helpful for "
+             "this, or could it mess up my taper?")
+    out = Condenser(vocab, core).condense("Okay, if I try it, how much should I be taking?",
+                                          [_turn(story)])
+    assert "(about magnesium" in out and "clonazepam" not in split_carried(out)[1]

@@ -67,6 +67,10 @@ _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
                           r"(?:my\s+|the\s+|your\s+)?([A-Za-z][\w-]*)\s*\??\s*$", re.I)
 
 
+#: An asking part that points back at what the message named before it.
+_POINTS_BACK = re.compile(r"\b(it|that|this|them|those|these)\b", re.I)
+
+
 class Condenser:
     """Rule-based follow-up rewriting. ``core``: stems of the corpus's core subjects
     (``answering.subjects.core_subjects``): a message naming one is about its own topic."""
@@ -220,8 +224,25 @@ class Condenser:
         text, carried = split_carried(previous)
         topic = list(self.vocab.entities(text, self._topic_zipf))
         topic += [t for t in carried_terms(carried) if t not in topic]
-        core = [t for t in topic if self._is_core(t)]
+        core = self._asked_core(text) or [t for t in topic if self._is_core(t)]
         return (core + [t for t in topic if not self._is_core(t)])[:MAX_CARRIED]
+
+    def _asked_core(self, text: str) -> list[str]:
+        """The core subjects a long message asks about, when its story names others: those its
+        asking part names, or the one named last before it when the asking part points back
+        ("… recommended magnesium. Is it actually helpful …?" after "a taper off clonazepam").
+        Empty when the message names one core subject or none."""
+        named = self._core_words(text)
+        if len(named) < 2:
+            return []
+        asked = asking_part(text)
+        if asked == text:
+            return []
+        own = self._core_words(asked)
+        if own or not _POINTS_BACK.search(asked):
+            return own
+        before = self._core_words(text[:text.rfind(asked)])
+        return before[-1:]
 
     def _conditions_of(self, messages: list[str], question: str) -> list[str]:
         """Risk facts the user stated in earlier messages and does not restate now."""
