@@ -1058,3 +1058,12 @@ def test_an_ordinary_range_needs_a_measure(tmp_path: Path) -> None:
     (tmp_path / "answer.yaml").write_text(broken, encoding="utf-8")
     with pytest.raises(PolicyError, match="ordinary"):
         load_answer_policy(tmp_path)
+
+
+@pytest.mark.parametrize(("message", "pregnant"), [
+    ("I've had bad reflux since my second pregnancy. Does Prilosec lower magnesium?", False),
+    ("I've had insomnia since my pregnancy started. Is magnesium ok?", True),
+    ("I'm 20 weeks pregnant. Is magnesium glycinate ok?", True),
+])
+def test_a_pregnancy_in_the_past_is_no_stated_pregnancy(message: str, pregnant: bool) -> None:
+    assert any(r.id == "pregnancy" for r in _profile(message).risks) is pregnant
