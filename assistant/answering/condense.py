@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
-from assistant.text.sentences import asking_part
+from assistant.text.sentences import asking_part, split_sentences
 from assistant.text.words import content_words, stem, words, zipf
 
 #: How a follow-up marks the topic terms it carries over: "What if …? (about magnesium, …)".
@@ -230,8 +230,9 @@ class Condenser:
     def _asked_core(self, text: str) -> list[str]:
         """The core subjects a long message asks about, when its story names others: those its
         asking part names, or the one named last before it when the asking part points back
-        ("… recommended magnesium. Is it actually helpful …?" after "a taper off clonazepam").
-        Empty when the message names one core subject or none."""
+        ("… recommended magnesium. Is it actually helpful …?" after "a taper off clonazepam"),
+        when the sentence right before it names one (a pronoun's antecedent is there, or
+        unsure). Empty when the message names one core subject or none."""
         named = self._core_words(text)
         if len(named) < 2:
             return []
@@ -241,8 +242,10 @@ class Condenser:
         own = self._core_words(asked)
         if own or not _POINTS_BACK.search(asked):
             return own
-        before = self._core_words(text[:text.rfind(asked)])
-        return before[-1:]
+        before = text[:text.rfind(asked)]
+        spans = split_sentences(before)
+        runs = self._core_runs(before[spans[-1][0]:spans[-1][1]]) if spans else []
+        return runs[0].split() if len(runs) == 1 else []
 
     def _conditions_of(self, messages: list[str], question: str) -> list[str]:
         """Risk facts the user stated in earlier messages and does not restate now."""
