@@ -76,6 +76,15 @@ def test_a_condition_the_documents_discuss_only_for_the_other_subject_is_decline
     assert not covered.refused and "pregnan" in covered.body.split("\n")[0].lower()
 
 
+def test_slang_of_several_words_and_things_pointed_back_at(assistant: Assistant) -> None:
+    # "k-pin" is policy shorthand for Klonopin (query_terms synonyms), read before any check
+    slang = assistant.ask("is k-pin ok with mag at night?")
+    assert not slang.refused and "klonopin" in slang.standalone_question.lower()
+    # "those" is the gummies of the sentence before: the pairing asked about is not covered
+    pointed = assistant.ask("a friend gave me some cbd gummies. can i take those with my k-pin?")
+    assert pointed.refused and "cbd" in pointed.body
+
+
 def test_a_brand_name_finds_the_evidence_its_generic_name_does(assistant: Assistant) -> None:
     brand = assistant.ask("I have been on Klonopin for a year. Can I just stop it?")
     generic = assistant.ask("I have been on clonazepam for a year. Can I just stop it?")

@@ -33,6 +33,8 @@ CANNOT_ANSWER = "The documents I have don't cover"
 REFER_TO = "Please ask your pharmacist or prescriber about it."
 #: A refusal names at most this many documents (those of the best hits).
 MAX_TITLES = 3
+#: A question that points back at what the message named before it.
+_POINTS_BACK = re.compile(r"\b(those|these|them)\b")
 #: Decision reasons with their own wording.
 NOT_ENGLISH = "not written in English"
 WEAK = "weak evidence"
@@ -104,6 +106,8 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> boo
         return True
     if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
         return True  # in what is asked (or the topic carried)
+    if _pointed_at(word, own, vocab):
+        return True  # "… gave me some cbd gummies. can i take those with my klonopin?"
     if not _medicine(word, vocab):
         return False  # only a medicine is paired with the question by being taken before it
     asks = " ".join(question_parts(own))  # not the story before it ("heard bad things")
@@ -123,6 +127,18 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> boo
             p.search(own) for p in vocab.conditions):
         return False
     return not terms.combining or any(re.search(p, asks) for p in terms.combining)
+
+
+def _pointed_at(word: str, own: str, vocab: CorpusVocabulary) -> bool:
+    """Does the question point back ("those", "them") at the sentence right before it, which
+    names ``word`` and nothing the documents know ("either of those" after "metformin and
+    omeprazole" asks about omeprazole too: answered, with metformin noted as not covered)?"""
+    asks = question_parts(own)
+    if not asks or not _POINTS_BACK.search(asks[0]):
+        return False
+    before = own[:own.find(asks[0])].strip()
+    last = re.split(r"(?<=[.!?])\s+", before)[-1] if before else ""
+    return bool(re.search(rf"\b{re.escape(word)}\b", last)) and not vocab.entities(last)
 
 
 def _medicine(word: str, vocab: CorpusVocabulary) -> bool:

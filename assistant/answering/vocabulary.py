@@ -243,7 +243,12 @@ class CorpusVocabulary:
             # a contraction is one word ("shouldn't" is no misspelt "shouldn"); a possessive's
             # name is repaired ("klonapin's")
             return f"{fix_word(name, after)}{apostrophe}{tail}" if tail.lower() == "s" else word
-        return re.sub(r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)*", fix, fold(text))
+        text = fold(text)
+        for short, long in synonyms.items():  # a shorthand of several words ("k-pin")
+            if "-" in short or " " in short:
+                text = re.sub(rf"(?<![\w-]){re.escape(short)}(?![\w-])", long, text,
+                              flags=re.I)
+        return re.sub(r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)*", fix, text)
 
     def _completion(self, word: str) -> str | None:
         """The word a clipped form the corpus does not use stands for ("gly" -> "glycinate")."""
