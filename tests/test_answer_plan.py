@@ -1067,3 +1067,13 @@ def test_an_ordinary_range_needs_a_measure(tmp_path: Path) -> None:
 ])
 def test_a_pregnancy_in_the_past_is_no_stated_pregnancy(message: str, pregnant: bool) -> None:
     assert any(r.id == "pregnancy" for r in _profile(message).risks) is pregnant
+
+
+@pytest.mark.parametrize(("message", "age"), [
+    ("My 6-year-old daughter can't settle at night. How much magnesium at most?", 6.0),
+    ("my 7 year old son has cramps, how much magnesium can he take?", 7.0),
+    ("I have taken magnesium for 5 years, is that ok?", None),
+])
+def test_a_child_s_age_is_read_but_not_a_duration(message: str, age: float | None) -> None:
+    ages = [m.value for m in _profile(message).measures if m.risk.id == "age"]
+    assert ages == ([age] if age is not None else [])
