@@ -1077,3 +1077,10 @@ def test_a_pregnancy_in_the_past_is_no_stated_pregnancy(message: str, pregnant: 
 def test_a_child_s_age_is_read_but_not_a_duration(message: str, age: float | None) -> None:
     ages = [m.value for m in _profile(message).measures if m.risk.id == "age"]
     assert ages == ([age] if age is not None else [])
+
+
+def test_kids_in_the_story_are_no_age_risk() -> None:
+    story = _profile("Every night after the kids are in bed my legs get restless. Does "
+                     "magnesium help?")
+    assert not any(r.id == "age" for r in story.risks)
+    assert any(r.id == "age" for r in _profile("Can children take magnesium?").risks)
