@@ -114,7 +114,9 @@ class ExtractiveComposer:
         kind = self.policy.kind_named(plan.kind) if plan.kind else None
         patterns = (plan.condition.user if plan.condition else kind.ask if kind else [])
         spans = [m for p in patterns for m in re.finditer(p, question, re.I)]
-        return max(spans, key=lambda m: m.start()).group(0) if spans else "what is asked"
+        if spans:
+            return max(spans, key=lambda m: m.start()).group(0)
+        return plan.condition.id if plan.condition else "what is asked"
 
     def _subject(self, word: str) -> str | None:
         """The substance a word names: a core subject (one stem for all its names), else a

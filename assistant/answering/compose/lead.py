@@ -137,17 +137,20 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
 def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
                    names: Mapping[str, str] | None,
                    classes: Mapping[str, frozenset[str]] | None) -> tuple[Scored, Risk] | None:
-    """A condition the user states now ("I'm 7 weeks pregnant") of a core subject the message
-    asks about ("clonazepam"), when every unit of evidence on the condition is about other core
-    subjects only ("… pregnancy actually increases magnesium requirements"): the documents cover
-    the condition, not for what is asked. The best such unit and the condition, else None (and
+    """A condition the user states now ("I'm 7 weeks pregnant"), or stated earlier when the
+    message is the first to name a core subject ("also … klonopin 0.5, is that one safe for the
+    baby?"), of a core subject the message asks about ("clonazepam"), when every unit of
+    evidence on the condition is about other core subjects only ("… pregnancy actually
+    increases magnesium requirements"): the documents cover the condition, not for what is
+    asked. The best such unit and the condition, else None (and
     when any condition stated now has evidence on the subject)."""
     if not profile.subjects:
         return None
     found = None
     for risk in profile.personal:
-        if not risk.lasting or risk.id not in profile.current:
-            continue
+        if not risk.lasting or not (risk.id in profile.current
+                                    or profile.subjects - profile.named_before):
+            continue  # stated now, or earlier and asked of a subject this message names first
         about = [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
         if not about:
             continue

@@ -83,6 +83,8 @@ class Profile:
     substances: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects the message names in its own words.
     subjects: frozenset[str] = field(default_factory=frozenset)
+    #: ... and those the user's earlier messages named.
+    named_before: frozenset[str] = field(default_factory=frozenset)
     #: ... and those of the topic a follow-up carries ("how much for someone his age? (about
     #: magnesium, …)").
     topic: frozenset[str] = field(default_factory=frozenset)
@@ -156,6 +158,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    bound=_bound(own, now, policy, core),
                    subjects=frozenset(stem(w) for w in term_words(own)) & core,
                    topic=frozenset(stem(w) for w in term_words(carried)) & core,
+                   named_before=frozenset(stem(w) for text in earlier
+                                          for w in term_words(text)) & core,
                    things=frozenset(stem(w) for w in named),
                    substances=frozenset(stem(w) for w in named if w in medicines and not any(
                        matches(r.user, w) for r in policy.risks)))
