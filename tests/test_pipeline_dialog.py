@@ -62,6 +62,10 @@ def test_what_the_documents_say_only_of_other_medicines_is_declined_for_the_one_
     assert "zolpidem" not in answer.body.lower()
     other = assistant.ask("what is the half-life of ambien?")
     assert not other.refused and "2-3 hours" in other.body.split("\n")[0]
+    sid = assistant.new_session()  # a risk stated in an earlier turn changes nothing here
+    assistant.ask("is 120 mg magnesium glycinate ok with clonazepam if my kidneys are weak?", sid)
+    later = assistant.ask("what is klonopin's half-life?", sid)
+    assert later.refused and "but not half-life" in later.body
 
 
 def test_a_condition_the_documents_discuss_only_for_the_other_subject_is_declined(

@@ -112,9 +112,10 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
     about it. What answers is naming the question's focus, or, when no unit names any of it
     (its words all say what kind of answer it wants: "half-life"), being of the asked kind.
     Evidence on the subject that answers and scores within ``UNCOVERED_MARGIN`` of the best
-    unit on another keeps the question answered. None otherwise, and when the user states a
-    risk (evidence on it answers)."""
-    if not profile.subjects or profile.personal or not (focus or profile.kind):
+    unit on another keeps the question answered. None otherwise, and when the message states a
+    risk (evidence on it answers; one stated in an earlier turn does not count)."""
+    stated_now = any(r.id in profile.current for r in profile.personal)
+    if not profile.subjects or stated_now or not (focus or profile.kind):
         return None
 
     by_focus = bool(focus) and any(s.focus_weight > 0 for s in relevant)
