@@ -106,6 +106,10 @@ def test_stopping_at_once_leads_with_the_evidence_on_stopping_abruptly(
     # about stopping magnesium cold turkey does not lead
     other = assistant.ask("been on klonopin 2 yrs. can i just stop and take magnesium instead?")
     assert "magnesium glycinate, especially if stopped" not in other.body.split("\n")[0]
+    # evidence that names the medicine being stopped leads, over a line on the user's words
+    # ("cold turkey") that names only its class ("pre-benzo")
+    cold = assistant.ask("on klonopin for years, can i just quit it cold turkey?")
+    assert "clonazepam" in cold.body.split("\n")[0].lower()
 
 
 def test_things_told_in_passing_are_not_a_pairing_the_documents_lack(

@@ -70,6 +70,11 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                 # ("… particularly kidney disease, those who are pregnant or breastfeeding, …")
                 fewest = min(_others_named(s, profile, policy) for s in about)
                 about = [s for s in about if _others_named(s, profile, policy) == fewest]
+        if risk.bound and risk.subject_first and profile.bound:  # stopping clonazepam at once:
+            # evidence that names it ("Avoid abrupt discontinuation of clonazepam"), not only
+            # its class, over a line naming the user's words ("… cold turkey … pre-benzo …")
+            about = [s for s in about if names_any(term_stems(s.unit.text), profile.bound,
+                                                   names)] or about
         # evidence naming what the user named ("driving", "snoring") over a related effect
         about = [s for s in about if matches(risk.user, s.unit.display)] or about
         if about:

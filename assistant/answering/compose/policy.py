@@ -70,6 +70,11 @@ class Risk(_Strict):
     #: Said of a substance: evidence about it must name the core subject the user says it of
     #: (stopping clonazepam is not stopping magnesium), when the message names one.
     bound: bool = False
+    #: With ``bound``: evidence on it that names the core subject it is said of leads, over
+    #: evidence that only names the user's words ("Avoid abrupt discontinuation of
+    #: clonazepam" over "Rapid tapers or cold turkey amplify risks" for "can i quit k-pin cold
+    #: turkey?").
+    subject_first: bool = False
 
     @field_validator("user", "denied", "evidence")
     @classmethod
