@@ -275,12 +275,6 @@ def split_carried(standalone: str) -> tuple[str, str]:
     return own, carried.rstrip(")")
 
 
-def follows_answer(standalone: str, history: Sequence[Turn]) -> bool:
-    """Is the standalone question a follow-up (it carries a topic) of a turn that was
-    answered?"""
-    return bool(history) and not history[-1].refused and bool(split_carried(standalone)[1])
-
-
 def asked_with_topic(standalone: str) -> str:
     """The part of the user's own words that asks (``sentences.asking_part``), with the topic
     the standalone question carries: "… Should we be worried at her age? (about diuretics)"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Gen
 from dataclasses import dataclass
 
-from assistant.answering.condense import asked_with_topic, follows_answer
+from assistant.answering.condense import asked_with_topic
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
 from assistant.answering.refusal import (
@@ -164,10 +164,6 @@ class Assistant:
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
-        if (decision.refuse and decision.reason.startswith(WEAK)
-                and follows_answer(standalone, history) and decision.evidence
-                >= self.settings.answer.min_evidence - self.settings.answer.follow_up_band):
-            decision = Decision(False, "", [], decision.evidence)  # its few words carry a topic
         if framed and decision.refuse and decision.reason.startswith(PARTIAL):
             # what a story claims ("feels fine afterwards") is its premise, not a thing asked
             decision = Decision(False, "", [], decision.evidence)

@@ -125,12 +125,6 @@ class AnswerSettings(_Group):
         "its best sentence or row's) below which we refuse (calibrated by "
         "benchmarks/calibrate_refusal.py on eval/calibration.yaml)."
     )
-    follow_up_band: float = Field(
-        0.1, ge=0.0, le=1.0, description="A follow-up of an answered turn ('how do i tone them "
-        "down') is answered with evidence this far under min_evidence, led by its best sentence "
-        "when none reaches the answer policy's min_relevance but one is this far under it (no "
-        "points then): its few words carry the topic the evidence was found for (tuning sets: "
-        "0.1 and 0.15 answer the same one declined follow-up; the smaller is kept).")
     max_message_chars: int = Field(4000, ge=10, description="Longest user message accepted.")
     max_history_turns: int = Field(6, ge=0, description="Earlier turns used to read follow-ups.")
 

@@ -23,7 +23,7 @@ from assistant.answering.compose.scoring import Scored, question_focus, score_un
 from assistant.answering.compose.select import Plan, plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import Unit, chunk_units
-from assistant.answering.condense import follows_answer, split_carried
+from assistant.answering.condense import split_carried
 from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
@@ -96,10 +96,8 @@ class ExtractiveComposer:
         scored = self.select(question, chunks, profile, focus)
         if not scored:
             return None
-        floor = (self.policy.min_relevance - self.settings.answer.follow_up_band
-                 if follows_answer(question, history) else None)
         plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes, focus, self.names, self.medicines, floor)
+                           self.classes, focus, self.names, self.medicines)
         if plan is not None and plan.comparison is None:
             plan.comparison = dose_note(split_carried(question)[0], plan.lead.unit.display,
                                         self.policy.dose_note, self._subject)

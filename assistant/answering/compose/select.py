@@ -66,16 +66,12 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 classes: Mapping[str, frozenset[str]] | None = None,
                 focus: frozenset[str] = frozenset(),
                 names: Mapping[str, str] | None = None,
-                medicines: frozenset[str] = frozenset(),
-                lead_floor: float | None = None) -> Plan | None:
+                medicines: frozenset[str] = frozenset()) -> Plan | None:
     """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
     core subjects, which alone do not make two sentences about the same thing; ``classes``:
     class stem -> its core members, ``answering.subjects.subject_classes``; ``focus``: the
-    question's focus stems, ``scoring.question_focus``; ``lead_floor``: for a follow-up, the
-    best unit leads alone when none reaches the floor but it reaches this one)."""
+    question's focus stems, ``scoring.question_focus``)."""
     relevant = [s for s in scored if s.score >= policy.min_relevance]
-    if not relevant and lead_floor is not None:  # a follow-up's best sentence leads alone
-        relevant = [s for s in scored[:1] if s.score >= lead_floor]
     if not relevant:
         return None
     fresh = [s for s in relevant if key(s) not in shown_before]
