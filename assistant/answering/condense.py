@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
-from assistant.text.sentences import asking_part, split_sentences
+from assistant.text.sentences import asking_part, part_before
 from assistant.text.words import content_words, stem, words, zipf
 
 #: How a follow-up marks the topic terms it carries over: "What if …? (about magnesium, …)".
@@ -242,9 +242,7 @@ class Condenser:
         own = self._core_words(asked)
         if own or not _POINTS_BACK.search(asked):
             return own
-        before = text[:text.rfind(asked)]
-        spans = split_sentences(before)
-        runs = self._core_runs(before[spans[-1][0]:spans[-1][1]]) if spans else []
+        runs = self._core_runs(part_before(text, asked))
         return runs[0].split() if len(runs) == 1 else []
 
     def _conditions_of(self, messages: list[str], question: str) -> list[str]:

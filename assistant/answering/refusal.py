@@ -18,7 +18,7 @@ from assistant.answering.coverage import Scored, never_together, uncovered_focus
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_or_paired, question_parts
+from assistant.text.sentences import asked_or_paired, part_before, question_parts
 from assistant.text.words import (
     fold,
     stem,
@@ -136,8 +136,7 @@ def _pointed_at(word: str, own: str, vocab: CorpusVocabulary) -> bool:
     asks = question_parts(own)
     if not asks or not _POINTS_BACK.search(asks[0]):
         return False
-    before = own[:own.find(asks[0])].strip()
-    last = re.split(r"(?<=[.!?])\s+", before)[-1] if before else ""
+    last = part_before(own, asks[0])
     return bool(re.search(rf"\b{re.escape(word)}\b", last)) and not vocab.entities(last)
 
 

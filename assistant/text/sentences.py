@@ -163,6 +163,14 @@ def question_parts(message: str) -> list[str]:
     return parts if parts[-1].rstrip().endswith("?") else _parts(parts[-1])[-1:]
 
 
+def part_before(message: str, part: str) -> str:
+    """The sentence or clause of the message right before ``part`` (its last occurrence), cut
+    as ``asked_parts`` cuts; "" when nothing comes before it. What a pronoun in ``part`` points
+    back at is there ("… gave me some cbd gummies. can i take those …?")."""
+    before = _parts(message[:message.rfind(part)])
+    return before[-1] if before else ""
+
+
 def _parts(message: str) -> list[str]:
     """A message's sentences or clauses, cut after ". ! : ;" whatever follows."""
     return [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]

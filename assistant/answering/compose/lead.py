@@ -148,8 +148,8 @@ def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
     baby?"), of a core subject the message asks about ("clonazepam"), when every unit of
     evidence on the condition is about other core subjects only ("… pregnancy actually
     increases magnesium requirements"): the documents cover the condition, not for what is
-    asked. The best such unit and the condition, else None (and
-    when any condition stated now has evidence on the subject)."""
+    asked. The best such unit and the condition, else None (and when any condition stated now
+    has evidence on the subject)."""
     if not profile.subjects:
         return None
     found = None
