@@ -155,29 +155,6 @@ def test_unit_vector_cache_stays_bounded_and_answers_stay_the_same(
     assert first and again == first
 
 
-def test_a_bare_fact_is_also_read_after_its_heading_but_judged_by_its_own_words(
-        chunks: dict[str, list[Chunk]], settings: Settings) -> None:
-    from assistant.indexing.embed import get_embedder
-
-    items = [c for c in chunks["004_b3b8cf56c376216f.txt"]
-             if "Managing Intense Dreams" in " ".join(c.section)]
-    assert items, "the dream section is chunked under its heading"
-    question = "how do i tone down the vivid dreams i get from magnesium?"
-    plain_policy = POLICY.model_copy(
-        update={"weights": POLICY.weights.model_copy(update={"heading": 0.0})})
-    assert POLICY.weights.heading > 0
-    embedder = get_embedder(settings)
-    read = {(s.unit.start, s.unit.end): s for s in
-            ExtractiveComposer(embedder, settings, POLICY).select(question, items)}
-    plain = {(s.unit.start, s.unit.end): s for s in
-             ExtractiveComposer(embedder, settings, plain_policy).select(question, items)}
-    step = next(k for k, s in read.items() if "reduce from 400mg to 250mg" in s.unit.text.lower())
-    assert read[step].score > plain[step].score  # the heading says what the step is about
-    assert plain[step].own_score is None and plain[step].own == plain[step].score
-    for key, scored in read.items():  # relevance and coverage: by the unit's own words
-        assert abs(scored.own - plain[key].score) < 1e-4
-
-
 def _all_units(chunks: dict[str, list[Chunk]]) -> list[Unit]:
     return [u for items in chunks.values() for rank, c in enumerate(items) for u in _units(c, rank)]
 

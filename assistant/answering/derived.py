@@ -13,10 +13,9 @@ calls it) and writes, into ``indexing.versions.derived_dir(settings, version)``:
 * ``corpus.json``: titles, first lines and subject aliases (``answering.facts``),
 * ``unit_keys.npy`` / ``unit_vectors.npy``: a vector for every answer unit of every chunk
   (``compose.units``: the text the composer scores, keyed by exact span and text,
-  ``compose.stored``), so an answer embeds only its question; with the answer policy's
-  ``weights.heading``, also of its text read in context (``compose.composer.embedded_text``).
-  A unit whose text is a stored sentence text reuses that sentence's vector; one the previous
-  version had is copied; only the rest is embedded.
+  ``compose.stored``), so an answer embeds only its question. A unit whose text is a stored
+  sentence text reuses that sentence's vector; one the previous version had is copied; only
+  the rest is embedded.
 
 The files go to a temporary directory renamed into place, so a reader sees all or nothing. An
 index without them still works: start-up reads every chunk and builds them in memory (with a
@@ -105,10 +104,8 @@ def _unit_vectors(settings: Settings, policy: AnswerPolicy, chunks: list[Chunk],
                   sentences: dict[str, tuple[list[tuple[int, int]], np.ndarray]],
                   previous: StoredVectors | None, embed: Embed | None,
                   report: DerivedReport) -> tuple[list[int], np.ndarray]:
-    from assistant.answering.compose.composer import embedded_text
     from assistant.indexing.sentence_vectors import unit_text
 
-    readings = (False, True) if policy.weights.heading > 0 else (False,)
     by_text: dict[str, np.ndarray] = {}  # stored sentence vectors by the text they were made of
     keys: list[int] = []
     rows: list[np.ndarray | None] = []
@@ -117,16 +114,14 @@ def _unit_vectors(settings: Settings, policy: AnswerPolicy, chunks: list[Chunk],
         spans, stored = sentences.get(chunk.id, ([], np.zeros((0, 0))))
         by_text.update((unit_text(chunk, s), v) for s, v in zip(spans, stored, strict=True))
         for unit in chunk_units(chunk, 0, policy):
-            for in_context in readings:  # its own words, and (weights.heading) in context
-                text = embedded_text(unit, in_context)
-                key = match_key(chunk.source, unit.start, unit.end, text)
-                vector = by_text.get(text)
-                if vector is None and previous is not None:
-                    vector = previous.get(key)
-                keys.append(key)
-                rows.append(vector)
-                if vector is None:
-                    todo.setdefault(text, []).append(len(rows) - 1)
+            key = match_key(chunk.source, unit.start, unit.end, unit.text)
+            vector = by_text.get(unit.text)
+            if vector is None and previous is not None:
+                vector = previous.get(key)
+            keys.append(key)
+            rows.append(vector)
+            if vector is None:
+                todo.setdefault(unit.text, []).append(len(rows) - 1)
         if len(by_text) > 100_000:  # bounded: a unit's sentence is in its own chunk
             by_text.clear()
     report.units = len(rows)

@@ -41,14 +41,6 @@ def unit_text(chunk: Chunk, span: tuple[int, int], *, heading: bool = True) -> s
     """What a unit's vector is made from: its reading text after the chunk's nearest heading
     (``heading=False``: without it) and, for a table row, its header."""
     text = display_text(chunk.text[span[0] - chunk.start:span[1] - chunk.start])
-    return in_context(chunk, text, heading=heading)
-
-
-def in_context(chunk: Chunk, text: str, *, heading: bool = True) -> str:
-    """``text`` of the chunk after the chunk's nearest heading (its title when it has none;
-    ``heading=False``: without it) and, for a table row, its header: what says what a bare
-    fact ("reduce from 400mg to 250mg") is about. The answer composer reads its units so too
-    (``compose.composer``)."""
     head = (chunk.section[-1] if chunk.section else chunk.title) if heading else ""
     return "\n".join(part for part in (head, chunk.context, text) if part)
 

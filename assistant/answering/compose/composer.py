@@ -28,7 +28,6 @@ from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
-from assistant.indexing import sentence_vectors
 from assistant.text.sentences import asking_part
 from assistant.text.words import stem, term_words
 
@@ -66,7 +65,7 @@ class ExtractiveComposer:
         self.core = core
         self.classes = dict(classes or {})
         self.names = dict(names or {})
-        self._vectors: LRUCache[tuple[str, int, int, bool], np.ndarray] = LRUCache(cache_size)
+        self._vectors: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
         #: A chunk's units (as rank 0) by chunk id: splitting and cleaning them is the
         #: composer's main cost, and the same chunks come back for many questions.
         self._units: LRUCache[str, list[Unit]] = LRUCache(UNIT_CACHE_SIZE)
@@ -145,16 +144,10 @@ class ExtractiveComposer:
         vectors = self._embed_units(units)
         both = vectors @ queries.T
         sims = np.maximum(both[:, 0], both.mean(axis=1))  # the asked part may add, never take
-        own = None
-        share = self.policy.weights.heading
-        if share > 0:  # also read in context: the heading says what a bare fact is about
-            read = self._embed_units(units, in_context=True) @ queries.T
-            own, sims = sims, (1 - share) * sims + share * np.maximum(read[:, 0],
-                                                                      read.mean(axis=1))
         centroid = self._centroid()
         hubness = vectors @ centroid if centroid is not None else None
         return score_units(question, units, sims, vectors, profile, self.policy,
-                           self.core, focus, self.names, self.classes, hubness, own)
+                           self.core, focus, self.names, self.classes, hubness)
 
     def _centroid(self) -> np.ndarray | None:
         """The stored answer units' centroid (``StoredVectors.centroid``), or None without
@@ -172,39 +165,31 @@ class ExtractiveComposer:
                                            lambda _key: chunk_units(chunk, 0, self.policy))
         return [replace(u, chunk=chunk, rank=rank) for u in units] if rank else units
 
-    def _embed_units(self, units: list[Unit], in_context: bool = False) -> np.ndarray:
-        """Unit vectors (``in_context``: of their text read in context, ``embedded_text``):
-        stored at index time, else embedded (and cached by span)."""
-        found = [self._vector(u, in_context) for u in units]
+    def _embed_units(self, units: list[Unit]) -> np.ndarray:
+        """Unit vectors: stored at index time, else embedded (and cached by span)."""
+        found = [self._vector(u) for u in units]
         missing = [i for i, vec in enumerate(found) if vec is None]
         if missing:
-            fresh = self.embedder.embed([embedded_text(units[i], in_context) for i in missing])
+            fresh = self.embedder.embed([units[i].text for i in missing])
             for i, vec in zip(missing, fresh, strict=True):
                 array = np.asarray(vec, dtype=np.float32)
-                self._vectors.put(_key(units[i], in_context), array)
+                self._vectors.put(_key(units[i]), array)
                 found[i] = array
         return np.stack([vec for vec in found if vec is not None])
 
-    def _vector(self, unit: Unit, in_context: bool) -> np.ndarray | None:
+    def _vector(self, unit: Unit) -> np.ndarray | None:
         """The unit's vector from the bounded cache or the index's stored ones, else None."""
-        cached = self._vectors.get(_key(unit, in_context))
+        cached = self._vectors.get(_key(unit))
         if cached is not None or self.stored is None:
             return cached
-        stored = self.stored.get(match_key(unit.chunk.source, unit.start, unit.end,
-                                           embedded_text(unit, in_context)))
+        stored = self.stored.get(match_key(unit.chunk.source, unit.start, unit.end, unit.text))
         if stored is not None:  # the next question retrieving this chunk finds it here
-            self._vectors.put(_key(unit, in_context), stored)
+            self._vectors.put(_key(unit), stored)
         return stored
 
 
-def embedded_text(unit: Unit, in_context: bool = False) -> str:
-    """What a unit's vector is made from: its text, or (``in_context``) its text after its
-    chunk's nearest heading and table header, as sentence vectors are read."""
-    return sentence_vectors.in_context(unit.chunk, unit.text) if in_context else unit.text
-
-
-def _key(unit: Unit, in_context: bool = False) -> tuple[str, int, int, bool]:
-    return (unit.chunk.source, unit.start, unit.end, in_context)
+def _key(unit: Unit) -> tuple[str, int, int]:
+    return (unit.chunk.source, unit.start, unit.end)
 
 
 def _shown_before(history: Sequence[Turn]) -> frozenset[tuple[str, int, int]]:

@@ -133,8 +133,8 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
     others = [s for s in relevant if weight(s) > 0 and other(s)]
     if not others:
         return None
-    best = max(s.own for s in others)  # by its own words: a heading says nothing of it
-    if any(weight(s) > 0 and s.own >= best - UNCOVERED_MARGIN and not other(s)
+    best = max(s.score for s in others)
+    if any(weight(s) > 0 and s.score >= best - UNCOVERED_MARGIN and not other(s)
            for s in relevant):
         return None
     return max(others, key=lambda s: (weight(s), s.score))

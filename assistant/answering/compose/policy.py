@@ -144,11 +144,6 @@ class Weights(_Strict):
     #: corpus centroid above ``hub_floor``; evidence on a risk the user states does not.
     hub: float = Field(0.0, ge=0)
     hub_floor: float = Field(0.4, ge=-1, le=1)
-    #: A unit's similarity to the question is this share its similarity read in context (after
-    #: its chunk's nearest heading: ``indexing.sentence_vectors.in_context``) and the rest its
-    #: own words'; whether it is relevant at all (``min_relevance``) and whether it covers what
-    #: is asked (``lead.uncovered_part``) are judged by its own words alone. 0: own words only.
-    heading: float = Field(0.0, ge=0, le=1)
 
 
 class Group(_Strict):

@@ -62,14 +62,6 @@ class Scored:
     #: How far it is a hub sentence: its similarity to the corpus centroid above the policy's
     #: ``hub_floor`` (0 for most), weighed by ``weights.hub`` when the lead is chosen.
     hub: float = 0.0
-    #: The score with the unit's own words' similarity, when its similarity was also read in
-    #: context (``weights.heading``); None: the same as ``score``.
-    own_score: float | None = None
-
-    @property
-    def own(self) -> float:
-        """The score its own words earn: what decides whether it bears on the question."""
-        return self.score if self.own_score is None else self.own_score
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,
@@ -77,13 +69,11 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                 focus: frozenset[str] | None = None,
                 names: Mapping[str, str] | None = None,
                 classes: Mapping[str, frozenset[str]] | None = None,
-                hubness: np.ndarray | None = None,
-                own_sims: np.ndarray | None = None) -> list[Scored]:
+                hubness: np.ndarray | None = None) -> list[Scored]:
     """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
     has it already; ``names``: a core subject's stems -> the one its names share, so a unit
     saying "clonazepam" covers a question's "Klonopin", ``subjects.core_names``; ``classes``:
-    class stem -> its core subjects, ``subjects.subject_classes``; ``own_sims``: the units'
-    own words' similarities when ``sims`` also read them in context)."""
+    class stem -> its core subjects, ``subjects.subject_classes``)."""
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = quantities(split_carried(question)[0])
@@ -97,8 +87,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         split_carried(question)[0])) if profile.personal else frozenset()
     out = []
     hubs = np.zeros(len(units)) if hubness is None else np.maximum(hubness - w.hub_floor, 0.0)
-    owns = sims if own_sims is None else own_sims
-    for unit, sim, own, vec, hub in zip(units, sims, owns, vectors, hubs, strict=True):
+    for unit, sim, vec, hub in zip(units, sims, vectors, hubs, strict=True):
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         about = [r for r in profile.risks if matches(r.evidence, text) and not (
@@ -117,8 +106,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
                           share, fits(bracket_fit(body, unit.display),
                                        group_fit(own_groups, policy, unit.display)),
-                          float(hub), None if own_sims is None
-                          else score + w.similarity * float(own - sim)))
+                          float(hub)))
     return sorted(out, key=lambda s: -s.score)
 
 

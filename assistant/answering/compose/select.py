@@ -71,7 +71,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     core subjects, which alone do not make two sentences about the same thing; ``classes``:
     class stem -> its core members, ``answering.subjects.subject_classes``; ``focus``: the
     question's focus stems, ``scoring.question_focus``)."""
-    relevant = [s for s in scored if s.own >= policy.min_relevance]
+    relevant = [s for s in scored if s.score >= policy.min_relevance]
     if not relevant:
         return None
     fresh = [s for s in relevant if key(s) not in shown_before]

@@ -83,11 +83,9 @@ class Unit:
 
 
 def units_fingerprint(policy: AnswerPolicy) -> str:
-    """What the units' texts depend on besides the chunks: this module's version, the answer
-    policy's leaning starts and connectors, and whether units are also read in context
-    (``weights.heading``: their vectors after the heading are stored too)."""
-    raw = "\x1f".join([str(UNITS_VERSION), *policy.dangling_starts, policy.connectors,
-                       "in context" if policy.weights.heading > 0 else ""])
+    """What the units' texts depend on besides the chunks: this module's version and the answer
+    policy's leaning starts and connectors."""
+    raw = "\x1f".join([str(UNITS_VERSION), *policy.dangling_starts, policy.connectors])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
