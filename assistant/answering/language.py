@@ -74,7 +74,11 @@ class LanguageReader:
         letters = [ch for ch in fold(message) if ch.isalpha()]
         if letters and sum(not ch.isascii() for ch in letters) >= NON_LATIN_SHARE * len(letters):
             return "non-latin"
-        tokens = [w for w in words(message) if not self.vocab.mentions(w)]
+        # the corpus's names ("clonazepam", "magnesio" repaired) say nothing of the language;
+        # its everyday words do ("read that mag works better w b6": English, however few of
+        # its words are not in the documents)
+        tokens = [w for w in words(message)
+                  if not (self.vocab.mentions(w) and zipf(w) < ENTITY_ZIPF)]
         if len(tokens) < MIN_WORDS or not self.languages:
             return None
         english = sum(_zipf_in(w, "en") for w in tokens) / len(tokens)
