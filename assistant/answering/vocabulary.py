@@ -225,6 +225,8 @@ class CorpusVocabulary:
         def fix_word(word: str, after: str) -> str:
             if word.lower() in synonyms:
                 return synonyms[word.lower()]
+            if word[-1:].lower() == "s" and word[:-1].lower() in synonyms:
+                return synonyms[word[:-1].lower()]  # a plural of a shorthand ("kpins")
             # another name of a corpus medicine ("halcion") or a clipped form ("gly"), glossed
             # with the corpus's word unless the user glossed it already
             gloss = (None if self.mentions(word.lower()) else self.drug_names.get(word.lower())
@@ -244,9 +246,9 @@ class CorpusVocabulary:
             # name is repaired ("klonapin's")
             return f"{fix_word(name, after)}{apostrophe}{tail}" if tail.lower() == "s" else word
         text = fold(text)
-        for short, long in synonyms.items():  # a shorthand of several words ("k-pin")
+        for short, long in synonyms.items():  # a shorthand of several words ("k-pin(s)")
             if "-" in short or " " in short:
-                text = re.sub(rf"(?<![\w-]){re.escape(short)}(?![\w-])", long, text,
+                text = re.sub(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", long, text,
                               flags=re.I)
         return re.sub(r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)*", fix, text)
 
