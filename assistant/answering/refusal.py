@@ -55,7 +55,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
     if not words(question) and re.search(r"\d", question):
         return Decision(True, NUMBERS_ONLY, [], best)
     unknown = [w for w in vocab.unknown_entities(question)
-               if not _purpose(w, question, vocab, core)]
+               if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)]
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab)]
@@ -164,6 +164,21 @@ def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
     medicine = m.group(1)
     return (stem(medicine) not in core and zipf(medicine) < NAMED_ZIPF
             and vocab.known(medicine) and vocab.is_named(medicine))
+
+
+def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
+    """Does ``word``, no medicine by the drug dictionary, right after a core subject's name
+    (or its gloss: "gly (glycinate) gummies") say which form of it the user means ("mag gly
+    gummies")? Then the question is about the subject ("magnesium warfarin" still names
+    another medicine)."""
+    if _medicine(word, vocab) and vocab.medicines_elsewhere:
+        return False
+    for m in re.finditer(rf"\b([a-z][\w-]*)\s*(?:\(([^)]*)\)\s*)?{re.escape(word)}\b",
+                         fold(question).lower()):
+        named = [m.group(1), *(m.group(2) or "").split()[-1:]]
+        if any(stem(n) in core for n in named):
+            return True
+    return False
 
 
 class EvidenceRefusal:
