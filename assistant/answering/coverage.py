@@ -70,9 +70,26 @@ def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabular
 
     def found(passage: frozenset[str], entity: str) -> bool:
         return stem(entity) in passage or (stem(entity) in core and bool(asked_core & passage))
-    if len(pair) < 2 or any(all(found(p, e) for e in pair) for p in passages):
+    if len(pair) < 2 or any(all(found(p, e) for e in pair) for p in passages) \
+            or _alternatives(own.lower(), *pair):
         return []
     return pair
+
+
+#: Two things named this close, with "or" and no joining word between them, are alternatives
+#: ("a benadryl or one of my flexeril on top of my magnesium"), each asked about on its own.
+_ALTERNATIVES_SPAN = 60
+_JOINED = re.compile(r"\b(and|with|plus|together|both|combin\w*|mix\w*)\b")
+
+
+def _alternatives(text: str, a: str, b: str) -> bool:
+    i, j = text.find(a.lower()), text.find(b.lower())
+    if i < 0 or j < 0:
+        return False
+    (first, n), second = sorted([(i, len(a)), (j, len(b))])[0], max(i, j)
+    between = text[first + n:second]
+    return (len(between) <= _ALTERNATIVES_SPAN and bool(re.search(r"\bor\b", between))
+            and not _JOINED.search(between))
 
 
 def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,

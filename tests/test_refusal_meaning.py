@@ -1,0 +1,51 @@
+"""Refusals that read what is asked, through the real pipeline (real index and embeddings):
+English shorthand is English, a plural shorthand is its word, a form of a core subject is no
+other thing, and two things offered as alternatives are not a pairing to be found together."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.assembly import build_assistant
+from assistant.answering.pipeline import Assistant
+from assistant.core.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def assistant(indexed_settings: Settings) -> Assistant:
+    a = build_assistant(indexed_settings)
+    a.warm_up()
+    return a
+
+
+def test_english_shorthand_is_read_as_english(assistant: Assistant) -> None:
+    # its few words the documents lack ("mag", "w") are more common in Dutch, but its everyday
+    # words the documents use are English
+    answer = assistant.ask("read that mag works better w b6 for stress. how much b6 and mag?")
+    assert not answer.refused and not answer.body.startswith("I can only")
+    assert "b6" in answer.body.lower()
+    still = assistant.ask("Quanto magnesio dovrei prendere per dormire meglio?")
+    assert still.refused and "only answer questions written in English" in still.body
+
+
+def test_a_plural_of_a_shorthand_is_its_word(assistant: Assistant) -> None:
+    answer = assistant.ask("been on k-pins 8 months, sick of them. can i just stop cold turkey")
+    assert "klonopin" in answer.standalone_question.lower()
+    assert not answer.refused and "abrupt" in answer.body.lower()
+
+
+def test_a_form_of_a_core_subject_is_not_another_thing(assistant: Assistant) -> None:
+    form = assistant.ask("can my 7 yr old take mag gly gummies for sleep?")
+    assert "gummies" not in form.body.split("\n")[0]  # not declined for the form
+    assert not form.refused
+    medicine = assistant.ask("can i take magnesium warfarin together")
+    assert medicine.refused and "warfarin" in medicine.body
+
+
+def test_alternatives_are_each_asked_about_not_a_pairing(assistant: Assistant) -> None:
+    either = assistant.ask("cant sleep tonite. can i take a benadryl or one of my flexeril on "
+                           "top of my magnesium")
+    assert not either.refused
+    assert "cyclobenzaprine" in either.body.lower() and "diphenhydramine" in either.body.lower()
+    pair = assistant.ask("can i take clonazepam with omeprazole")
+    assert pair.refused and "together with" in pair.body
