@@ -62,3 +62,15 @@ def test_a_dose_is_compared_only_with_doses_of_the_same_substance() -> None:
     assert dose_note("Is 400 mg of magnesium ok with it?", lead, TEMPLATE, subject)
     # without a way to tell substances apart, every dose is compared (as before)
     assert dose_note("on ambien 10mg nightly. can i take magnesium with it?", lead, TEMPLATE)
+
+
+def test_only_doses_of_the_question_or_what_it_points_back_at_are_asked_about() -> None:
+    from assistant.answering.compose.composer import _asked_doses
+
+    story = ("I'm 20 weeks pregnant. My prenatal already has magnesium in it (I think 100mg?). "
+             "How much can I safely take on top of my prenatal?")
+    assert "100mg" not in _asked_doses(story)
+    pointed = "I take 800mg every night. Is that too much?"
+    assert "800mg" in _asked_doses(pointed)
+    assert dose_note(_asked_doses(pointed), "The UL for supplements is 350 mg.", TEMPLATE)
+    assert "500 mg" in _asked_doses("Is 500 mg glycinate too much for sleep?")

@@ -28,12 +28,14 @@ from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
-from assistant.text.sentences import asking_part
+from assistant.text.sentences import asking_part, part_before, question_parts
 from assistant.text.words import stem, term_words
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
 UNIT_CACHE_SIZE = 4096  # chunks
+#: A question that points back at the sentence before it ("Is that too much?").
+_POINTS_BACK = re.compile(r"\b(that|this|it|those|these)\b", re.I)
 
 
 class ExtractiveComposer:
@@ -99,8 +101,9 @@ class ExtractiveComposer:
         plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
                            self.classes, focus, self.names, self.medicines)
         if plan is not None and plan.comparison is None:
-            plan.comparison = dose_note(split_carried(question)[0], plan.lead.unit.display,
-                                        self.policy.dose_note, self._subject)
+            plan.comparison = dose_note(_asked_doses(split_carried(question)[0]),
+                                        plan.lead.unit.display, self.policy.dose_note,
+                                        self._subject)
         return plan
 
     def _asked(self, question: str, plan: Plan) -> str:
@@ -186,6 +189,17 @@ class ExtractiveComposer:
         if stored is not None:  # the next question retrieving this chunk finds it here
             self._vectors.put(_key(unit), stored)
         return stored
+
+
+def _asked_doses(message: str) -> str:
+    """The part of a message whose doses are the ones asked about: its question, and the
+    sentence right before it when the question points back at it ("I take 800mg. Is that too
+    much?"); a dose told in the story ("my prenatal has 100mg in it") is no dose asked about."""
+    parts = question_parts(message)
+    asked = " ".join(parts)
+    if _POINTS_BACK.search(asked):
+        asked = f"{part_before(message, parts[0])} {asked}"
+    return asked
 
 
 def _key(unit: Unit) -> tuple[str, int, int]:
