@@ -1084,3 +1084,14 @@ def test_kids_in_the_story_are_no_age_risk() -> None:
                      "magnesium help?")
     assert not any(r.id == "age" for r in story.risks)
     assert any(r.id == "age" for r in _profile("Can children take magnesium?").risks)
+
+
+def test_a_message_without_its_subject_states_the_writers_plan() -> None:
+    # "been on … gonna just stop cold turkey": the writer's own plan, though no "I" is written
+    told = _profile("been on .5 clonazepam nightly bout a year. sick of it and gonna just stop "
+                    "this weekend cold turkey, its a tiny dose so thats fine right")
+    assert "abrupt" in {r.id for r in told.personal}
+    # "Have …?" opens a question: a risk it names is its topic, not the writer's
+    asked = _profile("Have large clinical trials shown magnesium is safe during benzo withdrawal?")
+    assert "stopping" in {r.id for r in asked.risks}
+    assert "stopping" not in {r.id for r in asked.personal}

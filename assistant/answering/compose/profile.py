@@ -136,7 +136,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # whoever takes it: it is stated, not a topic.
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest or (r.other_than_core and r in now)
-                     or (r.lasting and r in now and _telegraphic(own)))
+                     or (r in now and _telegraphic(own, r.lasting)))
     personal = tuple(r for r in personal if not _ordinary(r, latest.get(r.id)))
     dismissing = [m.group(0) for p in policy.dismissals for m in re.finditer(p, own, flags=re.I)]
     denied = tuple(r for r in policy.risks if r not in risks and (
@@ -177,11 +177,14 @@ def names_thing(word: str) -> bool:
     return word.isalpha() and zipf(word.lower()) < THING_ZIPF
 
 
-def _telegraphic(text: str) -> bool:
+def _telegraphic(text: str, lasting: bool = True) -> bool:
     """A message that opens without its subject ("on dialysis 3x a week and …", "pregnant and
-    can't sleep …") speaks of the writer."""
-    return bool(re.match(r"\s*(on|been|taking|have|having|got|pregnant|nursing|breastfeeding)\b",
-                         text, re.I))
+    can't sleep …", "been on .5 klonopin a year … gonna just stop cold turkey") speaks of the
+    writer. "have" and "got" open questions too ("Have trials shown …?"): after them only a
+    ``lasting`` condition ("have CKD stage 3") is read as the writer's."""
+    opening = "on|been|taking|pregnant|nursing|breastfeeding" + (
+        "|have|having|got" if lasting else "")
+    return bool(re.match(rf"\s*({opening})\b", text, re.I))
 
 
 def _asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:
