@@ -1095,3 +1095,21 @@ def test_a_message_without_its_subject_states_the_writers_plan() -> None:
     asked = _profile("Have large clinical trials shown magnesium is safe during benzo withdrawal?")
     assert "stopping" in {r.id for r in asked.risks}
     assert "stopping" not in {r.id for r in asked.personal}
+
+
+def test_a_threshold_for_one_member_of_a_class_is_not_compared_for_the_class() -> None:
+    """'consider starting with 0.25mg clonazepam' (>65 years) is about clonazepam: a 71-year-old
+    tapering 'a benzodiazepine' is not told it applies to him."""
+    core = CORE | {stem("benzodiazepines")}
+    classes = subject_classes(core, class_pairs(["Clonazepam (Klonopin, a benzodiazepine)"]))
+    line = ("Elderly patients (>65 years): consider starting with 0.25mg clonazepam if not "
+            "already established on 0.5mg.")
+    items = [_scored(line, 0.8)]
+    benzo = read_question("My dad is 71 and coming off a benzodiazepine. Should he be careful?",
+                          [], POLICY, core)
+    plan = plan_answer(items, benzo, POLICY, core=core, classes=classes)
+    assert plan is not None and plan.comparison is None
+    named = read_question("My dad is 71 and just started clonazepam. Should he be careful?",
+                          [], POLICY, core)
+    plan = plan_answer(items, named, POLICY, core=core, classes=classes)
+    assert plan is not None and plan.comparison is not None and "71" in plan.comparison

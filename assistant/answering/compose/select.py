@@ -90,7 +90,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     elsewhere = risk_uncovered(relevant + stated, profile, core, names, classes)
     if elsewhere is not None:  # the condition stated is discussed only for something else
         return Plan(lead=elsewhere[0], declines=True, condition=elsewhere[1])
-    found = compare_threshold(scored, profile, policy, core, classes, names)
+    found = compare_threshold(scored, profile, policy, core, names)
     # a threshold the user's value does not reach leads nothing: the lead is the best other
     # evidence on their condition ("CKD (any stage) … never …"), the threshold comes after it
     aside = found if found is not None and not found.applies else None

@@ -31,11 +31,12 @@ class Threshold:
 
 def compare_threshold(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                       core: frozenset[str] = frozenset(),
-                      classes: Mapping[str, frozenset[str]] | None = None,
                       names: Mapping[str, str] | None = None) -> Threshold | None:
     """The sentence stating the threshold for a value the user gave, and the comparison. When
-    the message names core subjects, the sentence names one of them: "consider starting with
-    0.25mg clonazepam" (>65 years) does not answer a 70-year-old's question about magnesium."""
+    the message names core subjects, the sentence names one of them itself (by any of its
+    names): "consider starting with 0.25mg clonazepam" (>65 years) does not answer a
+    70-year-old's question about magnesium, nor one about "a benzo" (a class the documents put
+    clonazepam in: what they say of one member is not said of the class)."""
     for measure in profile.measures:
         risk = measure.risk
         if profile.current and risk.id not in profile.current:
@@ -46,7 +47,7 @@ def compare_threshold(scored: list[Scored], profile: Profile, policy: AnswerPoli
         for cand in scored:
             m = re.search(risk.threshold, cand.unit.display, re.I)
             if not m or (profile.subjects and not names_any(
-                    term_stems(cand.unit.text), profile.subjects, names, classes)):
+                    term_stems(cand.unit.text), profile.subjects, names)):
                 continue
             return _compared(cand, m, measure, policy)
     return None
