@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
-from assistant.text.sentences import asking_part, part_before
+from assistant.text.sentences import asking_part, part_before, points_back
 from assistant.text.words import content_words, stem, words, zipf
 
 #: How a follow-up marks the topic terms it carries over: "What if …? (about magnesium, …)".
@@ -65,10 +65,6 @@ _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should
 _OWNER = re.compile(r"^(?:my|your|his|her|our|their|the)\s+", re.I)
 _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
                           r"(?:my\s+|the\s+|your\s+)?([A-Za-z][\w-]*)\s*\??\s*$", re.I)
-
-
-#: An asking part that points back at what the message named before it.
-_POINTS_BACK = re.compile(r"\b(it|that|this|them|those|these)\b", re.I)
 
 
 class Condenser:
@@ -240,7 +236,7 @@ class Condenser:
         if asked == text:
             return []
         own = self._core_words(asked)
-        if own or not _POINTS_BACK.search(asked):
+        if own or not points_back(asked):
             return own
         runs = self._core_runs(part_before(text, asked))
         return runs[0].split() if len(runs) == 1 else []

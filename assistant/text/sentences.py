@@ -163,6 +163,15 @@ def question_parts(message: str) -> list[str]:
     return parts if parts[-1].rstrip().endswith("?") else _parts(parts[-1])[-1:]
 
 
+#: A word of a question that points back at what was said before it ("Is that too much?").
+_POINTS_BACK = re.compile(r"\b(it|that|this|them|those|these)\b", re.I)
+
+
+def points_back(part: str) -> bool:
+    """Does this part of a message point back at the sentence before it (``part_before``)?"""
+    return bool(_POINTS_BACK.search(part))
+
+
 def part_before(message: str, part: str) -> str:
     """The sentence or clause of the message right before ``part`` (its last occurrence), cut
     as ``asked_parts`` cuts; "" when nothing comes before it. What a pronoun in ``part`` points

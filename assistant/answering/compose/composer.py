@@ -28,14 +28,12 @@ from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
-from assistant.text.sentences import asking_part, part_before, question_parts
+from assistant.text.sentences import asking_part, part_before, points_back, question_parts
 from assistant.text.words import stem, term_words
 
 #: Bound of the unit-vector cache (keyed by corpus spans; a few thousand units per corpus).
 VECTOR_CACHE_SIZE = 8192
 UNIT_CACHE_SIZE = 4096  # chunks
-#: A question that points back at the sentence before it ("Is that too much?").
-_POINTS_BACK = re.compile(r"\b(that|this|it|those|these)\b", re.I)
 
 
 class ExtractiveComposer:
@@ -197,7 +195,7 @@ def _asked_doses(message: str) -> str:
     much?"); a dose told in the story ("my prenatal has 100mg in it") is no dose asked about."""
     parts = question_parts(message)
     asked = " ".join(parts)
-    if _POINTS_BACK.search(asked):
+    if points_back(asked):
         asked = f"{part_before(message, parts[0])} {asked}"
     return asked
 
