@@ -86,7 +86,7 @@ def _alternatives(text: str, a: str, b: str) -> bool:
     i, j = text.find(a.lower()), text.find(b.lower())
     if i < 0 or j < 0:
         return False
-    (first, n), second = sorted([(i, len(a)), (j, len(b))])[0], max(i, j)
+    (first, n), (second, _) = sorted([(i, len(a)), (j, len(b))])
     between = text[first + n:second]
     return (len(between) <= _ALTERNATIVES_SPAN and bool(re.search(r"\bor\b", between))
             and not _JOINED.search(between))

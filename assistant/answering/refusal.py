@@ -171,7 +171,7 @@ def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
     (or its gloss: "gly (glycinate) gummies") say which form of it the user means ("mag gly
     gummies")? Then the question is about the subject ("magnesium warfarin" still names
     another medicine)."""
-    if _medicine(word, vocab) and vocab.medicines_elsewhere:
+    if word in vocab.medicines_elsewhere:
         return False
     for m in re.finditer(rf"\b([a-z][\w-]*)\s*(?:\(([^)]*)\)\s*)?{re.escape(word)}\b",
                          fold(question).lower()):
