@@ -80,6 +80,18 @@ def test_a_condition_the_documents_discuss_only_for_the_other_subject_is_decline
     assert not covered.refused and "pregnan" in covered.body.split("\n")[0].lower()
 
 
+def test_an_age_said_in_passing_does_not_decline_a_question_about_something_else(
+        assistant: Assistant) -> None:
+    # the corpus discusses older patients only for clonazepam; this asks about magnesium and
+    # a bisphosphonate, and the age must neither decline it nor lead with a clonazepam dose
+    answer = assistant.ask("Hello, I'm 69 and on alendronate once a week, on Sunday mornings. "
+                           "I take magnesium glycinate with breakfast every day. Do I need to "
+                           "do anything differently on Sundays?")
+    assert not answer.refused
+    lead = answer.body.split("\n")[0].lower()
+    assert "bisphosphonate" in lead and "clonazepam" not in lead
+
+
 def test_slang_of_several_words_and_things_pointed_back_at(assistant: Assistant) -> None:
     # "k-pin" is policy shorthand for Klonopin (query_terms synonyms), read before any check
     slang = assistant.ask("is k-pin ok with mag at night?")

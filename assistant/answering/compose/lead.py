@@ -61,6 +61,10 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             # 0.25mg clonazepam" for "how much for someone his age?" after his magnesium)
             about = [s for s in about if (s.kind_match if profile.kind else s.focus_match)
                      and not other_subject(s, profile, core, names, classes, carried=True)]
+        elif risk.lasting:  # a condition stated now: never evidence on another core subject
+            # only ("Elderly patients (>65 years): consider starting with 0.25mg clonazepam"
+            # for "I'm 69 … magnesium")
+            about = [s for s in about if not other_subject(s, profile, core, names, classes)]
         if risk.other_than_core:  # evidence about the substance the user named
             about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
         if about:  # about all the conditions stated ("pregnant 16 year old") over some
@@ -149,8 +153,10 @@ def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
     evidence on the condition is about other core subjects only ("… pregnancy actually
     increases magnesium requirements"): the documents cover the condition, not for what is
     asked. The best such unit and the condition, else None (and when any condition stated now
-    has evidence on the subject)."""
-    if not profile.subjects:
+    has evidence on the subject). A message that asks nothing of a known kind ("Do I need
+    to do anything differently on Sundays?" after "I'm 69 … alendronate … magnesium") is not
+    asking what the condition changes: its evidence answers it."""
+    if not profile.subjects or not profile.kinds:
         return None
     found = None
     for risk in profile.personal:
