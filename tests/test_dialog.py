@@ -185,11 +185,27 @@ def test_a_covered_subject_with_an_uncovered_question_is_declined_for_that_part(
     "How far apart should I take magnesium from doxycycline?",
     "Is magnesium glycinate 120 mg plus clonazepam 500 mcg safe?",
     "Would switching to glycinate fix that?",
+    "does my magnesium supplement mess w it at all",  # a verb before its object, no thing
 ])
 def test_answerable_questions_are_not_declined_as_partly_covered(
         vocab: CorpusVocabulary, core: frozenset[str], question: str) -> None:
     assert uncovered_focus(question, _passages("oxycycline", "clonazepam"), vocab, core) == \
         ("", "")
+
+
+def test_another_name_of_a_medicine_the_documents_name_is_covered(
+        core: frozenset[str]) -> None:
+    """"benadryl" is the drug dictionary's other name of the corpus's "diphenhydramine": the
+    repaired question glosses it, and neither word is an uncovered thing."""
+    vocab = CorpusVocabulary(TEXTS, load_query_terms(ROOT / "policies"),
+                             drug_names={"benadryl": "diphenhydramine"})
+    question = vocab.repair("how should i time the mag and is the benadryl thing ok")
+    assert "benadryl (diphenhydramine)" in question
+    hits = _passages("oxycycline", "clonazepam")
+    assert uncovered_focus(question, hits, vocab, core) == ("", "")
+    bare = CorpusVocabulary(TEXTS, load_query_terms(ROOT / "policies"))
+    # without the dictionary's name the unknown word is part of an uncovered thing
+    assert uncovered_focus(question, hits, bare, core)[1] == "benadryl diphenhydramine"
 
 
 def test_refusals_name_at_most_three_documents_and_numbers_get_a_question() -> None:

@@ -28,6 +28,8 @@ PHRASE_ZIPF = 5.0
 #: verb, and the words before it name no thing together with it.
 _OBJECT_STARTS = frozenset({"the", "a", "an", "my", "your", "his", "her", "its", "our", "their",
                             "this", "that", "these", "those", "it", "them", "me", "him", "us"})
+#: A word these follow before an object ("mess with it", "mess w it", "mix up the") is a verb.
+_VERB_PARTICLES = frozenset({"with", "w", "up", "around", "into", "about"})
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
 #: A "-ly" word at least this common is an adverb, no part of a thing's name ("pill
 #: eventually"); rarer ones may be ("anomaly").
@@ -118,7 +120,8 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
                 and not (i > 0 and tokens[i - 1][:1].isdigit()) and not _adverb(w))
     for i in range(last + 1, len(tokens)):
         w = tokens[i]
-        if not content(i) or vocab.known(w) or not terms.very_rare_zipf <= zipf(w) \
+        if not content(i) or vocab.known(w) or w in vocab.drug_names \
+                or not terms.very_rare_zipf <= zipf(w) \
                 < terms.focus_max_zipf or any(stem(w) in p for p in passages):
             continue
         after = i + 1 < len(tokens) and content(i + 1) and zipf(tokens[i + 1]) < EVERYDAY_ZIPF
@@ -127,12 +130,19 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
             lo, hi = (i, i + 1) if after else (i - 1, i)
             while hi + 1 < len(tokens) and content(hi + 1) and zipf(tokens[hi + 1]) < PHRASE_ZIPF:
                 hi += 1
-            if hi + 1 < len(tokens) and tokens[hi + 1] in _OBJECT_STARTS:
-                continue  # "pills fix the …": a verb and its subject
+            if _takes_object(tokens, hi + 1):
+                continue  # "pills fix the …", "supplement mess w it": a verb and its subject
             phrase = " ".join(tokens[lo:hi + 1])
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
                 return _core_run(tokens, last, core), phrase
     return "", ""
+
+
+def _takes_object(tokens: list[str], i: int) -> bool:
+    """Does an object start at token ``i``, or after a particle there ("with it")?"""
+    if i < len(tokens) and tokens[i] in _VERB_PARTICLES:
+        i += 1
+    return i < len(tokens) and tokens[i] in _OBJECT_STARTS
 
 
 def _adverb(word: str) -> bool:
