@@ -90,6 +90,9 @@ def test_an_age_said_in_passing_does_not_decline_a_question_about_something_else
     assert not answer.refused
     lead = answer.body.split("\n")[0].lower()
     assert "bisphosphonate" in lead and "clonazepam" not in lead
+    # evidence on the other subject that names the user's own amount still leads
+    seed = assistant.ask("Is 120 mg safe with 0.5 mg clonazepam? My kidneys are not great")
+    assert seed.body.split("\n")[0].startswith("Magnesium requires dose adjustment")
 
 
 def test_slang_of_several_words_and_things_pointed_back_at(assistant: Assistant) -> None:

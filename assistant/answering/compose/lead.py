@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
-from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import is_row, row_about_another
 from assistant.answering.compose.scoring import Scored, names_any
 from assistant.answering.compose.units import MAX_LABEL_WORDS
@@ -63,8 +63,10 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                      and not other_subject(s, profile, core, names, classes, carried=True)]
         elif risk.lasting:  # a condition stated now: never evidence on another core subject
             # only ("Elderly patients (>65 years): consider starting with 0.25mg clonazepam"
-            # for "I'm 69 … magnesium")
-            about = [s for s in about if not other_subject(s, profile, core, names, classes)]
+            # for "I'm 69 … magnesium") unless it names the user's own amount ("… but 120mg
+            # is a modest dose" for "Is 120 mg safe with 0.5 mg clonazepam?")
+            about = [s for s in about if not other_subject(s, profile, core, names, classes)
+                     or profile.numbers & set(NUMBER.findall(s.unit.display))]
         if risk.other_than_core:  # evidence about the substance the user named
             about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
         if about:  # about all the conditions stated ("pregnant 16 year old") over some
