@@ -1,6 +1,7 @@
 """Refusals that read what is asked, through the real pipeline (real index and embeddings):
 English shorthand is English, a plural shorthand is its word, a form of a core subject is no
-other thing, and two things offered as alternatives are not a pairing to be found together."""
+other thing, two things offered as alternatives are not a pairing to be found together, and a
+medicine taken for a condition the documents discuss leaves that condition answered."""
 
 from __future__ import annotations
 
@@ -49,3 +50,17 @@ def test_alternatives_are_each_asked_about_not_a_pairing(assistant: Assistant) -
     assert "cyclobenzaprine" in either.body.lower() and "diphenhydramine" in either.body.lower()
     pair = assistant.ask("can i take clonazepam with omeprazole")
     assert pair.refused and "together with" in pair.body
+
+
+def test_a_medicine_taken_for_a_documented_condition_leaves_the_condition_answered(
+        assistant: Assistant) -> None:
+    # the documents discuss myasthenia gravis, not the medicine taken for it: the reply answers
+    # about the condition and names the medicine as not covered
+    answer = assistant.ask("I have myasthenia gravis (on mestinon). is magnesium glycinate ok "
+                           "for sleep or a bad idea")
+    assert not answer.refused
+    assert "myasthenia" in answer.body.split("\n")[0].lower()
+    assert "don't cover “mestinon”" in answer.body
+    # a medicine asked about with a condition the documents lack is still declined
+    other = assistant.ask("I have afib (on warfarin). is magnesium glycinate ok?")
+    assert other.refused and "warfarin" in other.body

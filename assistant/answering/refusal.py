@@ -18,7 +18,7 @@ from assistant.answering.coverage import Scored, never_together, uncovered_focus
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_or_paired, part_before, question_parts
+from assistant.text.sentences import asked_or_paired, part_before, part_naming, question_parts
 from assistant.text.words import (
     fold,
     stem,
@@ -58,7 +58,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)]
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
-    missing = [w for w in unknown if _asked_of(w, own, carried, vocab)]
+    missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or (best < settings.answer.min_evidence and not (
@@ -95,7 +95,8 @@ def _rare_term_found(question: str, hits: Sequence[Scored], vocab: CorpusVocabul
     return bool(rare) and any(rare & word_stems(h.chunk.embed_text) for h in hits)
 
 
-def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> bool:
+def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary,
+              core: frozenset[str] = frozenset()) -> bool:
     """Is the unknown ``word`` part of what is asked: in the question itself (``own``: its
     parts that ask, or ``carried``: the topic a follow-up carries), or anywhere after a pairing
     word ("I take Synthroid. How far apart …?")? A thing only mentioned in passing before the
@@ -124,9 +125,22 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary) -> boo
     # magnesium?"): that is what the answer is about, and the reply names the medicine as not
     # covered
     if any(re.search(p, asks) for p in terms.solo) or any(
-            p.search(own) for p in vocab.conditions):
+            p.search(own) for p in vocab.conditions) or _taken_for_condition(word, own, vocab,
+                                                                              core):
         return False
     return not terms.combining or any(re.search(p, asks) for p in terms.combining)
+
+
+def _taken_for_condition(word: str, own: str, vocab: CorpusVocabulary,
+                         core: frozenset[str]) -> bool:
+    """Does the sentence naming the medicine ``word`` also name a condition the documents
+    discuss: a rare named word they use that is no core subject and none of their medicines
+    ("I have myasthenia gravis (on mestinon)")? Then the condition is what the answer is
+    about; the medicine is named as not covered."""
+    part = part_naming(own, word)
+    medicines = set(vocab.drug_names.values())
+    return any(e != word and stem(e) not in core and e not in medicines
+               and zipf(e) < NAMED_ZIPF and vocab.is_named(e) for e in vocab.entities(part))
 
 
 def _pointed_at(word: str, own: str, vocab: CorpusVocabulary) -> bool:

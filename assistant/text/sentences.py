@@ -180,6 +180,13 @@ def part_before(message: str, part: str) -> str:
     return before[-1] if before else ""
 
 
+def part_naming(message: str, word: str) -> str:
+    """The first sentence or clause of the message (cut as ``asked_parts`` cuts) that names
+    ``word`` (lower case), or ""."""
+    found = re.compile(rf"\b{re.escape(word)}\b")
+    return next((p for p in _parts(message.lower()) if found.search(p)), "")
+
+
 def _parts(message: str) -> list[str]:
     """A message's sentences or clauses, cut after ". ! : ;" whatever follows."""
     return [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
