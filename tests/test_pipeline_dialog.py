@@ -95,6 +95,20 @@ def test_an_age_said_in_passing_does_not_decline_a_question_about_something_else
     assert seed.body.split("\n")[0].startswith("Magnesium requires dose adjustment")
 
 
+def test_a_follow_up_a_little_under_the_evidence_floor_is_answered_on_its_topic(
+        assistant: Assistant) -> None:
+    # the follow-up's own words are few; the topic it carries (clonazepam, her age) is covered
+    sid = assistant.new_session()
+    assistant.ask("my mom is 80 and her new doc wants to start her on klonopin 0.5 for anxiety. "
+                  "isnt that kinda a lot for her age??", sid)
+    then = assistant.ask("ok and once she starts, what should we be keeping an eye on at home?",
+                         sid)
+    assert not then.refused and "clonazepam" in then.body.lower()
+    # a message without a carried topic still needs evidence over the floor
+    alone = assistant.ask("How do you say good morning in Japanese?")
+    assert alone.refused
+
+
 def test_slang_of_several_words_and_things_pointed_back_at(assistant: Assistant) -> None:
     # "k-pin" is policy shorthand for Klonopin (query_terms synonyms), read before any check
     slang = assistant.ask("is k-pin ok with mag at night?")

@@ -44,7 +44,9 @@ PARTIAL = "the subject is covered, but not what is asked about it"
 #: this many words after a pairing word ("gave me a few halcion").
 JOINT_WINDOW = 4
 #: Evidence this far under the similarity floor still answers when a retrieved passage names a
-#: rare word of the question (chosen on the tuning sets; off-corpus questions score far lower).
+#: rare word of the question, or when the message is a follow-up carrying the topic of earlier
+#: turns (its own words are few: "ok and what should we keep an eye on?"); chosen on the tuning
+#: sets, where off-corpus questions score far lower.
 RESCUE_BAND = 0.1
 
 
@@ -63,7 +65,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or (best < settings.answer.min_evidence and not (
             best >= settings.answer.min_evidence - RESCUE_BAND
-            and _rare_term_found(question, hits, vocab, core))):
+            and (carried or _rare_term_found(question, hits, vocab, core)))):
         return Decision(True, f"{WEAK} (best similarity {best:.2f})", [], best)
     apart = never_together(question, hits, vocab, core)
     if apart:
