@@ -208,6 +208,20 @@ def test_another_name_of_a_medicine_the_documents_name_is_covered(
     assert uncovered_focus(question, hits, bare, core)[1] == "benadryl diphenhydramine"
 
 
+def test_an_abbreviation_the_passages_write_in_capitals_rescues_evidence_near_the_floor(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """"paws" is an everyday word in lower case; written "PAWS" as the passage writes it, it
+    names the passage's subject, so evidence a little under the floor still answers."""
+    near = Settings().answer.min_evidence - 0.05
+    hits = [_Hit(h.chunk, near, near) for h in _passages("PAWS")]
+    question = ("whats the chance i get stuck w the long drawn out PAWS thing after coming off "
+                "benzodiazepines")
+    assert not decide(question, hits, vocab, Settings(), core).refuse
+    assert decide(question.replace("PAWS", "paws"), hits, vocab, Settings(), core).refuse
+    far = [_Hit(h.chunk, near - 0.1, near - 0.1) for h in hits]
+    assert decide(question, far, vocab, Settings(), core).refuse
+
+
 def test_refusals_name_at_most_three_documents_and_numbers_get_a_question() -> None:
     titles = [f"Title {i}" for i in range(5)]
     text = refusal_text(Decision(True, "weak evidence"), titles)

@@ -35,6 +35,8 @@ REFER_TO = "Please ask your pharmacist or prescriber about it."
 MAX_TITLES = 3
 #: A question that points back at what the message named before it.
 _POINTS_BACK = re.compile(r"\b(those|these|them)\b")
+#: A word written in capitals: an abbreviation ("PAWS", "OSA").
+_CAPITALS = re.compile(r"\b[A-Z]{3,}\b")
 #: Decision reasons with their own wording.
 NOT_ENGLISH = "not written in English"
 WEAK = "weak evidence"
@@ -92,9 +94,14 @@ def _rare_term_found(question: str, hits: Sequence[Scored], vocab: CorpusVocabul
     """Does a retrieved passage name a rare word of the question that is no core subject
     ("what does 'glutamate storm' mean", "on omeprazole … related?")? Then evidence a little
     under the similarity floor is still about the question."""
-    rare = {stem(w) for w in words(split_carried(question)[0])
+    own = split_carried(question)[0]
+    rare = {stem(w) for w in words(own)
             if zipf(w) < NAMED_ZIPF and len(w) > 3 and stem(w) not in core and vocab.known(w)}
-    return bool(rare) and any(rare & word_stems(h.chunk.embed_text) for h in hits)
+    # an abbreviation the passages write in capitals too ("PAWS") names the same thing,
+    # however common the word is in lower case
+    capitals = set(_CAPITALS.findall(own))
+    return any(rare & word_stems(h.chunk.embed_text)
+               or capitals & set(_CAPITALS.findall(h.chunk.embed_text)) for h in hits)
 
 
 def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary,
