@@ -41,6 +41,16 @@ def test_a_form_of_a_core_subject_is_not_another_thing(assistant: Assistant) -> 
     assert not form.refused
     medicine = assistant.ask("can i take magnesium warfarin together")
     assert medicine.refused and "warfarin" in medicine.body
+    # a form of another thing the documents name ("melatonin", "calcium") is that thing
+    other = assistant.ask("can i take magnesium glycinate together with my melatonin gummies "
+                          "(5mg)?")
+    assert not other.refused and "melatonin" in other.body.split("\n")[0].lower()
+    chew = assistant.ask("i take my mag w a big glass of milk and my calcium chew before bed, "
+                         "does that matter")
+    assert not chew.refused and "calcium" in chew.body.split("\n")[0].lower()
+    # what a yes/no question asks a thing to be is no form of it
+    what = assistant.ask("Is the Thorne magnesium bisglycinate vegan? I don't eat gelatin.")
+    assert what.refused and "vegan" in what.body
 
 
 def test_alternatives_are_each_asked_about_not_a_pairing(assistant: Assistant) -> None:

@@ -126,6 +126,9 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
             continue
         after = i + 1 < len(tokens) and content(i + 1) and zipf(tokens[i + 1]) < EVERYDAY_ZIPF
         before = i - 1 > last and content(i - 1) and zipf(tokens[i - 1]) < EVERYDAY_ZIPF
+        if before and not after and known_thing(tokens[i - 1], vocab) \
+                and any(stem(tokens[i - 1]) in p for p in passages):
+            continue  # "calcium chew": a form of a thing the passages name
         if after or before:
             lo, hi = (i, i + 1) if after else (i - 1, i)
             while hi + 1 < len(tokens) and content(hi + 1) and zipf(tokens[hi + 1]) < PHRASE_ZIPF:
@@ -136,6 +139,13 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
                 return _core_run(tokens, last, core), phrase
     return "", ""
+
+
+def known_thing(word: str, vocab: CorpusVocabulary) -> bool:
+    """Does the corpus name this thing: a word it uses that is rare or names a medical thing
+    ("calcium", "melatonin")? A word right after it that the corpus lacks says which form of
+    it ("calcium chew", "melatonin gummies")."""
+    return vocab.known(word) and (zipf(word) < NAMED_ZIPF or vocab.is_named(word))
 
 
 def _takes_object(tokens: list[str], i: int) -> bool:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.condense import split_carried
-from assistant.answering.coverage import Scored, never_together, uncovered_focus
+from assistant.answering.coverage import Scored, known_thing, never_together, uncovered_focus
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
@@ -196,10 +196,14 @@ def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
     another medicine)."""
     if word in vocab.medicines_elsewhere:
         return False
+    text = fold(question).lower()
+    if re.search(rf"(?:^|[.!?]\s+)(?:is|are|was|were|isn't|aren't)\b[^.!?]*\b"
+                 rf"{re.escape(word)}\s*\?", text):
+        return False  # "Is the Thorne magnesium bisglycinate vegan?": what it is, not a form
     for m in re.finditer(rf"\b([a-z][\w-]*)\s*(?:\(([^)]*)\)\s*)?{re.escape(word)}\b",
-                         fold(question).lower()):
+                         text):
         named = [m.group(1), *(m.group(2) or "").split()[-1:]]
-        if any(stem(n) in core for n in named):
+        if any(stem(n) in core or known_thing(n, vocab) for n in named):
             return True
     return False
 
