@@ -78,6 +78,11 @@ def test_a_condition_the_documents_discuss_only_for_the_other_subject_is_decline
     assert "clonazepam" in answer.body and "obstetricians" not in answer.body
     covered = assistant.ask("I'm 16 weeks pregnant. Is magnesium glycinate safe to take?")
     assert not covered.refused and "pregnan" in covered.body.split("\n")[0].lower()
+    # the story names magnesium too; the question asks about clonazepam only
+    story = assistant.ask("My OB offered a low dose of clonazepam at night and said to keep "
+                          "taking my magnesium glycinate. I'm exclusively breastfeeding. Does "
+                          "clonazepam pass into breast milk, and is it safe for her?")
+    assert story.refused and "clonazepam" in story.body and "breast milk" not in story.body
 
 
 def test_an_age_said_in_passing_does_not_decline_a_question_about_something_else(

@@ -7,6 +7,7 @@ naming more of the question's focus gain a little."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
@@ -160,6 +161,8 @@ def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
     asking what the condition changes: its evidence answers it."""
     if not profile.subjects or not profile.kinds:
         return None
+    # the subjects its question asks about, not those of the story before it
+    profile = replace(profile, subjects=profile.asked_subjects)
     found = None
     for risk in profile.personal:
         if not risk.lasting or not (risk.id in profile.current

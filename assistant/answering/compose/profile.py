@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.condense import split_carried
-from assistant.text.sentences import asked_or_paired, asked_parts
+from assistant.text.sentences import asked_or_paired, asked_parts, question_parts
 from assistant.text.words import stem, term_words, zipf
 
 #: A word rarer than this (Zipf) and this long names a specific thing ("doxycycline"; a dose
@@ -83,6 +83,9 @@ class Profile:
     substances: frozenset[str] = field(default_factory=frozenset)
     #: Stems of the core subjects the message names in its own words.
     subjects: frozenset[str] = field(default_factory=frozenset)
+    #: ... of them, those its questions (the parts ending with "?") name ("… keep taking the
+    #: magnesium … Does clonazepam pass into breast milk?": clonazepam), else all of them.
+    asked_subjects: frozenset[str] = field(default_factory=frozenset)
     #: ... and those the user's earlier messages named.
     named_before: frozenset[str] = field(default_factory=frozenset)
     #: ... and those of the topic a follow-up carries ("how much for someone his age? (about
@@ -156,7 +159,10 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    asks_evidence=matches(policy.evidence_asks, own),
                    others=_others(own, policy, core),
                    bound=_bound(own, now, policy, core),
-                   subjects=frozenset(stem(w) for w in term_words(own)) & core,
+                   subjects=(subjects := frozenset(stem(w) for w in term_words(own)) & core),
+                   asked_subjects=frozenset(stem(w) for w in term_words(" ".join(
+                       p for p in question_parts(own) if p.rstrip().endswith("?")))) & core
+                   or subjects,
                    topic=frozenset(stem(w) for w in term_words(carried)) & core,
                    named_before=frozenset(stem(w) for text in earlier
                                           for w in term_words(text)) & core,
