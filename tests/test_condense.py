@@ -169,6 +169,9 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("I have sleep apnea and I snore, is clonazepam ok?", (),
      "I have sleep apnea and I snore, is clonazepam ok?"),  # named already
     ("Is magnesium good for sleep?", (), "Is magnesium good for sleep?"),  # no sign
+    ("my gf says im kicking and punching in my sleep now. still fine?", (),
+     "my gf says im kicking and punching in my sleep now. still fine? (about REM sleep behavior "
+     "disorder)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
