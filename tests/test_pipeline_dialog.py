@@ -68,6 +68,15 @@ def test_what_the_documents_say_only_of_other_medicines_is_declined_for_the_one_
     assert later.refused and "but not half-life" in later.body
 
 
+def test_a_question_no_evidence_of_its_kind_answers_is_declined_for_that_part(
+        assistant: Assistant) -> None:
+    # no passage gives a maximum dose of clonazepam; one gives magnesium's upper limit
+    answer = assistant.ask("whats the max dose of klonopin per day? doc keeps bumping me up")
+    assert answer.refused and "they discuss klonopin, but not max" in answer.body
+    covered = assistant.ask("what's the maximum amount of magnesium I can take a day?")
+    assert not covered.refused
+
+
 def test_a_condition_the_documents_discuss_only_for_the_other_subject_is_declined(
         assistant: Assistant) -> None:
     # pregnancy is discussed for magnesium only: "Not only safe but often recommended by

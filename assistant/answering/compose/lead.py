@@ -124,8 +124,10 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
     about it. What answers is naming the question's focus, or, when no unit names any of it
     (its words all say what kind of answer it wants: "half-life"), being of the asked kind.
     Evidence on the subject that answers and scores within ``UNCOVERED_MARGIN`` of the best
-    unit on another keeps the question answered. None otherwise, and when the message states a
-    risk (evidence on it answers; one stated in an earlier turn does not count)."""
+    unit on another keeps the question answered. When no unit names any of the focus and none
+    is of the asked kind at all ("whats the max dose of klonopin per day?"), the best unit: the
+    documents discuss the subject, not what is asked. None otherwise, and when the message
+    states a risk (evidence on it answers; one stated in an earlier turn does not count)."""
     stated_now = any(r.id in profile.current for r in profile.personal)
     if not profile.subjects or stated_now or not (focus or profile.kind):
         return None
@@ -138,6 +140,9 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
     def other(s: Scored) -> bool:
         return labelled_other(s, profile, asked, core, names, classes, medicines)
     others = [s for s in relevant if weight(s) > 0 and other(s)]
+    if not others and not by_focus and profile.kind and relevant \
+            and not any(s.kind_match for s in relevant):
+        return relevant[0]  # nothing of the asked kind at all ("the max dose of klonopin")
     if not others:
         return None
     best = max(s.score for s in others)
