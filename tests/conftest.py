@@ -11,12 +11,15 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from assistant.core.environment import OFFLINE_DEFAULTS
 from assistant.core.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.answering.pipeline import Assistant
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +68,16 @@ def make_settings(base: Path, corpus: Path, **overrides: Any) -> Settings:
         else:
             values[key] = value
     return Settings.model_validate(values)
+
+
+@pytest.fixture(scope="module")
+def assistant(indexed_settings: Settings) -> Assistant:
+    """The real pipeline over ``indexed_settings``, warmed up; one per test module."""
+    from assistant.answering.assembly import build_assistant
+
+    a = build_assistant(indexed_settings)
+    a.warm_up()
+    return a
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
 from assistant.answering.query_terms import load_query_terms
 from assistant.core.embed_cache import CachedEmbedder
@@ -31,12 +30,6 @@ def test_cache_returns_the_models_vectors_and_stays_bounded(indexed_settings: Se
     with pytest.raises(ValueError):
         CachedEmbedder(model, maxsize=0)
 
-
-@pytest.fixture(scope="module")
-def assistant(indexed_settings: Settings) -> Assistant:
-    a = build_assistant(indexed_settings)
-    a.warm_up()
-    return a
 
 
 def test_warm_up_embeds_the_vocabulary_prototypes(assistant: Assistant,

@@ -8,23 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import CANNOT_ANSWER
 from assistant.core.errors import SessionNotFound
 from assistant.core.models import CAVEAT_IDS, Answer
-from assistant.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_FILE = "000_ea444bfb46099086.txt"
 SEED = (ROOT / "corpus" / SEED_FILE).read_text(encoding="utf-8").splitlines()[0].strip()
 
-
-@pytest.fixture(scope="module")
-def assistant(indexed_settings: Settings) -> Assistant:
-    a = build_assistant(indexed_settings)
-    a.warm_up()
-    return a
 
 
 @cache

@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import CANNOT_ANSWER, MAX_TITLES, REFER_TO
 from assistant.core.models import CAVEAT_IDS
-from assistant.core.settings import Settings
 from assistant.text.sentences import asking_part
-
-
-@pytest.fixture(scope="module")
-def assistant(indexed_settings: Settings) -> Assistant:
-    a = build_assistant(indexed_settings)
-    a.warm_up()
-    return a
 
 
 def test_and_gabapentin_keeps_the_core_subject(assistant: Assistant) -> None:

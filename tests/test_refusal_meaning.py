@@ -5,18 +5,7 @@ medicine taken for a condition the documents discuss leaves that condition answe
 
 from __future__ import annotations
 
-import pytest
-
-from assistant.answering.assembly import build_assistant
 from assistant.answering.pipeline import Assistant
-from assistant.core.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def assistant(indexed_settings: Settings) -> Assistant:
-    a = build_assistant(indexed_settings)
-    a.warm_up()
-    return a
 
 
 def test_english_shorthand_is_read_as_english(assistant: Assistant) -> None:
