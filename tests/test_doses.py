@@ -42,6 +42,16 @@ def test_a_range_in_the_lead_covers_the_doses_inside_it() -> None:
     assert dose_note("Is 600 mg enough?", "Take 200-400mg before bed.", TEMPLATE) is not None
 
 
+def test_a_bound_in_the_lead_covers_the_doses_past_it() -> None:
+    lead = "Morning grogginess is caused by an excessive dose (>400mg): delayed clearance."
+    assert dose_note("I take 500 mg at bedtime, how do I fix this?", lead, TEMPLATE) is None
+    assert dose_note("I take 300 mg at bedtime, how do I fix this?", lead, TEMPLATE) is not None
+    below = "Take up to 350 mg from supplements."
+    assert dose_note("Is 200 mg ok?", below, TEMPLATE) is None
+    assert dose_note("Is 500 mg ok?", below, TEMPLATE) is not None
+    assert doses("over 400 mg")[0][1] == float("inf") and doses("<350mg")[0][0] == 0.0
+
+
 def test_the_note_template_must_name_both_doses(tmp_path: Path) -> None:
     text = (ROOT / "policies" / "answer.yaml").read_text(encoding="utf-8")
     (tmp_path / "answer.yaml").write_text(

@@ -1,7 +1,7 @@
 """Doses the user gives against those the lead names: a sentence about "120mg … with 0.5mg" does
 not answer "200 mg with 1 mg" as it stands, so the answer says which doses its evidence is about
 (policy ``dose_note``). Units are compared in milligrams (500 mcg = 0.5 mg); a range in the lead
-("200-400mg") covers the doses inside it."""
+("200-400mg") covers the doses inside it, a bound (">400mg", "up to 350 mg") those past it."""
 
 from __future__ import annotations
 
@@ -25,12 +25,23 @@ def doses(text: str) -> list[Dose]:
     return [dose for _, dose in _found(text)]
 
 
+#: A bound written before a dose: it covers every dose above (">400mg", "over 400 mg") or
+#: below ("<350mg", "up to 350 mg") it.
+_ABOVE = re.compile(r"(>|≥|\bover|\babove|\bmore than|\bgreater than|\bexceed\w*)\s*$", re.I)
+_BELOW = re.compile(r"(<|≤|\bunder|\bbelow|\bless than|\bup to)\s*$", re.I)
+
+
 def _found(text: str) -> list[tuple[re.Match[str], Dose]]:
     out = []
     for m in _DOSE.finditer(text):
         scale = _IN_MG[m.group(3).lower().rstrip("s")]
         low = float(m.group(1).replace(",", "")) * scale
         high = float(m.group(2).replace(",", "")) * scale if m.group(2) else low
+        before = text[max(0, m.start() - 15):m.start()]
+        if not m.group(2) and _ABOVE.search(before):
+            high = float("inf")
+        elif not m.group(2) and _BELOW.search(before):
+            low = 0.0
         out.append((m, (low, high, m.group(0).strip())))
     return out
 
