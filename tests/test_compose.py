@@ -191,6 +191,14 @@ def test_a_leaning_sentence_is_quoted_together_with_the_one_before_it(
     assert unit.display.startswith("Several populations are at an elevated risk")
 
 
+def test_a_main_clause_pointing_back_after_an_opening_phrase_leans_too(
+        chunks: dict[str, list[Chunk]]) -> None:
+    """"In the case of magnesium glycinate, these effects are further amplified …": "these
+    effects" are the sentence before's; never shown alone."""
+    units = [u for u in _all_units(chunks) if "these effects are further amplified" in u.display]
+    assert all(not u.display.startswith("In the case of") for u in units), units
+
+
 def test_a_linking_word_is_left_out_of_the_shown_sentence(
         chunks: dict[str, list[Chunk]]) -> None:
     units = [u for u in _all_units(chunks) if "248 mg" in u.display]

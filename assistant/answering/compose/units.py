@@ -46,7 +46,7 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 14
+UNITS_VERSION = 15
 #: A word rarer than this (Zipf) names a thing ("Thorne", "bisglycinate"); a lead-in without one
 #: ("Why It's Premium:", "Best For:") says nothing of what its list is about.
 NAMING_ZIPF = 4.0
@@ -209,8 +209,13 @@ def _without_connector(shown: str, pattern: str) -> str:
     return rest[:1].upper() + rest[1:] if rest != shown and rest else shown
 
 
+#: The main clause after a short opening phrase that starts with a plural demonstrative ("In
+#: the case of magnesium glycinate, these effects are further amplified …") leans too.
+_CLAUSE_LEANS = re.compile(r"^(?:[^\s,.;:]+\s+){2,9}[^\s,.;:]+,\s+(these|those)\b", re.I)
+
+
 def _leans(shown: str, dangling: list[str]) -> bool:
-    return any(re.search(p, shown, re.I) for p in dangling)
+    return bool(_CLAUSE_LEANS.search(shown)) or any(re.search(p, shown, re.I) for p in dangling)
 
 
 def _join(chunk: Chunk, previous: tuple[int, int], end: int) -> tuple[int, str, str] | None:
