@@ -87,6 +87,19 @@ def test_a_value_for_a_risk_is_read_and_the_newest_wins() -> None:
     assert [(m.risk.id, m.value) for m in profile.measures] == [("renal", 25.0)]
 
 
+@pytest.mark.parametrize(("question", "value"), [
+    ("what if it's 25? they said it might keep dropping", 25.0),
+    ("and what about 18", 18.0),
+    ("what if I take 200 mg?", 40.0),  # a dose is no new value of the measure
+    ("what if I stop for 2 weeks?", 40.0),
+])
+def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
+        question: str, value: float) -> None:
+    profile = _profile(question, ("my creatinine clearance is around 40. do i need less?",))
+    assert [(m.risk.id, m.value) for m in profile.measures] == [("renal", value)]
+    assert ("renal" in profile.measured_now) is (value != 40.0)
+
+
 @pytest.mark.parametrize(("question", "kind"), [
     ("How much magnesium should I take?", "amount"),
     ("How far apart should I take it from doxycycline?", "timing"),

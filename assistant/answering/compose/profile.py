@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.condense import split_carried
@@ -25,6 +25,11 @@ CONTINUES_WORDS = 15
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 #: A follow-up that refers back to what the last message said the user would do ("what would
 #: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
+#: A follow-up that only gives another value ("what if it's 25?", "and if it drops to 25"):
+#: a new value of the measure the conversation gave last.
+_NEW_VALUE = re.compile(r"\W*(?:(?:and|but|ok|okay|so)\W+)?(?:what|how)\s+(?:if|about)\b"
+                        r"[^?\d]{0,30}?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)(?!\s*(?:mg|mcg|g|ml|%|"
+                        r"years?|yrs?|weeks?|days?|months?|hours?)\b)", re.I)
 _DOING_THAT = re.compile(r"\bif\s+(i|we|she|he|they|you)\s+(did|do|does|had|have|were to)"
                          r"(\s+(that|it|this|so))?\s*[?.!]*\s*$", re.I)
 #: A number as users and sources write it ("120", "0.5").
@@ -130,7 +135,11 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
         now += [r for r in _risks(earlier[-1], policy, core) if r not in now]
     risks = tuple(now + [r for r in lasting if r not in now])
     measured = _measures(own, risks)
-    measures = tuple(m for text in earlier for m in _measures(text, risks)) + tuple(measured)
+    given = [m for text in earlier for m in _measures(text, risks)]
+    if not measured and given and len(own.split()) <= CONTINUES_WORDS \
+            and (value := _NEW_VALUE.match(own)):  # "what if it's 25?" after "CrCl is 40"
+        measured = [replace(given[-1], value=float(value.group("value")))]
+    measures = tuple(given) + tuple(measured)
     latest: dict[str, Measure] = {m.risk.id: m for m in measures}  # the newest value wins
     # A user who has spoken of themselves in this conversation ("My kidneys are not great")
     # asks of themselves later too ("Is it OK to drive after taking it?").
