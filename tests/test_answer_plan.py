@@ -637,7 +637,8 @@ def _row(shown: str = ROW_SHOWN) -> Scored:
 
 def test_a_row_shows_the_cells_that_answer_what_is_asked() -> None:
     question = "How far apart should I take magnesium and doxycycline?"
-    plan = plan_answer([_row()], _profile(question), POLICY, focus=frozenset({stem("doxycycline")}))
+    plan = plan_answer(_rescore([_row()], question), _profile(question), POLICY,
+                       focus=frozenset({stem("doxycycline")}))
     assert plan is not None
     # the drug named in the question and the spacing stay; the mechanism (with its second
     # clause) goes; the citation still quotes the whole row
@@ -656,7 +657,8 @@ def test_a_row_is_shown_whole_for_a_verdict_or_when_no_kind_is_asked() -> None:
 
 def test_a_row_keeps_its_short_naming_cells() -> None:
     shown = "Adults 19+ years — Sex: Female; RDA (mg/day): 310–320 mg; Notes: Higher in 2020."
-    plan = plan_answer([_row(shown)], _profile("How much magnesium do women need?"), POLICY)
+    question = "How much magnesium do women need?"
+    plan = plan_answer(_rescore([_row(shown)], question), _profile(question), POLICY)
     assert plan is not None
     assert plan.lead.unit.display == "Adults 19+ years — Sex: Female; RDA (mg/day): 310–320 mg."
 
