@@ -845,6 +845,16 @@ def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subje
     assert plan is not None and plan.comparison is None
 
 
+def test_an_age_that_states_no_risk_never_leads_with_a_threshold_it_does_not_reach() -> None:
+    elderly = "Elderly patients (>65 years): consider starting with 0.25mg clonazepam."
+    start = "Clonazepam for anxiety often starts at 0.25mg, with 0.5mg a standard low dose."
+    q = "Im 44 and just got prescribed clonazepam 0.5mg for anxiety. anything to know?"
+    items = _rescore([_scored(elderly, 0.9, seed=1), _scored(start, 0.8, start=100, seed=2)], q)
+    plan = plan_answer(items, _profile(q), POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == start
+    assert plan.aside is not None and "given, 44, is below" in plan.aside.text
+
+
 def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:
     from assistant.answering.compose.quantities import numbers_match, quantities
 

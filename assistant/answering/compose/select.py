@@ -98,7 +98,11 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     lead = choose_lead(pool or relevant + stated, profile, policy, shown_before, asked, core,
                        names, classes)
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)  # (the lead may repeat one shown)
-    if found is not None and (found.applies or not pool or not lead.risk_match):
+    # a threshold the value does not reach leads only when the lead says nothing of the risk
+    # the user has ("eGFR 45" and no other kidney evidence), never for a value that states no
+    # risk ("I'm 44" against "Elderly patients (>65 years)")
+    if found is not None and (found.applies or not pool or (not lead.risk_match and any(
+            r.id == found.risk for r in profile.personal))):
         plan.lead, plan.comparison = found.scored, found.text
     else:
         plan.aside = aside

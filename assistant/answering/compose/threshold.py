@@ -27,6 +27,8 @@ class Threshold:
     text: str
     #: The user's value is on the side the threshold speaks of (CrCl 25 against "<30").
     applies: bool
+    #: The id of the risk the value is for ("renal", "age").
+    risk: str = ""
 
 
 def compare_threshold(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
@@ -66,7 +68,7 @@ def _compared(cand: Scored, m: re.Match[str], measure: Measure,
         side="below" if below else "above",
         threshold=f"{m.group('op')}{'' if len(op) == 1 else ' '}{_num(limit)}",
         consequence=policy.consequence.below if applies else policy.consequence.above)
-    return Threshold(cand, text, applies)
+    return Threshold(cand, text, applies, risk.id)
 
 
 def _num(value: float) -> str:
