@@ -63,3 +63,11 @@ def test_a_medicine_taken_for_a_documented_condition_leaves_the_condition_answer
     # a medicine asked about with a condition the documents lack is still declined
     other = assistant.ask("I have afib (on warfarin). is magnesium glycinate ok?")
     assert other.refused and "warfarin" in other.body
+
+
+def test_a_shop_named_in_passing_is_no_uncovered_thing(assistant: Assistant) -> None:
+    # the embedder reads "walgreens" as a shop's name (policy general prototypes), not a
+    # medicine or condition the documents lack
+    answer = assistant.ask("which magnesium is best while coming off my benzo? the cheap one at "
+                           "walgreens is magnesium oxide, does it matter which?")
+    assert not answer.refused and "walgreens" not in answer.body.lower()
