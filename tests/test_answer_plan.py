@@ -70,6 +70,17 @@ def test_a_substance_that_stops_a_symptom_is_no_stopping_risk() -> None:
     assert "stopping" not in {r.id for r in _profile("Does it stop the cramps?").risks}
 
 
+def test_a_word_compounded_with_drive_is_no_driving() -> None:
+    from assistant.answering.compose.policy import matches
+
+    assert "driving" not in {r.id for r in _profile("best magnesium for anxiety-driven "
+                                                    "insomnia?").risks}
+    assert "driving" in {r.id for r in _profile("I drive a forklift at 6am, ok?").risks}
+    driving = next(r for r in POLICY.risks if r.id == "driving")
+    assert not matches(driving.evidence, "Anxiety-driven insomnia: taurate")
+    assert matches(driving.evidence, "Be cautious when driving or operating machinery.")
+
+
 def test_the_core_subject_itself_is_not_another_sedative() -> None:
     assert "sedative" not in {r.id for r in _profile("Is magnesium safe with clonazepam?").risks}
 
