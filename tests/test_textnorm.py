@@ -38,6 +38,14 @@ def test_display_text_strips_trailing_reference_markers(
     assert display_text(line_with(prefix, needle)).endswith(expected_end)
 
 
+def test_display_text_drops_pointers_to_other_parts_of_the_source() -> None:
+    shown = display_text(line_with("004", "Interaction with medications (see below)"))
+    assert shown.endswith("Interaction with medications") and "see below" not in shown
+    assert display_text("Taper slowly (See What Is Micro Tapering).") == "Taper slowly."
+    assert display_text("Severe renal impairment (CrCl <30 mL/min)") == (
+        "Severe renal impairment (CrCl <30 mL/min)")
+
+
 def test_display_text_keeps_real_numbers() -> None:
     renal = display_text(line_with("000", "CrCl <30 mL/min"))
     assert "(CrCl <30 mL/min)" in renal

@@ -46,7 +46,7 @@ MAX_LEAD_IN_WORDS = 12
 #: "Before initiating this combination:"): every item is shown after it, long ones too.
 QUALIFIER_WORDS = 5
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 15
+UNITS_VERSION = 16
 #: A word rarer than this (Zipf) names a thing ("Thorne", "bisglycinate"); a lead-in without one
 #: ("Why It's Premium:", "Best For:") says nothing of what its list is about.
 NAMING_ZIPF = 4.0
