@@ -191,9 +191,11 @@ def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
 
 def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
     """Does ``word``, no medicine by the drug dictionary, right after a core subject's name
-    (or its gloss: "gly (glycinate) gummies") say which form of it the user means ("mag gly
-    gummies")? Then the question is about the subject ("magnesium warfarin" still names
-    another medicine)."""
+    (or its gloss: "gly (glycinate) gummies") or another thing the documents name
+    (``coverage.known_thing``: "my melatonin gummies") say which form of it the user means?
+    Then the question is about that thing ("magnesium warfarin" still names another medicine,
+    and the last word of a yes/no question about what a thing is, "is the … bisglycinate
+    vegan?", is no form)."""
     if word in vocab.medicines_elsewhere:
         return False
     text = fold(question).lower()

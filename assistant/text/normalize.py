@@ -28,11 +28,11 @@ _ITALIC_RE = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 _HEADING_RE = re.compile(r"^\s*#{1,6}\s+", re.M)
 _BULLET_RE = re.compile(r"^[ \t]*(?:[•\-*–]|✅)[ \t]+", re.M)
 REFS = r"\d{1,2}(?:\s*,\s*\d{1,2})*"
-# "… dose 3, 4." / "… impairment 2" : a bare reference list after a word, at the end of a line
-# or sentence. Digits glued to a unit ("0.5mg") or after a comparison ("<30") are never touched.
 #: A pointer to another part of the source ("(see below)", "(See What Is Micro Tapering)"):
 #: meaningless once the sentence is quoted on its own.
 _SEE_REF_RE = re.compile(r"\s*\((?:see|cf\.?)\s[^()]{1,80}\)", re.I)
+# "… dose 3, 4." / "… impairment 2" : a bare reference list after a word, at the end of a line
+# or sentence. Digits glued to a unit ("0.5mg") or after a comparison ("<30") are never touched.
 _TRAILING_REF_RE = re.compile(rf"(?<=[A-Za-z)\]%])[ \t]+{REFS}(?=\.?[ \t]*$)", re.M)
 # "… within 7 days. 1" : the reference list after the final full stop.
 _AFTER_STOP_REF_RE = re.compile(rf"(?<=[.!?])[ \t]+{REFS}[ \t]*$", re.M)

@@ -23,13 +23,13 @@ THING_MIN = 4
 CONTINUES_WORDS = 15
 #: A message that goes on from the previous question ("And if …?", "what about …?").
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
-#: A follow-up that refers back to what the last message said the user would do ("what would
-#: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
 #: A follow-up that only gives another value ("what if it's 25?", "and if it drops to 25"):
 #: a new value of the measure the conversation gave last.
 _NEW_VALUE = re.compile(r"\W*(?:(?:and|but|ok|okay|so)\W+)?(?:what|how)\s+(?:if|about)\b"
                         r"[^?\d]{0,30}?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)(?!\s*(?:mg|mcg|g|ml|%|"
                         r"years?|yrs?|weeks?|days?|months?|hours?)\b)", re.I)
+#: A follow-up that refers back to what the last message said the user would do ("what would
+#: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
 _DOING_THAT = re.compile(r"\bif\s+(i|we|she|he|they|you)\s+(did|do|does|had|have|were to)"
                          r"(\s+(that|it|this|so))?\s*[?.!]*\s*$", re.I)
 #: A number as users and sources write it ("120", "0.5").
