@@ -64,8 +64,7 @@ def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabular
     own = " ".join(asked_parts(message))  # the pairing asked about: not the topic, nor what
     # the user tells before the question ("my bloodwork says …")
     pairing = vocab.terms.pairing if vocab.terms else []
-    named = [e for e in vocab.entities(own) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)
-             and any(stem(e) in p for p in passages)
+    named = [e for e in named_things(own, vocab) if any(stem(e) in p for p in passages)
              and asked_or_paired(e, message.lower(), pairing)]
     pair = sorted(named, key=zipf)[:2]
     asked_core = word_stems(own) & core
@@ -139,6 +138,12 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
                 return _core_run(tokens, last, core), phrase
     return "", ""
+
+
+def named_things(text: str, vocab: CorpusVocabulary) -> list[str]:
+    """The named things of the text the corpus knows (drugs, conditions: rare words the
+    embedder reads as named), in text order."""
+    return [e for e in vocab.entities(text) if zipf(e) < NAMED_ZIPF and vocab.is_named(e)]
 
 
 def known_thing(word: str, vocab: CorpusVocabulary) -> bool:

@@ -14,7 +14,13 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.condense import split_carried
-from assistant.answering.coverage import Scored, known_thing, never_together, uncovered_focus
+from assistant.answering.coverage import (
+    Scored,
+    known_thing,
+    named_things,
+    never_together,
+    uncovered_focus,
+)
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
@@ -149,7 +155,7 @@ def _taken_for_condition(word: str, own: str, vocab: CorpusVocabulary,
     part = part_naming(own, word)
     medicines = set(vocab.drug_names.values())
     return any(e != word and stem(e) not in core and e not in medicines
-               and zipf(e) < NAMED_ZIPF and vocab.is_named(e) for e in vocab.entities(part))
+               for e in named_things(part, vocab))
 
 
 def _pointed_at(word: str, own: str, vocab: CorpusVocabulary) -> bool:

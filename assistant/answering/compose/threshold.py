@@ -28,7 +28,7 @@ class Threshold:
     #: The user's value is on the side the threshold speaks of (CrCl 25 against "<30").
     applies: bool
     #: The id of the risk the value is for ("renal", "age").
-    risk: str = ""
+    risk: str
 
 
 def compare_threshold(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
