@@ -83,11 +83,14 @@ def test_checklist_items_are_list_items(settings: Settings) -> None:
     chunk = Chunk(id="c", source="x.txt", title="x", text=text, start=0, end=len(text),
                   embed_text=text)
     shown = [u.display for u in _units(chunk, 0)]
-    # symbol bullets open items, each shown after the line introducing the list
+    # symbol bullets open items, each shown after the line introducing the list, and the
+    # short list is also shown whole
     assert shown == [
         "Safe combination checklist: time strategically\u2014magnesium earlier, medication at "
         "bedtime.",
-        "Safe combination checklist: inform your physician\u2014important for records."]
+        "Safe combination checklist: inform your physician\u2014important for records.",
+        "Safe combination checklist: time strategically\u2014magnesium earlier, medication at "
+        "bedtime; inform your physician\u2014important for records."]
 
 
 def test_short_items_under_a_heading_line_are_shown_after_it(settings: Settings) -> None:
@@ -97,7 +100,9 @@ def test_short_items_under_a_heading_line_are_shown_after_it(settings: Settings)
                   embed_text=text)
     assert [u.display for u in _units(chunk, 0)] == [
         "Phase 2 (Weeks 3-4): Stabilization: increase magnesium to 300mg.",
-        "Phase 2 (Weeks 3-4): Stabilization: continue full sleep medication."]
+        "Phase 2 (Weeks 3-4): Stabilization: continue full sleep medication.",
+        "Phase 2 (Weeks 3-4): Stabilization: increase magnesium to 300mg; continue full sleep "
+        "medication."]
 
 
 def test_tab_table_rows_are_shown_with_their_column_headers(

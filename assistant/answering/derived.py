@@ -35,7 +35,7 @@ import numpy as np
 
 from assistant.answering.compose.policy import AnswerPolicy, load_answer_policy
 from assistant.answering.compose.stored import CENTROID_FILE, StoredVectors, match_key
-from assistant.answering.compose.units import chunk_units, units_fingerprint
+from assistant.answering.compose.units import chunk_units, embedded_text, units_fingerprint
 from assistant.answering.drug_names import DRUG_NAMES_FILE, derive_drug_names, save_drug_names
 from assistant.answering.facts import CorpusFacts
 from assistant.answering.vocabulary import corpus_words
@@ -113,15 +113,17 @@ def _unit_vectors(settings: Settings, policy: AnswerPolicy, chunks: list[Chunk],
     for chunk in chunks:
         spans, stored = sentences.get(chunk.id, ([], np.zeros((0, 0))))
         by_text.update((unit_text(chunk, s), v) for s, v in zip(spans, stored, strict=True))
-        for unit in chunk_units(chunk, 0, policy):
-            key = match_key(chunk.source, unit.start, unit.end, unit.text)
-            vector = by_text.get(unit.text)
+        for unit, asked in ((u, a) for u in chunk_units(chunk, 0, policy)
+                            for a in (False, True) if not a or u.asked):
+            text = embedded_text(unit, asked)  # its text, and its heading's question if any
+            key = match_key(chunk.source, unit.start, unit.end, text)
+            vector = by_text.get(text)
             if vector is None and previous is not None:
                 vector = previous.get(key)
             keys.append(key)
             rows.append(vector)
             if vector is None:
-                todo.setdefault(unit.text, []).append(len(rows) - 1)
+                todo.setdefault(text, []).append(len(rows) - 1)
         if len(by_text) > 100_000:  # bounded: a unit's sentence is in its own chunk
             by_text.clear()
     report.units = len(rows)

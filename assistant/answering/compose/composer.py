@@ -22,7 +22,7 @@ from assistant.answering.compose.profile import Profile, names_thing, read_quest
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
 from assistant.answering.compose.select import Plan, plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
-from assistant.answering.compose.units import Unit, chunk_units
+from assistant.answering.compose.units import Unit, chunk_units, embedded_text
 from assistant.answering.condense import split_carried
 from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
@@ -65,7 +65,7 @@ class ExtractiveComposer:
         self.core = core
         self.classes = dict(classes or {})
         self.names = dict(names or {})
-        self._vectors: LRUCache[tuple[str, int, int], np.ndarray] = LRUCache(cache_size)
+        self._vectors: LRUCache[tuple[str, int, int, bool], np.ndarray] = LRUCache(cache_size)
         #: A chunk's units (as rank 0) by chunk id: splitting and cleaning them is the
         #: composer's main cost, and the same chunks come back for many questions.
         self._units: LRUCache[str, list[Unit]] = LRUCache(UNIT_CACHE_SIZE)
@@ -143,12 +143,17 @@ class ExtractiveComposer:
         texts = [question] if asked == question else [question, asked]
         queries = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         vectors = self._embed_units(units)
-        both = vectors @ queries.T
-        sims = np.maximum(both[:, 0], both.mean(axis=1))  # the asked part may add, never take
+        sims = _closest(vectors, queries)
+        heading = [i for i, u in enumerate(units) if u.asked]
+        headings = np.zeros(len(units))
+        if heading and self.policy.weights.asked > 0:  # how close the question is to the one
+            # a unit's heading asks (the FAQ entry it answers)
+            headings[heading] = _closest(self._embed_units([units[i] for i in heading],
+                                                           asked=True), queries)
         centroid = self._centroid()
         hubness = vectors @ centroid if centroid is not None else None
         return score_units(question, units, sims, vectors, profile, self.policy,
-                           self.core, focus, self.names, self.classes, hubness)
+                           self.core, focus, self.names, self.classes, hubness, headings)
 
     def _centroid(self) -> np.ndarray | None:
         """The stored answer units' centroid (``StoredVectors.centroid``), or None without
@@ -166,26 +171,28 @@ class ExtractiveComposer:
                                            lambda _key: chunk_units(chunk, 0, self.policy))
         return [replace(u, chunk=chunk, rank=rank) for u in units] if rank else units
 
-    def _embed_units(self, units: list[Unit]) -> np.ndarray:
-        """Unit vectors: stored at index time, else embedded (and cached by span)."""
-        found = [self._vector(u) for u in units]
+    def _embed_units(self, units: list[Unit], asked: bool = False) -> np.ndarray:
+        """Unit vectors (with ``asked``: of the questions their headings ask): stored at
+        index time, else embedded (and cached by span)."""
+        found = [self._vector(u, asked) for u in units]
         missing = [i for i, vec in enumerate(found) if vec is None]
         if missing:
-            fresh = self.embedder.embed([units[i].text for i in missing])
+            fresh = self.embedder.embed([embedded_text(units[i], asked) for i in missing])
             for i, vec in zip(missing, fresh, strict=True):
                 array = np.asarray(vec, dtype=np.float32)
-                self._vectors.put(_key(units[i]), array)
+                self._vectors.put(_key(units[i], asked), array)
                 found[i] = array
         return np.stack([vec for vec in found if vec is not None])
 
-    def _vector(self, unit: Unit) -> np.ndarray | None:
+    def _vector(self, unit: Unit, asked: bool = False) -> np.ndarray | None:
         """The unit's vector from the bounded cache or the index's stored ones, else None."""
-        cached = self._vectors.get(_key(unit))
+        cached = self._vectors.get(_key(unit, asked))
         if cached is not None or self.stored is None:
             return cached
-        stored = self.stored.get(match_key(unit.chunk.source, unit.start, unit.end, unit.text))
+        stored = self.stored.get(match_key(unit.chunk.source, unit.start, unit.end,
+                                           embedded_text(unit, asked)))
         if stored is not None:  # the next question retrieving this chunk finds it here
-            self._vectors.put(_key(unit), stored)
+            self._vectors.put(_key(unit, asked), stored)
         return stored
 
 
@@ -200,8 +207,16 @@ def _asked_doses(message: str) -> str:
     return asked
 
 
-def _key(unit: Unit) -> tuple[str, int, int]:
-    return (unit.chunk.source, unit.start, unit.end)
+def _closest(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Each vector's similarity to the question: to the whole message, or to the part that
+    asks when that is closer (the asked part may add, never take)."""
+    both = vectors @ queries.T
+    closest: np.ndarray = np.maximum(both[:, 0], both.mean(axis=1))
+    return closest
+
+
+def _key(unit: Unit, asked: bool = False) -> tuple[str, int, int, bool]:
+    return (unit.chunk.source, unit.start, unit.end, asked)
 
 
 def _shown_before(history: Sequence[Turn]) -> frozenset[tuple[str, int, int]]:

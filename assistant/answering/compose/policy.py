@@ -144,6 +144,12 @@ class Weights(_Strict):
     #: corpus centroid above ``hub_floor``; evidence on a risk the user states does not.
     hub: float = Field(0.0, ge=0)
     hub_floor: float = Field(0.4, ge=-1, le=1)
+    #: A sentence opening the answer to a question heading ("I get vivid dreams on
+    #: magnesium—is that normal or should I stop?") gains up to this much when the user's
+    #: question is that close to the heading (similarity above ``asked_floor``, scaled to 1)
+    #: and asks for the same kind of answer, or a kind the heading does not name.
+    asked: float = Field(0.0, ge=0)
+    asked_floor: float = Field(0.8, ge=-1, lt=1)
 
 
 class Group(_Strict):

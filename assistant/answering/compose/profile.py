@@ -117,10 +117,10 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # ("my psych ok'd it. what should i watch for?" asks what to watch for, not "ok?"); a
     # follow-up that goes on from the last question ("and longer term?") and asks for nothing of
     # its own asks what the last did
-    kinds = _asked_kinds(" ".join(asked_parts(own)), policy)
+    kinds = asked_kinds(" ".join(asked_parts(own)), policy)
     if not kinds and carried and earlier and _CONTINUES.match(own) \
             and len(own.split()) <= CONTINUES_WORDS:
-        kinds = _asked_kinds(" ".join(asked_parts(earlier[-1])), policy)
+        kinds = asked_kinds(" ".join(asked_parts(earlier[-1])), policy)
     now = _risks(own, policy, core)
     before: list[Risk] = []
     mine: list[Risk] = []  # earlier risks said in the first person
@@ -202,7 +202,7 @@ def _telegraphic(text: str, lasting: bool = True) -> bool:
     return bool(re.match(rf"\s*({opening})\b", text, re.I))
 
 
-def _asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:
+def asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:
     """The kinds the question asks for, the one asked first ("What can happen when …" asks
     what happens, not when) first, a ``fallback`` kind after every other; ties keep the
     policy's order. A kind that narrows another asked with it comes before both."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.profile import Profile, asked_kinds
 from assistant.answering.compose.quantities import (
     body_measures,
     bracket_fit,
@@ -69,7 +69,8 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                 focus: frozenset[str] | None = None,
                 names: Mapping[str, str] | None = None,
                 classes: Mapping[str, frozenset[str]] | None = None,
-                hubness: np.ndarray | None = None) -> list[Scored]:
+                hubness: np.ndarray | None = None,
+                headings: np.ndarray | None = None) -> list[Scored]:
     """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
     has it already; ``names``: a core subject's stems -> the one its names share, so a unit
     saying "clonazepam" covers a question's "Klonopin", ``subjects.core_names``; ``classes``:
@@ -87,7 +88,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         split_carried(question)[0])) if profile.personal else frozenset()
     out = []
     hubs = np.zeros(len(units)) if hubness is None else np.maximum(hubness - w.hub_floor, 0.0)
-    for unit, sim, vec, hub in zip(units, sims, vectors, hubs, strict=True):
+    asked = np.zeros(len(units)) if headings is None else np.maximum(
+        headings - w.asked_floor, 0.0) / (1.0 - w.asked_floor)
+    for unit, sim, vec, hub, heading in zip(units, sims, vectors, hubs, asked, strict=True):
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         about = [r for r in profile.risks if matches(r.evidence, text) and not (
@@ -101,6 +104,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         score = (w.similarity * float(sim) + w.coverage * coverage(terms, text, names)
                  + w.numbers * numbers_match(q_numbers, text) + w.kind * kind_match
                  + risk + RANK_PRIOR / (1 + unit.rank)
+                 + (w.asked * heading * same_kind(unit.asked, profile, policy) if heading else 0.0)
                  - TRUST_WEIGHT * (1.0 - unit.chunk.trust))
         share = focus_weight / focus_total if focus_total else 0.0
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
@@ -108,6 +112,13 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                                        group_fit(own_groups, policy, unit.display)),
                           float(hub)))
     return sorted(out, key=lambda s: -s.score)
+
+
+def same_kind(heading: str, profile: Profile, policy: AnswerPolicy) -> bool:
+    """Does a heading's question ask for the kind of answer the user asks for (or either names
+    none)? "Is magnesium safe during benzo withdrawal?" does not answer "Which forms …?"."""
+    theirs = asked_kinds(heading, policy)
+    return not theirs or not profile.kinds or bool(set(theirs) & set(profile.kinds))
 
 
 def about_another(text: str, subjects: frozenset[str], core: frozenset[str],

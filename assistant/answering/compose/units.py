@@ -8,6 +8,10 @@ span it quotes and the reading text shown for it.
   a sentence can stand without ("Therefore,", "For example,") is left out of the shown text.
 * Headings, questions, lead-ins ending in ":" and bare fragments are not units. Shown text ends
   with a full stop; the quote stays the exact file text.
+* A short list item is shown after the line introducing its list ("Symptoms: confusion."); a
+  short list is also one unit, every item after its lead-in (``compose.layout``).
+* The sentence opening the answer to a question heading (an FAQ entry) carries that question,
+  which the scorer embeds on its own (``Unit.asked``).
 * Spans marked instruction-like at indexing are never units.
 """
 
@@ -15,9 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from assistant.answering.compose.layout import (
+    QUALIFIER_WORDS,
+    SHORT_ITEM_WORDS,
+    asked_by,
+    is_item,
+    lead_in,
+    looks_like_heading,
+    lower_first,
+    with_subject,
+)
 from assistant.answering.compose.policy import AnswerPolicy
 from assistant.answering.compose.rows import (
     is_header,
@@ -34,26 +47,15 @@ from assistant.indexing.untrusted import overlaps
 from assistant.text.normalize import display_text
 from assistant.text.sentences import split_sentences
 from assistant.text.tables import is_table_rule
-from assistant.text.words import words, zipf
 
 MIN_UNIT_CHARS = 25
 MIN_UNIT_WORDS = 5
-#: A list item shorter than this is shown after the line introducing its list.
-SHORT_ITEM_WORDS = 12
-MAX_ITEMS_BACK = 8
-MAX_LEAD_IN_WORDS = 12
-#: A lead-in this short says whom or when its list is about ("Elderly patients (>65 years):",
-#: "Before initiating this combination:"): every item is shown after it, long ones too.
-QUALIFIER_WORDS = 5
+#: A list of at most this many short items, this many words in all with its lead-in, is also
+#: one unit.
+MAX_LIST_ITEMS = 6
+MAX_LIST_WORDS = 45
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 16
-#: A word rarer than this (Zipf) names a thing ("Thorne", "bisglycinate"); a lead-in without one
-#: ("Why It's Premium:", "Best For:") says nothing of what its list is about.
-NAMING_ZIPF = 4.0
-#: A heading that is a numbered entry of a list ("#3: Thorne …", "2. KAL …").
-_NUMBERED = re.compile(r"\s*#?\d+\s*[:.)]\s")
-#: A heading's rank number and symbols ("#3: …", "… 💊"), left out when it names a list's subject.
-_HEADING_EXTRAS = re.compile(r"^\s*#?\d+\s*[:.)]\s*|[^\w\s()’'.,&+-]+")
+UNITS_VERSION = 19
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
 _FIRST_TOKEN = re.compile(r"[ \t]*\S+[ \t]+")
@@ -76,10 +78,20 @@ class Unit:
     #: Text that is scored and embedded for the unit when it is more than what is shown (a
     #: question/answer row shows its answer; its question says what it answers).
     match: str = ""
+    #: The question its heading asks, when the unit opens the answer to it ("I get vivid
+    #: dreams on magnesium—is that normal or should I stop?"): a reader asking that question
+    #: is answered by it. Embedded on its own (``scoring``: ``weights.asked``), never read for
+    #: what the unit says.
+    asked: str = ""
 
     @property
     def text(self) -> str:
         return self.match or self.display
+
+
+def embedded_text(unit: Unit, asked: bool = False) -> str:
+    """What a unit's vector is made of: its text, or (``asked``) its heading's question."""
+    return unit.asked if asked else unit.text
 
 
 def units_fingerprint(policy: AnswerPolicy) -> str:
@@ -95,6 +107,7 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
     spans = [(s, e) for s, e in split_sentences(chunk.text, chunk.start)
              if not overlaps(chunk.flagged, s, e)]  # instruction-like text: never quoted
     units: list[Unit] = []
+    items: list[tuple[Unit, str, str]] = []  # list items shown after their lead-in
     previous: tuple[int, int] | None = None
     for start, end in spans:
         offset = start - chunk.start
@@ -110,14 +123,15 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
         if shown is None:
             previous = None
             continue
-        lead_in = None if row else _lead_in(chunk.text, offset)
-        if lead_in is not None and (len(shown.split()) < SHORT_ITEM_WORDS
-                                    or len(lead_in[1].split()) <= QUALIFIER_WORDS):
-            begin, intro = lead_in  # "Ambien (zolpidem):" + "- Short half-life (2-3 hours)"
+        intro_at = None if row else lead_in(chunk.text, offset)
+        if intro_at is not None and (len(shown.split()) < SHORT_ITEM_WORDS
+                                     or len(intro_at[1].split()) <= QUALIFIER_WORDS):
+            begin, intro = intro_at  # "Ambien (zolpidem):" + "- Short half-life (2-3 hours)"
+            intro = with_subject(chunk, intro)
             units.append(Unit(chunk=chunk, rank=rank, start=chunk.start + begin, end=end,
                               quote=chunk.text[begin:end - chunk.start],
-                              display=_finished(f"{_with_subject(chunk, intro)} "
-                                                f"{_lower_first(shown)}")))
+                              display=_finished(f"{intro} {lower_first(shown)}")))
+            items.append((units[-1], intro, shown))
             previous = None
             continue
         if policy.connectors and not row:
@@ -132,14 +146,37 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             if policy.connectors:  # "Therefore, X. This …": the pair shown without "Therefore,"
                 shown = _without_connector(shown, policy.connectors)
             joined_now = True  # two sentences at most: a third leaning one is not shown
-        if _usable(quote, shown, row or _is_item(chunk.text, offset)):
+        if _usable(quote, shown, row or is_item(chunk.text, offset)):
             shown = _finished(one_sentence(shown) if row else shown)
             if not row and not match:
                 match = _line_label(chunk.text, start - chunk.start)
             units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
-                              display=shown, match=f"{match} {shown}" if match else ""))
+                              display=shown, match=f"{match} {shown}" if match else "",
+                              asked="" if row else asked_by(chunk, start - chunk.start)))
         previous = None if row or joined_now else (start, end)
-    return units
+    return _with_whole_lists(units, items)
+
+
+def _with_whole_lists(units: list[Unit], items: list[tuple[Unit, str, str]]) -> list[Unit]:
+    """Each short list also as one unit, after its last item: its lead-in and every item
+    ("Symptoms: muscle weakness; irregular heartbeat; difficulty breathing; confusion."),
+    quoting the lead-in through the last item. An item's own unit quotes from the lead-in too,
+    so an answer could otherwise show one item of a list, never the list."""
+    lists: dict[int, list[tuple[Unit, str, str]]] = {}
+    for item in items:
+        lists.setdefault(item[0].start, []).append(item)
+    out = []
+    for unit in units:
+        out.append(unit)
+        group = lists.get(unit.start, [])
+        if not group or unit is not group[-1][0] or not 2 <= len(group) <= MAX_LIST_ITEMS:
+            continue
+        intro, shown = group[0][1], [lower_first(s.rstrip(" .;,")) for *_, s in group]
+        lines = [line for line in unit.quote.splitlines()[1:] if line.strip()]
+        if len(lines) == len(group) and all(len(s.split()) < SHORT_ITEM_WORDS for s in shown) \
+                and len(intro.split()) + sum(len(s.split()) for s in shown) <= MAX_LIST_WORDS:
+            out.append(replace(unit, display=_finished(f"{intro} {'; '.join(shown)}")))
+    return out
 
 
 def _line_label(text: str, offset: int) -> str:
@@ -151,56 +188,6 @@ def _line_label(text: str, offset: int) -> str:
         return ""
     name = display_text(label.group(1))
     return f"{name}:" if len(name.split()) <= MAX_LABEL_WORDS else ""
-
-
-def _lead_in(text: str, offset: int) -> tuple[int, str] | None:
-    """For a list item, the line ending with ':' that introduces its list (its start and
-    reading text), when only other items stand between them."""
-    if not _is_item(text, offset):
-        return None
-    pos = text.rfind("\n", 0, offset) + 1
-    for _ in range(MAX_ITEMS_BACK):
-        if pos == 0:
-            return None
-        prev_start = text.rfind("\n", 0, pos - 1) + 1
-        line = text[prev_start:pos - 1]
-        if not line.strip() or _opens_item(line):  # another item, or a blank line
-            pos = prev_start
-            continue
-        shown = display_text(line)
-        if not 0 < len(shown.split()) <= MAX_LEAD_IN_WORDS:
-            return None
-        if shown.endswith(":"):
-            return prev_start + len(line) - len(line.lstrip()), shown
-        if _looks_like_heading(shown):  # "Phase 3 (Weeks 5-8): Initial Medication Reduction"
-            return prev_start + len(line) - len(line.lstrip()), f"{shown}:"
-        return None
-    return None
-
-
-def _lower_first(shown: str) -> str:
-    """The item's first letter in lower case after its lead-in, unless it starts an acronym
-    ("NSF Certified", "GABA interference")."""
-    return shown if shown[1:2].isupper() else f"{shown[:1].lower()}{shown[1:]}"
-
-
-def _with_subject(chunk: Chunk, intro: str) -> str:
-    """A lead-in that names nothing ("Why It's Premium:", "Best For:") after the heading
-    it sits under, when that heading is a numbered entry of a list ("#3: Thorne Research
-    Magnesium Bisglycinate – The …") that names something: "Thorne Research Magnesium
-    Bisglycinate — why it's premium:", so the shown item says what it is about."""
-    if not chunk.section or _names_something(intro) \
-            or not _NUMBERED.match(chunk.section[-1]):
-        return intro
-    heading = display_text(_HEADING_EXTRAS.sub("", chunk.section[-1].split(" – ")[0]
-                                               .split(" — ")[0])).strip(" :")
-    if not _names_something(heading) or heading.lower() in intro.lower():
-        return intro
-    return f"{heading} — {intro}"
-
-
-def _names_something(text: str) -> bool:
-    return any(zipf(w) < NAMING_ZIPF for w in words(text) if w.isalpha())
 
 
 def _without_connector(shown: str, pattern: str) -> str:
@@ -224,7 +211,7 @@ def _join(chunk: Chunk, previous: tuple[int, int], end: int) -> tuple[int, str, 
     quote = chunk.text[start - chunk.start:end - chunk.start]
     if "\n\n" in quote or len(quote) > 600:
         return None
-    if "\n" in quote and _is_item(chunk.text, start - chunk.start):
+    if "\n" in quote and is_item(chunk.text, start - chunk.start):
         return None  # the line after a list leans on the whole list, not on its last item
     shown = display_text(quote)
     if _leans_on_nothing(shown):
@@ -236,31 +223,12 @@ def _leans_on_nothing(shown: str) -> bool:
     return shown.endswith(":") or len(shown.split()) < MIN_UNIT_WORDS
 
 
-def _is_item(text: str, offset: int) -> bool:
-    """Does the span at ``offset`` open a list item ("  • Screen for …")? An item is never a
-    heading, even when it is short and its source left off the final period."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    return _is_bullet(text[line_start:offset])
-
-
-def _opens_item(line: str) -> bool:
-    m = _FIRST_TOKEN.match(line)
-    return m is not None and _is_bullet(m.group(0))
-
-
-def _is_bullet(prefix: str) -> bool:
-    """A list item's opening: a dash, bullet or symbol ("✅", "→") and a space."""
-    mark = prefix.strip().replace("\ufe0f", "")
-    return len(mark) == 1 and prefix.endswith((" ", "\t")) and (
-        mark in "-•*–" or unicodedata.category(mark).startswith("S"))
-
-
 def _usable(quote: str, shown: str, row: bool) -> bool:
     if len(shown) < MIN_UNIT_CHARS or len(_WORDS_APART.split(shown.strip())) < MIN_UNIT_WORDS:
         return False
     if shown.endswith(("?", ":")):
         return False
-    return row or not _looks_like_heading(shown)
+    return row or not looks_like_heading(shown)
 
 
 def _finished(shown: str) -> str:
@@ -270,12 +238,3 @@ def _finished(shown: str) -> str:
     return shown + "."
 
 
-def _looks_like_heading(shown: str) -> bool:
-    """A short line without final punctuation (a title, a heading), unless it is a label and
-    a sentence-case statement ("Safe upper limit during pregnancy: 350-360mg elemental
-    magnesium from supplements", not "Phase 3 (Weeks 5-8): Initial Medication Reduction")."""
-    if shown[-1] in ".!?:;)\"'”" or len(shown.split()) > 14:
-        return False
-    _label, sep, rest = shown.partition(": ")
-    after = rest.split()
-    return not (sep and len(after) >= 3 and any(w[:1].islower() for w in after[1:]))
