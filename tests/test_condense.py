@@ -96,6 +96,21 @@ def test_and_x_swaps_the_most_specific_thing_without_its_owner(
     assert out == "Got prescribed weekly fosamax for 2 weeks. Can I keep my nightly magnesium?"
 
 
+def test_and_x_swaps_in_the_thing_alone_and_never_a_glossed_core_subject(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """"and my fosamax on sundays, same deal?": fosamax replaces doxycycline, not "gly" (the
+    repair's short form of glycinate), and "on sundays, same deal" is not the thing."""
+    previous = ("dr put me on doxycycline for 10 days. I take magnesium gly (glycinate) every "
+                "morning with breakfast. how far apart do they need to be?")
+    out = Condenser(vocab, core).condense("and my fosamax on sundays, same deal?",
+                                          [_turn(previous)])
+    assert out == previous.replace("doxycycline", "fosamax")
+    # a longer follow-up that asks something of its own is no swap
+    out = Condenser(vocab, core).condense("And once I'm on it, what should be monitored?",
+                                          [_turn(previous)])
+    assert out.startswith("And once I'm on") and "doxycycline" not in out
+
+
 def test_and_x_replaces_the_thing_the_last_question_ended_on(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """'apart from magnesium' -> 'apart from coffee': the user's own drug stays."""

@@ -62,6 +62,10 @@ _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should
 
 
 #: "my weekly fosamax" swaps in as "weekly fosamax" (the question being rewritten has its own).
+#: What an "and X?" message says after the thing it swaps in ("… on sundays, same deal").
+_AFTER_THING = re.compile(r",|\s+(?:on|at|in|every|each|too|as well|same|then)\b", re.I)
+#: A word the spelling repair glossed with the corpus's word for it ("gly (glycinate)").
+_GLOSSED = re.compile(r"\b([\w-]+) \(([\w-]+)\)")
 _OWNER = re.compile(r"^(?:my|your|his|her|our|their|the)\s+", re.I)
 _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
                           r"(?:my\s+|the\s+|your\s+)?([A-Za-z][\w-]*)\s*\??\s*$", re.I)
@@ -153,6 +157,8 @@ class Condenser:
             return own, [*terms, new]
         if not new or len(new.split()) > 5 or _ASKS.match(new):
             return None
+        if m.groupdict().get("y"):  # "and my fosamax on sundays, same deal?": the thing alone
+            new = _AFTER_THING.split(new, maxsplit=1)[0].strip() or new
         phrase = content_words(new)
         own, carried = split_carried(previous)
         terms = carried_terms(carried)
@@ -213,7 +219,9 @@ class Condenser:
     def _objects(self, text: str) -> list[str]:
         """Rare words that are not core subjects: the things a question asks about (known to
         the corpus or not: "levothyroxine", "doxycycline")."""
+        glossed = {m.group(1).lower() for m in _GLOSSED.finditer(text) if self._is_core(m.group(2))}
         return [w for w in dict.fromkeys(content_words(text)) if not self._is_core(w)
+                and w.lower() not in glossed  # "gly (glycinate)": a core subject's short form
                 and len(w) > 2 and not any(ch.isdigit() for ch in w) and zipf(w) < ENTITY_ZIPF]
 
     def _topic(self, previous: str) -> list[str]:
