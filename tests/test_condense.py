@@ -111,6 +111,16 @@ def test_and_x_swaps_in_the_thing_alone_and_never_a_glossed_core_subject(
     assert out.startswith("And once I'm on") and "doxycycline" not in out
 
 
+def test_weeks_of_pregnancy_are_not_carried_as_an_age(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    first = "I'm 24 weeks pregnant and my calves cramp at night. Is magnesium ok?"
+    out = Condenser(vocab, core).condense("will it help the cramps though?", [_turn(first)])
+    assert "pregnant" in out and "I'm 24" not in out
+    out = Condenser(vocab, core).condense("will it help the cramps though?",
+                                          [_turn("I'm 72 and my calves cramp at night.")])
+    assert "I'm 72" in out
+
+
 def test_and_x_replaces_the_thing_the_last_question_ended_on(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """'apart from magnesium' -> 'apart from coffee': the user's own drug stays."""
