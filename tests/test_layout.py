@@ -111,3 +111,24 @@ def test_a_heading_close_to_the_question_lifts_its_answer_only_for_the_same_kind
     assert abs(faq - plain - POLICY.weights.asked * (0.9 - floor) / (1 - floor)) < 1e-9
     plain, faq = scores([floor - 0.05, 0.0])
     assert faq == plain  # a heading no closer than the floor adds nothing
+
+
+def test_asked_for_signs_the_whole_list_of_the_best_item_scores_as_well_as_it() -> None:
+    text = "Symptoms:\n- Muscle weakness\n- Irregular heartbeat\n- Confusion\n"
+    units = chunk_units(_chunk(text), 0, POLICY)
+    whole = next(u for u in units if u.items)
+    assert whole.items == 3 and not any(u.items for u in units if u is not whole)
+    sims = np.array([0.9 if u.display.endswith("muscle weakness.") else 0.5 for u in units])
+    vectors = np.eye(len(units), dtype=np.float32)
+
+    # tied with the item it holds, the list is among the best only when signs are asked for
+    scored = score_units("what are the signs?", units, sims, vectors,
+                         read_question("what are the signs?", [], POLICY, frozenset()), POLICY,
+                         frozenset())
+    top = [s for s in scored if s.score == scored[0].score]
+    assert any(s.unit.items for s in top)
+    plain = score_units("how much magnesium?", units, sims, vectors,
+                        read_question("how much magnesium?", [], POLICY, frozenset()), POLICY,
+                        frozenset())
+    assert not plain[0].unit.items and next(s for s in plain if s.unit.items).score \
+        < plain[0].score

@@ -42,6 +42,9 @@ class Kind(_Strict):
     #: Kinds this one narrows: asked together with one of them, this one is what is asked
     #: ("how much … is the max?" asks for the limit, not an amount).
     narrows: list[str] = Field(default_factory=list)
+    #: Asked for, this kind is answered by a whole list more than by one of its items ("what
+    #: are the signs?": every sign of a short list, not its first).
+    lists: bool = False
     _check = field_validator("ask", "evidence")(_compiled)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -111,7 +111,22 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                           share, fits(bracket_fit(body, unit.display),
                                        group_fit(own_groups, policy, unit.display)),
                           float(hub)))
+    if any(k.lists for k in policy.kinds if k.id in profile.kinds):
+        out = _lists_over_items(out)
     return sorted(out, key=lambda s: -s.score)
+
+
+def _lists_over_items(scored: list[Scored]) -> list[Scored]:
+    """The whole short list of the best unit, when that is a list item, scores as well as
+    it: asked for signs, one item of a list ("Warning signs: muscle weakness") tells less than
+    the list it is part of."""
+    if not scored:
+        return scored
+    top = max(scored, key=lambda s: s.score)
+    place = (top.unit.chunk.source, top.unit.start)
+    return [replace(s, score=top.score) if s.unit.items and s.score < top.score
+            and (s.unit.chunk.source, s.unit.start) == place and s.unit.end >= top.unit.end
+            else s for s in scored]
 
 
 def same_kind(heading: str, profile: Profile, policy: AnswerPolicy) -> bool:

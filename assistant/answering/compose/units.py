@@ -83,6 +83,8 @@ class Unit:
     #: is answered by it. Embedded on its own (``scoring``: ``weights.asked``), never read for
     #: what the unit says.
     asked: str = ""
+    #: How many list items it shows, when it is a whole short list (0 otherwise).
+    items: int = 0
 
     @property
     def text(self) -> str:
@@ -175,7 +177,8 @@ def _with_whole_lists(units: list[Unit], items: list[tuple[Unit, str, str]]) -> 
         lines = [line for line in unit.quote.splitlines()[1:] if line.strip()]
         if len(lines) == len(group) and all(len(s.split()) < SHORT_ITEM_WORDS for s in shown) \
                 and len(intro.split()) + sum(len(s.split()) for s in shown) <= MAX_LIST_WORDS:
-            out.append(replace(unit, display=_finished(f"{intro} {'; '.join(shown)}")))
+            out.append(replace(unit, display=_finished(f"{intro} {'; '.join(shown)}"),
+                               items=len(group)))
     return out
 
 
