@@ -155,6 +155,21 @@ def test_things_told_in_passing_are_not_a_pairing_the_documents_lack(
     assert asked.refused and "together with" in asked.body
 
 
+def test_a_bound_the_user_gives_is_compared_as_a_bound(assistant: Assistant) -> None:
+    """"what if it drops under 30?" is below <30 (every value it allows is), never "30 is
+    above"; "over 20" may be on either side of <30, so it is not compared at all."""
+    session = assistant.new_session()
+    assistant.ask("stage 3 ckd, gfr was 45 last month. can i take mag glycinate for sleep?",
+                  session)
+    under = assistant.ask("what if it drops under 30?", session)
+    lead = under.body.partition("\n")[0]
+    assert "under 30, is below this threshold (<30), so it applies" in lead
+    session = assistant.new_session()
+    assistant.ask("my creatinine clearance is 45. can i take mag glycinate for sleep?", session)
+    over = assistant.ask("what if it is over 20?", session)
+    assert "threshold" not in over.body
+
+
 def test_a_value_on_the_safe_side_of_a_threshold_does_not_lead(assistant: Assistant) -> None:
     answer = assistant.ask("My eGFR is 50 and I have chronic kidney disease. Is magnesium "
                            "glycinate OK for me?")

@@ -32,6 +32,9 @@ _NEW_VALUE = re.compile(r"\W*(?:(?:and|but|ok|okay|so)\W+)?(?:what|how)\s+(?:if|
 #: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
 _DOING_THAT = re.compile(r"\bif\s+(i|we|she|he|they|you)\s+(did|do|does|had|have|were to)"
                          r"(\s+(that|it|this|so))?\s*[?.!]*\s*$", re.I)
+#: Words making the number after them a bound ("drops under 30", "over 60").
+_UNDER = re.compile(r"(?:\bunder|\bbelow|\bless than|\blower than|<)\s*$", re.I)
+_OVER = re.compile(r"(?:\bover|\babove|\bmore than|\bgreater than|\bhigher than|>)\s*$", re.I)
 #: A number as users and sources write it ("120", "0.5").
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -44,6 +47,8 @@ class Measure:
     value: float
     #: What the user called it, when the risk labels that name ("eGFR"); else the risk's label.
     name: str = ""
+    #: "below" or "above" when the user gave a bound, not a value ("if it drops under 30").
+    bound: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     given = [m for text in earlier for m in _measures(text, risks)]
     if not measured and given and len(own.split()) <= CONTINUES_WORDS \
             and (value := _NEW_VALUE.match(own)):  # "what if it's 25?" after "CrCl is 40"
-        measured = [replace(given[-1], value=float(value.group("value")))]
+        measured = [replace(given[-1], value=float(value.group("value")),
+                            bound=bound_before(own, value.start("value")))]
     measures = tuple(given) + tuple(measured)
     latest: dict[str, Measure] = {m.risk.id: m for m in measures}  # the newest value wins
     # A user who has spoken of themselves in this conversation ("My kidneys are not great")
@@ -266,5 +272,13 @@ def _measures(text: str, risks: Sequence[Risk]) -> list[Measure]:
         if m:
             said = (m.groupdict().get("name") or "").lower()
             found.append(Measure(risk=risk, value=float(m.group("value")),
-                                 name=risk.labels.get(said, "")))
+                                 name=risk.labels.get(said, ""),
+                                 bound=bound_before(text, m.start("value"))))
     return found
+
+
+def bound_before(text: str, at: int) -> str:
+    """"below" when the words right before a number make it a bound under it ("under 30",
+    "less than 30"), "above" for one over it ("over 60"), else ""."""
+    before = text[max(0, at - 20):at]
+    return "below" if _UNDER.search(before) else "above" if _OVER.search(before) else ""

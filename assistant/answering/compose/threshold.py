@@ -51,24 +51,41 @@ def compare_threshold(scored: list[Scored], profile: Profile, policy: AnswerPoli
             if not m or (profile.subjects and not names_any(
                     term_stems(cand.unit.text), profile.subjects, names)):
                 continue
-            return _compared(cand, m, measure, policy)
+            compared = _compared(cand, m, measure, policy)
+            if compared is not None:
+                return compared
     return None
 
 
 def _compared(cand: Scored, m: re.Match[str], measure: Measure,
-              policy: AnswerPolicy) -> Threshold:
+              policy: AnswerPolicy) -> Threshold | None:
+    """The comparison, or None when the user gave a bound that may fall on either side ("over
+    20" against "<30")."""
     risk = measure.risk
     limit = float(m.group("value"))
     op = m.group("op").lower()
     upper = op in UPPER_BOUNDS
     below = measure.value < limit
+    if measure.bound == "below":  # "under 30": every value it allows is below 30
+        if measure.value > limit:
+            return None
+        below = True
+    elif measure.bound == "above":
+        if measure.value < limit:
+            return None
+        below = False
     applies = below if upper else not below
+    shown = f"{_BOUND_WORD[measure.bound]} {_num(measure.value)}" if measure.bound \
+        else _num(measure.value)
     text = policy.comparison.format(
-        label=measure.name or risk.label or risk.id, value=_num(measure.value),
+        label=measure.name or risk.label or risk.id, value=shown,
         side="below" if below else "above",
         threshold=f"{m.group('op')}{'' if len(op) == 1 else ' '}{_num(limit)}",
         consequence=policy.consequence.below if applies else policy.consequence.above)
     return Threshold(cand, text, applies, risk.id)
+
+
+_BOUND_WORD = {"below": "under", "above": "over"}
 
 
 def _num(value: float) -> str:
