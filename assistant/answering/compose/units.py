@@ -58,7 +58,6 @@ MAX_LIST_WORDS = 45
 UNITS_VERSION = 19
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
-_FIRST_TOKEN = re.compile(r"[ \t]*\S+[ \t]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
 #: the label says what every later sentence of that line is about.
 _LABEL = re.compile(r"[ \t]*(?:[-•*–][ \t]+)?(?:\*\*)?([A-Z][^:\n*]{1,60}?):(?:\*\*)?[ \t]+(?=\S)")
