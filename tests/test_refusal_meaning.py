@@ -71,3 +71,15 @@ def test_a_shop_named_in_passing_is_no_uncovered_thing(assistant: Assistant) -> 
     answer = assistant.ask("which magnesium is best while coming off my benzo? the cheap one at "
                            "walgreens is magnesium oxide, does it matter which?")
     assert not answer.refused and "walgreens" not in answer.body.lower()
+
+
+def test_a_verb_for_what_happens_is_no_uncovered_thing(assistant: Assistant) -> None:
+    """"draining" and "unsteady" say what happens; the documents never use them, but they name
+    nothing the question is about (the diuretic and the falls are covered)."""
+    drained = assistant.ask("My dad has been on furosemide 40mg every morning for two years and "
+                            "gets calf cramps. Could the water pill be draining his magnesium?")
+    assert not drained.refused
+    assert any("urosemide" in c.quote for c in drained.citations)
+    unsteady = assistant.ask("my nan is 84 and on klonopin, lately she is unsteady and has had "
+                             "two falls. could it be the klonopin?")
+    assert not unsteady.refused

@@ -19,6 +19,7 @@ from assistant.text.words import (
     term_stems,
     term_words,
     texted,
+    verb_or_adjective,
     words,
     zipf,
 )
@@ -165,3 +166,13 @@ def test_an_f_noun_is_known_by_its_ves_plural() -> None:
     vocab = CorpusVocabulary(["Night cramps in the calves are common; wives and knives."])
     assert vocab.known("calf") and vocab.known("wife") and vocab.known("knife")
     assert not vocab.known("leaf")
+
+
+@pytest.mark.parametrize("word", ["draining", "drained", "unsteady", "sleeping"])
+def test_a_verb_form_or_negated_adjective_of_a_common_word_names_nothing(word: str) -> None:
+    assert verb_or_adjective(word)
+
+
+@pytest.mark.parametrize("word", ["valerian", "ginseng", "tinnitus", "unisom", "ashwagandha"])
+def test_names_are_not_verb_forms(word: str) -> None:
+    assert not verb_or_adjective(word)

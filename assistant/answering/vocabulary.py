@@ -25,6 +25,7 @@ from assistant.text.words import (
     stems,
     texted,
     texted_forms,
+    verb_or_adjective,
     ves_plural,
     words,
     zipf,
@@ -155,6 +156,8 @@ class CorpusVocabulary:
         frequency = base_zipf(word)  # "budged" is as everyday as "budge"
         if texted(word):
             return False  # "shld", "ppl": an everyday word without its vowels
+        if verb_or_adjective(word):
+            return False  # "draining", "unsteady": what happens, not a named thing
         if frequency < very_rare or (word in self.medicines_elsewhere and frequency < NAMED_ZIPF):
             return True  # very rare, or a medicine the drug dictionary knows ("valerian")
         if frequency >= rare or self._embed is None or t is None:

@@ -158,6 +158,19 @@ def base_zipf(word: str) -> float:
     return best
 
 
+#: An inflected or negated form of a word at least this common ("draining", "unsteady").
+EVERYDAY_FORM_ZIPF = 3.5
+_VERB_OR_ADJECTIVE = re.compile(r"^\w{3,}(?:ing|ed)$")
+
+
+def verb_or_adjective(word: str) -> bool:
+    """Is the word a verb form or a negated adjective of a common English word ("draining",
+    "drained", "unsteady"): a word for what happens, never the name of a drug or condition?"""
+    if _VERB_OR_ADJECTIVE.match(word) and base_zipf(word) >= EVERYDAY_FORM_ZIPF:
+        return True
+    return word.startswith("un") and len(word) > 5 and zipf(word[2:]) >= EVERYDAY_FORM_ZIPF
+
+
 _local = threading.local()
 
 
