@@ -132,3 +132,24 @@ def test_asked_for_signs_the_whole_list_of_the_best_item_scores_as_well_as_it() 
                         frozenset())
     assert not plain[0].unit.items and next(s for s in plain if s.unit.items).score \
         < plain[0].score
+
+
+def test_a_whole_list_may_lead_but_is_never_a_supporting_point() -> None:
+    from assistant.answering.compose.select import plan_answer
+
+    text = ("Warning signs of excessive magnesium:\n- Severe diarrhea\n- Muscle weakness\n"
+            "- Difficulty breathing at night\n")
+    units = chunk_units(_chunk(text), 0, POLICY)
+    shown = "Magnesium can slow your breathing at night when it is combined with sedatives."
+    lead = Unit(chunk=_chunk(shown).model_copy(update={"source": "b.txt"}), rank=0, start=0,
+                end=len(shown), quote=shown, display=shown)
+    question = "can magnesium slow my breathing at night?"
+    profile = read_question(question, [], POLICY, frozenset())
+    sims = np.array([0.95] + [0.7 if u.items else 0.3 for u in units])
+    vectors = np.eye(len(units) + 1, dtype=np.float32)
+    scored = score_units(question, [lead, *units], sims, vectors, profile, POLICY, frozenset())
+    whole = next(s for s in scored if s.unit.items)
+    assert whole.score >= POLICY.points_min_relevance  # relevant enough to be a point
+    plan = plan_answer(scored, profile, POLICY)
+    assert plan is not None and not plan.lead.unit.items
+    assert plan.points and not any(p.unit.items for p in plan.points)

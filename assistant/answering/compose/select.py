@@ -123,8 +123,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             break
         if len(plan.points) >= policy.points_free and cand.score < policy.points_min_relevance:
             continue
-        if any(duplicate(cand, c) for c in taken):
-            continue
+        if any(duplicate(cand, c) for c in taken) or cand.unit.items:
+            continue  # said already; or a whole list, which leads but is no point (its items
+            # are: a list carries its section along, "… call OB" after a breathing question)
         if not (cand.focus_match or cand.risk_match) or row_about_another(
                 cand.unit.quote, asked, core):
             continue  # names nothing the user asked about, or a row on another thing: filler
