@@ -61,11 +61,11 @@ _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should
                    r"do|does|did)\b", re.I)
 
 
-#: "my weekly fosamax" swaps in as "weekly fosamax" (the question being rewritten has its own).
 #: What an "and X?" message says after the thing it swaps in ("… on sundays, same deal").
 _AFTER_THING = re.compile(r",|\s+(?:on|at|in|every|each|too|as well|same|then)\b", re.I)
 #: A word the spelling repair glossed with the corpus's word for it ("gly (glycinate)").
 _GLOSSED = re.compile(r"\b([\w-]+) \(([\w-]+)\)")
+#: "my weekly fosamax" swaps in as "weekly fosamax" (the question being rewritten has its own).
 _OWNER = re.compile(r"^(?:my|your|his|her|our|their|the)\s+", re.I)
 _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
                           r"(?:my\s+|the\s+|your\s+)?([A-Za-z][\w-]*)\s*\??\s*$", re.I)
