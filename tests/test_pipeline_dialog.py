@@ -59,6 +59,18 @@ def test_what_the_documents_say_only_of_other_medicines_is_declined_for_the_one_
     assert later.refused and "but not half-life" in later.body
 
 
+def test_what_the_documents_say_under_another_subjects_heading_is_declined_for_the_one_asked(
+        assistant: Assistant) -> None:
+    # "Empty or near-empty stomach improves absorption" names no drug; it sits under
+    # magnesium timing advice, so it does not say how to take clonazepam
+    answer = assistant.ask("should klonopin be taken with food or on an empty stomach?")
+    assert answer.refused and "they discuss klonopin, but not" in answer.body
+    assert "near-empty" not in answer.body
+    # the same words asked of magnesium are answered from that advice
+    covered = assistant.ask("should magnesium glycinate be taken with food or on an empty stomach?")
+    assert not covered.refused and "stomach" in covered.body.lower()
+
+
 def test_a_question_no_evidence_of_its_kind_answers_is_declined_for_that_part(
         assistant: Assistant) -> None:
     # no passage gives a maximum dose of clonazepam; one gives magnesium's upper limit

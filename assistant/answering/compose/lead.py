@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from itertools import pairwise
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
@@ -137,8 +138,21 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
     def weight(s: Scored) -> float:
         return s.focus_weight if by_focus else float(s.kind_match)
 
+    # what answers is about another subject when it is a line labelled with another medicine
+    # ("Ambien (zolpidem): …"), or, when the best evidence of all is so, a unit naming no core
+    # subject whose document and section are about others only ("Empty or near-empty stomach
+    # improves absorption" under magnesium timing, for "should klonopin be taken with food?");
+    # a subject written as one with another in a heading ("Magnesium Glycinate") is that one
+    wide = replace(profile, subjects=profile.subjects | _named_with(profile.subjects, relevant,
+                                                                    core))
+
+    def placed_elsewhere(s: Scored) -> bool:
+        return not term_stems(s.unit.text) & core and _of_others(s, wide, core, names, classes)
+    elsewhere = bool(relevant) and placed_elsewhere(relevant[0])
+
     def other(s: Scored) -> bool:
-        return labelled_other(s, profile, asked, core, names, classes, medicines)
+        return labelled_other(s, profile, asked, core, names, classes, medicines) or (
+            elsewhere and placed_elsewhere(s))
     others = [s for s in relevant if weight(s) > 0 and other(s)]
     if not others and not by_focus and profile.kind and relevant \
             and not any(s.kind_match for s in relevant):
@@ -192,6 +206,19 @@ def _of_others(s: Scored, profile: Profile, core: frozenset[str],
         return other_subject(s, profile, core, names, classes)
     where = term_stems(" ".join([s.unit.chunk.title, *s.unit.chunk.section]))
     return bool(where & core) and not names_any(where, profile.subjects, names, classes)
+
+
+def _named_with(subjects: frozenset[str], units: list[Scored],
+                core: frozenset[str]) -> frozenset[str]:
+    """Core subjects written side by side with one of these in a title or section heading of
+    the evidence ("Magnesium Glycinate": magnesium with glycinate)."""
+    out: set[str] = set()
+    for heading in {h for s in units for h in (s.unit.chunk.title, *s.unit.chunk.section)}:
+        stems = [stem(w) for w in words(display_text(heading))]
+        for a, b in pairwise(stems):
+            if a in core and b in core and {a, b} & subjects:
+                out |= {a, b}
+    return frozenset(out - subjects)
 
 
 def labelled_other(s: Scored, profile: Profile, asked: frozenset[str], core: frozenset[str],
