@@ -12,8 +12,9 @@ under each setting, without retrieval, and scores
 Each probe DIR holds ``results.jsonl`` of ``assistant eval run eval/probes/probeN.yaml`` and must
 be named so that ``probeN`` can be found in ``eval/probes`` (``…-pN`` or ``…probeN…``). ``--watch``
 sets are scored and printed, never optimised. The objective is the lead-note share plus the tune
-lead share; a step is taken when it gains more than 1.5 turns of lead-note. Session 19 used it
-to choose ``weights.everyday_term`` (commit message of 9c9c0f9). Slow: ~20 s per setting.
+lead share; a step is taken when it gains more than 1.5 turns of lead-note. Session 19 took its
+``weights.everyday_term`` 0.25 (9c9c0f9) and reverted it (d745779): a gain this small on the
+tuning sets did not carry over to held-out probes graded blind. Slow: ~20 s per setting.
 """
 
 from __future__ import annotations
