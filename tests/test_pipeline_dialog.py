@@ -167,6 +167,18 @@ def test_things_told_in_passing_are_not_a_pairing_the_documents_lack(
     assert asked.refused and "together with" in asked.body
 
 
+def test_a_new_value_told_in_passing_is_compared_with_the_threshold(
+        assistant: Assistant) -> None:
+    """"now its 26" after a clearance of 48 (spelt "clearence") is the clearance's new value."""
+    session = assistant.new_session()
+    first = assistant.ask("dads creatinine clearence came back at 48. is 120mg mag glycinate ok "
+                          "for his kidneys", session)
+    assert "48, is above this threshold (<30)" in first.body
+    now = assistant.ask("ok they just rechecked him and now its 26. does that change things?",
+                        session)
+    assert "26, is below this threshold (<30), so it applies" in now.body.partition("\n")[0]
+
+
 def test_a_bound_the_user_gives_is_compared_as_a_bound(assistant: Assistant) -> None:
     """"what if it drops under 30?" is below <30 (every value it allows is), never "30 is
     above"; "over 20" may be on either side of <30, so it is not compared at all."""

@@ -28,6 +28,12 @@ _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 _NEW_VALUE = re.compile(r"\W*(?:(?:and|but|ok|okay|so)\W+)?(?:what|how)\s+(?:if|about)\b"
                         r"[^?\d]{0,30}?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)(?!\s*(?:mg|mcg|g|ml|%|"
                         r"years?|yrs?|weeks?|days?|months?|hours?)\b)", re.I)
+#: ... or says the value is now another ("now its 26", "came back at 22", "dropped to 25").
+_NOW_VALUE = re.compile(r"\b(?:now\s+(?:it'?s|its|it\s+is|at|only)|(?:it'?s|its|it\s+is)\s+now|"
+                        r"came\s+back(?:\s+at)?|(?:went|dropped|fell|gone|come)\s+(?:down\s+|up\s+)?"
+                        r"to)\s+(?:about\s+|around\s+|only\s+)?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)"
+                        r"(?!\s*(?:mg|mcg|g|ml|%|years?|yrs?|weeks?|days?|months?|hours?|lbs?|kg)\b)",
+                        re.I)
 #: A follow-up that refers back to what the last message said the user would do ("what would
 #: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
 _DOING_THAT = re.compile(r"\bif\s+(i|we|she|he|they|you)\s+(did|do|does|had|have|were to)"
@@ -142,7 +148,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     measured = _measures(own, risks)
     given = [m for text in earlier for m in _measures(text, risks)]
     if not measured and given and len(own.split()) <= CONTINUES_WORDS \
-            and (value := _NEW_VALUE.match(own)):  # "what if it's 25?" after "CrCl is 40"
+            and (value := _NEW_VALUE.match(own) or _NOW_VALUE.search(own)):  # "what if it's
+        # 25?", "they rechecked him and now its 26" after "CrCl is 40"
         measured = [replace(given[-1], value=float(value.group("value")),
                             bound=bound_before(own, value.start("value")))]
     measures = tuple(given) + tuple(measured)
