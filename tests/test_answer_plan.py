@@ -1133,6 +1133,14 @@ def test_a_message_without_its_subject_states_the_writers_plan() -> None:
     assert "stopping" not in {r.id for r in asked.personal}
 
 
+def test_lowering_a_dose_on_ones_own_is_stopping_at_once_going_to_sleep_is_not() -> None:
+    halved = _profile("tried to go from 1mg to 0.5 of my k-pin on my own last week and couldnt "
+                      "sleep that night. should i push through?")
+    assert "abrupt" in {r.id for r in halved.risks}
+    asleep = _profile("i cant go to sleep by myself anymore. would magnesium glycinate help?")
+    assert "abrupt" not in {r.id for r in asleep.risks}
+
+
 def test_a_threshold_for_one_member_of_a_class_is_not_compared_for_the_class() -> None:
     """'consider starting with 0.25mg clonazepam' (>65 years) is about clonazepam: a 71-year-old
     tapering 'a benzodiazepine' is not told it applies to him."""
