@@ -1133,12 +1133,20 @@ def test_a_message_without_its_subject_states_the_writers_plan() -> None:
     assert "stopping" not in {r.id for r in asked.personal}
 
 
-def test_lowering_a_dose_on_ones_own_is_stopping_at_once_going_to_sleep_is_not() -> None:
+def test_lowering_a_dose_or_running_out_is_stopping_at_once_going_to_sleep_is_not() -> None:
     halved = _profile("tried to go from 1mg to 0.5 of my k-pin on my own last week and couldnt "
                       "sleep that night. should i push through?")
     assert "abrupt" in {r.id for r in halved.risks}
     asleep = _profile("i cant go to sleep by myself anymore. would magnesium glycinate help?")
     assert "abrupt" not in {r.id for r in asleep.risks}
+    # running out of one's pills, or going without them, is stopping at once; of energy or
+    # sleep it is not
+    for stopped in ("ran out of my k-pin and the pharmacy is shut till tuesday. will i be ok?",
+                    "is it dangerous to just go without for 3 or 4 days until they reopen?"):
+        assert "abrupt" in {r.id for r in _profile(stopped).risks}
+    for tired in ("i run out of energy by 3pm. can magnesium help?",
+                  "i often go without sleep. is magnesium glycinate worth it?"):
+        assert "abrupt" not in {r.id for r in _profile(tired).risks}
 
 
 def test_a_threshold_for_one_member_of_a_class_is_not_compared_for_the_class() -> None:
