@@ -197,6 +197,16 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("my gf says im kicking and punching in my sleep now. still fine?", (),
      "my gf says im kicking and punching in my sleep now. still fine? (about REM sleep behavior "
      "disorder)"),
+    ("my dad is so wobbly on his feet since the klonopin, is that it?", (),
+     "my dad is so wobbly on his feet since the klonopin, is that it? (about gait imbalance)"),
+    ("should i stagger my doses of magnesium and klonopin?", (),  # timing, not gait
+     "should i stagger my doses of magnesium and klonopin?"),
+    ("i stumbled on an article about magnesium for sleep, is it legit?", (),
+     "i stumbled on an article about magnesium for sleep, is it legit?"),
+    ("can my 6 yr old take magnesium glycinate?", (),
+     "can my 6 yr old take magnesium glycinate? (about children)"),
+    ("can u actually OD on magnesium, how would i know", (),
+     "can u actually OD on magnesium, how would i know (about hypermagnesemia)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
