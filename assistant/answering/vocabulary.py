@@ -102,6 +102,9 @@ class CorpusVocabulary:
     def known(self, word: str) -> bool:
         if self.mentions(word):
             return True
+        if word in self.medicines_elsewhere:
+            return False  # a medicine the documents never name is no kin of a word they use
+            # ("hydroxyzine" is not "hydroxyindole")
         if "-" in word:
             return all(self.known(part) for part in word.split("-") if part)
         return self._same_family(word) or self._clips.is_clip(word)
