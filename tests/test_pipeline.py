@@ -92,6 +92,9 @@ def test_and_gabapentin_keeps_the_spacing_topic(assistant: Assistant) -> None:
     "Is magnesium glycinate safe with warfarin?",
     "Can I take ashwagandha with clonazepam?",
     "What is the capital of France?",
+    # a medicine the documents never name, though a corpus word shares its first letters
+    # ("hydroxyindole"): no kin of it
+    "is hydroxyzine addictive?",
 ])
 def test_uncovered_questions_are_refused(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
