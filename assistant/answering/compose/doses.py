@@ -82,3 +82,57 @@ def dose_note(asked: str, lead: str, template: str, subject: Subject | None = No
         return None
     return template.format(evidence=" and ".join(dict.fromkeys(b[2] for _, b in pairs)),
                            yours=" and ".join(dict.fromkeys(a[2] for a, _ in pairs)))
+
+
+Stated = list[tuple[Dose, str]]
+#: A dose of the element a product carries ("70 mg of elemental magnesium", "elemental Mg
+#: 300mg") measures something else than the product's weight ("500 mg glycinate").
+_ELEMENTAL = re.compile(r"\s*(?:of\s+)?elemental\b", re.I)
+_ELEMENTAL_BEFORE = re.compile(r"\belemental\s+(?:\w+\s+){0,1}$", re.I)
+
+
+def _measure(text: str, m: re.Match[str], of: str) -> str:
+    """The substance a dose is of, marked when the dose is of its element."""
+    elemental = _ELEMENTAL.match(text, m.end()) or _ELEMENTAL_BEFORE.search(text[:m.start()])
+    return f"{of} (elemental)" if elemental else of
+
+
+def stated_doses(messages: list[str], subject: Subject) -> Stated:
+    """The doses the user gives of named substances ("klonopin 1mg", "120 mg of magnesium"):
+    those of the newest message that names a dose of a substance, for each substance ("what if
+    I went up to 1 mg?" replaces the 0.5 said before); ``messages`` oldest first."""
+    out: Stated = []
+    for text in reversed(messages):
+        found = [(d, _measure(text, m, of)) for m, d in _found(text)
+                 if (of := _of(text, m.start(), m.end(), subject)) is not None]
+        known = {of for _, of in out}
+        out += [(d, of) for d, of in found if of not in known]
+    return out
+
+
+def off_dose(mine: Stated, text: str, subject: Subject) -> bool:
+    """Does ``text`` speak of doses of a substance the user gave a dose of, all of them below
+    the user's ("The clonazepam dose (0.5mg) is at the lower end …" for "I take 1 mg of
+    klonopin")? What is said of a lower dose (low, modest, safe, where to start) does not carry
+    over to a higher one; a higher dose or a range holding theirs still bears on it ("You'd
+    need 2,000-3,000mg oxide …" for "500mg oxide did nothing"). Doses whose substance is not
+    named (near them, or as the only one of the user's) are not compared."""
+    if not mine:
+        return False
+    # a dose far from any name is of the user's substance, when the text names only one of
+    # them ("clonazepam for REM sleep behavior disorder … often starts at 0.25mg")
+    theirs = {of for _, of in mine}
+    substances = {subject(w.group(0)) for w in _WORD.finditer(text)} & {
+        of.removesuffix(" (elemental)") for of in theirs}
+    sole = next(iter(substances)) if len(substances) == 1 else None
+    named: dict[str, list[Dose]] = {}
+    for m, d in _found(text):
+        of = _of(text, m.start(), m.end(), subject) or sole
+        if of is not None:
+            named.setdefault(_measure(text, m, of), []).append(d)
+    # the user's dose as written: "went up to 1 mg" is 1 mg, not a bound
+    return any(
+        of in named and all(b[1] < n for a, o in mine if o == of
+                            for n in a[:2] if n and n != float("inf") for b in named[of])
+        for of in theirs)
+

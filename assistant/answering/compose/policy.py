@@ -45,6 +45,9 @@ class Kind(_Strict):
     #: Asked for, this kind is answered by a whole list more than by one of its items ("what
     #: are the signs?": every sign of a short list, not its first).
     lists: bool = False
+    #: Answered by doses: asked for, a sentence naming other doses than the user's answers
+    #: ("200-400mg" for "is my 100mg enough?"), not a claim bound to someone else's dose.
+    doses: bool = False
     _check = field_validator("ask", "evidence")(_compiled)
 
 
