@@ -75,9 +75,20 @@ def test_a_question_no_evidence_of_its_kind_answers_is_declined_for_that_part(
         assistant: Assistant) -> None:
     # no passage gives a maximum dose of clonazepam; one gives magnesium's upper limit
     answer = assistant.ask("whats the max dose of klonopin per day? doc keeps bumping me up")
-    assert answer.refused and "they discuss klonopin, but not max" in answer.body
+    assert answer.refused and "they discuss klonopin, but not maximum dose" in answer.body
     covered = assistant.ask("what's the maximum amount of magnesium I can take a day?")
     assert not covered.refused
+
+
+@pytest.mark.parametrize("question", [
+    # evidence names seizures, and clonazepam doses, but every upper limit is magnesium's
+    "What is the maximum daily dose of clonazepam for a seizure disorder?",
+    "whats the highest dose of klonopin a doctor is allowed to prescribe in a day? im on 1mg",
+])
+def test_a_maximum_said_only_of_another_subject_is_declined(assistant: Assistant,
+                                                           question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and "but not maximum dose" in answer.body, answer.body
 
 
 def test_a_condition_the_documents_discuss_only_for_the_other_subject_is_declined(

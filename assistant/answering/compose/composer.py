@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answering.compose.doses import dose_note, off_dose, stated_doses
-from assistant.answering.compose.policy import AnswerPolicy
+from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile, names_thing, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
 from assistant.answering.compose.select import Plan, plan_answer
@@ -120,6 +120,8 @@ class ExtractiveComposer:
         if named:
             return " ".join(dict.fromkeys(named))
         kind = self.policy.kind_named(plan.kind) if plan.kind else None
+        if kind is not None and kind.label and matches(kind.exact, question):
+            return kind.label  # "maximum dose", not the words that asked it
         patterns = (plan.condition.user if plan.condition else kind.ask if kind else [])
         spans = [m for p in patterns for m in re.finditer(p, question, re.I)]
         if spans:

@@ -166,6 +166,25 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
     return max(others, key=lambda s: (weight(s), s.score))
 
 
+def kind_uncovered(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
+                   core: frozenset[str], names: Mapping[str, str] | None,
+                   classes: Mapping[str, frozenset[str]] | None) -> Scored | None:
+    """For a question asking its kind in ``exact`` words (the maximum dose) of a core subject
+    it names, when no relevant unit of that kind is about that subject (each names only
+    other core subjects, or none under another's document and section): the best such unit
+    (else the best unit); the documents discuss the subject, not what is asked of it ("what's
+    the max daily dose of klonopin?": every upper limit is magnesium's). None otherwise, and
+    when the message states a risk of its own (evidence on it answers)."""
+    if not profile.exact or not profile.asked_subjects or not relevant \
+            or any(r.id in profile.current for r in profile.personal):
+        return None
+    asked = replace(profile, subjects=profile.asked_subjects)
+    of_kind = [s for s in relevant if s.kind_match]
+    if any(not _of_others(s, asked, core, names, classes) for s in of_kind):
+        return None
+    return max(of_kind or relevant, key=lambda s: s.score)
+
+
 def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
                    names: Mapping[str, str] | None,
                    classes: Mapping[str, frozenset[str]] | None) -> tuple[Scored, Risk] | None:

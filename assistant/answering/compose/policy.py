@@ -48,7 +48,13 @@ class Kind(_Strict):
     #: Answered by doses: asked for, a sentence naming other doses than the user's answers
     #: ("200-400mg" for "is my 100mg enough?"), not a claim bound to someone else's dose.
     doses: bool = False
-    _check = field_validator("ask", "evidence")(_compiled)
+    #: Asked in these words, only this kind said of the subject asked about answers: when no
+    #: evidence of this kind is about it ("the maximum daily dose of clonazepam": every upper
+    #: limit is magnesium's), the documents do not say it, and that part is declined.
+    exact: list[str] = Field(default_factory=list)
+    #: What a decline says the documents do not give, when ``exact`` words asked it.
+    label: str = ""
+    _check = field_validator("ask", "evidence", "exact")(_compiled)
 
 
 class Risk(_Strict):

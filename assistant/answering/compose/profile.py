@@ -60,6 +60,8 @@ class Measure:
 @dataclass(frozen=True)
 class Profile:
     kinds: tuple[str, ...] = ()
+    #: The question asks its kind in the words that kind marks ``exact`` ("the max dose").
+    exact: bool = False
     risks: tuple[Risk, ...] = ()
     measures: tuple[Measure, ...] = ()
     #: The risks this message gives a value for ("What if my creatinine clearance is 25?").
@@ -173,7 +175,9 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     mentioned = frozenset(r.id for r in (*now, *before, *denied))
     named = [w for w in term_words(own) if len(w) >= THING_MIN and names_thing(w)
              and stem(w) not in core and asked_or_paired(w, own, pairing)]
+    first = policy.kind_named(kinds[0]) if kinds else None
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
+                   exact=first is not None and matches(first.exact, " ".join(asked_parts(own))),
                    measured_now=frozenset(m.risk.id for m in measured),
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,

@@ -20,6 +20,7 @@ from assistant.answering.compose.lead import (
     choose_lead,
     hedge,
     key,
+    kind_uncovered,
     risk_uncovered,
     uncovered_part,
 )
@@ -91,6 +92,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     if other is not None:  # what is asked is said only of something else
         return Plan(lead=other, declines=True, uncovered=focus & term_stems(other.unit.text),
                     kind=profile.kind)
+    other = kind_uncovered(relevant, profile, policy, core, names, classes)
+    if other is not None:  # the kind asked is said only of something else
+        return Plan(lead=other, declines=True, kind=profile.kind)
     elsewhere = risk_uncovered(relevant + stated, profile, core, names, classes)
     if elsewhere is not None:  # the condition stated is discussed only for something else
         return Plan(lead=elsewhere[0], declines=True, condition=elsewhere[1])
