@@ -178,7 +178,9 @@ def kind_uncovered(relevant: list[Scored], profile: Profile, policy: AnswerPolic
     if not profile.exact or not profile.asked_subjects or not relevant \
             or any(r.id in profile.current for r in profile.personal):
         return None
-    asked = replace(profile, subjects=profile.asked_subjects)
+    # a subject written with another in a heading ("Magnesium Glycinate") is that one too
+    asked = replace(profile, subjects=profile.asked_subjects | _named_with(
+        profile.asked_subjects, relevant, core))
     of_kind = [s for s in relevant if s.kind_match]
     if any(not _of_others(s, asked, core, names, classes) for s in of_kind):
         return None
