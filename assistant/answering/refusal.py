@@ -64,10 +64,11 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
     best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     if not words(question) and re.search(r"\d", question):
         return Decision(True, NUMBERS_ONLY, [], best)
-    unknown = [w for w in vocab.unknown_entities(question)
-               if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)]
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
+    unknown = [w for w in vocab.unknown_entities(question)
+               if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
+               and not _glossed(w, own, vocab, core)]
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
@@ -214,6 +215,17 @@ def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
         if any(stem(n) in core or known_thing(n, vocab) for n in named):
             return True
     return False
+
+
+def _glossed(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
+    """Does the user (``own``: the message's own words, folded) say in brackets right after
+    ``word`` which medicine of the documents it is ("zzzquil (the benadryl one)": benadryl is
+    another name of their diphenhydramine)? Then the question is about that medicine under
+    another name. What a medicine is taken for ("lithium (for my bipolar)") names no
+    medicine: the word stays unknown."""
+    m = re.search(rf"\b{re.escape(word)}\s*\(([^)]*)\)?", own)
+    medicines = set(vocab.drug_names) | set(vocab.drug_names.values())
+    return m is not None and any(stem(w) in core or w in medicines for w in words(m.group(1)))
 
 
 class EvidenceRefusal:
