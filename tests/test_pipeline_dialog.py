@@ -3,6 +3,8 @@ follow-ups, other languages, noise words, partial coverage and numbers-only inpu
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answering.pipeline import Assistant
@@ -380,3 +382,26 @@ def test_an_earlier_condition_asked_of_a_subject_named_first_now(assistant: Assi
     assert not first.refused
     then = assistant.ask("also I take klonopin 0.5 for panic, is that safe for the baby?", sid)
     assert then.refused and "klonopin" in then.body and "pregnancy" in then.body
+
+
+def test_a_question_about_driving_leads_the_caution_on_driving(assistant: Assistant) -> None:
+    # said of no one in particular, on a fresh session: the caution answers it, never the
+    # general "generally safe" verdict (issue 11's example)
+    answer = assistant.ask("Is it OK to drive after taking clonazepam with magnesium?")
+    lead = answer.body.split("\n")[0]
+    assert re.search(r"(?i)driving|alertness", lead), lead
+    assert "generally safe" not in answer.body
+    # "driving me up the wall" is no driving
+    legs = assistant.ask("my restless legs are driving me up the wall every night. would "
+                         "magnesium help?")
+    assert not re.search(r"(?i)driving|machinery", legs.body.split("\n")[0])
+
+
+def test_a_medicine_named_by_another_name_in_brackets_is_that_one(assistant: Assistant) -> None:
+    # the user says what "zzzquil" is: a medicine the documents name under another name
+    answer = assistant.ask("can i take zzzquil (the benadryl one) and my mag gly on the same "
+                           "night when i really cant sleep")
+    assert not answer.refused and "diphenhydramine" in answer.body
+    # what a medicine is taken for names no medicine: it stays uncovered
+    other = assistant.ask("is lithium (for my bipolar) ok with magnesium glycinate?")
+    assert other.refused and "lithium" in other.body

@@ -53,7 +53,11 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
         # a time or a sign that is asked for
     hub = policy.weights.hub
-    for risk in profile.personal:  # the risks stated in this message come first
+    # the risks stated in this message come first; a ``topical`` risk the question is about
+    # ("Is it OK to drive after …?") is answered by evidence on it too, said of anyone
+    topical = tuple(r for r in profile.risks if r.topical and r.id in profile.current
+                    and r not in profile.personal)
+    for risk in profile.personal + topical:
         about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)
                  and s.bracket >= 0]  # another age's row ("Teens 14–18") is not about theirs
         if risk.id not in profile.current:

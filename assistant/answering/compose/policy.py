@@ -60,6 +60,9 @@ class Kind(_Strict):
 class Risk(_Strict):
     id: str
     user: list[str] = Field(min_length=1)
+    #: A question about this risk is answered by evidence on it, whoever it is said of ("Is it
+    #: OK to drive after …?"), as when the user states it of themselves.
+    topical: bool = False
     #: The message says the risk does not apply ("my kidneys are perfect").
     denied: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(min_length=1)
