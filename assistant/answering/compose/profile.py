@@ -23,17 +23,18 @@ THING_MIN = 4
 CONTINUES_WORDS = 15
 #: A message that goes on from the previous question ("And if …?", "what about …?").
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
+#: A value in a unit is a dose, an age, a time or a weight, not a new value of a measure.
+_NO_OTHER_UNIT = (r"(?!\s*(?:mg|mcg|g|ml|%|years?|yrs?|weeks?|days?|months?|hours?|lbs?|kg)"
+                  r"\b)")
 #: A follow-up that only gives another value ("what if it's 25?", "and if it drops to 25"):
 #: a new value of the measure the conversation gave last.
 _NEW_VALUE = re.compile(r"\W*(?:(?:and|but|ok|okay|so)\W+)?(?:what|how)\s+(?:if|about)\b"
-                        r"[^?\d]{0,30}?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)(?!\s*(?:mg|mcg|g|ml|%|"
-                        r"years?|yrs?|weeks?|days?|months?|hours?)\b)", re.I)
+                        rf"[^?\d]{{0,30}}?(?P<value>\d+(?:\.\d+)?)(?!\.?\d){_NO_OTHER_UNIT}", re.I)
 #: ... or says the value is now another ("now its 26", "came back at 22", "dropped to 25").
 _NOW_VALUE = re.compile(r"\b(?:now\s+(?:it'?s|its|it\s+is|at|only)|(?:it'?s|its|it\s+is)\s+now|"
                         r"came\s+back(?:\s+at)?|(?:went|dropped|fell|gone|come)\s+(?:down\s+|up\s+)?"
                         r"to)\s+(?:about\s+|around\s+|only\s+)?(?P<value>\d+(?:\.\d+)?)(?!\.?\d)"
-                        r"(?!\s*(?:mg|mcg|g|ml|%|years?|yrs?|weeks?|days?|months?|hours?|lbs?|kg)\b)",
-                        re.I)
+                        + _NO_OTHER_UNIT, re.I)
 #: A follow-up that refers back to what the last message said the user would do ("what would
 #: happen if i did", "and if i do that?"): that message's risks (stopping, driving) hold too.
 _DOING_THAT = re.compile(r"\bif\s+(i|we|she|he|they|you)\s+(did|do|does|had|have|were to)"
