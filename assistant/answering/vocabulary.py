@@ -102,9 +102,6 @@ class CorpusVocabulary:
     def known(self, word: str) -> bool:
         if self.mentions(word):
             return True
-        if word in self.medicines_elsewhere:
-            return False  # a medicine the documents never name is no kin of a word they use
-            # ("hydroxyzine" is not "hydroxyindole")
         if "-" in word:
             return all(self.known(part) for part in word.split("-") if part)
         return self._same_family(word) or self._clips.is_clip(word)
@@ -113,8 +110,8 @@ class CorpusVocabulary:
         """A derived word of the corpus's family, beyond inflection ('pharmacist' ~
         'pharmaceutical'): a corpus stem shares a long prefix with the word's stem."""
         root = stem(word)
-        if len(root) < 7:
-            return False
+        if len(root) < 7 or word in self.medicines_elsewhere:  # "hydroxyzine", a medicine the
+            return False  # documents never name, is no kin of their "hydroxyindole"
         prefix = root[: max(5, len(root) - 3)]
         i = bisect.bisect_left(self._sorted_stems, prefix)
         return i < len(self._sorted_stems) and self._sorted_stems[i].startswith(prefix)
