@@ -270,3 +270,18 @@ def test_stop_questions_always_show_the_taper_caveat_in_the_notes(
     notes = answer.answer.split("**Safety notes**")[1]
     assert assistant.guard.detect(notes, answer.citations) == list(CAVEAT_IDS), answer.answer
     assert "abrupt discontinuation" in notes.lower()
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    # rare words the documents never use, asked about together with a core subject: named
+    # things, whatever the embedder makes of the word alone
+    ("are kava and klonopin ok together?", "kava"),
+    ("is it safe to use kratom while im tapering my klonopin?", "kratom"),
+])
+def test_a_rare_word_paired_with_a_core_subject_is_declined(assistant: Assistant, question: str,
+                                                            named: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and named in answer.body
+    # a rare word that is asked about apart from any pairing stays part of the question
+    hype = assistant.ask("is there real proof magnesium helps anxiety or is it tiktok hype")
+    assert not hype.refused

@@ -28,6 +28,7 @@ from assistant.text.sentences import asked_or_paired, part_before, part_naming, 
 from assistant.text.words import (
     fold,
     stem,
+    verb_or_adjective,
     word_stems,
     words,
     zipf,
@@ -66,7 +67,8 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
         return Decision(True, NUMBERS_ONLY, [], best)
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
-    unknown = [w for w in vocab.unknown_entities(question)
+    paired = _paired_rare(own, vocab, core)
+    unknown = [w for w in vocab.unknown_entities(question, also=paired.__contains__)
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
                and not _glossed(w, own, vocab, core)]
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
@@ -215,6 +217,26 @@ def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
         if any(stem(n) in core or known_thing(n, vocab) for n in named):
             return True
     return False
+
+
+def _paired_rare(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set[str]:
+    """Rare words that a question asks about together with a core subject ("are kava and
+    klonopin ok together?", "safe to use kratom while tapering my klonopin?"): named things,
+    whatever the embedder makes of the word alone (``unknown_entities`` still keeps only
+    those the documents never use, even after spelling repair, glosses and noise). Read in
+    each asking part that names a core subject and asks about combining (``combining``)."""
+    terms = vocab.terms
+    if terms is None or not terms.combining:
+        return set()
+    out: set[str] = set()
+    for part in question_parts(own):
+        said = words(part)
+        if not {stem(w) for w in said} & core or not any(re.search(p, part)
+                                                          for p in terms.combining):
+            continue
+        out |= {w for w in said if w.isalpha() and len(w) > 3 and zipf(w) < NAMED_ZIPF
+                and stem(w) not in core and not verb_or_adjective(w)}
+    return out
 
 
 def _glossed(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:

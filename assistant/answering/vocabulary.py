@@ -268,8 +268,8 @@ class CorpusVocabulary:
                 seen.append(w)
         return seen
 
-    def unknown_entities(self, text: str) -> list[str]:
-        """Rare words the corpus never mentions, even after spelling repair."""
+    def unknown_entities(self, text: str, also: Callable[[str], bool] | None = None) -> list[str]:
+        """Rare words the corpus never mentions, even after spelling repair (or ``also`` names)."""
         missing: list[str] = []
         said = content_words(text)
         # a name the user glosses with one the corpus knows ("alprazolam (xanax)") is that
@@ -280,7 +280,7 @@ class CorpusVocabulary:
                 continue  # a clipped form of a word of the same text ("doxy" … "doxycycline")
             if w in glossed and self.known(glossed[w]):
                 continue
-            if self.is_named(w) and w not in missing:
+            if (self.is_named(w) or (also is not None and also(w))) and w not in missing:
                 missing.append(w)
         return missing
 
