@@ -405,3 +405,16 @@ def test_a_medicine_named_by_another_name_in_brackets_is_that_one(assistant: Ass
     # what a medicine is taken for names no medicine: it stays uncovered
     other = assistant.ask("is lithium (for my bipolar) ok with magnesium glycinate?")
     assert other.refused and "lithium" in other.body
+
+
+def test_a_childs_age_said_bare_picks_the_childs_row(assistant: Assistant) -> None:
+    # "my son is 6", then "she's 2": each child's own age bracket, never a teen's or another
+    # child's (a teen boy's 350 mg for a 6-year-old, 110 mg for a 2-year-old)
+    sid = assistant.new_session()
+    first = assistant.ask("my son is 6 and takes forever to settle at night. can i give him "
+                          "magnesium gummies and whats the most a kid his age should have?", sid)
+    assert first.body.startswith("Children 4–8 years"), first.body
+    sister = assistant.ask("what if it's for his little sister, she's 2?", sid)
+    assert sister.body.startswith("Children 1–3 years"), sister.body
+    hyphen = assistant.ask("whats the max magnesium for my 2-year-old?")
+    assert hyphen.body.startswith("Children 1–3 years"), hyphen.body

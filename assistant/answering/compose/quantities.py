@@ -33,7 +33,7 @@ UPPER_BOUNDS = ("<", "≤", "below", "under", "less than")
 #: What the user says of a body: an age ("16 years old", "70yo") or a weight ("112 lbs"). A
 #: bracket of the same measure in a unit ("Body weight <130 lbs", "Teens 14–18 years", "19+
 #: years") holds the value or speaks of someone else.
-_BODY = re.compile(r"\b(\d{1,3}(?:\.\d+)?)\s*(?:(lbs?|pounds?|kg|kilos?|kilograms?)\b|"
+_BODY = re.compile(r"\b(\d{1,3}(?:\.\d+)?)[\s-]*(?:(lbs?|pounds?|kg|kilos?|kilograms?)\b|"
                    r"(?:years?|yrs?)[\s-]*old\b|y/?o\b)", re.I)
 _AT_LEAST = re.compile(r"(\d+(?:\.\d+)?)\+\s*([A-Za-z]+)")
 _LB_PER_KG = 2.2046
