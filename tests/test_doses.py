@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.compose import load_answer_policy
-from assistant.answering.compose.doses import dose_note, doses, off_dose, stated_doses
+from assistant.answering.compose.doses import dose_note, doses
 from assistant.core.errors import PolicyError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,47 +84,3 @@ def test_only_doses_of_the_question_or_what_it_points_back_at_are_asked_about() 
     assert "800mg" in _asked_doses(pointed)
     assert dose_note(_asked_doses(pointed), "The UL for supplements is 350 mg.", TEMPLATE)
     assert "500 mg" in _asked_doses("Is 500 mg glycinate too much for sleep?")
-
-
-def _subject(word: str) -> str | None:
-    """A small stand-in for the composer's: two names of one medicine, and one other."""
-    return {"klonopin": "clonazepam", "clonazepam": "clonazepam",
-            "magnesium": "magnesium", "ambien": "ambien"}.get(word.lower())
-
-
-def test_the_newest_dose_of_each_substance_is_the_users() -> None:
-    said = stated_doses(["I take klonopin 0.5mg and 200 mg of magnesium",
-                         "what if I went up to 1 mg of klonopin?"], _subject)
-    assert sorted((of, d[1]) for d, of in said) == [("clonazepam", 1.0), ("magnesium", 200.0)]
-    # a dose of nothing named is no dose of a substance
-    assert stated_doses(["is 300mg too much?"], _subject) == []
-
-
-@pytest.mark.parametrize(("text", "bound"), [
-    # another dose of the user's medicine, named beside it or as the text's only one of theirs
-    ("The clonazepam dose (0.5mg) is at the lower end of the therapeutic range.", True),
-    ("Clonazepam for REM sleep behavior disorder often starts at 0.25mg.", True),
-    # a range holding the user's dose, or the user's own dose, is about their case
-    ("Clonazepam can worsen sleep apnea at doses of 0.5-1.0mg.", False),
-    ("At 1 mg clonazepam, monitor for sedation.", False),
-    # a higher dose bears on a lower one (what it takes, where a risk starts)
-    ("Seizure patients may need 2-4mg clonazepam daily.", False),
-    # a dose of another medicine, or of no named one, is not compared
-    ("Reduce ambien to 5mg initially.", False),
-    ("Even the 0.5mg dose can worsen obstructive sleep apnea.", False),
-])
-def test_a_claim_bound_to_another_dose_of_the_users_medicine(text: str, bound: bool) -> None:
-    mine = stated_doses(["I take 1 mg of klonopin at night"], _subject)
-    assert off_dose(mine, text, _subject) is bound
-    assert off_dose([], text, _subject) is False  # the user gave no dose
-
-
-def test_a_dose_of_the_element_is_not_the_products_weight() -> None:
-    # "500 mg glycinate" weighs the salt; "about 70 mg of elemental magnesium" is the element
-    mine = stated_doses(["my magnesium says 500 mg per capsule, is that 500 of magnesium?"],
-                        _subject)
-    assert not off_dose(mine, "A 500 mg capsule provides about 70 mg of elemental magnesium.",
-                        _subject)
-    assert not off_dose(mine, "500mg magnesium = 50-70mg elemental magnesium.", _subject)
-    assert off_dose(mine, "Take 200mg magnesium at night.", _subject)
-    assert not off_dose(mine, "You'd need 2,000mg magnesium to match it.", _subject)

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.answering.compose.doses import dose_note, off_dose, stated_doses
+from assistant.answering.compose.doses import dose_note
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile, names_thing, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
@@ -96,15 +96,8 @@ class ExtractiveComposer:
         scored = self.select(question, chunks, profile, focus)
         if not scored:
             return None
-        # a claim bound to a dose of a substance the user takes at another dose ("The clonazepam
-        # dose (0.5mg) is at the lower end …" for "I take 1 mg") is not about their case, unless
-        # doses are what is asked ("is my 100mg enough?": "200-400mg …" answers)
-        by_doses = any(k.doses for k in self.policy.kinds if k.id in profile.kinds)
-        mine = [] if by_doses else stated_doses(
-            [t.user for t in history] + [split_carried(question)[0]], self._subject)
         plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes, focus, self.names, self.medicines,
-                           lambda s: off_dose(mine, s.unit.display, self._subject))
+                           self.classes, focus, self.names, self.medicines)
         if plan is not None and plan.comparison is None:
             plan.comparison = dose_note(_asked_doses(split_carried(question)[0]),
                                         plan.lead.unit.display, self.policy.dose_note,

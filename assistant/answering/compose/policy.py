@@ -45,9 +45,6 @@ class Kind(_Strict):
     #: Asked for, this kind is answered by a whole list more than by one of its items ("what
     #: are the signs?": every sign of a short list, not its first).
     lists: bool = False
-    #: Answered by doses: asked for, a sentence naming other doses than the user's answers
-    #: ("200-400mg" for "is my 100mg enough?"), not a claim bound to someone else's dose.
-    doses: bool = False
     #: Asked in these words, only this kind said of the subject asked about answers: when no
     #: evidence of this kind is about it ("the maximum daily dose of clonazepam": every upper
     #: limit is magnesium's), the documents do not say it, and that part is declined.

@@ -67,15 +67,11 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 classes: Mapping[str, frozenset[str]] | None = None,
                 focus: frozenset[str] = frozenset(),
                 names: Mapping[str, str] | None = None,
-                medicines: frozenset[str] = frozenset(),
-                off_dose: Callable[[Scored], bool] | None = None) -> Plan | None:
+                medicines: frozenset[str] = frozenset()) -> Plan | None:
     """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
     core subjects, which alone do not make two sentences about the same thing; ``classes``:
     class stem -> its core members, ``answering.subjects.subject_classes``; ``focus``: the
-    question's focus stems, ``scoring.question_focus``; ``off_dose``: is a unit bound to a dose
-    of a substance the user takes at another dose, ``doses.off_dose``: it neither leads, when
-    another can, nor is a point)."""
-    off = off_dose or (lambda _s: False)
+    question's focus stems, ``scoring.question_focus``)."""
     relevant = [s for s in scored if s.score >= policy.min_relevance]
     if not relevant:
         return None
@@ -103,9 +99,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # evidence on their condition ("CKD (any stage) … never …"), the threshold comes after it
     aside = found if found is not None and not found.applies else None
     pool = [s for s in relevant + stated if aside is None or s.unit.text != aside.scored.unit.text]
-    pool = pool or relevant + stated
-    lead = choose_lead([s for s in pool if not off(s)] or pool, profile, policy, shown_before,
-                       asked, core, names, classes)
+    lead = choose_lead(pool or relevant + stated, profile, policy, shown_before, asked, core,
+                       names, classes)
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)  # (the lead may repeat one shown)
     # a threshold the value does not reach leads only when the lead says nothing of the risk
     # the user has ("eGFR 45" and no other kidney evidence), never for a value that states no
@@ -139,7 +134,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 cand.unit.quote, asked, core):
             continue  # names nothing the user asked about, or a row on another thing: filler
         if _answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
-                or cand.bracket < 0 or off(cand):
+                or cand.bracket < 0:
             continue
         if lead_stance < 0 < stance(cand.unit.display, policy):
             continue  # a reassurance after a warning undercuts it (a caution may qualify one)
