@@ -285,3 +285,7 @@ def test_a_rare_word_paired_with_a_core_subject_is_declined(assistant: Assistant
     # a rare word that is asked about apart from any pairing stays part of the question
     hype = assistant.ask("is there real proof magnesium helps anxiety or is it tiktok hype")
     assert not hype.refused
+    # ... or far from the subject in a long message: a day of the week is no named thing
+    far = assistant.ask("how long after i swallow a klonopin does it actually kick in?? got a "
+                        "root canal thurs and the dentist said take it before")
+    assert "thurs" not in far.body

@@ -52,6 +52,9 @@ PARTIAL = "the subject is covered, but not what is asked about it"
 #: A question about everything at once ("can I take both?") pairs what the user takes within
 #: this many words after a pairing word ("gave me a few halcion").
 JOINT_WINDOW = 4
+#: A rare word this many words or fewer from a core subject's name is asked about with it
+#: ("kava and klonopin", "use kratom while im tapering my klonopin"); chosen on the tuning sets.
+PAIRED_WINDOW = 5
 #: Evidence this far under the similarity floor still answers when a retrieved passage names a
 #: rare word of the question, or when the message is a follow-up carrying the topic of earlier
 #: turns (its own words are few: "ok and what should we keep an eye on?"); chosen on the tuning
@@ -224,18 +227,21 @@ def _paired_rare(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set
     klonopin ok together?", "safe to use kratom while tapering my klonopin?"): named things,
     whatever the embedder makes of the word alone (``unknown_entities`` still keeps only
     those the documents never use, even after spelling repair, glosses and noise). Read in
-    each asking part that names a core subject and asks about combining (``combining``)."""
+    each asking part that names a core subject and asks about combining (``combining``),
+    within ``PAIRED_WINDOW`` words of the subject ("… klonopin does it kick in?? got a root
+    canal thurs": a day of the week, far from it)."""
     terms = vocab.terms
     if terms is None or not terms.combining:
         return set()
     out: set[str] = set()
     for part in question_parts(own):
         said = words(part)
-        if not {stem(w) for w in said} & core or not any(re.search(p, part)
-                                                          for p in terms.combining):
+        at = [i for i, w in enumerate(said) if stem(w) in core]
+        if not at or not any(re.search(p, part) for p in terms.combining):
             continue
-        out |= {w for w in said if w.isalpha() and len(w) > 3 and zipf(w) < NAMED_ZIPF
-                and stem(w) not in core and not verb_or_adjective(w)}
+        out |= {w for i, w in enumerate(said) if w.isalpha() and len(w) > 3
+                and zipf(w) < NAMED_ZIPF and stem(w) not in core and not verb_or_adjective(w)
+                and min(abs(i - j) for j in at) <= PAIRED_WINDOW}
     return out
 
 
