@@ -11,7 +11,7 @@ none of them is about warfarin.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.answering.condense import split_carried
 from assistant.answering.coverage import (
@@ -21,6 +21,7 @@ from assistant.answering.coverage import (
     never_together,
     uncovered_focus,
 )
+from assistant.answering.subjects import alias_pairs
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
@@ -52,8 +53,7 @@ PARTIAL = "the subject is covered, but not what is asked about it"
 #: A question about everything at once ("can I take both?") pairs what the user takes within
 #: this many words after a pairing word ("gave me a few halcion").
 JOINT_WINDOW = 4
-#: A rare word this many words or fewer from a core subject's name is asked about with it
-#: ("kava and klonopin", "use kratom while im tapering my klonopin"); chosen on the tuning sets.
+#: A rare word this near a core subject's name is asked about with it (chosen on tuning).
 PAIRED_WINDOW = 5
 #: Evidence this far under the similarity floor still answers when a retrieved passage names a
 #: rare word of the question, or when the message is a follow-up carrying the topic of earlier
@@ -71,9 +71,11 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
     paired = _paired_rare(own, vocab, core)
+    glosses = {x.lower(): y.lower() for a, b in alias_pairs([fold(question)])
+               for x, y in ((a, b), (b, a))}
     unknown = [w for w in vocab.unknown_entities(question, also=paired.__contains__)
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
-               and not _glossed(w, own, vocab, core)]
+               and not _glossed(w, own, glosses, vocab, core)]
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
@@ -223,13 +225,10 @@ def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
 
 
 def _paired_rare(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set[str]:
-    """Rare words that a question asks about together with a core subject ("are kava and
-    klonopin ok together?", "safe to use kratom while tapering my klonopin?"): named things,
-    whatever the embedder makes of the word alone (``unknown_entities`` still keeps only
-    those the documents never use, even after spelling repair, glosses and noise). Read in
-    each asking part that names a core subject and asks about combining (``combining``),
-    within ``PAIRED_WINDOW`` words of the subject ("… klonopin does it kick in?? got a root
-    canal thurs": a day of the week, far from it)."""
+    """Rare words asked about with a core subject, within ``PAIRED_WINDOW`` words of it, in a
+    part that asks about combining ("are kava and klonopin ok together?"): named things,
+    whatever the embedder says (``unknown_entities`` keeps those the documents never use).
+    "… klonopin does it kick in?? got a root canal thurs": the weekday is far from it."""
     terms = vocab.terms
     if terms is None or not terms.combining:
         return set()
@@ -245,12 +244,14 @@ def _paired_rare(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set
     return out
 
 
-def _glossed(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
-    """Does the user (``own``: the message's own words, folded) say in brackets right after
-    ``word`` which medicine of the documents it is ("zzzquil (the benadryl one)": benadryl is
-    another name of their diphenhydramine)? Then the question is about that medicine under
-    another name. What a medicine is taken for ("lithium (for my bipolar)") names no
-    medicine: the word stays unknown."""
+def _glossed(word: str, own: str, glosses: Mapping[str, str], vocab: CorpusVocabulary,
+             core: frozenset[str]) -> bool:
+    """Does the user say in brackets what ``word`` is: a name the documents know, one to one
+    ("alprazolam (xanax)", either way; ``glosses``), or, in ``own`` words, a medicine of theirs
+    under another name ("zzzquil (the benadryl one)")? Then the question is about that thing.
+    What a medicine is for ("lithium (for my bipolar)") names no medicine: it stays unknown."""
+    if word in glosses and vocab.known(glosses[word]):
+        return True
     m = re.search(rf"\b{re.escape(word)}\s*\(([^)]*)\)?", own)
     medicines = set(vocab.drug_names) | set(vocab.drug_names.values())
     return m is not None and any(stem(w) in core or w in medicines for w in words(m.group(1)))

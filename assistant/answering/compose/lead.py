@@ -53,11 +53,7 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
         # a time or a sign that is asked for
     hub = policy.weights.hub
-    # the risks stated in this message come first; a ``topical`` risk the question is about
-    # ("Is it OK to drive after …?") is answered by evidence on it too, said of anyone
-    topical = tuple(r for r in profile.risks if r.topical and r.id in profile.current
-                    and r not in profile.personal)
-    for risk in profile.personal + topical:
+    for risk in leading_risks(profile):  # the risks stated in this message come first
         about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)
                  and s.bracket >= 0]  # another age's row ("Teens 14–18") is not about theirs
         if risk.id not in profile.current:
@@ -108,6 +104,13 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                - w.lead_repeat * (key(s) in shown_before) - hub * s.hub)
 
 
+def leading_risks(profile: Profile) -> tuple[Risk, ...]:
+    """The risks whose evidence leads: the user's own, then a ``topical`` one this message
+    asks about ("Is it OK to drive after …?"), said of anyone."""
+    return profile.personal + tuple(r for r in profile.risks if r.topical
+                                    and r.id in profile.current and r not in profile.personal)
+
+
 def other_subject(s: Scored, profile: Profile, core: frozenset[str],
                   names: Mapping[str, str] | None,
                   classes: Mapping[str, frozenset[str]] | None, carried: bool = False) -> bool:
@@ -147,8 +150,7 @@ def uncovered_part(relevant: list[Scored], profile: Profile, asked: frozenset[st
     # subject whose document and section are about others only ("Empty or near-empty stomach
     # improves absorption" under magnesium timing, for "should klonopin be taken with food?");
     # a subject written as one with another in a heading ("Magnesium Glycinate") is that one
-    wide = replace(profile, subjects=profile.subjects | _named_with(profile.subjects, relevant,
-                                                                    core))
+    wide = _with_compounds(profile, profile.subjects, relevant, core)
 
     def placed_elsewhere(s: Scored) -> bool:
         return not term_stems(s.unit.text) & core and _of_others(s, wide, core, names, classes)
@@ -182,9 +184,7 @@ def kind_uncovered(relevant: list[Scored], profile: Profile, policy: AnswerPolic
     if not profile.exact or not profile.asked_subjects or not relevant \
             or any(r.id in profile.current for r in profile.personal):
         return None
-    # a subject written with another in a heading ("Magnesium Glycinate") is that one too
-    asked = replace(profile, subjects=profile.asked_subjects | _named_with(
-        profile.asked_subjects, relevant, core))
+    asked = _with_compounds(profile, profile.asked_subjects, relevant, core)
     of_kind = [s for s in relevant if s.kind_match]
     if any(not _of_others(s, asked, core, names, classes) for s in of_kind):
         return None
@@ -231,6 +231,14 @@ def _of_others(s: Scored, profile: Profile, core: frozenset[str],
         return other_subject(s, profile, core, names, classes)
     where = term_stems(" ".join([s.unit.chunk.title, *s.unit.chunk.section]))
     return bool(where & core) and not names_any(where, profile.subjects, names, classes)
+
+
+def _with_compounds(profile: Profile, subjects: frozenset[str], units: list[Scored],
+                    core: frozenset[str]) -> Profile:
+    """The profile asking about ``subjects`` and the core subjects the evidence's headings
+    write as one with them ("Magnesium Glycinate": a question on glycinate asks about
+    magnesium too)."""
+    return replace(profile, subjects=subjects | _named_with(subjects, units, core))
 
 
 def _named_with(subjects: frozenset[str], units: list[Scored],

@@ -131,7 +131,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # ("my psych ok'd it. what should i watch for?" asks what to watch for, not "ok?"); a
     # follow-up that goes on from the last question ("and longer term?") and asks for nothing of
     # its own asks what the last did
-    kinds = asked_kinds(" ".join(asked_parts(own)), policy)
+    asking = " ".join(asked_parts(own))
+    kinds = asked_kinds(asking, policy)
     if not kinds and carried and earlier and _CONTINUES.match(own) \
             and len(own.split()) <= CONTINUES_WORDS:
         kinds = asked_kinds(" ".join(asked_parts(earlier[-1])), policy)
@@ -178,7 +179,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
              and stem(w) not in core and asked_or_paired(w, own, pairing)]
     first = policy.kind_named(kinds[0]) if kinds else None
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
-                   exact=first is not None and matches(first.exact, " ".join(asked_parts(own))),
+                   exact=first is not None and matches(first.exact, asking),
                    measured_now=frozenset(m.risk.id for m in measured),
                    current=frozenset(r.id for r in now), personal=personal,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,

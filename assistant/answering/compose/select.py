@@ -21,6 +21,7 @@ from assistant.answering.compose.lead import (
     hedge,
     key,
     kind_uncovered,
+    leading_risks,
     risk_uncovered,
     uncovered_part,
 )
@@ -231,10 +232,9 @@ def _shown_as(s: Scored, display: str) -> Scored:
 
 def _answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
     """A point about a risk the user denies, or a general verdict ("generally safe") after the
-    user stated a risk of their own: neither is advice for this person."""
-    stated = profile.personal or tuple(r for r in profile.risks
-                                       if r.topical and r.id in profile.current)
-    return about_denied(s, profile) or (bool(stated) and matches(
+    user stated a risk of their own (or asked about a topical one): neither is advice for this
+    person."""
+    return about_denied(s, profile) or (bool(leading_risks(profile)) and matches(
         policy.general_verdict, s.unit.display) and not s.risk_match)
 
 
