@@ -11,7 +11,7 @@ none of them is about warfarin.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from assistant.answering.condense import split_carried
 from assistant.answering.coverage import (
@@ -21,7 +21,6 @@ from assistant.answering.coverage import (
     never_together,
     uncovered_focus,
 )
-from assistant.answering.subjects import alias_pairs
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
@@ -71,11 +70,9 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
     paired = _paired_rare(own, vocab, core)
-    glosses = {x.lower(): y.lower() for a, b in alias_pairs([fold(question)])
-               for x, y in ((a, b), (b, a))}
     unknown = [w for w in vocab.unknown_entities(question, also=paired.__contains__)
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
-               and not _glossed(w, own, glosses, vocab, core)]
+               and not _glossed(w, own, vocab, core)]
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
@@ -244,14 +241,12 @@ def _paired_rare(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set
     return out
 
 
-def _glossed(word: str, own: str, glosses: Mapping[str, str], vocab: CorpusVocabulary,
-             core: frozenset[str]) -> bool:
-    """Does the user say in brackets what ``word`` is: a name the documents know, one to one
-    ("alprazolam (xanax)", either way; ``glosses``), or, in ``own`` words, a medicine of theirs
-    under another name ("zzzquil (the benadryl one)")? Then the question is about that thing.
-    What a medicine is for ("lithium (for my bipolar)") names no medicine: it stays unknown."""
-    if word in glosses and vocab.known(glosses[word]):
-        return True
+def _glossed(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
+    """Does the user (``own``: the message's own words, folded) say in brackets right after
+    ``word`` which medicine of the documents it is ("zzzquil (the benadryl one)": benadryl is
+    their diphenhydramine)? Then the question is about that medicine under another name
+    (``unknown_entities`` already drops a one-to-one gloss: "alprazolam (xanax)"). What a
+    medicine is for ("lithium (for my bipolar)") names no medicine: the word stays unknown."""
     m = re.search(rf"\b{re.escape(word)}\s*\(([^)]*)\)?", own)
     medicines = set(vocab.drug_names) | set(vocab.drug_names.values())
     return m is not None and any(stem(w) in core or w in medicines for w in words(m.group(1)))

@@ -14,6 +14,7 @@ import numpy as np
 
 from assistant.answering.clipped import ClippedForms
 from assistant.answering.query_terms import ENTITY_ZIPF, QueryTerms
+from assistant.answering.subjects import alias_pairs
 from assistant.core.lru import LRUCache
 from assistant.text.words import (
     base_zipf,
@@ -271,9 +272,14 @@ class CorpusVocabulary:
         """Rare words the corpus never mentions, even after spelling repair (or ``also`` names)."""
         missing: list[str] = []
         said = content_words(text)
+        # a name the user glosses with one the corpus knows ("alprazolam (xanax)") is that
+        glossed = {x.lower(): y.lower() for a, b in alias_pairs([fold(text)])
+                   for x, y in ((a, b), (b, a))}
         for w in self._unknown_words(text):
             if any(clips(w, o, CLIPPED_MIN_IN_TEXT) for o in said):
                 continue  # a clipped form of a word of the same text ("doxy" … "doxycycline")
+            if w in glossed and self.known(glossed[w]):
+                continue
             if (self.is_named(w) or (also is not None and also(w))) and w not in missing:
                 missing.append(w)
         return missing
