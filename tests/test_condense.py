@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.answering.condense import Condenser, split_carried
+from assistant.answering.condense import Condenser
 from assistant.answering.query_terms import load_query_terms
 from assistant.answering.subjects import alias_pairs, core_names, core_subjects
+from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
 from assistant.text.words import stem
@@ -86,6 +87,39 @@ def test_what_if_x_instead_of_y_swaps_y_for_x(vocab: CorpusVocabulary,
         "what if it was klonopin instead of the ambien?",
         [_turn("i take ambien most nights. can i add mag glycinate too?")])
     assert out.startswith("i take klonopin most nights.") and "ambien" not in out.lower()
+
+
+def test_a_thing_given_up_is_no_longer_the_topic(vocab: CorpusVocabulary,
+                                                core: frozenset[str]) -> None:
+    """"instead of the trazodone", "swap the zzzquil for …" and "switches me to sonata" name
+    what the user stops taking: the standalone question neither asks about it nor carries it
+    (nor what the earlier question glossed it as)."""
+    condenser = Condenser(vocab, core)
+    earlier = [_turn("i take trazodone at night, when should i take my magnesium glycinate?")]
+    out = condenser.condense("and on nights i use benadryl instead of the trazodone?", earlier)
+    own, carried = split_carried(out)
+    assert "benadryl" in own and "trazodone" not in out.lower() and "magnesium" in carried
+    out = condenser.condense(
+        "ok what if i swapped the zzzquil for melatonin, when do i take each one?",
+        [_turn("some nights i take zzzquil (the diphenhydramine one) with my magnesium")])
+    assert "switch to melatonin" in out
+    assert "zzzquil" not in out.lower() and "diphenhydramine" not in out.lower()
+    out = condenser.condense("what if my doc switches me to sonata, does that change anything?",
+                             [_turn("when should i take magnesium glycinate with my ambien?")])
+    assert "sonata" in out and "ambien" not in out.lower() and "magnesium" in out
+
+
+def test_instead_without_a_thing_given_up_keeps_the_topic(vocab: CorpusVocabulary,
+                                                           core: frozenset[str]) -> None:
+    """"What should he try instead?" asks for another option; "instead of with the klonopin"
+    moves a time; "switching to glycinate" names a form of the core subject: none gives up a
+    thing the earlier question was about."""
+    condenser = Condenser(vocab, core)
+    earlier = [_turn("does magnesium help leg cramps at night?")]
+    assert "cramps" in condenser.condense("ok so what should he try instead then?", earlier)
+    earlier = [_turn("citrate gives me diarrhea, is oxide any better?")]
+    out = condenser.condense("Would switching to glycinate fix that?", earlier)
+    assert "diarrhea" in out and "oxide" in out
 
 
 def test_and_x_swaps_the_most_specific_thing_without_its_owner(

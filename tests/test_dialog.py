@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.answering.condense import CARRIED_OPEN, Condenser, split_carried
+from assistant.answering.condense import Condenser
 from assistant.answering.coverage import uncovered_focus
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
@@ -23,6 +23,7 @@ from assistant.answering.refusal import (
     refusal_text,
 )
 from assistant.answering.subjects import core_subjects
+from assistant.answering.topic import CARRIED_OPEN, split_carried
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Decision, Turn
 from assistant.core.settings import Settings

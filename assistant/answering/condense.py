@@ -22,18 +22,21 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.query_terms import ENTITY_ZIPF
+from assistant.answering.replaced import given_up, replacement
+from assistant.answering.topic import (
+    MAX_CARRIED,
+    MAX_CONDITIONS,
+    carried_terms,
+    split_carried,
+    with_topic,
+)
 from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
 from assistant.text.sentences import asking_part, part_before, points_back
 from assistant.text.words import content_words, stem, words, zipf
 
-#: How a follow-up marks the topic terms it carries over: "What if …? (about magnesium, …)".
-CARRIED_OPEN = " (about "
 #: A message without a cue word or pronoun reads as a follow-up only when it is this short.
 MAX_BARE_FOLLOW_UP_WORDS = 6
-#: At most this many topic terms and stated conditions are carried.
-MAX_CARRIED = 8
-MAX_CONDITIONS = 4
 _SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
                    r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
 #: "what if it was klonopin instead of the ambien?": swap the thing named after "of" (or, without
@@ -101,7 +104,7 @@ class Condenser:
                  standalone.lower()]
         if not named:
             return standalone
-        return _with_topic(own, carried_terms(carried) + named)
+        return with_topic(own, carried_terms(carried) + named)
 
     def _standalone(self, message: str, history: list[Turn]) -> str:
         question = _squash(self.vocab.repair(message))
@@ -115,19 +118,26 @@ class Condenser:
         swapped = self._swap(question, last)
         if swapped is not None:
             own, carried = swapped
-            return _with_topic(own, carried + conditions)
+            return with_topic(own, carried + conditions)
         if not answered:
-            return _with_topic(question, conditions)
+            return with_topic(question, conditions)
+        swap = replacement(question)  # "… benadryl instead of the trazodone?": not about it
+        if swap and not (self._thing(swap.old) or self._objects(swap.new)):
+            swap = None  # "instead of with …", "try instead?", "switching to glycinate"
+        gone = given_up(swap.old or self._object_of(split_carried(answered)[0]),
+                        answered) if swap else set()
+        question = swap.question if swap else question
         ordeal = _ORDEAL.search(question)  # "help me get thru it": the last message's topic
         resolved = None if ordeal else self._resolve_it(question, answered)
         if resolved:
-            return _with_topic(resolved, conditions)
-        topic = [t for t in self._topic(answered) if t.lower() not in question.lower()]
-        if any(self._is_core(w) for w in content_words(question)) and not ordeal:
+            return with_topic(resolved, conditions)
+        topic = [t for t in self._topic(answered) if t.lower() not in question.lower()
+                 and t.lower() not in gone]
+        if any(self._is_core(w) for w in content_words(question)) and not ordeal and not swap:
             # "And how much magnesium for her sleep?" after a clonazepam question: the message
             # names its own core subject, so the previous one is not carried
             topic = [t for t in topic if not self._is_core(t)]
-        return _with_topic(question, topic + conditions)
+        return with_topic(question, topic + conditions)
 
     def _is_follow_up(self, question: str) -> bool:
         words_ = content_words(question)
@@ -169,11 +179,7 @@ class Condenser:
             old = [w for w in self._core_words(own) if stem(w) not in {stem(p) for p in phrase}]
             old = old[:1]
         else:
-            # the thing the last question ends on ("… apart from magnesium?") is what "and X?"
-            # replaces, core subject or not; otherwise its rarest non-core object, the most
-            # specific thing it names ("doxycycline", not "nightly")
-            tail = _TAIL_OBJECT.search(own)
-            old = [tail.group(1)] if tail else sorted(self._objects(own), key=zipf)[:1]
+            old = [o] if (o := self._object_of(own)) else []
         if not old:
             objects = [t for t in terms if not any(self._is_core(w) for w in words(t))
                        and self._objects(t)]
@@ -183,6 +189,16 @@ class Condenser:
         pattern = re.compile(rf"\b{re.escape(old[0])}\b", re.I)
         kept = [t for t in terms if t.lower() != old[0].lower()]
         return pattern.sub(new, own, count=1), kept
+
+    def _thing(self, word: str) -> bool:
+        return self._is_core(word) or bool(self._objects(word))
+
+    def _object_of(self, own: str) -> str:
+        """What "and X?" replaces in a question: the thing it ends on ("… apart from
+        magnesium?"), core subject or not; otherwise its rarest non-core object, the most
+        specific thing it names ("doxycycline", not "nightly"); empty when it names none."""
+        tail = _TAIL_OBJECT.search(own)
+        return tail.group(1) if tail else next(iter(sorted(self._objects(own), key=zipf)), "")
 
     def _resolve_it(self, question: str, previous: str) -> str | None:
         """"take it from doxycycline" -> "take magnesium from doxycycline": only when the
@@ -260,34 +276,6 @@ class Condenser:
                             and text.lower() not in (f.lower() for f in found):
                         found.append(text)
         return found[-MAX_CONDITIONS:]
-
-
-def _with_topic(question: str, topic: list[str]) -> str:
-    seen: list[str] = []
-    for t in topic:
-        if t and t.lower() not in (s.lower() for s in seen):
-            seen.append(t)
-    seen = seen[:MAX_CARRIED + MAX_CONDITIONS]
-    return f"{question}{CARRIED_OPEN}{', '.join(seen)})" if seen else question
-
-
-def split_carried(standalone: str) -> tuple[str, str]:
-    """(the user's own words, the topic terms carried over from earlier turns)."""
-    own, _, carried = standalone.partition(CARRIED_OPEN)
-    return own, carried.rstrip(")")
-
-
-def asked_with_topic(standalone: str) -> str:
-    """The part of the user's own words that asks (``sentences.asking_part``), with the topic
-    the standalone question carries: "… Should we be worried at her age? (about diuretics)"
-    -> "Should we be worried at her age? (about diuretics)"."""
-    own, carried = split_carried(standalone)
-    return _with_topic(asking_part(own), carried_terms(carried))
-
-
-def carried_terms(carried: str) -> list[str]:
-    """The terms of ``split_carried``'s second part, one by one."""
-    return [t.strip() for t in carried.split(",") if t.strip()]
 
 
 def _squash(text: str) -> str:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from assistant.answering.condense import split_carried
+from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.text.sentences import asked_or_paired, asked_parts
 from assistant.text.words import (

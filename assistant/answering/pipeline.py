@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Generator as Gen
 from dataclasses import dataclass
 
-from assistant.answering.condense import asked_with_topic
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.language import LanguageReader
 from assistant.answering.refusal import (
@@ -22,6 +21,7 @@ from assistant.answering.refusal import (
 )
 from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import new_session_id
+from assistant.answering.topic import asked_with_topic
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
 from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answering.condense import split_carried
 from assistant.answering.coverage import (
     Scored,
     known_thing,
@@ -21,6 +20,7 @@ from assistant.answering.coverage import (
     never_together,
     uncovered_focus,
 )
+from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings

@@ -23,7 +23,7 @@ from assistant.answering.compose.scoring import Scored, question_focus, score_un
 from assistant.answering.compose.select import Plan, plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import Unit, chunk_units, embedded_text
-from assistant.answering.condense import split_carried
+from assistant.answering.topic import split_carried
 from assistant.core.lru import LRUCache
 from assistant.core.models import Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
-from assistant.answering.condense import split_carried
+from assistant.answering.topic import split_carried
 from assistant.text.sentences import asked_or_paired, asked_parts, question_parts
 from assistant.text.words import stem, term_words, zipf
 

@@ -23,7 +23,7 @@ from assistant.answering.compose.quantities import (
     quantities,
 )
 from assistant.answering.compose.units import Unit
-from assistant.answering.condense import carried_terms, split_carried
+from assistant.answering.topic import carried_terms, split_carried
 from assistant.text.words import EVERYDAY_ZIPF, clips, stem, term_stems, term_words, zipf
 
 #: A number's unit ("120 mg", "0.5mg").
