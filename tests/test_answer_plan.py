@@ -199,6 +199,28 @@ def test_with_a_stated_risk_a_numbers_unit_alone_does_not_make_a_point() -> None
     assert not bears("Is 120 mg safe with clonazepam? My kidneys are weak")
 
 
+def test_a_sentence_naming_no_subject_is_said_of_the_one_its_line_names() -> None:
+    """"Physical dependence develops …" goes on from "Avoid abrupt discontinuation of
+    clonazepam." on its line: it is no evidence about stopping magnesium."""
+    from assistant.answering.compose.scoring import score_units
+
+    line = ("Avoid abrupt discontinuation of clonazepam. Physical dependence develops with "
+            "prolonged use, and patients cannot reduce doses despite tapering attempts.")
+    at = line.index("Physical")
+    chunk = Chunk(id="a.txt:0", source="a.txt", title="a", start=0, end=len(line), text=line,
+                  embed_text=line)
+    unit = Unit(chunk=chunk, rank=0, start=at, end=len(line), quote=line[at:],
+                display=line[at:])
+    sims, vectors = np.array([0.5]), np.ones((1, 8), dtype=np.float32)
+
+    def about_stopping(question: str) -> bool:
+        return score_units(question, [unit], sims, vectors, _profile(question), POLICY,
+                           CORE)[0].risk_match
+
+    assert about_stopping("How do I stop clonazepam safely?")
+    assert not about_stopping("Can I just stop the magnesium before my surgery?")
+
+
 def test_a_unit_naming_a_subject_by_another_of_its_names_covers_it() -> None:
     from assistant.answering.compose.scoring import coverage
 

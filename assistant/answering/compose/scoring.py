@@ -94,8 +94,8 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         about = [r for r in profile.risks if matches(r.evidence, text) and not (
-            r.bound and profile.bound and about_another(text, profile.bound, core, names,
-                                                          classes))]
+            r.bound and profile.bound and about_another(said_of(unit, core, names, classes),
+                                                          profile.bound, core, names, classes))]
         risk_match = bool(about)
         risk = (w.risk if any(r in profile.personal for r in about) else w.risk_topic) * risk_match
         named = focus & term_stems(text)
@@ -134,6 +134,19 @@ def same_kind(heading: str, profile: Profile, policy: AnswerPolicy) -> bool:
     none)? "Is magnesium safe during benzo withdrawal?" does not answer "Which forms …?"."""
     theirs = asked_kinds(heading, policy)
     return not theirs or not profile.kinds or bool(set(theirs) & set(profile.kinds))
+
+
+def said_of(unit: Unit, core: frozenset[str], names: Mapping[str, str] | None = None,
+            classes: Mapping[str, frozenset[str]] | None = None) -> str:
+    """The unit's text, after what its line says before it when the unit names no core
+    subject itself: "Physical dependence develops with prolonged use" goes on from "Avoid
+    abrupt discontinuation of clonazepam." and is said of clonazepam too."""
+    text = unit.text
+    if names_any(term_stems(text), core, names, classes):
+        return text
+    body, at = unit.chunk.text, unit.start - unit.chunk.start
+    line = body[body.rfind("\n", 0, max(at, 0)) + 1:max(at, 0)]
+    return f"{line} {text}"
 
 
 def about_another(text: str, subjects: frozenset[str], core: frozenset[str],
