@@ -269,6 +269,25 @@ def test_a_label_and_a_statement_is_a_sentence_but_a_titled_step_is_a_heading() 
     assert not any(s.startswith("Phase 3") for s in shown)
 
 
+def test_a_labelled_line_under_a_numbered_entry_says_what_it_is_about() -> None:
+    """"The Caution: …" and "Downside: …" name nothing; under "#4: Acme Glycinate 400" they
+    are about that product, shown so and (a later sentence of the line) scored so."""
+    text = ("The Caution: 400mg can cause GI upset in magnesium-naive individuals. Start with "
+            "half-dose (200mg) for first week, then increase.\n"
+            "Downside: Large tablets difficult to swallow for some people who try them.\n")
+    entry = Chunk(id="c", source="a.txt", title="A", start=0, end=len(text), text=text,
+                  embed_text=text, section=["Top 10", "#4: Acme Glycinate 400 – The Big One 💪"])
+    units = {u.quote: u for u in chunk_units(entry, 0, POLICY)}
+    caution = units["The Caution: 400mg can cause GI upset in magnesium-naive individuals."]
+    assert caution.display.startswith("Acme Glycinate 400 — The Caution: 400mg can cause")
+    later = units["Start with half-dose (200mg) for first week, then increase."]
+    assert later.text.startswith("Acme Glycinate 400 — The Caution: Start with half-dose")
+    assert units["Downside: Large tablets difficult to swallow for some people who try them."
+                 ].display.startswith("Acme Glycinate 400 — Downside: Large tablets")
+    for unit in units.values():  # the citation quotes the file's text, without the heading
+        assert text[unit.start:unit.end] == unit.quote
+
+
 def test_a_later_sentence_of_a_labelled_line_is_scored_with_its_label() -> None:
     text = ("- **Toxicity (Hypermagnesemia):** Toxicity is rare in people with healthy kidneys. "
             "Symptoms include flushing, low blood pressure and weak reflexes.\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.answering.drug_names import MAX_NAME_ZIPF
 from assistant.core.models import Chunk
 from assistant.text.normalize import display_text
 from assistant.text.words import words, zipf
@@ -80,8 +81,10 @@ def with_subject(chunk: Chunk, intro: str) -> str:
     """A lead-in that names nothing ("Why It's Premium:", "Best For:") after the heading
     it sits under, when that heading is a numbered entry of a list ("#3: Thorne Research
     Magnesium Bisglycinate – The …") that names something: "Thorne Research Magnesium
-    Bisglycinate — why it's premium:", so the shown item says what it is about."""
-    if not chunk.section or _names_something(intro) \
+    Bisglycinate — why it's premium:", so the shown item says what it is about. A lead-in
+    names something only with a word as rare as a medicine's name ("Ambien (zolpidem):";
+    ``drug_names.MAX_NAME_ZIPF``): "The Caution:" and "Downside:" name nothing."""
+    if not chunk.section or _names_something(intro, MAX_NAME_ZIPF) \
             or not _NUMBERED.match(chunk.section[-1]):
         return intro
     heading = display_text(_HEADING_EXTRAS.sub("", chunk.section[-1].split(" – ")[0]
@@ -91,8 +94,8 @@ def with_subject(chunk: Chunk, intro: str) -> str:
     return f"{heading} — {intro}"
 
 
-def _names_something(text: str) -> bool:
-    return any(zipf(w) < NAMING_ZIPF for w in words(text) if w.isalpha())
+def _names_something(text: str, rarer_than: float = NAMING_ZIPF) -> bool:
+    return any(zipf(w) < rarer_than for w in words(text) if w.isalpha())
 
 
 def is_item(text: str, offset: int) -> bool:

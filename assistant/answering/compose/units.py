@@ -55,7 +55,7 @@ MIN_UNIT_WORDS = 5
 MAX_LIST_ITEMS = 6
 MAX_LIST_WORDS = 45
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 19
+UNITS_VERSION = 20
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
@@ -148,9 +148,9 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
                 shown = _without_connector(shown, policy.connectors)
             joined_now = True  # two sentences at most: a third leaning one is not shown
         if _usable(quote, shown, row or is_item(chunk.text, offset)):
-            shown = _finished(one_sentence(shown) if row else shown)
+            shown = _finished(one_sentence(shown) if row else _labelled(chunk, shown))
             if not row and not match:
-                match = _line_label(chunk.text, start - chunk.start)
+                match = _line_label(chunk, start - chunk.start)
             units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
                               display=shown, match=f"{match} {shown}" if match else "",
                               asked="" if row else asked_by(chunk, start - chunk.start)))
@@ -181,15 +181,28 @@ def _with_whole_lists(units: list[Unit], items: list[tuple[Unit, str, str]]) -> 
     return out
 
 
-def _line_label(text: str, offset: int) -> str:
+def _line_label(chunk: Chunk, offset: int) -> str:
     """The label of the line a sentence is in, when the sentence is not the line's first (the
-    first shows the label itself): "Toxicity (Hypermagnesemia):" for "Symptoms of … include …"."""
+    first shows the label itself): "Toxicity (Hypermagnesemia):" for "Symptoms of … include …";
+    a label naming nothing after the numbered entry it is under (``layout.with_subject``)."""
+    text = chunk.text
     line_start = text.rfind("\n", 0, offset) + 1
     label = _LABEL.match(text, line_start, offset)
     if label is None or not text[label.end():offset].strip():
         return ""
     name = display_text(label.group(1))
-    return f"{name}:" if len(name.split()) <= MAX_LABEL_WORDS else ""
+    return with_subject(chunk, f"{name}:") if len(name.split()) <= MAX_LABEL_WORDS else ""
+
+
+def _labelled(chunk: Chunk, shown: str) -> str:
+    """A line shown with its own label that names nothing ("The Caution: 400mg can cause …")
+    after the numbered entry it is under: "KAL Magnesium Glycinate 400 — The Caution: …"."""
+    label = _LABEL.match(shown)
+    if label is None or len(label.group(1).split()) > MAX_LABEL_WORDS:
+        return shown
+    intro = f"{label.group(1)}:"
+    named = with_subject(chunk, intro)
+    return shown if named == intro else f"{named} {shown[label.end():]}"
 
 
 def _without_connector(shown: str, pattern: str) -> str:
