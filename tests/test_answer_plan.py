@@ -145,6 +145,10 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     # the dose to begin with narrows the amount asked
     ("whats a good starting dose of magnesium glycinate for anxiety?", "start_dose"),
     ("ok which type and how much should I start at", "start_dose"),
+    # whether one thing changes how strongly another works
+    ("can mag gly make my k-pin hit harder?", "potency"),
+    ("does magnesium make klonopin work stronger?", "potency"),
+    ("if i start magnesium could i get away with a smaller klonopin dose eventually?", "potency"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind
@@ -271,6 +275,15 @@ def test_a_general_verdict_does_not_lead_when_an_amount_time_or_sign_is_asked() 
                                                                  seed=2)], question)
         plan = plan_answer(items, _profile(question), POLICY)
         assert plan is not None and plan.lead.unit.display == lead, question
+
+
+def test_whether_it_makes_the_medicine_stronger_is_not_answered_by_a_general_verdict() -> None:
+    boost = "The supplement can potentiate the effects of the medicine through the same receptor."
+    question = "can the supplement make my medicine hit harder?"
+    items = _rescore([_scored(GENERAL, 0.9, seed=1), _scored(boost, 0.6, start=100, seed=2)],
+                     question)
+    plan = plan_answer(items, _profile(question), POLICY)
+    assert plan is not None and plan.lead.unit.display == boost
 
 
 TAPER_RULE = "Any taper must be supervised by a physician."
