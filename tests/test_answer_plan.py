@@ -38,6 +38,7 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("I have 2 glasses of merlot most nights, then klonopin. a problem?", "sedative"),
     ("How do I come off clonazepam?", "stopping"),
     ("My mother is 78 and takes clonazepam. Should that worry me?", "age"),
+    ("my nan is 84 and on klonopin at night. is that a good idea?", "age"),
     ("68 yo, get cramps most nights. will magnesium help?", "age"),
     ("I'm 70 and get cramps most nights. Will magnesium help?", "age"),
     ("can i just stop?", "stopping"),
@@ -137,6 +138,8 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
     ("my psych ok'd me taking it with klonopin. what should i watch for the first month?",
      "watch"),
+    ("what should we be watching for at home the first few weeks?", "watch"),
+    ("ok and what should we be keeping an eye on once she starts it?", "watch"),
     # how long until it works is an onset, not when to take a dose
     ("how long b4 mag glycinate kicks in for sleep", "onset"),
     ("if i start the glycinate how long til i'd notice a difference", "onset"),
