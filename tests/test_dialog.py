@@ -275,6 +275,14 @@ def test_an_everyday_description_of_a_documented_condition_is_no_uncovered_thing
         "does", "it", "cause", "?"]
 
 
+def test_a_british_spelling_of_a_corpus_word_is_that_word(vocab: CorpusVocabulary) -> None:
+    """"apnoea" is the documents' "apnea" (a real English word, so no misspelling to repair):
+    neither unknown nor searched as written."""
+    assert vocab.unknown_entities("Is the clonazepam ok with my apnoea?") == []
+    assert "sleep apnea" in vocab.repair("is it ok with my sleep apnoea?")
+    assert vocab.unknown_entities("is it ok with my warfarin?") == ["warfarin"]
+
+
 def test_a_name_glossed_with_one_the_corpus_knows_is_not_unknown(vocab: CorpusVocabulary) -> None:
     assert vocab.unknown_entities("ive been on alprazolam (xanax) for years") == []
     # two names the corpus lacks stay unknown, glossed or not

@@ -19,6 +19,7 @@ from assistant.text.words import (
     term_stems,
     term_words,
     texted,
+    us_spellings,
     verb_or_adjective,
     words,
     zipf,
@@ -176,3 +177,14 @@ def test_a_verb_form_or_negated_adjective_of_a_common_word_names_nothing(word: s
 @pytest.mark.parametrize("word", ["valerian", "ginseng", "tinnitus", "unisom", "ashwagandha"])
 def test_names_are_not_verb_forms(word: str) -> None:
     assert not verb_or_adjective(word)
+
+
+@pytest.mark.parametrize(("british", "american"), [
+    ("apnoea", "apnea"), ("anaemia", "anemia"), ("oedema", "edema"), ("behaviour", "behavior"),
+    ("centre", "center"), ("organise", "organize")])
+def test_a_british_spelling_has_its_american_form(british: str, american: str) -> None:
+    assert american in us_spellings(british)
+
+
+def test_a_word_without_a_british_spelling_has_no_other_form() -> None:
+    assert us_spellings("magnesium") == [] and us_spellings("apnea") == []

@@ -25,28 +25,27 @@ from assistant.text.words import (
     stems,
     texted,
     texted_forms,
+    us_spellings,
     verb_or_adjective,
     ves_plural,
     words,
     zipf,
 )
 
-#: Words rarer than this (Zipf scale) are named things for the refusal checks: drugs,
-#: supplements, tests.
+#: Words rarer than this (Zipf) are named things for the refusal checks: drugs, supplements.
 NAMED_ZIPF = 3.0
 #: Only words rarer than this (not real English words, e.g. "magnesum") are spelling-repaired,
 #: so a real drug name ("hydroxyzine") is never "corrected" into a corpus word ("hydroxide").
 MISSPELLING_ZIPF = 1.0
 #: A commoner word is repaired only into a corpus word this close (rapidfuzz ratio) and this much
-#: commoner (Zipf): a frequent misspelling ("apetite", "migrane") is a rare form of a common
-#: word, while a real drug name is not far rarer than its look-alike ("lyrica", "lyric").
-#: Chosen on the tuning sets.
+#: commoner (Zipf): a frequent misspelling ("apetite") is a rare form of a common word, while a
+#: real drug name is not far rarer than its look-alike ("lyrica", "lyric"). Chosen on tuning.
 COMMON_TYPO_RATIO = 90
 MISSPELLING_GAP = 2.0
 #: A clipped form this short still counts when the longer word is in the same message or its
 #: carried topic ("doxy" … "doxycycline"); against the whole corpus it needs ``CLIPPED_MIN``.
 CLIPPED_MIN_IN_TEXT = 4
-#: Bound of the per-vocabulary "is this a named thing?" cache (keyed by words users type).
+#: Bound of the "is this a named thing?" cache (keyed by words users type).
 NAMED_CACHE_SIZE = 4096
 
 
@@ -121,8 +120,7 @@ class CorpusVocabulary:
         return self._named.get_or_compute(word, self._judge_named)
 
     def warm_up(self) -> None:
-        """Embed the named/general prototypes and list the texted forms of common words now,
-        not on the first question that needs them."""
+        """Embed the named/general prototypes and list texted forms now, not on first use."""
         if self._embed is not None and self.terms is not None:
             self._prototypes()
         texted_forms()
@@ -195,6 +193,8 @@ class CorpusVocabulary:
         of a name: "magnesio") most likely means (or the word itself)."""
         if self.mentions(word) or len(word) < 5:
             return word
+        if spelt := [s for s in us_spellings(word) if self.mentions(s)]:  # "apnoea" -> "apnea"
+            return spelt[0]
         common = zipf(word) >= MISSPELLING_ZIPF
         from rapidfuzz import fuzz, process
 

@@ -190,6 +190,23 @@ IRREGULAR_PLURALS = {"women": "woman", "men": "man", "children": "child", "peopl
                      "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose"}
 
 
+#: British spellings and their American forms, as whole-word patterns of letters ("apnoea" ->
+#: "apnea", "anaemia" -> "anemia", "behaviour" -> "behavior", "centre" -> "center").
+_BRITISH = ((re.compile(r"oe(?=[a-z])"), "e"), (re.compile(r"ae(?=[a-z])"), "e"),
+            (re.compile(r"our(?=s?$)"), "or"), (re.compile(r"is(e|ed|es|ing|ation)$"), r"iz\1"),
+            (re.compile(r"(?<=[a-z])tre(s?)$"), r"ter\1"))
+
+
+def us_spellings(word: str) -> list[str]:
+    """The word's American spelling, when it has a British one ("apnoea" -> ["apnea"])."""
+    out = []
+    for pattern, to in _BRITISH:
+        changed = pattern.sub(to, word)
+        if changed != word:
+            out.append(changed)
+    return out
+
+
 def ves_plural(word: str) -> str:
     """The -ves plural of an -f/-fe noun ("calf" -> "calves", "knife" -> "knives"), else "".
     Not part of ``stem``: a saved BM25 index was tokenized without it."""
