@@ -209,6 +209,20 @@ def test_another_name_of_a_medicine_the_documents_name_is_covered(
     assert uncovered_focus(question, hits, bare, core)[1] == "benadryl diphenhydramine"
 
 
+def test_a_word_saying_how_someone_is_names_no_thing(core: frozenset[str]) -> None:
+    """"am I being paranoid?" describes the user; the same word asked about as a thing is
+    still one the documents never mention, and a medicine (by the drug dictionary) is one
+    however it is said."""
+    vocab = CorpusVocabulary(TEXTS, load_query_terms(ROOT / "policies"),
+                             medicines_elsewhere=["warfarin"])
+    hits = _passages("clonazepam", "dependence")
+    assert decide("i feel warfarin is fine with klonopin?", hits, vocab, Settings(), core).refuse
+    state = "Does my drinking history matter with klonopin or am I being paranoid?"
+    assert not decide(state, hits, vocab, Settings(), core).refuse
+    thing = "Is paranoid ok with klonopin?"
+    assert decide(thing, hits, vocab, Settings(), core).refuse
+
+
 def test_an_abbreviation_the_passages_write_in_capitals_rescues_evidence_near_the_floor(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """"paws" is an everyday word in lower case; written "PAWS" as the passage writes it, it

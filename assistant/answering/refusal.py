@@ -42,6 +42,9 @@ REFER_TO = "Please ask your pharmacist or prescriber about it."
 MAX_TITLES = 3
 #: A question that points back at what the message named before it.
 _POINTS_BACK = re.compile(r"\b(those|these|them)\b")
+#: How someone is ("am I being paranoid?", "I'm so jittery"): what follows is a state, no thing.
+_STATE = (r"\b(?:being|feel(?:s|ing)?|felt|seem(?:s|ed)?|(?:i'?m|am i|you'?re|(?:s?he)'?s)"
+          r"(?:\s+(?:so|too|very|really|just|a bit|kinda))?)\s+{}\b")
 #: A word written in capitals: an abbreviation ("PAWS", "OSA").
 _CAPITALS = re.compile(r"\b[A-Z]{3,}\b")
 #: Decision reasons with their own wording.
@@ -72,7 +75,8 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
     paired = _paired_rare(own, vocab, core)
     unknown = [w for w in vocab.unknown_entities(question, also=paired.__contains__)
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
-               and not _glossed(w, own, vocab, core)]
+               and not _glossed(w, own, vocab, core)
+               and not (re.search(_STATE.format(re.escape(w)), own) and not _medicine(w, vocab))]
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
