@@ -280,6 +280,19 @@ def test_a_general_verdict_does_not_lead_when_an_amount_time_or_sign_is_asked() 
         assert plan is not None and plan.lead.unit.display == lead, question
 
 
+def test_a_general_verdict_on_a_pairing_the_user_never_named_does_not_lead() -> None:
+    """"generally safe with clonazepam" answers someone on clonazepam, not someone who takes
+    an antihistamine with their magnesium ("magnesium glycinate" is the magnesium they named)."""
+    verdict = "Yes, it is generally safe to take magnesium glycinate with clonazepam."
+    other = "Antihistamines with magnesium add sedation, so choose one or the other."
+    for question, lead in (("i take benadryl most nights and just started magnesium. ok?", other),
+                           ("is magnesium ok with clonazepam?", verdict)):
+        items = _rescore([_scored(verdict, 0.9, seed=1), _scored(other, 0.6, start=100, seed=2)],
+                         question)
+        plan = plan_answer(items, _profile(question), POLICY, core=CORE)
+        assert plan is not None and plan.lead.unit.display == lead, question
+
+
 def test_whether_it_makes_the_medicine_stronger_is_not_answered_by_a_general_verdict() -> None:
     boost = "The supplement can potentiate the effects of the medicine through the same receptor."
     question = "can the supplement make my medicine hit harder?"

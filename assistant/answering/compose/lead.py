@@ -13,7 +13,7 @@ from itertools import pairwise
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import is_row, row_about_another
-from assistant.answering.compose.scoring import Scored, names_any
+from assistant.answering.compose.scoring import Scored, names_any, names_unsaid
 from assistant.answering.compose.units import MAX_LABEL_WORDS
 from assistant.text.normalize import display_text
 from assistant.text.words import stem, term_stems, words
@@ -48,6 +48,10 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         # ("on doxycycline", "Ambien"): a lead that names it, when any does, over one about
         # another pairing ("… magnesium glycinate + melatonin …")
         pool = [s for s in pool if profile.things & term_stems(s.unit.text)] or pool
+    said = profile.subjects | profile.topic | profile.named_before
+    pool = [s for s in pool if not matches(policy.general_verdict, s.unit.display)
+            or not names_unsaid(s.unit.text, said, core, names, classes)] or pool  # "generally safe
+    # with clonazepam" for someone who takes benadryl (and no clonazepam) is about another pair
     plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
     if profile.risks or (profile.kinds and "verdict" not in profile.kinds):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -24,7 +25,15 @@ from assistant.answering.compose.quantities import (
 )
 from assistant.answering.compose.units import Unit
 from assistant.answering.topic import carried_terms, split_carried
-from assistant.text.words import EVERYDAY_ZIPF, clips, stem, term_stems, term_words, zipf
+from assistant.text.words import (
+    EVERYDAY_ZIPF,
+    clips,
+    stem,
+    term_stems,
+    term_words,
+    words,
+    zipf,
+)
 
 #: A number's unit ("120 mg", "0.5mg").
 _MEASURED = re.compile(r"\d(?:[\d.,]*\d)?\s*([A-Za-z]+)")
@@ -157,6 +166,18 @@ def about_another(text: str, subjects: frozenset[str], core: frozenset[str],
     stems = term_stems(text)
     return names_any(stems, core, names, classes) and not names_any(stems, subjects, names,
                                                                      classes)
+
+
+def names_unsaid(text: str, said: frozenset[str], core: frozenset[str],
+                 names: Mapping[str, str] | None = None,
+                 classes: Mapping[str, frozenset[str]] | None = None) -> bool:
+    """Does the text name a core subject not among ``said`` (by any of its names, or written
+    as one with a said one: "magnesium glycinate" when "magnesium" was said)?"""
+    stems = [stem(w) for w in words(text)]
+    said = said | {b for a, b in pairwise(stems) if a in said and b in core} | {
+        a for a, b in pairwise(stems) if b in said and a in core}
+    return any(not names_any(frozenset({t}), said, names, classes)
+               for t in term_stems(text) & core)
 
 
 def names_any(stems: frozenset[str], subjects: frozenset[str],
