@@ -287,19 +287,21 @@ def test_a_general_verdict_on_a_pairing_the_user_never_named_does_not_lead() -> 
     other = "Antihistamines with magnesium add sedation, so choose one or the other."
     for question, lead in (("i take benadryl most nights and just started magnesium. ok?", other),
                            ("is magnesium ok with clonazepam?", verdict)):
-        items = _rescore([_scored(verdict, 0.9, seed=1), _scored(other, 0.6, start=100, seed=2)],
-                         question)
-        plan = plan_answer(items, _profile(question), POLICY, core=CORE)
-        assert plan is not None and plan.lead.unit.display == lead, question
+        assert _lead_of(question, verdict, other) == lead, question
 
 
 def test_whether_it_makes_the_medicine_stronger_is_not_answered_by_a_general_verdict() -> None:
     boost = "The supplement can potentiate the effects of the medicine through the same receptor."
-    question = "can the supplement make my medicine hit harder?"
-    items = _rescore([_scored(GENERAL, 0.9, seed=1), _scored(boost, 0.6, start=100, seed=2)],
+    assert _lead_of("can the supplement make my medicine hit harder?", GENERAL, boost) == boost
+
+
+def _lead_of(question: str, first: str, second: str) -> str:
+    """The lead chosen between two units, the first scoring higher."""
+    items = _rescore([_scored(first, 0.9, seed=1), _scored(second, 0.6, start=100, seed=2)],
                      question)
-    plan = plan_answer(items, _profile(question), POLICY)
-    assert plan is not None and plan.lead.unit.display == boost
+    plan = plan_answer(items, _profile(question), POLICY, core=CORE)
+    assert plan is not None
+    return plan.lead.unit.display
 
 
 TAPER_RULE = "Any taper must be supervised by a physician."
