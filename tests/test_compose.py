@@ -271,7 +271,7 @@ def test_a_label_and_a_statement_is_a_sentence_but_a_titled_step_is_a_heading() 
 
 def test_a_labelled_line_under_a_numbered_entry_says_what_it_is_about() -> None:
     """"The Caution: …" and "Downside: …" name nothing; under "#4: Acme Glycinate 400" they
-    are about that product, shown so and (a later sentence of the line) scored so."""
+    are about that product, and shown so (a later sentence of the line too)."""
     text = ("The Caution: 400mg can cause GI upset in magnesium-naive individuals. Start with "
             "half-dose (200mg) for first week, then increase.\n"
             "Downside: Large tablets difficult to swallow for some people who try them.\n")
@@ -281,7 +281,8 @@ def test_a_labelled_line_under_a_numbered_entry_says_what_it_is_about() -> None:
     caution = units["The Caution: 400mg can cause GI upset in magnesium-naive individuals."]
     assert caution.display.startswith("Acme Glycinate 400 — The Caution: 400mg can cause")
     later = units["Start with half-dose (200mg) for first week, then increase."]
-    assert later.text.startswith("Acme Glycinate 400 — The Caution: Start with half-dose")
+    # a later sentence of the entry's line is shown under the entry's label: its advice
+    assert later.display.startswith("Acme Glycinate 400 — The Caution: start with half-dose")
     assert units["Downside: Large tablets difficult to swallow for some people who try them."
                  ].display.startswith("Acme Glycinate 400 — Downside: Large tablets")
     for unit in units.values():  # the citation quotes the file's text, without the heading

@@ -55,7 +55,7 @@ MIN_UNIT_WORDS = 5
 MAX_LIST_ITEMS = 6
 MAX_LIST_WORDS = 45
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 20
+UNITS_VERSION = 21
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
@@ -151,6 +151,9 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
             shown = _finished(one_sentence(shown) if row else _labelled(chunk, shown))
             if not row and not match:
                 match = _line_label(chunk, start - chunk.start)
+                entry = with_subject(chunk, match) if match else ""
+                if entry != match:  # a numbered entry's advice ("Start with half-dose …") is
+                    shown, match = _finished(f"{entry} {lower_first(shown)}"), ""  # shown so
             units.append(Unit(chunk=chunk, rank=rank, start=start, end=end, quote=quote,
                               display=shown, match=f"{match} {shown}" if match else "",
                               asked="" if row else asked_by(chunk, start - chunk.start)))
@@ -183,15 +186,14 @@ def _with_whole_lists(units: list[Unit], items: list[tuple[Unit, str, str]]) -> 
 
 def _line_label(chunk: Chunk, offset: int) -> str:
     """The label of the line a sentence is in, when the sentence is not the line's first (the
-    first shows the label itself): "Toxicity (Hypermagnesemia):" for "Symptoms of … include …";
-    a label naming nothing after the numbered entry it is under (``layout.with_subject``)."""
+    first shows the label itself): "Toxicity (Hypermagnesemia):" for "Symptoms of … include …"."""
     text = chunk.text
     line_start = text.rfind("\n", 0, offset) + 1
     label = _LABEL.match(text, line_start, offset)
     if label is None or not text[label.end():offset].strip():
         return ""
     name = display_text(label.group(1))
-    return with_subject(chunk, f"{name}:") if len(name.split()) <= MAX_LABEL_WORDS else ""
+    return f"{name}:" if len(name.split()) <= MAX_LABEL_WORDS else ""
 
 
 def _labelled(chunk: Chunk, shown: str) -> str:
