@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.text.words import words
+
 _OWNER = r"(?:(?:the|my|his|her|their|your|our)\s+)?"
 _PERSON = r"(?:(?:me|him|her|us|them)\s+)?"
 #: "… instead of the trazodone", "… rather than my ambien": the phrase goes, the thing is given up.
@@ -62,8 +64,7 @@ def given_up(old: str, previous: str) -> set[str]:
     if not old:
         return set()
     glossed = re.search(rf"\b{re.escape(old)}\s*\(([^)]*)\)", previous, re.I)
-    return {old.lower(), *(w.lower() for w in re.findall(r"[A-Za-z][\w-]*",
-                                                        glossed.group(1) if glossed else ""))}
+    return {old.lower(), *words(glossed.group(1) if glossed else "")}
 
 
 def _squash(text: str) -> str:

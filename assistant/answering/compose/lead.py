@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from itertools import pairwise
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import is_row, row_about_another
-from assistant.answering.compose.scoring import Scored, names_any, names_unsaid
+from assistant.answering.compose.scoring import Scored, names_any, names_unsaid, written_with
 from assistant.answering.compose.units import MAX_LABEL_WORDS
 from assistant.text.normalize import display_text
 from assistant.text.words import stem, term_stems, words
@@ -251,10 +250,7 @@ def _named_with(subjects: frozenset[str], units: list[Scored],
     the evidence ("Magnesium Glycinate": magnesium with glycinate)."""
     out: set[str] = set()
     for heading in {h for s in units for h in (s.unit.chunk.title, *s.unit.chunk.section)}:
-        stems = [stem(w) for w in words(display_text(heading))]
-        for a, b in pairwise(stems):
-            if a in core and b in core and {a, b} & subjects:
-                out |= {a, b}
+        out |= written_with([stem(w) for w in words(display_text(heading))], subjects, core)
     return frozenset(out - subjects)
 
 

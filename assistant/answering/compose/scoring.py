@@ -6,7 +6,7 @@ retrieval rank, and the trust of its document."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -173,11 +173,17 @@ def names_unsaid(text: str, said: frozenset[str], core: frozenset[str],
                  classes: Mapping[str, frozenset[str]] | None = None) -> bool:
     """Does the text name a core subject not among ``said`` (by any of its names, or written
     as one with a said one: "magnesium glycinate" when "magnesium" was said)?"""
-    stems = [stem(w) for w in words(text)]
-    said = said | {b for a, b in pairwise(stems) if a in said and b in core} | {
-        a for a, b in pairwise(stems) if b in said and a in core}
+    said = said | written_with([stem(w) for w in words(text)], said, core)
     return any(not names_any(frozenset({t}), said, names, classes)
                for t in term_stems(text) & core)
+
+
+def written_with(stems: Sequence[str], subjects: frozenset[str],
+                 core: frozenset[str]) -> frozenset[str]:
+    """Core subjects written side by side with one of ``subjects`` in these stems (in text
+    order): both of "Magnesium Glycinate" when either is one of them."""
+    return frozenset(x for a, b in pairwise(stems)
+                     if a in core and b in core and {a, b} & subjects for x in (a, b))
 
 
 def names_any(stems: frozenset[str], subjects: frozenset[str],
