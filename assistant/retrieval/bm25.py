@@ -3,7 +3,8 @@
 Tokens are lower-cased words of two or more letters and numbers (decimals kept whole), so
 "CrCl <30 mL/min" gives ``crcl 30 ml min`` and "0.5mg" gives ``0.5 mg``; English stopwords
 are dropped and words are Snowball-stemmed (PyStemmer, as bm25s recommends), so "interactions"
-matches "interaction". Queries that leave no known token score nothing (no error).
+matches "interaction", and stems are cut to ``FAMILY_LETTERS`` letters, so "pregnant" matches
+"pregnancy". Queries that leave no known token score nothing (no error).
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ log = logging.getLogger(__name__)
 
 # Numbers (with an optional decimal part) and alphabetic runs of two or more letters.
 TOKEN_PATTERN = r"(?u)\d+(?:\.\d+)?|[^\W\d_]{2,}"
+#: Stems are cut to this many letters, so a word family the stemmer leaves apart shares one
+#: token ("pregnant" and "pregnancy": "pregnant", "pregnanc" -> "pregnan").
+FAMILY_LETTERS = 7
+
+
+def _family_stems(tokens: list[str]) -> list[str]:
+    return [s[:FAMILY_LETTERS] for s in stem_words(tokens)]
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -33,7 +41,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         list(texts),
         token_pattern=TOKEN_PATTERN,
         stopwords="en",
-        stemmer=stem_words,  # the project's one stemmer (text.words)
+        stemmer=_family_stems,  # the project's one stemmer (text.words), stems cut short
         return_ids=False,
         show_progress=False,
         allow_empty=False,

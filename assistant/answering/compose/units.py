@@ -55,7 +55,7 @@ MIN_UNIT_WORDS = 5
 MAX_LIST_ITEMS = 6
 MAX_LIST_WORDS = 45
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 21
+UNITS_VERSION = 22
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
