@@ -61,6 +61,23 @@ def test_what_the_documents_say_only_of_other_medicines_is_declined_for_the_one_
     assert later.refused and "but not half-life" in later.body
 
 
+def test_asking_how_long_a_medicine_stays_in_the_body_or_its_weight_effect_needs_that_evidence(
+        assistant: Assistant) -> None:
+    # a detection window is a half-life question: the corpus gives none for clonazepam
+    screen = assistant.ask("I have a urine drug screen friday, how many days will klonopin "
+                           "stay in my system?")
+    assert screen.refused and "they discuss klonopin, but not half-life" in screen.body
+    # no document discusses weight gain, for either subject
+    for question in ("is weight gain a known side effect of klonopin?",
+                     "will magnesium glycinate make me put on weight?"):
+        answer = assistant.ask(question)
+        assert answer.refused and "but not weight gain" in answer.body, question
+    # a drug-tested athlete asking for a tested brand asks no half-life
+    brand = assistant.ask("we get drug tested at college, which magnesium glycinate brand is "
+                          "tested for banned substances?")
+    assert not brand.refused
+
+
 def test_what_the_documents_say_under_another_subjects_heading_is_declined_for_the_one_asked(
         assistant: Assistant) -> None:
     # "Empty or near-empty stomach improves absorption" names no drug; it sits under
