@@ -435,3 +435,11 @@ def test_a_childs_age_said_bare_picks_the_childs_row(assistant: Assistant) -> No
     assert sister.body.startswith("Children 1–3 years"), sister.body
     hyphen = assistant.ask("whats the max magnesium for my 2-year-old?")
     assert hyphen.body.startswith("Children 1–3 years"), hyphen.body
+
+
+def test_a_follow_up_asking_what_no_evidence_says_of_the_carried_subject_is_declined(
+        assistant: Assistant) -> None:
+    sid = assistant.new_session()
+    assistant.ask("i just started klonopin 0.5 for panic, can i drive?", sid)
+    later = assistant.ask("how long does it actually stay in your system after a dose?", sid)
+    assert later.refused and "they discuss klonopin, but not half-life" in later.body

@@ -76,8 +76,9 @@ class ExtractiveComposer:
         if plan is None:
             return Draft(text="", refused=True, notes=["no answering sentence in the evidence"])
         if plan.declines:
-            own = split_carried(question)[0]
-            subject = next((w for w in term_words(own) if stem(w) in self.core), "")
+            own, carried = split_carried(question)
+            subject = next((w for w in (*term_words(own), *term_words(carried))
+                            if stem(w) in self.core), "")
             return Draft(text="", refused=True, uncovered=[subject, self._asked(own, plan)],
                          notes=[f"said only of another subject: {plan.lead.unit.display[:60]}"])
         return write(plan)

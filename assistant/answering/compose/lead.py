@@ -184,10 +184,11 @@ def kind_uncovered(relevant: list[Scored], profile: Profile, policy: AnswerPolic
     (else the best unit); the documents discuss the subject, not what is asked of it ("what's
     the max daily dose of klonopin?": every upper limit is magnesium's). None otherwise, and
     when the message states a risk of its own (evidence on it answers)."""
-    if not profile.exact or not profile.asked_subjects or not relevant \
+    subjects = profile.asked_subjects or profile.topic  # a follow-up's: the topic it carries
+    if not profile.exact or not subjects or not relevant \
             or any(r.id in profile.current for r in profile.personal):
         return None
-    asked = _with_compounds(profile, profile.asked_subjects, relevant, core)
+    asked = _with_compounds(profile, subjects, relevant, core)
     of_kind = [s for s in relevant if s.kind_match]
     if any(not _of_others(s, asked, core, names, classes) for s in of_kind):
         return None
