@@ -83,3 +83,15 @@ def test_a_verb_for_what_happens_is_no_uncovered_thing(assistant: Assistant) -> 
     unsteady = assistant.ask("my nan is 84 and on klonopin, lately she is unsteady and has had "
                              "two falls. could it be the klonopin?")
     assert not unsteady.refused
+
+
+def test_an_uncovered_thing_asked_before_the_story_is_declined_but_a_form_is_not(
+        assistant: Assistant) -> None:
+    # the question comes first, the story after it: the asked-about phrase is still read
+    hair = assistant.ask("can magnesium glycinate cause hair loss? my hair's been shedding "
+                         "since i started it")
+    assert hair.refused and "but not hair loss" in hair.body
+    # a word right after the subject's name says which form of it: the spray is covered
+    spray = assistant.ask("does that magnesium oil spray u put on your legs actually do "
+                          "anything or is it a gimmick")
+    assert not spray.refused and "spray" in spray.body.split("\n")[0].lower()

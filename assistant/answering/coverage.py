@@ -105,9 +105,16 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
     if not core or terms is None or not hits:
         return "", ""
     own = vocab.strip_described(split_carried(vocab.strip_noise(question))[0])
-    clause = re.split(r"[.!?:;]\s+", own.strip())[-1]
-    tokens = _TOKEN.findall(plain(clause))
-    last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
+    # the last clause naming a core subject, of the parts that ask ("can magnesium cause hair
+    # loss? my hair's been shedding": not the story after the question)
+    clauses = [c for part in asked_parts(own.strip()) for c in re.split(r"[.!?:;]\s+", part)]
+    tokens: list[str] = []
+    last = -1
+    for clause in reversed(clauses):
+        tokens = _TOKEN.findall(plain(clause))
+        last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
+        if last >= 0:
+            break
     if last < 0:
         return "", ""
     passages = [word_stems(h.chunk.embed_text) for h in hits]
@@ -123,6 +130,8 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
                 or not terms.very_rare_zipf <= zipf(w) \
                 < terms.focus_max_zipf or any(stem(w) in p for p in passages):
             continue
+        if i == last + 1:
+            continue  # right after the subject's name, it says which form ("magnesium oil spray")
         after = i + 1 < len(tokens) and content(i + 1) and zipf(tokens[i + 1]) < EVERYDAY_ZIPF
         before = i - 1 > last and content(i - 1) and zipf(tokens[i - 1]) < EVERYDAY_ZIPF
         if before and not after and known_thing(tokens[i - 1], vocab) \
