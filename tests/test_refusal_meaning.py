@@ -95,3 +95,12 @@ def test_an_uncovered_thing_asked_before_the_story_is_declined_but_a_form_is_not
     spray = assistant.ask("does that magnesium oil spray u put on your legs actually do "
                           "anything or is it a gimmick")
     assert not spray.refused and "spray" in spray.body.split("\n")[0].lower()
+
+
+def test_something_the_user_drinks_is_paired_with_the_question_that_points_back(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("i drink grapefruit juice every morning. does it mess with my klonopin?")
+    assert answer.refused and "“grapefruit”" in answer.body
+    covered = assistant.ask("i drink a lot of milk every morning. does it mess with my "
+                            "magnesium glycinate?")
+    assert not covered.refused
