@@ -175,6 +175,18 @@ def test_and_a_question_word_asks_more_instead_of_swapping_a_thing_in(
     assert "magnesium" in carried
 
 
+def test_what_about_for_someone_else_swaps_no_thing_in(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """"what about for his sister, shes 12" asks the same for another person: the previous
+    question's things (the KAL bottle) stay, nothing is replaced by the person."""
+    first = ("My son is 7. Could I open a KAL magnesium glycinate 400 and give him half? "
+             "What's the most a kid his age should have from a supplement?")
+    out = Condenser(vocab, core).condense("what about for his sister, shes 12", [_turn(first)])
+    own, carried = split_carried(out)
+    assert own.strip() == "what about for his sister, shes 12"
+    assert "magnesium" in carried
+
+
 def test_self_contained_and_long_unrelated_messages_are_left_alone(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     c = Condenser(vocab, core)

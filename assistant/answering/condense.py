@@ -68,6 +68,8 @@ _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should
 _AFTER_THING = re.compile(r",|\s+(?:on|at|in|every|each|too|as well|same|then)\b", re.I)
 #: A word the spelling repair glossed with the corpus's word for it ("gly (glycinate)").
 _GLOSSED = re.compile(r"\b([\w-]+) \(([\w-]+)\)")
+#: "what about for his sister, shes 12?" asks the same for someone else: nothing is swapped in.
+_FOR_WHOM = re.compile(r"for\s+(?:my|his|her|their|our|your|a|an|the)\b", re.I)
 #: "my weekly fosamax" swaps in as "weekly fosamax" (the question being rewritten has its own).
 _OWNER = re.compile(r"^(?:my|your|his|her|our|their|the)\s+", re.I)
 _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
@@ -165,7 +167,7 @@ class Condenser:
             if pattern.search(own):
                 return pattern.sub(new, own, count=1), terms
             return own, [*terms, new]
-        if not new or len(new.split()) > 5 or _ASKS.match(new):
+        if not new or len(new.split()) > 5 or _ASKS.match(new) or _FOR_WHOM.match(new):
             return None
         if m.groupdict().get("y"):  # "and my fosamax on sundays, same deal?": the thing alone
             new = _AFTER_THING.split(new, maxsplit=1)[0].strip() or new
