@@ -934,17 +934,21 @@ def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:
 
 
 def test_an_age_or_weight_bracket_holds_the_users_value_or_is_someone_elses() -> None:
-    from assistant.answering.compose.quantities import body_measures, bracket_fit
+    from assistant.answering.compose.quantities import NARROW, body_measures, bracket_fit
 
     petite = body_measures("im 4'11 and like 112 lbs, how much should i take")
     assert petite == [(112.0, "lb")]
-    assert bracket_fit(petite, "Body weight <130 lbs — Adjusted Dose: 200-300mg") == 1
+    assert bracket_fit(petite, "Body weight <130 lbs — Adjusted Dose: 200-300mg") == NARROW
     assert bracket_fit(petite, "Body weight >200 lbs — Adjusted Dose: 350-450mg") == -1
     assert bracket_fit(petite, "Men (average weight) — 300-400mg elemental") == 0
-    assert bracket_fit(body_measures("I'm 55 kg"), "Body weight <130 lbs") == 1  # 121 lb
+    assert bracket_fit(body_measures("I'm 55 kg"), "Body weight <130 lbs") == NARROW  # 121 lb
+    # an open bracket holds it too, less closely ("Adults 19+" and "Elderly (>65 years)" for 78)
+    old = body_measures("my mum is 78 years old")
+    assert bracket_fit(old, "Adults 19+ years Female 310–320 mg") == 1
+    assert bracket_fit(old, "Elderly (>65 years) — Adjusted Dose: 200-300mg") == NARROW
     teen = body_measures("what is the RDA for a pregnant 16 year old?")
     assert teen == [(16.0, "yr")]
-    assert bracket_fit(teen, "Pregnancy 14–18 years 400 mg") == 1
+    assert bracket_fit(teen, "Pregnancy 14–18 years 400 mg") == NARROW
     assert bracket_fit(teen, "Pregnancy 19+ years 350–360 mg") == -1
     assert bracket_fit(teen, "Children 9–13 years 240 mg") == -1
     assert bracket_fit(teen, "Children 1–3 years 80 mg") == -1

@@ -112,12 +112,17 @@ def fits(*values: int) -> int:
     return -1 if -1 in values else max(values)
 
 
+#: ``bracket_fit`` of a closed bracket that holds the value (a range, a bound within reach).
+NARROW = 2
+
+
 def bracket_fit(body: list[Quantity], text: str) -> int:
     """1 when ``text`` states a bracket of one of the ``body`` measures' units that holds it
-    (a range, "19+ years", a bound within ``BOUND_REACH``), -1 when its brackets of that unit
-    are another person's (a range or "19+" that does not hold; a bound near the value that does
-    not), 0 otherwise (or no measure is given): a bound far from the value measures something
-    else ("PPIs (typically >1 year)" is a duration, not a bracket for a 72-year-old)."""
+    ("19+ years"; ``NARROW`` for a range or a bound within ``BOUND_REACH``), -1 when its
+    brackets of that unit are another person's (a range or "19+" that does not hold; a bound
+    near the value that does not), 0 otherwise (or no measure is given): a bound far from the
+    value measures something else ("PPIs (typically >1 year)" is a duration, not a bracket
+    for a 72-year-old)."""
     if not body:
         return 0
     units = {u for _, u in body}
@@ -130,8 +135,9 @@ def bracket_fit(body: list[Quantity], text: str) -> int:
               for below, limit, unit in _bounds(text)]
     bands = [b for b in bands if b[2] in units]
     bounds = [b for b in bounds if b[2] in units]
-    if any(lo <= n <= hi and u == v for lo, hi, u in bands + bounds for n, v in body):
-        return 1
+    holding = [hi for lo, hi, u in bands + bounds for n, v in body if lo <= n <= hi and u == v]
+    if holding:  # a closed bracket ("Elderly (>65 years)") fits closer than an open one ("19+")
+        return NARROW if any(hi < float("inf") for hi in holding) else 1
     near = [(lo, hi, u) for lo, hi, u in bounds
             if any(lo / BOUND_REACH <= n <= hi * BOUND_REACH and u == v for n, v in body)]
     return -1 if bands or near else 0
