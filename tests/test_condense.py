@@ -187,6 +187,17 @@ def test_what_about_for_someone_else_swaps_no_thing_in(
     assert "magnesium" in carried
 
 
+def test_a_declined_turn_naming_a_core_subject_still_sets_the_topic(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """A turn declined for weak evidence ("my nan … klonopin 0.5mg … is that a lot?") was still
+    about klonopin: the next message ("what should we look out for?") carries it."""
+    q = "my nan is 79 and the GP gave her klonopin 0.5mg at night, is that a lot for her age?"
+    declined = Turn(user=q, standalone_question=q, answer="", refused=True)
+    out = Condenser(vocab, core).condense("ok and what should we be looking out for in her?",
+                                          [declined])
+    assert "klonopin" in split_carried(out)[1]
+
+
 def test_self_contained_and_long_unrelated_messages_are_left_alone(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     c = Condenser(vocab, core)

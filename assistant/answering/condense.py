@@ -112,8 +112,11 @@ class Condenser:
         question = _squash(self.vocab.repair(message))
         answered = next((t.standalone_question for t in reversed(history) if not t.refused), None)
         last = history[-1].standalone_question if history else None
-        if last and history[-1].refused and not self._core_run(split_carried(last)[0]):
-            last = answered  # a refused turn with no core subject sets no topic
+        if last and history[-1].refused:
+            if self._core_run(split_carried(last)[0]):
+                answered = last  # declined for weak evidence, its subject is still the topic
+            else:
+                last = answered  # a refused turn with no core subject sets no topic
         if not last or not self._is_follow_up(question):
             return question
         conditions = self._conditions_of([t.user for t in history], question)
