@@ -1222,3 +1222,16 @@ def test_a_threshold_for_one_member_of_a_class_is_not_compared_for_the_class() -
                           [], POLICY, core)
     plan = plan_answer(items, named, POLICY, core=core, classes=classes)
     assert plan is not None and plan.comparison is not None and "71" in plan.comparison
+
+
+def test_a_row_labelled_with_a_condition_never_stated_is_someone_elses() -> None:
+    from assistant.answering.compose.quantities import body_measures, condition_fit
+
+    teen = body_measures("is 400mg ok for a 16 year old boy?")
+    pregnancy = [r"\bpregnan\w*\b"]
+    row = "Pregnancy — Sex: 14–18 years; RDA (mg/day): 400 mg; UL for Supplements (mg/day): 350 mg"
+    assert condition_fit(teen, [pregnancy], True, row) == -1
+    assert condition_fit(teen, [pregnancy], True, "Teens 14–18 years — Sex: Male; 410 mg") == 0
+    assert condition_fit([], [pregnancy], True, row) == 0  # no age or weight given
+    assert condition_fit(teen, [pregnancy], False, "Pregnancy raises needs.") == 0  # no row
+    assert condition_fit(teen, [], True, row) == 0  # pregnancy was stated

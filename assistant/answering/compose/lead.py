@@ -212,7 +212,8 @@ def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
     if not profile.subjects or not profile.kinds:
         return None
     # the subjects its question asks about, not those of the story before it
-    profile = replace(profile, subjects=profile.asked_subjects)
+    # ("Magnesium Glycinate" in a heading: a question on glycinate asks about magnesium too)
+    profile = _with_compounds(profile, profile.asked_subjects, pool, core)
     found = None
     for risk in profile.personal:
         if not risk.lasting or not (risk.id in profile.current

@@ -6,6 +6,7 @@ bracket or group is the user's or someone else's."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
@@ -105,6 +106,17 @@ def group_fit(groups: frozenset[int], policy: AnswerPolicy, text: str) -> int:
     if not named or (named & groups and named - groups):
         return 0
     return 1 if named & groups else -1
+
+
+def condition_fit(body: list[Quantity], unstated: Sequence[list[str]],
+                  row: bool, display: str) -> int:
+    """-1 when the user gives an age or weight (``body``) and the unit is a table row labelled
+    with a condition they never stated ("Pregnancy — Sex: 14–18 years …" for a 16-year-old
+    boy; ``unstated``: those conditions' evidence patterns): a row for someone else; else 0."""
+    if not body or not row:
+        return 0
+    label = display.split(" — ", 1)[0]
+    return -1 if any(matches(patterns, label) for patterns in unstated) else 0
 
 
 def fits(*values: int) -> int:

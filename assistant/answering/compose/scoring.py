@@ -17,12 +17,14 @@ from assistant.answering.compose.profile import Profile, asked_kinds
 from assistant.answering.compose.quantities import (
     body_measures,
     bracket_fit,
+    condition_fit,
     fits,
     group_fit,
     groups_of,
     numbers_match,
     quantities,
 )
+from assistant.answering.compose.rows import is_row
 from assistant.answering.compose.units import Unit
 from assistant.answering.topic import carried_terms, split_carried
 from assistant.text.words import (
@@ -89,6 +91,8 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     q_numbers = quantities(split_carried(question)[0])
     body = body_measures(question, profile)
     own_groups = groups_of(question, policy)
+    unstated = [r.evidence for r in policy.risks if r.lasting and not r.bracket_unit
+                and r.id not in profile.mentioned]
     kind = policy.kind_named(profile.kind)
     focus = question_focus(question, profile, policy, core) if focus is None else focus
     focus_total = sum(terms.get(t, 1.0) for t in focus)
@@ -118,7 +122,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         share = focus_weight / focus_total if focus_total else 0.0
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
                           share, fits(bracket_fit(body, unit.display),
-                                       group_fit(own_groups, policy, unit.display)),
+                                       group_fit(own_groups, policy, unit.display),
+                                       condition_fit(body, unstated, is_row(unit.quote),
+                                                     unit.display)),
                           float(hub)))
     if any(k.lists for k in policy.kinds if k.id in profile.kinds):
         out = _lists_over_items(out)
