@@ -161,7 +161,13 @@ def test_the_asked_parts_of_a_message_are_its_questions() -> None:
     from assistant.text.sentences import asked_parts
 
     assert asked_parts("my psych ok'd it. what should i watch for? and when?") == [
-        "what should i watch for? and when?"]
+        "what should i watch for?", "and when?"]
+    # what the user tells after the question is not asked ("… limit? i eat a ton of almonds")
+    assert asked_parts("does food count toward that limit? i eat a ton of almonds") == [
+        "does food count toward that limit?"]
+    # a follow-up's carried topic stays with its question
+    assert asked_parts("how long between them? (about magnesium, doxycycline)") == [
+        "how long between them? (about magnesium, doxycycline)"]
     assert asked_parts("Is it safe with clonazepam") == ["Is it safe with clonazepam"]
     assert asked_parts("please please please tell me: is it ok?") == ["is it ok?"]
 

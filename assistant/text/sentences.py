@@ -141,7 +141,7 @@ def split_claims(text: str) -> list[str]:
 
 def asked_parts(message: str) -> list[str]:
     """The parts of a user's message that ask something: its sentences or clauses (cut after
-    ". ! : ;", whatever the case of the next word: users write "ok. what now?") that end with
+    ". ! : ; ?", whatever the case of the next word: users write "ok. what now?") that end with
     "?"; the whole message when it has one part or none ends with "?". A word repeated over and
     over ("please please please …") counts once."""
     message = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", message, flags=re.I)
@@ -188,8 +188,10 @@ def part_naming(message: str, word: str) -> str:
 
 
 def _parts(message: str) -> list[str]:
-    """A message's sentences or clauses, cut after ". ! : ;" whatever follows."""
-    return [p.strip() for p in re.split(r"(?<=[.!:;])\s+", message) if p.strip()]
+    """A message's sentences or clauses, cut after ". ! : ; ?" whatever follows (a "?" not
+    before a bracket: a follow-up's carried topic, "… them? (about …)", stays with it)."""
+    return [p.strip() for p in re.split(r"(?<=[.!:;])\s+|(?<=\?)\s+(?!\()", message)
+            if p.strip()]
 
 
 #: A pairing the user says is not so ("hold off on an SSRI", "not on lithium", "stopped taking").
