@@ -1230,8 +1230,11 @@ def test_a_row_labelled_with_a_condition_never_stated_is_someone_elses() -> None
     teen = body_measures("is 400mg ok for a 16 year old boy?")
     pregnancy = [r"\bpregnan\w*\b"]
     row = "Pregnancy — Sex: 14–18 years; RDA (mg/day): 400 mg; UL for Supplements (mg/day): 350 mg"
-    assert condition_fit(teen, [pregnancy], True, row) == -1
-    assert condition_fit(teen, [pregnancy], True, "Teens 14–18 years — Sex: Male; 410 mg") == 0
-    assert condition_fit([], [pregnancy], True, row) == 0  # no age or weight given
-    assert condition_fit(teen, [pregnancy], False, "Pregnancy raises needs.") == 0  # no row
-    assert condition_fit(teen, [], True, row) == 0  # pregnancy was stated
+    quote = "Pregnancy\t14–18 years\t400 mg\t350 mg"
+    teens = "Teens 14–18 years — Sex: Male; 410 mg"
+    assert condition_fit(teen, [pregnancy], quote, row) == -1
+    assert condition_fit(teen, [pregnancy], "Teens 14–18 years\tMale\t410 mg", teens) == 0
+    assert condition_fit([], [pregnancy], quote, row) == 0  # no age or weight given
+    prose = "Pregnancy raises needs."
+    assert condition_fit(teen, [pregnancy], prose, prose) == 0  # no row
+    assert condition_fit(teen, [], quote, row) == 0  # pregnancy was stated

@@ -102,7 +102,8 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     fitted = [s for s in pool if s.bracket > 0 and s.kind_match  # of the asked kind and not
               and not other_subject(s, profile, core, names, classes)]  # on another
     if fitted:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
-        pool = [s for s in fitted if s.bracket == max(f.bracket for f in fitted)]
+        closest = max(s.bracket for s in fitted)
+        pool = [s for s in fitted if s.bracket == closest]
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
     return max(pool, key=lambda s: s.score + kind * s.kind_match + w.lead_focus * s.focus_share

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.rows import is_row
 
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?")
 #: A number and the unit written after it, if any ("110 lbs", "0.5mg", "30 mL/min").
@@ -109,11 +110,12 @@ def group_fit(groups: frozenset[int], policy: AnswerPolicy, text: str) -> int:
 
 
 def condition_fit(body: list[Quantity], unstated: Sequence[list[str]],
-                  row: bool, display: str) -> int:
-    """-1 when the user gives an age or weight (``body``) and the unit is a table row labelled
-    with a condition they never stated ("Pregnancy — Sex: 14–18 years …" for a 16-year-old
-    boy; ``unstated``: those conditions' evidence patterns): a row for someone else; else 0."""
-    if not body or not row:
+                  quote: str, display: str) -> int:
+    """-1 when the user gives an age or weight (``body``) and the unit (its ``quote`` and
+    ``display``) is a table row labelled with a condition they never stated ("Pregnancy — Sex:
+    14–18 years …" for a 16-year-old boy; ``unstated``: those conditions' evidence patterns): a
+    row for someone else; else 0."""
+    if not body or not is_row(quote):
         return 0
     label = display.split(" — ", 1)[0]
     return -1 if any(matches(patterns, label) for patterns in unstated) else 0

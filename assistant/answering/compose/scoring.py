@@ -24,7 +24,6 @@ from assistant.answering.compose.quantities import (
     numbers_match,
     quantities,
 )
-from assistant.answering.compose.rows import is_row
 from assistant.answering.compose.units import Unit
 from assistant.answering.topic import carried_terms, split_carried
 from assistant.text.words import (
@@ -123,7 +122,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
         out.append(Scored(unit, score, vec, kind_match, risk_match, focus_match, focus_weight,
                           share, fits(bracket_fit(body, unit.display),
                                        group_fit(own_groups, policy, unit.display),
-                                       condition_fit(body, unstated, is_row(unit.quote),
+                                       condition_fit(body, unstated, unit.quote,
                                                      unit.display)),
                           float(hub)))
     if any(k.lists for k in policy.kinds if k.id in profile.kinds):
