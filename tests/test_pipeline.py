@@ -114,8 +114,9 @@ def test_uncovered_questions_are_refused(assistant: Assistant, question: str) ->
     # a clipped name ("fibro") and an inflected everyday verb ("budged") are no unknown things
     ("Fibro flare ups are killing me. Any studies on magnesium for fibromyalgia pain?",
      r"(?i)fibromyalgia"),
+    # (004 answers this very scenario with "The supplement is the problem—…", then the oxide)
     ("500mg magnesium oxide for months and my sleep hasn't budged. Am I a non responder?",
-     r"(?i)oxide"),
+     r"(?i)oxide|the supplement is the problem"),
 ])
 def test_context_words_do_not_make_a_covered_question_refused(
         assistant: Assistant, question: str, shows: str) -> None:

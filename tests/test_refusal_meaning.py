@@ -94,7 +94,8 @@ def test_an_uncovered_thing_asked_before_the_story_is_declined_but_a_form_is_not
     # a word right after the subject's name says which form of it: the spray is covered
     spray = assistant.ask("does that magnesium oil spray u put on your legs actually do "
                           "anything or is it a gimmick")
-    assert not spray.refused and "spray" in spray.body.split("\n")[0].lower()
+    lead = spray.body.split("\n")[0].lower()
+    assert not spray.refused and ("spray" in lead or "topical" in lead)  # on that form
 
 
 def test_something_the_user_drinks_is_paired_with_the_question_that_points_back(

@@ -10,6 +10,7 @@ verifier), caveat guard and SQL session store, all sharing one cached embedder
 from __future__ import annotations
 
 from assistant.answering.compose import ExtractiveComposer, load_answer_policy
+from assistant.answering.compose.fit import load_answer_fit
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.derived import load_unit_vectors, load_words
@@ -63,7 +64,9 @@ def build_assistant(settings: Settings) -> Assistant:
                                     classes=classes,
                                     names=names,
                                     pairing=vocab.terms.pairing if vocab.terms else (),
-                                    medicines=drugs.medicines)
+                                    medicines=drugs.medicines,
+                                    fit=load_answer_fit(settings.policies_dir,
+                                                        settings.embedding.model))
 
     def prefetch(questions: list[str]) -> None:
         """The answer's one forward pass: its question (and the asked part of a framed one),

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answering.compose.doses import dose_note
+from assistant.answering.compose.fit import AnswerFit
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile, names_thing, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
@@ -53,8 +54,11 @@ class ExtractiveComposer:
                  classes: Mapping[str, frozenset[str]] | None = None,
                  names: Mapping[str, str] | None = None,
                  pairing: Sequence[str] = (),
-                 medicines: frozenset[str] = frozenset()) -> None:
+                 medicines: frozenset[str] = frozenset(),
+                 fit: AnswerFit | None = None) -> None:
         self.embedder = embedder
+        #: Fitted lead weights (``compose.fit``): how far a unit answers the question's wording.
+        self.fit = fit
         #: The corpus's words for medicines (``answering.drug_names``).
         self.medicines = medicines
         #: Words after which a named thing is one the user takes (policy query_terms).
@@ -155,8 +159,12 @@ class ExtractiveComposer:
                                                            asked=True), queries)
         centroid = self._centroid()
         hubness = vectors @ centroid if centroid is not None else None
-        return score_units(question, units, sims, vectors, profile, self.policy,
-                           self.core, focus, self.names, self.classes, hubness, headings)
+        scored = score_units(question, units, sims, vectors, profile, self.policy,
+                             self.core, focus, self.names, self.classes, hubness, headings)
+        if self.fit is None:
+            return scored
+        answers = self.fit.scores(queries[0], np.stack([s.vector for s in scored]))
+        return [replace(s, answers=float(a)) for s, a in zip(scored, answers, strict=True)]
 
     def _centroid(self) -> np.ndarray | None:
         """The stored answer units' centroid (``StoredVectors.centroid``), or None without

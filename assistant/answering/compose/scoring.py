@@ -72,6 +72,9 @@ class Scored:
     #: How far it is a hub sentence: its similarity to the corpus centroid above the policy's
     #: ``hub_floor`` (0 for most), weighed by ``weights.hub`` when the lead is chosen.
     hub: float = 0.0
+    #: How far its wording answers the question's, by the fitted lead weights
+    #: (``answering.compose.fit``; 0 without them), added when the lead is chosen.
+    answers: float = 0.0
 
 
 def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.ndarray,

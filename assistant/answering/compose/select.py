@@ -20,16 +20,18 @@ from assistant.answering.compose.lead import (
     choose_lead,
     hedge,
     key,
-    kind_uncovered,
     leading_risks,
-    risk_uncovered,
-    uncovered_part,
 )
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import focused_row, is_row, row_about_another
 from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.threshold import Threshold, compare_threshold
+from assistant.answering.compose.uncovered import (
+    kind_uncovered,
+    risk_uncovered,
+    uncovered_part,
+)
 from assistant.text.words import content_words, term_stems
 
 #: Two units whose vectors are closer than this say the same thing.
