@@ -9,8 +9,10 @@ what similarity misses: which kinds of sentence answer which kinds of question::
 
     answers(q, u) = q · (diagonal ∘ u) + (Q q) · (W u)
 
-It is a validated data file (``policies/lead_fit.yaml``) for one embedding model; without the
-file, or for another model, every unit's ``answers`` is 0 and the rules alone choose.
+The same value orders the supporting points (``select.plan_answer``); the rules still decide
+which units may be points at all. It is a validated data file (``policies/lead_fit.yaml``) for
+one embedding model; without the file, or for another model, every unit's ``answers`` is 0
+and the rules alone choose.
 """
 
 from __future__ import annotations

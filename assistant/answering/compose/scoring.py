@@ -73,7 +73,8 @@ class Scored:
     #: ``hub_floor`` (0 for most), weighed by ``weights.hub`` when the lead is chosen.
     hub: float = 0.0
     #: How far its wording answers the question's, by the fitted lead weights
-    #: (``answering.compose.fit``; 0 without them), added when the lead is chosen.
+    #: (``answering.compose.fit``; 0 without them), added when the lead is chosen (not among
+    #: the evidence on a stated risk) and when the points are ordered.
     answers: float = 0.0
 
 

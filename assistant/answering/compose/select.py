@@ -124,8 +124,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     taken = [plan.lead] + ([plan.conflict] if plan.conflict else []) + (
         [plan.aside.scored] if plan.aside else [])
     lead_stance = stance(plan.lead.unit.display, policy)
-    # best first, a hub sentence (near the corpus as a whole) after others as close
-    for cand in sorted(fresh, key=lambda s: -(s.score - policy.weights.hub * s.hub)):
+    # best first (with the fitted term: how far its wording answers the question's), a hub
+    # sentence (near the corpus as a whole) after others as close
+    for cand in sorted(fresh, key=lambda s: -(s.score + s.answers - policy.weights.hub * s.hub)):
         if len(plan.points) >= policy.max_points:
             break
         if len(plan.points) >= policy.points_free and cand.score < policy.points_min_relevance:
