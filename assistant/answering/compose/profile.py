@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from assistant.answering.compose.asked import CONTINUES_WORDS, read_kinds
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.topic import split_carried
 from assistant.text.sentences import asked_or_paired, asked_parts, question_parts
@@ -18,11 +19,6 @@ from assistant.text.words import stem, term_words, zipf
 #: written beside one is that thing's, ``compose.doses``).
 THING_ZIPF = 3.0
 THING_MIN = 4
-#: A follow-up that goes on from the last question is short ("and longer term?"); a longer
-#: one opening with "also" tells something new ("also weird thing, … is that part of this?").
-CONTINUES_WORDS = 15
-#: A message that goes on from the previous question ("And if …?", "what about …?").
-_CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 #: A value in a unit is a dose, an age, a time or a weight, not a new value of a measure.
 _NO_OTHER_UNIT = (r"(?!\s*(?:mg|mcg|g|ml|%|years?|yrs?|weeks?|days?|months?|hours?|lbs?|kg)"
                   r"\b)")
@@ -127,15 +123,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     ``medicines``: the corpus's words for medicines (``answering.drug_names``)."""
     own, carried = split_carried(question)
     earlier = list(earlier)
-    # what is asked is read in the question itself, not in what the user tells before it
-    # ("my psych ok'd it. what should i watch for?" asks what to watch for, not "ok?"); a
-    # follow-up that goes on from the last question ("and longer term?") and asks for nothing of
-    # its own asks what the last did
-    asking = " ".join(asked_parts(own))
-    kinds = asked_kinds(asking, policy)
-    if not kinds and carried and earlier and _CONTINUES.match(own) \
-            and len(own.split()) <= CONTINUES_WORDS:
-        kinds = asked_kinds(" ".join(asked_parts(earlier[-1])), policy)
+    asking, kinds = read_kinds(own, carried, earlier, policy)
     now = _risks(own, policy, core)
     before: list[Risk] = []
     mine: list[Risk] = []  # earlier risks said in the first person
@@ -219,20 +207,6 @@ def _telegraphic(text: str, lasting: bool = True) -> bool:
     opening = "on|been|taking|pregnant|nursing|breastfeeding" + (
         "|have|having|got" if lasting else "")
     return bool(re.match(rf"\s*({opening})\b", text, re.I))
-
-
-def asked_kinds(text: str, policy: AnswerPolicy) -> tuple[str, ...]:
-    """The kinds the question asks for, the one asked first ("What can happen when …" asks
-    what happens, not when) first, a ``fallback`` kind after every other; ties keep the
-    policy's order. A kind that narrows another asked with it comes before both."""
-    found = []
-    for n, kind in enumerate(policy.kinds):
-        starts = [m.start() for p in kind.ask if (m := re.search(p, text, re.I))]
-        if starts:
-            found.append((kind.fallback, min(starts), n, kind.id))
-    order = [kind_id for *_, kind_id in sorted(found)]
-    narrowing = [k.id for k in policy.kinds if k.id in order and set(k.narrows) & set(order)]
-    return tuple(narrowing + [k for k in order if k not in narrowing])
 
 
 def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:

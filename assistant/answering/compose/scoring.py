@@ -12,8 +12,9 @@ from itertools import pairwise
 
 import numpy as np
 
+from assistant.answering.compose.asked import asked_kinds
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import Profile, asked_kinds
+from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.quantities import (
     body_measures,
     bracket_fit,
