@@ -81,6 +81,20 @@ def test_it_is_the_earlier_subject_the_message_does_not_name_itself(
     assert "take magnesium glycinate from doxycycline" in out
 
 
+def test_it_after_a_subject_the_message_names_is_that_subject(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    earlier = [_turn("I'm 24 weeks pregnant. Is magnesium glycinate safe for sleep?")]
+    out = Condenser(vocab, core).condense(
+        "what about my klonopin? my psych said keep going for now. is it safe for the baby?",
+        earlier)
+    assert "is it safe for the baby" in out and "magnesium" not in split_carried(out)[0]
+    # "with it" pairs the pronoun with another thing: it is the earlier subject
+    out = Condenser(vocab, core).condense(
+        "ok and what about the magnesium glycinate i take with it then? my egfr was 28",
+        [_turn("does klonopin need a lower dose if my kidneys are bad?")])
+    assert "take with klonopin" in out
+
+
 def test_what_if_x_instead_of_y_swaps_y_for_x(vocab: CorpusVocabulary,
                                               core: frozenset[str]) -> None:
     out = Condenser(vocab, core).condense(

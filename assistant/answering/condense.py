@@ -51,6 +51,8 @@ _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what abo
                      r"should i still|same for|why|how come)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
 _IT = re.compile(r"\bit\b(?!')", re.I)
+#: Words right before a pronoun that pair it with another thing ("… glycinate i take with it").
+_PAIRED_WITH = re.compile(r"\b(with|alongside|and|plus|besides)\s+$", re.I)
 #: A message ending on a pronoun points back ("Would switching to glycinate fix that?") even
 #: when it names a core subject.
 _BACK = re.compile(r"\b(that|this|those|these|them)\s*[?.!]*\s*$", re.I)
@@ -210,8 +212,14 @@ class Condenser:
         message names another (non-core) thing, so "it" is the previous core subject: the first
         one the message does not name itself ("want off it … use the mag" after "magnesium …
         less klonopin?" is off klonopin)."""
-        if not _IT.search(question) or not self._objects(question):
+        it = _IT.search(question)
+        if not it or not self._objects(question):
             return None
+        before = question[:it.start()]
+        if self._core_words(before) and not _PAIRED_WITH.search(before):
+            return None  # "what about my klonopin? … is it safe for the baby?": "it" is the
+            # core subject the message names before it, unless paired with it ("the magnesium
+            # i take with it")
         named = {stem(w) for w in self._core_words(question)}
         runs = self._core_runs(split_carried(previous)[0])
         subject = next((r for r in runs if not named & {stem(w) for w in r.split()}),
