@@ -159,12 +159,10 @@ class ExtractiveComposer:
                                                            asked=True), queries)
         centroid = self._centroid()
         hubness = vectors @ centroid if centroid is not None else None
-        scored = score_units(question, units, sims, vectors, profile, self.policy,
-                             self.core, focus, self.names, self.classes, hubness, headings)
-        if self.fit is None:
-            return scored
-        answers = self.fit.scores(queries[0], np.stack([s.vector for s in scored]))
-        return [replace(s, answers=float(a)) for s, a in zip(scored, answers, strict=True)]
+        answers = self.fit.scores(queries[0], vectors) if self.fit is not None else None
+        return score_units(question, units, sims, vectors, profile, self.policy,
+                           self.core, focus, self.names, self.classes, hubness, headings,
+                           answers)
 
     def _centroid(self) -> np.ndarray | None:
         """The stored answer units' centroid (``StoredVectors.centroid``), or None without

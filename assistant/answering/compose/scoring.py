@@ -85,11 +85,13 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                 names: Mapping[str, str] | None = None,
                 classes: Mapping[str, frozenset[str]] | None = None,
                 hubness: np.ndarray | None = None,
-                headings: np.ndarray | None = None) -> list[Scored]:
+                headings: np.ndarray | None = None,
+                answers: np.ndarray | None = None) -> list[Scored]:
     """The units scored and sorted best first (``focus``: ``question_focus``, when the caller
     has it already; ``names``: a core subject's stems -> the one its names share, so a unit
     saying "clonazepam" covers a question's "Klonopin", ``subjects.core_names``; ``classes``:
-    class stem -> its core subjects, ``subjects.subject_classes``)."""
+    class stem -> its core subjects, ``subjects.subject_classes``; ``answers``: per unit, the
+    fitted lead term, ``fit.AnswerFit.scores``)."""
     w = policy.weights
     terms = weighted_terms(question, core, w.core_term, w.everyday_term)
     q_numbers = quantities(split_carried(question)[0])
@@ -107,7 +109,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
     hubs = np.zeros(len(units)) if hubness is None else np.maximum(hubness - w.hub_floor, 0.0)
     asked = np.zeros(len(units)) if headings is None else np.maximum(
         headings - w.asked_floor, 0.0) / (1.0 - w.asked_floor)
-    for unit, sim, vec, hub, heading in zip(units, sims, vectors, hubs, asked, strict=True):
+    fitted = np.zeros(len(units)) if answers is None else answers
+    for unit, sim, vec, hub, heading, answer in zip(units, sims, vectors, hubs, asked, fitted,
+                                                    strict=True):
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
         about = [r for r in profile.risks if matches(r.evidence, text) and not (
@@ -129,7 +133,7 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                                        group_fit(own_groups, policy, unit.display),
                                        condition_fit(body, unstated, unit.quote,
                                                      unit.display)),
-                          float(hub)))
+                          float(hub), float(answer)))
     if any(k.lists for k in policy.kinds if k.id in profile.kinds):
         out = _lists_over_items(out)
     return sorted(out, key=lambda s: -s.score)
