@@ -10,7 +10,7 @@ from typing import Protocol
 
 from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
-from assistant.text.sentences import asked_or_paired, asked_parts
+from assistant.text.sentences import asked_or_paired, asked_parts, clauses
 from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
@@ -107,10 +107,10 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
     own = vocab.strip_described(split_carried(vocab.strip_noise(question))[0])
     # the last clause naming a core subject, of the parts that ask ("can magnesium cause hair
     # loss? my hair's been shedding": not the story after the question)
-    clauses = [c for part in asked_parts(own.strip()) for c in re.split(r"[.!?:;]\s+", part)]
+    parts = [c for part in asked_parts(own.strip()) for c in clauses(part)]
     tokens: list[str] = []
     last = -1
-    for clause in reversed(clauses):
+    for clause in reversed(parts):
         tokens = _TOKEN.findall(plain(clause))
         last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
         if last >= 0:

@@ -145,7 +145,7 @@ def asked_parts(message: str) -> list[str]:
     "?"; the whole message when it has one part or none ends with "?". A word repeated over and
     over ("please please please …") counts once."""
     message = re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", message, flags=re.I)
-    parts = _parts(message)
+    parts = clauses(message)
     asked = [p for p in parts if p.endswith("?")]
     return asked if len(parts) > 1 and asked else [" ".join(parts)]
 
@@ -160,7 +160,7 @@ def question_parts(message: str) -> list[str]:
     """The parts of the message that are its question: those ending with "?", else its last
     sentence or clause ("… I've heard bad things. does magnesium help and how much")."""
     parts = asked_parts(message)
-    return parts if parts[-1].rstrip().endswith("?") else _parts(parts[-1])[-1:]
+    return parts if parts[-1].rstrip().endswith("?") else clauses(parts[-1])[-1:]
 
 
 #: A word of a question that points back at what was said before it ("Is that too much?").
@@ -176,7 +176,7 @@ def part_before(message: str, part: str) -> str:
     """The sentence or clause of the message right before ``part`` (its last occurrence), cut
     as ``asked_parts`` cuts; "" when nothing comes before it. What a pronoun in ``part`` points
     back at is there ("… gave me some cbd gummies. can i take those …?")."""
-    before = _parts(message[:message.rfind(part)])
+    before = clauses(message[:message.rfind(part)])
     return before[-1] if before else ""
 
 
@@ -184,12 +184,13 @@ def part_naming(message: str, word: str) -> str:
     """The first sentence or clause of the message (cut as ``asked_parts`` cuts) that names
     ``word`` (lower case), or ""."""
     found = re.compile(rf"\b{re.escape(word)}\b")
-    return next((p for p in _parts(message.lower()) if found.search(p)), "")
+    return next((p for p in clauses(message.lower()) if found.search(p)), "")
 
 
-def _parts(message: str) -> list[str]:
-    """A message's sentences or clauses, cut after ". ! : ; ?" whatever follows (a "?" not
-    before a bracket: a follow-up's carried topic, "… them? (about …)", stays with it)."""
+def clauses(message: str) -> list[str]:
+    """A user message's sentences or clauses (the one way messages are cut), cut after
+    ". ! : ; ?" whatever follows (a "?" not before a bracket: a follow-up's carried topic,
+    "… them? (about …)", stays with it)."""
     return [p.strip() for p in re.split(r"(?<=[.!:;])\s+|(?<=\?)\s+(?!\()", message)
             if p.strip()]
 
