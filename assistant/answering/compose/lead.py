@@ -1,8 +1,9 @@
 """The lead of an answer: the sentence that answers the question asked (``select.plan_answer``
 shows it first). When the user states a risk (kidneys, sleep apnea, another sedative, driving…),
 a sentence about that risk and never a general verdict; a row for the user's age or weight
-bracket over a general amount; otherwise the best sentence, where one of the asked kind and one
-naming more of the question's focus gain a little."""
+bracket over a general amount; otherwise the best sentence, where one of the asked kind, one
+naming more of the question's focus and one whose wording answers the question's (the fitted
+term, ``compose.fit``) gain."""
 
 from __future__ import annotations
 
@@ -38,10 +39,10 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
               classes: Mapping[str, frozenset[str]] | None = None,
               ) -> tuple[list[Scored], float, bool]:
     """The units that may lead, the hub weight to choose among them with, and whether they
-    are the evidence on a risk the user states. Never a
-    sentence about a risk the user denies ("my kidneys are perfect") when there is another;
-    when the user states a risk about themselves, the sentences about it; when any risk is
-    named, or the question asks for something other than a verdict, never a general one."""
+    are the evidence on a risk the user states. Never a sentence about a risk the user denies
+    ("my kidneys are perfect") when there is another; when the user states a risk about
+    themselves, the sentences about it; when any risk is named, or the question asks for
+    something other than a verdict, never a general one."""
     pool = [s for s in relevant if not about_denied(s, profile)] or relevant
     pool = [s for s in pool if not row_about_another(s.unit.quote, asked, core)] or pool
     pool = [s for s in pool if not hedge(s, profile, policy)] or pool
@@ -105,11 +106,11 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     # a row for the user's age or weight bracket ("Body weight <130 lbs" for 112 lbs) over a
     # general amount, and never one for another bracket ("Children 1–3 years" for a teen)
     pool = [s for s in pool if s.bracket >= 0] or pool
-    fitted = [s for s in pool if s.bracket > 0 and s.kind_match  # of the asked kind and not
-              and not other_subject(s, profile, core, names, classes)]  # on another
-    if fitted:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
-        closest = max(s.bracket for s in fitted)
-        pool = [s for s in fitted if s.bracket == closest]
+    in_bracket = [s for s in pool if s.bracket > 0 and s.kind_match  # of the asked kind
+                  and not other_subject(s, profile, core, names, classes)]  # not on another
+    if in_bracket:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
+        closest = max(s.bracket for s in in_bracket)
+        pool = [s for s in in_bracket if s.bracket == closest]
     return pool, hub, risk_led
 
 
