@@ -587,6 +587,41 @@ def test_no_general_verdict_in_the_body_after_the_user_states_a_risk() -> None:
     assert plan is not None and plan.lead.unit.display == GENERAL
 
 
+def test_no_general_verdict_in_the_body_when_another_kind_is_asked() -> None:
+    """"generally safe with this dose" is filler under "how much is in a 500 mg capsule?"."""
+    amount = "A 500 mg capsule of the supplement provides about 70 mg of the element."
+    q = "How much of the element is in a 500 mg capsule of the supplement?"
+    items = _rescore([_scored(amount, 0.8, seed=1), _scored(GENERAL, 0.7, start=100, seed=2)],
+                     q)
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == amount
+    assert GENERAL not in [p.unit.display for p in plan.points]
+    plain = "Is it safe to take the supplement with the medicine?"
+    plan = plan_answer(_rescore(items, plain), _profile(plain), POLICY)
+    assert plan is not None and GENERAL in [plan.lead.unit.display] + [
+        p.unit.display for p in plan.points]
+
+
+@pytest.mark.parametrize(("question", "reported"), [
+    ("I feel really chilled out, honestly almost a bit too much. is it making it stronger?", True),
+    ("since i added it i feel way more sleepy in the daytime", True),
+    ("2 weeks on it and im a zombie till lunchtime. will this wear off??", True),
+    ("will it knock me out too hard?", False),  # a worry, not a report
+    ("my migraines knock me out for a whole day", False),
+    ("I'm so sleepy because I can't sleep at night", False),
+])
+def test_too_much_sedation_is_a_risk_the_user_reports(question: str, reported: bool) -> None:
+    assert ("oversedation" in {r.id for r in _profile(question).risks}) is reported
+
+
+def test_a_user_reporting_too_much_sedation_gets_the_sedation_evidence_first() -> None:
+    sedation = "Monitor for excessive sedation, particularly in the first 2-4 weeks."
+    reassure = "The supplement at this dose does not add to the medicine's main concern."
+    q = "i feel way more zonked since adding the supplement to my medicine. is that normal?"
+    assert _lead_of(q, reassure, sedation) == sedation
+    assert _lead_of(q, GENERAL, sedation) == sedation
+
+
 def test_a_user_who_spoke_of_themselves_asks_of_themselves_later() -> None:
     earlier = ("Is 120 mg safe with 0.5 mg clonazepam? My kidneys are not great",)
     profile = _profile("Is it OK to drive after taking clonazepam with magnesium?", earlier)

@@ -59,7 +59,7 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             or not names_unsaid(s.unit.text, said, core, names, classes)] or pool  # "generally safe
     # with clonazepam" for someone who takes benadryl (and no clonazepam) is about another pair
     plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
-    if profile.risks or (profile.kinds and "verdict" not in profile.kinds):
+    if not verdict_answers(profile):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
         # a time or a sign that is asked for
     hub, risk_led = policy.weights.hub, False
@@ -152,6 +152,12 @@ def _risks_named(s: Scored, profile: Profile) -> int:
 def _others_named(s: Scored, profile: Profile, policy: AnswerPolicy) -> int:
     return sum(matches(r.evidence, s.unit.display) for r in policy.risks
                if r.lasting and r not in profile.risks)
+
+
+def verdict_answers(profile: Profile) -> bool:
+    """Does a general verdict ("generally safe") answer the question: a verdict (or nothing
+    else) is asked and no risk is stated?"""
+    return not profile.risks and (not profile.kinds or "verdict" in profile.kinds)
 
 
 def hedge(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:

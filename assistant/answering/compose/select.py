@@ -21,6 +21,7 @@ from assistant.answering.compose.lead import (
     hedge,
     key,
     leading_risks,
+    verdict_answers,
 )
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
@@ -124,6 +125,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     taken = [plan.lead] + ([plan.conflict] if plan.conflict else []) + (
         [plan.aside.scored] if plan.aside else [])
     lead_stance = stance(plan.lead.unit.display, policy)
+    verdict_asked = verdict_answers(profile)
     # best first (with the fitted term: how far its wording answers the question's), a hub
     # sentence (near the corpus as a whole) after others as close
     for cand in sorted(fresh, key=lambda s: -(s.score + s.answers - policy.weights.hub * s.hub)):
@@ -140,6 +142,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         if _answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
                 or cand.bracket < 0:
             continue
+        if not verdict_asked and matches(policy.general_verdict, cand.unit.display):
+            continue  # "generally safe" answers neither a stated risk nor another kind asked
         if lead_stance < 0 < stance(cand.unit.display, policy):
             continue  # a reassurance after a warning undercuts it (a caution may qualify one)
         plan.points.append(cand)
