@@ -152,6 +152,8 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("can mag gly make my k-pin hit harder?", "potency"),
     ("does magnesium make klonopin work stronger?", "potency"),
     ("if i start magnesium could i get away with a smaller klonopin dose eventually?", "potency"),
+    ("Is the klonopin going to harm the baby?", "verdict"),
+    ("will klonopin make me put weight on?", "weight_change"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind
