@@ -163,6 +163,14 @@ def test_slang_of_several_words_and_things_pointed_back_at(assistant: Assistant)
     # "those" is the gummies of the sentence before: the pairing asked about is not covered
     pointed = assistant.ask("a friend gave me some cbd gummies. can i take those with my k-pin?")
     assert pointed.refused and "cbd" in pointed.body
+    # "it" asked of before any core subject is the medicine named before: the question is
+    # about it, not magnesium; a dummy "it" ("is it ok to …") points at nothing
+    about_it = assistant.ask("new on metformin 500mg and its upsetting my stomach. should i "
+                             "take it before or after food?")
+    assert about_it.refused and "metformin" in about_it.body
+    dummy = assistant.ask("my mum is on metformin for her sugar. does it matter what time "
+                          "she takes her magnesium glycinate for sleep?")
+    assert not dummy.refused and "metformin" in dummy.body  # named as not covered
 
 
 def test_a_brand_name_finds_the_evidence_its_generic_name_does(assistant: Assistant) -> None:
