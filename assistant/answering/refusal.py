@@ -20,11 +20,12 @@ from assistant.answering.coverage import (
     never_together,
     uncovered_focus,
 )
+from assistant.answering.pointing import pointed_at
 from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_or_paired, part_before, part_naming, question_parts
+from assistant.text.sentences import asked_or_paired, part_naming, question_parts
 from assistant.text.words import (
     fold,
     stem,
@@ -40,13 +41,6 @@ CANNOT_ANSWER = "The documents I have don't cover"
 REFER_TO = "Please ask your pharmacist or prescriber about it."
 #: A refusal names at most this many documents (those of the best hits).
 MAX_TITLES = 3
-#: A question that points back at what the message named before it.
-_POINTS_BACK = re.compile(r"\b(those|these|them)\b")
-#: "it" as what a question asks of: the subject of its verb ("does it make u gain weight?") or
-#: what the user takes ("should i take it before or after food?"); not "is it ok to …".
-_IT_ASKED_OF = re.compile(r"\b(?:does|did|do|will|would|can|could|might|may)\s+it\b"
-                          r"(?!\s+(?:be|matter)\b)"
-                          r"|\b(?:take|taking|took|use|using)\s+it\s+(?:before|after|with)\b")
 #: How someone is ("am I being paranoid?", "I'm so jittery"): what follows is a state, no thing.
 _STATE = (r"\b(?:being|feel(?:s|ing)?|felt|seem(?:s|ed)?|(?:i'?m|am i|you'?re|(?:s?he)'?s)"
           r"(?:\s+(?:so|too|very|really|just|a bit|kinda))?)\s+{}\b")
@@ -136,7 +130,7 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary,
         return True
     if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
         return True  # in what is asked (or the topic carried)
-    if _pointed_at(word, own, vocab, core):
+    if pointed_at(word, own, vocab, core, _medicine(word, vocab)):
         return True  # "… gave me some cbd gummies. can i take those with my klonopin?"
     if not _medicine(word, vocab):
         return False  # only a medicine is paired with the question by being taken before it
@@ -170,29 +164,6 @@ def _taken_for_condition(word: str, own: str, vocab: CorpusVocabulary,
     medicines = set(vocab.drug_names.values())
     return any(e != word and stem(e) not in core and e not in medicines
                for e in named_things(part, vocab))
-
-
-def _pointed_at(word: str, own: str, vocab: CorpusVocabulary,
-                core: frozenset[str] = frozenset()) -> bool:
-    """Does the question point back ("those", "them") at the sentence right before it, which
-    names ``word`` and nothing the documents know ("either of those" after "metformin and
-    omeprazole" asks about omeprazole too: answered, with metformin noted as not covered)?
-    An "it" the question asks of before naming any core subject points back too, at a
-    medicine named before it with no named thing the documents know ("on seroquel 25 for
-    sleep. does it make u gain weight?"), not a dummy "it" ("is it ok to take magnesium?")."""
-    asks = question_parts(own)
-    if not asks:
-        return False
-    last = part_before(own, asks[0])
-    if not re.search(rf"\b{re.escape(word)}\b", last):
-        return False
-    if _POINTS_BACK.search(asks[0]):
-        return not vocab.entities(last)
-    it = _IT_ASKED_OF.search(asks[0])
-    if it is None or not _medicine(word, vocab) or any(
-            stem(w) in core for w in words(asks[0][:it.start()])):
-        return False
-    return not named_things(last, vocab)
 
 
 def _medicine(word: str, vocab: CorpusVocabulary) -> bool:

@@ -1,0 +1,43 @@
+"""What a question points back at: a pronoun that asks about a thing the sentence before it
+names ("… gave me some cbd gummies. can i take those …?", "on seroquel 25 for sleep. does it
+make u gain weight?"). The refusal check reads the thing as asked about."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.coverage import named_things
+from assistant.answering.vocabulary import CorpusVocabulary
+from assistant.text.sentences import part_before, question_parts
+from assistant.text.words import stem, words
+
+#: A question that points back at what the message named before it.
+POINTS_BACK = re.compile(r"\b(those|these|them)\b")
+#: "it" as what a question asks of: the subject of its verb ("does it make u gain weight?") or
+#: what the user takes ("should i take it before or after food?"); not "is it ok to …".
+IT_ASKED_OF = re.compile(r"\b(?:does|did|do|will|would|can|could|might|may)\s+it\b"
+                         r"(?!\s+(?:be|matter)\b)"
+                         r"|\b(?:take|taking|took|use|using)\s+it\s+(?:before|after|with)\b")
+
+
+def pointed_at(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str] = frozenset(),
+               medicine: bool = True) -> bool:
+    """Does the question point back ("those", "them") at the sentence right before it, which
+    names ``word`` and nothing the documents know ("either of those" after "metformin and
+    omeprazole" asks about omeprazole too: answered, with metformin noted as not covered)?
+    An "it" the question asks of before naming any core subject points back too, at a
+    medicine named before it with no named thing the documents know ("on seroquel 25 for
+    sleep. does it make u gain weight?"), not a dummy "it" ("is it ok to take magnesium?")."""
+    asks = question_parts(own)
+    if not asks:
+        return False
+    last = part_before(own, asks[0])
+    if not re.search(rf"\b{re.escape(word)}\b", last):
+        return False
+    if POINTS_BACK.search(asks[0]):
+        return not vocab.entities(last)
+    it = IT_ASKED_OF.search(asks[0])
+    if it is None or not medicine or any(
+            stem(w) in core for w in words(asks[0][:it.start()])):
+        return False
+    return not named_things(last, vocab)
