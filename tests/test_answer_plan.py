@@ -154,6 +154,9 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("if i start magnesium could i get away with a smaller klonopin dose eventually?", "potency"),
     ("Is the klonopin going to harm the baby?", "verdict"),
     ("will klonopin make me put weight on?", "weight_change"),
+    # what dose of one medicine matches another's
+    ("how much klonopin would equal what im on now?", "equivalence"),
+    ("whats the equivalent dose to my xanax", "equivalence"),
 ])
 def test_what_is_asked(question: str, kind: str) -> None:
     assert _profile(question).kind == kind
