@@ -72,6 +72,16 @@ def test_asking_how_long_a_medicine_stays_in_the_body_or_its_weight_effect_needs
                      "will magnesium glycinate make me put on weight?"):
         answer = assistant.ask(question)
         assert answer.refused and "but not weight gain" in answer.body, question
+    # the corpus gives a time to take effect for magnesium, none for clonazepam
+    onset = assistant.ask("i only take my klonopin when i feel a panic attack starting. how "
+                          "long does it take to kick in?")
+    assert onset.refused and "but not time to take effect" in onset.body
+    mag = assistant.ask("how long b4 mag glycinate kicks in for sleep")
+    assert not mag.refused and "weeks" in mag.body.split("\n")[0]
+    # nor a dose of clonazepam that equals another benzodiazepine's
+    switch = assistant.ask("my gp mentioned switching me over to klonopin. how much klonopin "
+                           "would equal what im on now?")
+    assert switch.refused and "but not equivalent dose" in switch.body
     # a drug-tested athlete asking for a tested brand asks no half-life
     brand = assistant.ask("we get drug tested at college, which magnesium glycinate brand is "
                           "tested for banned substances?")
