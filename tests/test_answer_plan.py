@@ -44,6 +44,9 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("can i just stop?", "stopping"),
     ("and if i eventually want off it completely can i use magnesium?", "stopping"),
     ("Is it safe to stop it? I want to quit.", "stopping"),
+    ("we're trying for a baby. is my klonopin ok in the first trimester?", "pregnancy"),
+    ("Is clonazepam known to cause birth defects?", "pregnancy"),
+    ("i feel way more zonked since adding magnesium", "oversedation"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
