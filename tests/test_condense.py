@@ -278,6 +278,10 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
      "can my 6 yr old take magnesium glycinate? (about children)"),
     ("can u actually OD on magnesium, how would i know", (),
      "can u actually OD on magnesium, how would i know (about hypermagnesemia)"),
+    ("my bp is around 145/92. can i just try magnesium instead of a pill?", (),
+     "my bp is around 145/92. can i just try magnesium instead of a pill? (about blood "
+     "pressure)"),
+    ("is 1/2 a tablet of magnesium enough?", (), "is 1/2 a tablet of magnesium enough?"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
