@@ -47,6 +47,7 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("we're trying for a baby. is my klonopin ok in the first trimester?", "pregnancy"),
     ("Is clonazepam known to cause birth defects?", "pregnancy"),
     ("i feel way more zonked since adding magnesium", "oversedation"),
+    ("if mag boosts the k-pin can i cut my dose in half now that im taking both", "stopping"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
