@@ -282,6 +282,9 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
      "my bp is around 145/92. can i just try magnesium instead of a pill? (about blood "
      "pressure)"),
     ("is 1/2 a tablet of magnesium enough?", (), "is 1/2 a tablet of magnesium enough?"),
+    ("my klonopin seems to be working less well after 5 months, is that a thing?", (),
+     "my klonopin seems to be working less well after 5 months, is that a thing? (about "
+     "tolerance)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
