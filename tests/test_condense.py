@@ -285,6 +285,9 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("my klonopin seems to be working less well after 5 months, is that a thing?", (),
      "my klonopin seems to be working less well after 5 months, is that a thing? (about "
      "tolerance)"),
+    ("my face keeps going red and hot and I feel woozy when I stand up. is it the magnesium?",
+     (), "my face keeps going red and hot and I feel woozy when I stand up. is it the "
+     "magnesium? (about flushing, hypotension)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
