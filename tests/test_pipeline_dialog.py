@@ -325,6 +325,9 @@ def test_the_question_part_of_a_framed_message_is_found() -> None:
     "would taking magnesium pills fix the cramping in my calves",  # a verb and its object
     "mag gly or citrate better for sleep??",  # shorthand for a word of the headlines
     "crazy vivid dreams since i started magnesium, shld i stop it",  # texted "should"
+    "i drank really heavy for 15 years, would that have left me low in magnesium?",  # a verb
+    "does magnesium spray / oil on your legs actually get absorbed through the skin?",  # forms
+    "does magnesium actually help pms anxiety or is that a myth",  # shorthand (policy synonym)
 ])
 def test_everyday_phrasing_is_not_declined_as_uncovered(assistant: Assistant,
                                                         question: str) -> None:

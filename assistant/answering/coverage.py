@@ -105,6 +105,7 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
     if not core or terms is None or not hits:
         return "", ""
     own = vocab.strip_described(split_carried(vocab.strip_noise(question))[0])
+    own = _ALTERNATIVES.sub(" or ", own)  # "magnesium spray / oil": two forms, not one thing
     # the last clause naming a core subject, of the parts that ask ("can magnesium cause hair
     # loss? my hair's been shedding": not the story after the question)
     parts = [c for part in asked_parts(own.strip()) for c in clauses(part)]
@@ -147,6 +148,10 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
                 return _core_run(tokens, last, core), phrase
     return "", ""
+
+
+#: A slash between words writes alternatives ("spray / oil", "and/or").
+_ALTERNATIVES = re.compile(r"\s*/\s*(?=[^\W\d])")
 
 
 def named_things(text: str, vocab: CorpusVocabulary) -> list[str]:

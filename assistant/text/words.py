@@ -168,6 +168,8 @@ def verb_or_adjective(word: str) -> bool:
     "drained", "unsteady"): a word for what happens, never the name of a drug or condition?"""
     if _VERB_OR_ADJECTIVE.match(word) and base_zipf(word) >= EVERYDAY_FORM_ZIPF:
         return True
+    if word in IRREGULAR_PAST:
+        return True
     return word.startswith("un") and len(word) > 5 and zipf(word[2:]) >= EVERYDAY_FORM_ZIPF
 
 
@@ -183,6 +185,14 @@ def _stemmer() -> Any:
         stemmer = _local.stemmer = Stemmer.Stemmer("english")
     return stemmer
 
+
+#: Irregular past forms of everyday verbs ("i drank heavy for years"): what happened, no name.
+IRREGULAR_PAST = frozenset({
+    "ate", "began", "bit", "broke", "brought", "caught", "chose", "drank", "drove", "fell",
+    "felt", "fought", "forgot", "froze", "gave", "got", "grew", "hid", "hung", "kept", "knew",
+    "lay", "led", "left", "lost", "meant", "quit", "ran", "rang", "rose", "sang", "sank", "saw",
+    "shook", "slept", "sought", "spent", "spoke", "stole", "stood", "stung", "swam", "swore",
+    "taught", "thought", "threw", "took", "understood", "woke", "wore", "won", "wrote"})
 
 #: English plurals Snowball leaves apart from their singular ("women" -> "women", "woman" ->
 #: "woman"): stemmed as the singular, so "an average-weight woman" finds "Women (average weight)".
