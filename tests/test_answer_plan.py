@@ -148,6 +148,7 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("how long b4 mag glycinate kicks in for sleep", "onset"),
     ("if i start the glycinate how long til i'd notice a difference", "onset"),
     ("How fast does magnesium work for anxiety?", "onset"),
+    ("how many minutes until it actually starts working?", "onset"),
     ("how long before bed should i take it", "timing"),
     # the dose to begin with narrows the amount asked
     ("whats a good starting dose of magnesium glycinate for anxiety?", "start_dose"),
