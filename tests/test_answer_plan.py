@@ -632,6 +632,21 @@ def test_a_user_reporting_too_much_sedation_gets_the_sedation_evidence_first() -
     assert _lead_of(q, GENERAL, sedation) == sedation
 
 
+def test_an_ordinary_age_told_in_passing_does_not_keep_the_verdict_from_leading() -> None:
+    from assistant.answering.compose.lead import verdict_answers
+
+    q = "I'm 31 and on clonazepam. Is it ok to take the supplement alongside it?"
+    assert verdict_answers(_profile(q))
+    assert not verdict_answers(_profile("I'm 79 and on clonazepam. Is it ok to take the "
+                                        "supplement alongside it?"))
+    row = "Adults 19+ years — Sex: Female; RDA (mg/day): 310–320 mg; UL (mg/day): 350 mg"
+    items = _rescore([_scored(GENERAL, 0.6, seed=1), _scored(row, 0.5, start=100, seed=2)], q)
+    items = [replace(s, bracket=1, kind_match=True) if s.unit.display == row else s
+             for s in items]  # the row for their age, as the scorer marks it
+    plan = plan_answer(items, _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == GENERAL  # a verdict is asked
+
+
 def test_a_user_who_spoke_of_themselves_asks_of_themselves_later() -> None:
     earlier = ("Is 120 mg safe with 0.5 mg clonazepam? My kidneys are not great",)
     profile = _profile("Is it OK to drive after taking clonazepam with magnesium?", earlier)
