@@ -48,6 +48,8 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("Is clonazepam known to cause birth defects?", "pregnancy"),
     ("i feel way more zonked since adding magnesium", "oversedation"),
     ("if mag boosts the k-pin can i cut my dose in half now that im taking both", "stopping"),
+    ("cant i just replace my klonopin with magnesium and be done with it", "stopping"),
+    ("thinking i could just swap over to the magnesium and ditch the benzo??", "stopping"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
@@ -72,6 +74,11 @@ def test_a_dose_or_a_weight_is_no_age() -> None:
 
 def test_a_substance_that_stops_a_symptom_is_no_stopping_risk() -> None:
     assert "stopping" not in {r.id for r in _profile("will magnesium stop them?").risks}
+    # a switch already made, or an idiom, gives nothing up now
+    assert "stopping" not in {r.id for r in _profile(
+        "I finally ditched the cheap magnesium for glycinate. is it proper glycinate?").risks}
+    assert "stopping" not in {r.id for r in _profile(
+        "I worry I'm swapping one crutch for another. is that a real concern?").risks}
     assert "stopping" not in {r.id for r in _profile("Does it stop the cramps?").risks}
 
 
