@@ -93,7 +93,7 @@ def capture(probes: range) -> list[dict[str, Any]]:
         def by_note(case: dict[str, Any], t: int, _turn: Any, notes: Any = notes) -> Any:
             note = notes.get(f"{case['id']}#{t}", "")
             sentences = re.findall(r'"([^"]{20,})"', note)
-            if not sentences or note.startswith("not covered"):
+            if not sentences or note.startswith(("not covered", "DECLINE")):
                 return None
             return lambda unit: _matches(unit.quote, sentences)
 

@@ -35,7 +35,7 @@ def main(notes_path: str, results_dir: str, verbose: bool = False) -> None:
     for line in (Path(results_dir) / "results.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         note = notes.get(f"{r['case_id']}#{r['turn']}", "")
-        if not note or note.startswith("not covered") or r["refused"]:
+        if not note or note.startswith(("not covered", "DECLINE")) or r["refused"]:
             continue
         sentences = re.findall(r'"([^"]{20,})"', note)
         quotes = {c["id"]: c["quote"] for c in r["citations"]}
