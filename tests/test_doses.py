@@ -84,3 +84,13 @@ def test_only_doses_of_the_question_or_what_it_points_back_at_are_asked_about() 
     assert "800mg" in _asked_doses(pointed)
     assert dose_note(_asked_doses(pointed), "The UL for supplements is 350 mg.", TEMPLATE)
     assert "500 mg" in _asked_doses("Is 500 mg glycinate too much for sleep?")
+
+
+def test_a_dose_taken_several_at_a_time_is_not_compared() -> None:
+    """"2 caps at 300mg elemental each, so 600 a day": the user takes 600, not 300, so a note
+    "you asked about 300mg" against a daily limit would mislead."""
+    lead = "The upper limit for supplements is 350 mg per day."
+    assert dose_note("I take 2 caps at 300mg each, so 600 a day. too much?", lead,
+                     TEMPLATE) is None
+    assert dose_note("I take 300mg twice a day. too much?", lead, TEMPLATE) is None
+    assert dose_note("I take 300mg a day. too much?", lead, TEMPLATE) is not None

@@ -66,12 +66,20 @@ def _of(text: str, start: int, end: int, subject: Subject | None) -> str | None:
     return found[0] if found else None
 
 
+#: A dose taken several at a time ("2 caps at 300mg each", "300mg twice a day", "3x a day").
+_SEVERAL = re.compile(r"\b(each|apiece|twice|thrice)\b|\b\d+\s*(x|times)\b|\bx\s*\d+\b"
+                      r"|\b(two|three|four|[2-9])\s+(caps?|capsules|tablets?|tabs|pills|gummies|"
+                      r"scoops|servings|softgels)\b", re.I)
+
+
 def dose_note(asked: str, lead: str, template: str, subject: Subject | None = None
               ) -> str | None:
     """``template`` filled with the lead's doses and the user's, when the user gave doses and
     the lead names doses, none of which is one the user gave; else None. With ``subject``, a
     dose is compared only with doses of the same substance ("ambien 10mg" is not "reduce
     magnesium to 200mg"); a dose whose substance is not named is compared with every one."""
+    if _SEVERAL.search(asked):
+        return None  # "2 caps at 300mg each": the amount they take is not the dose they wrote
     mine = [(d, _of(asked, m.start(), m.end(), subject)) for m, d in _found(asked)]
     named = [(d, _of(lead, m.start(), m.end(), subject)) for m, d in _found(lead)]
     pairs = [(a, b) for a, of_a in mine for b, of_b in named
