@@ -46,6 +46,7 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("Is it safe to stop it? I want to quit.", "stopping"),
     ("we're trying for a baby. is my klonopin ok in the first trimester?", "pregnancy"),
     ("Is clonazepam known to cause birth defects?", "pregnancy"),
+    ("Just got a positive test, about 7 weeks along. is my klonopin ok?", "pregnancy"),
     ("i feel way more zonked since adding magnesium", "oversedation"),
     ("if mag boosts the k-pin can i cut my dose in half now that im taking both", "stopping"),
     ("cant i just replace my klonopin with magnesium and be done with it", "stopping"),

@@ -112,19 +112,25 @@ class ExtractiveComposer:
     def _asked(self, question: str, plan: Plan) -> str:
         """What the question asks that the evidence does not say of its subject: its focus
         words the nearest evidence names, in the question's order, else the words stating the
-        condition ("pregnant") or saying what kind of answer it wants ("half-life"), the last
-        said."""
+        condition in the documents' words ("pregnant") or its name ("pregnancy"), else the words
+        saying what kind of answer it wants ("half-life"), the last said."""
         named = [w for w in term_words(question) if stem(w) in plan.uncovered]
         if named:
             return " ".join(dict.fromkeys(named))
         kind = self.policy.kind_named(plan.kind) if plan.kind else None
         if kind is not None and kind.label and matches(kind.exact, question):
             return kind.label  # "maximum dose", not the words that asked it
-        patterns = (plan.condition.user if plan.condition else kind.ask if kind else [])
-        spans = [m for p in patterns for m in re.finditer(p, question, re.I)]
+        if plan.condition is not None:  # the condition in the documents' words as the user
+            # wrote them ("pregnant"), not a measure ("for 2 years"), else its name: "7 weeks
+            # along" or "a positive test" is not what the documents lack
+            written = [m for p in plan.condition.evidence for m in re.finditer(p, question, re.I)
+                       if not re.search(r"\d\s*$", question[:m.start()])]
+            return (max(written, key=lambda m: m.start()).group(0) if written
+                    else plan.condition.id)
+        spans = [m for p in (kind.ask if kind else []) for m in re.finditer(p, question, re.I)]
         if spans:
             return max(spans, key=lambda m: m.start()).group(0)
-        return plan.condition.id if plan.condition else "what is asked"
+        return "what is asked"
 
     def _subject(self, word: str) -> str | None:
         """The substance a word names: a core subject (one stem for all its names), else a
