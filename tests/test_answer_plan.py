@@ -50,6 +50,8 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("i feel way more zonked since adding magnesium", "oversedation"),
     ("if mag boosts the k-pin can i cut my dose in half now that im taking both", "stopping"),
     ("cant i just replace my klonopin with magnesium and be done with it", "stopping"),
+    ("3 yrs sober from alcohol. my psychiatrist wants me on klonopin. should i push back?",
+     "substance_use"),
     ("thinking i could just swap over to the magnesium and ditch the benzo??", "stopping"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:

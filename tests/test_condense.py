@@ -288,6 +288,9 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("my face keeps going red and hot and I feel woozy when I stand up. is it the magnesium?",
      (), "my face keeps going red and hot and I feel woozy when I stand up. is it the "
      "magnesium? (about flushing, hypotension)"),
+    ("im 3 yrs clean from oxys. does my past matter for klonopin?", (),
+     "im 3 yrs clean from oxys. does my past matter for klonopin? (about history of substance "
+     "abuse)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
