@@ -130,9 +130,10 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary,
         return True
     if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
         return True  # in what is asked (or the topic carried)
-    if pointed_at(word, own, vocab, core, _medicine(word, vocab)):
+    medicine = _medicine(word, vocab)
+    if pointed_at(word, own, vocab, core, medicine):
         return True  # "… gave me some cbd gummies. can i take those with my klonopin?"
-    if not _medicine(word, vocab):
+    if not medicine:
         return False  # only a medicine is paired with the question by being taken before it
     asks = " ".join(question_parts(own))  # not the story before it ("heard bad things")
     if any(re.search(p, asks) for p in terms.joint) and asked_or_paired(

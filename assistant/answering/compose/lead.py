@@ -107,8 +107,8 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     # general amount, and never one for another bracket ("Children 1–3 years" for a teen)
     pool = [s for s in pool if s.bracket >= 0] or pool
     in_bracket = [s for s in pool if s.bracket > 0 and s.kind_match  # of the asked kind
-                  and profile.kind != "verdict"  # an amount for their age is no verdict
-                  and not other_subject(s, profile, core, names, classes)]  # not on another
+                  and not other_subject(s, profile, core, names, classes)  # not on another
+                  ] if profile.kind != "verdict" else []  # an amount for their age is no verdict
     if in_bracket:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
         closest = max(s.bracket for s in in_bracket)
         pool = [s for s in in_bracket if s.bracket == closest]
@@ -157,7 +157,7 @@ def _others_named(s: Scored, profile: Profile, policy: AnswerPolicy) -> int:
 
 def verdict_answers(profile: Profile) -> bool:
     """Does a general verdict ("generally safe") answer the question: a verdict (or nothing
-    else) is asked and no risk leads (an ordinary age told in passing, "I'm 31", is none)?"""
+    else) is asked and no risk is stated (an ordinary age told in passing, "I'm 31", is none)?"""
     stated = [r for r in profile.risks if r.ordinary is None or r in profile.personal]
     return not stated and (not profile.kinds or "verdict" in profile.kinds)
 
