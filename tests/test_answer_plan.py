@@ -325,18 +325,39 @@ def _lead_of(question: str, first: str, second: str) -> str:
 
 
 TAPER_RULE = "Any taper must be supervised by a physician."
+KIDNEY_RULE = "Doses need adjusting in kidney disease."
 
 
 def test_a_risk_said_of_oneself_leads_but_a_risk_that_is_only_the_topic_does_not() -> None:
-    topical = "What is the main danger of withdrawal without supervision?"
-    first_person = "I want to come off it. What is the main danger of withdrawal?"
+    topical = "What is the main danger of kidney disease?"
+    first_person = "My kidneys are weak. What is the main danger?"
     assert [r.id for r in _profile(topical).personal] == []
-    assert [r.id for r in _profile(first_person).personal] == ["stopping"]
-    # The better-scoring sentence names no stopping word; it leads only for the topical question.
-    answer = "The main danger is seizures when the dose falls too fast."
-    for question, lead in ((topical, answer), (first_person, TAPER_RULE)):
-        items = _rescore([_scored(answer, 0.8, seed=1), _scored(TAPER_RULE, 0.6, start=100,
+    assert [r.id for r in _profile(first_person).personal] == ["renal"]
+    # The better-scoring sentence names no kidney word; it leads only for the topical question.
+    answer = "The main danger is a slow build-up when the dose is too high."
+    for question, lead in ((topical, answer), (first_person, KIDNEY_RULE)):
+        items = _rescore([_scored(answer, 0.8, seed=1), _scored(KIDNEY_RULE, 0.6, start=100,
                                                                seed=2)], question)
+        plan = plan_answer(items, _profile(question), POLICY)
+        assert plan is not None and plan.lead.unit.display == lead, question
+
+
+def test_a_risk_that_leads_when_asked_gives_way_to_the_kind_asked() -> None:
+    """Tapering with one's doctor (``leads: asked``) does not make a line on tapering the
+    answer to "which form?"; it still leads a verdict, and a form line about tapering leads."""
+    form = "Glycinate is the best form for most people because it is gentle on the gut."
+    taper_form = "During a taper, glycinate is the form to choose."
+    assert next(r for r in POLICY.risks if r.id == "stopping").leads == "asked"
+    for question, units, lead in (
+            ("I'm tapering off my medicine with my doctor. Which form of magnesium is best?",
+             (form, TAPER_RULE), form),
+            ("I'm tapering off my medicine with my doctor. Which form of magnesium is best?",
+             (form, TAPER_RULE, taper_form), taper_form),
+            ("I'm tapering off my medicine with my doctor. Is it safe to add magnesium?",
+             (form, TAPER_RULE), TAPER_RULE)):
+        assert [r.id for r in _profile(question).personal] == ["stopping"], question
+        items = _rescore([_scored(u, 0.8 - 0.1 * i, start=100 * i, seed=i)
+                          for i, u in enumerate(units)], question)
         plan = plan_answer(items, _profile(question), POLICY)
         assert plan is not None and plan.lead.unit.display == lead, question
 

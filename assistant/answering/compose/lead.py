@@ -95,6 +95,8 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                                                    names)] or about
         # evidence naming what the user named ("driving", "snoring") over a related effect
         about = [s for s in about if matches(risk.user, s.unit.display)] or about
+        if risk.leads == "asked":
+            about = _answering(about, pool, profile, policy)
         if about:  # evidence on the stated risk: its own focus, no hub malus
             pool, hub, risk_led = about, 0.0, True
             break
@@ -144,6 +146,21 @@ def other_subject(s: Scored, profile: Profile, core: frozenset[str],
     asked = profile.subjects or (profile.topic if carried else frozenset())
     stems = term_stems(s.unit.text)
     return bool(asked and stems & core and not names_any(stems, asked, names, classes))
+
+
+def _answering(about: list[Scored], pool: list[Scored], profile: Profile,
+               policy: AnswerPolicy) -> list[Scored]:
+    """The evidence on a risk that leads only when it answers what is asked (``Risk.leads``):
+    of the asked kind ("what type of magnesium … during my taper?" -> a form, not a line on
+    tapering), all of it for a verdict, and for a question asking no kind, the evidence within
+    ``weights.risk_margin`` of the closest unit ("my potassium is low and I drink most nights"
+    -> the deficiency risk groups over a line on sedation)."""
+    if profile.kind == "verdict":
+        return about
+    if profile.kind:
+        return [s for s in about if s.kind_match]
+    best = max((s.score + s.answers for s in pool), default=0.0)
+    return [s for s in about if s.score + s.answers >= best - policy.weights.risk_margin]
 
 
 def _risks_named(s: Scored, profile: Profile) -> int:

@@ -87,6 +87,12 @@ class Risk(_Strict):
     #: clonazepam" over "Rapid tapers or cold turkey amplify risks" for "can i quit k-pin cold
     #: turkey?").
     subject_first: bool = False
+    #: When evidence on it leads: ``always`` (a condition whose evidence governs any answer:
+    #: weak kidneys, sleep apnea, stopping at once); ``asked``: only evidence of the kind the
+    #: question asks ("how much during my taper?" -> an amount, not a line on tapering), or,
+    #: when it asks no kind but a verdict, evidence within ``weights.risk_margin`` of the
+    #: closest unit; otherwise the answer to the question leads and the risk is a point.
+    leads: Literal["always", "asked"] = "always"
 
     @field_validator("user", "denied", "evidence")
     @classmethod
@@ -162,6 +168,9 @@ class Weights(_Strict):
     #: and asks for the same kind of answer, or a kind the heading does not name.
     asked: float = Field(0.0, ge=0)
     asked_floor: float = Field(0.8, ge=-1, lt=1)
+    #: A risk that leads only when ``asked`` (``Risk.leads``), for a question asking no kind:
+    #: its evidence leads when it is within this much of the closest unit (score + answers).
+    risk_margin: float = Field(0.1, ge=0)
 
 
 class Group(_Strict):
