@@ -53,6 +53,8 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("3 yrs sober from alcohol. my psychiatrist wants me on klonopin. should i push back?",
      "substance_use"),
     ("thinking i could just swap over to the magnesium and ditch the benzo??", "stopping"),
+    ("sent home with oxycodone 5mg after my knee op, and i take klonopin at night", "sedative"),
+    ("my dad takes percocet for his back and a magnesium at night, ok?", "sedative"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
@@ -68,6 +70,15 @@ def test_stated_risks_are_recognised(question: str, risk: str) -> None:
 ])
 def test_a_risk_the_user_denies_is_not_stated(question: str) -> None:
     assert not {"renal", "osa"} & {r.id for r in _profile(question).risks}
+
+
+@pytest.mark.parametrize("question", [
+    "im 3 yrs clean from oxys and my new psych brought up klonopin, does my past matter?",
+    "I have a history of opioid addiction. Is a benzo a bad idea for me?",
+])
+def test_a_history_of_use_is_substance_use_not_a_sedative_taken_with_it(question: str) -> None:
+    risks = {r.id for r in _profile(question).risks}
+    assert "substance_use" in risks and "sedative" not in risks
 
 
 def test_a_dose_or_a_weight_is_no_age() -> None:
