@@ -126,7 +126,8 @@ def lead_value(s: Scored, profile: Profile, policy: AnswerPolicy,
     lose."""
     w = policy.weights
     kind = w.lead_kind if profile.kind else 0.0
-    return (s.score + kind * s.kind_match + w.lead_focus * s.focus_share + fitted * s.answers
+    return (s.score + kind * s.kind_match + w.lead_focus * s.focus_share
+            + fitted * w.lead_fit * s.answers
             - w.lead_repeat * (key(s) in shown_before) - hub * s.hub)
 
 

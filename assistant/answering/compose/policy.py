@@ -153,6 +153,9 @@ class Weights(_Strict):
     #: the question's focus terms it names (added to its score, never a hard filter).
     lead_kind: float = Field(0.08, ge=0)
     lead_focus: float = Field(0.1, ge=0)
+    #: ... and the weight of the fitted term (``Scored.answers``: how far its wording answers
+    #: the question's) when it chooses the lead.
+    lead_fit: float = Field(1.0, ge=0)
     #: ... and a malus for the sentence the previous answer already quoted (a follow-up asks
     #: for something more; it may still lead when nothing else comes close).
     lead_repeat: float = Field(0.0, ge=0)
