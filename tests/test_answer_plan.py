@@ -81,6 +81,12 @@ def test_a_history_of_use_is_substance_use_not_a_sedative_taken_with_it(question
     assert "substance_use" in risks and "sedative" not in risks
 
 
+def test_a_kidney_stone_is_no_kidney_impairment() -> None:
+    assert "renal" not in {r.id for r in _profile("I passed a kidney stone last year. Does "
+                                                  "magnesium raise my chances of another?").risks}
+    assert "renal" in {r.id for r in _profile("my kidneys are weak, is magnesium ok?").risks}
+
+
 def test_a_dose_or_a_weight_is_no_age() -> None:
     assert "age" not in {r.id for r in _profile("I'm 50 mg into my taper, ok?").risks}
     assert "age" not in {r.id for r in _profile("I'm 25 lbs heavier now, more magnesium?").risks}
