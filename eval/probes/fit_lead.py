@@ -150,10 +150,15 @@ def fit(records: list[dict[str, Any]], rank: int, l2: float, epochs: int,
 
 
 def hits(params: tuple[Any, ...], records: list[dict[str, Any]], shrink: float) -> int:
+    """Held-out lead matches of the fitted form, scored as the product scores it
+    (``AnswerFit.scores``)."""
+    from assistant.answering.compose.fit import AnswerFit, LeadFit
+
     scale, diagonal, question, unit = params
-    return sum(bool(r["y"][np.argmax(scale * r["base"] + shrink * (
-        r["V"] @ (r["q"] * diagonal) + (r["V"] @ unit) @ (question.T @ r["q"])))])
-        for r in records)
+    form = AnswerFit(LeadFit(model="cv", dimension=len(diagonal), diagonal=diagonal.tolist(),
+                             question=question.T.tolist(), unit=unit.T.tolist()))
+    return sum(bool(r["y"][np.argmax(scale * r["base"] + shrink * form.scores(r["q"], r["V"]))])
+               for r in records)
 
 
 def main() -> None:
