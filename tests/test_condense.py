@@ -251,6 +251,9 @@ def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(
     ("Is that setback a real thing or fearmongering?", []),
     ("has anyone done a real study on magnesium or is it all just forum posts", []),
     ("which magnesium is best? all i have is oxide from my pharmacy lol", []),
+    # a name glossed with a name the corpus knows is that; a category ("pill") glosses nothing
+    ("I take alprazolam (xanax), is magnesium ok?", []),
+    ("I'm on the combined pill (microgynon), is magnesium ok?", ["microgynon"]),
 ])
 def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, question: str,
                                                   missing: list[str]) -> None:

@@ -272,13 +272,13 @@ class CorpusVocabulary:
         """Rare words the corpus never mentions, even after spelling repair (or ``also`` names)."""
         missing: list[str] = []
         said = content_words(text)
-        # a name the user glosses with one the corpus knows ("alprazolam (xanax)") is that
+        # a name glossed with a name the corpus knows ("alprazolam (xanax)"; "pill" is none)
         glossed = {x.lower(): y.lower() for a, b in alias_pairs([fold(text)])
                    for x, y in ((a, b), (b, a))}
         for w in self._unknown_words(text):
             if any(clips(w, o, CLIPPED_MIN_IN_TEXT) for o in said):
                 continue  # a clipped form of a word of the same text ("doxy" … "doxycycline")
-            if w in glossed and self.known(glossed[w]):
+            if w in glossed and self.entities(glossed[w]):
                 continue
             if (self.is_named(w) or (also is not None and also(w))) and w not in missing:
                 missing.append(w)
