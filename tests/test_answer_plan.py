@@ -87,6 +87,11 @@ def test_a_kidney_stone_is_no_kidney_impairment() -> None:
     assert "renal" in {r.id for r in _profile("my kidneys are weak, is magnesium ok?").risks}
 
 
+def test_an_ordinary_age_told_with_now_is_no_risk() -> None:
+    profile = _profile("migraines since my 20s and I'm 41 now. what dose of magnesium?")
+    assert "age" not in {r.id for r in profile.personal}
+
+
 def test_a_dose_or_a_weight_is_no_age() -> None:
     assert "age" not in {r.id for r in _profile("I'm 50 mg into my taper, ok?").risks}
     assert "age" not in {r.id for r in _profile("I'm 25 lbs heavier now, more magnesium?").risks}

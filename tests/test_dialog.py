@@ -223,6 +223,20 @@ def test_a_word_saying_how_someone_is_names_no_thing(core: frozenset[str]) -> No
     assert decide(thing, hits, vocab, Settings(), core).refuse
 
 
+def test_an_example_of_a_thing_the_documents_name_is_no_thing_asked_about(
+        core: frozenset[str]) -> None:
+    """"food like almonds" asks about food; a medicine given as an example ("meds like
+    warfarin") is still one the documents never mention."""
+    vocab = CorpusVocabulary(TEXTS, load_query_terms(ROOT / "policies"),
+                             medicines_elsewhere=["warfarin"])
+    hits = _passages("magnesium", "food")
+    food = "does the upper limit for magnesium include food like almonds or is it just pills?"
+    assert "almonds" in vocab.unknown_entities(food)
+    assert not decide(food, hits, vocab, Settings(), core).refuse
+    assert decide("is magnesium ok with meds like warfarin?", hits, vocab, Settings(),
+                  core).refuse
+
+
 def test_an_abbreviation_the_passages_write_in_capitals_rescues_evidence_near_the_floor(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """"paws" is an everyday word in lower case; written "PAWS" as the passage writes it, it

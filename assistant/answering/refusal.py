@@ -74,6 +74,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
     paired = _paired_rare(own, vocab, core)
     unknown = [w for w in vocab.unknown_entities(question, also=paired.__contains__)
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
+               and not _example(w, question, vocab)
                and not _glossed(w, own, vocab, core)
                and not (re.search(_STATE.format(re.escape(w)), own) and not _medicine(w, vocab))]
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
@@ -212,6 +213,15 @@ def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
         if any(stem(n) in core or known_thing(n, vocab) for n in named):
             return True
     return False
+
+
+def _example(word: str, question: str, vocab: CorpusVocabulary) -> bool:
+    """Is ``word``, no medicine by the drug dictionary, an example the user gives of a thing
+    the documents name ("food like almonds and spinach")? The question is about that thing."""
+    m = re.search(rf"\b([a-z]+)\s+(?:like|such as|e\.?g\.?|including)\s+"
+                  rf"(?:[a-z]+\s*(?:,|and|or)\s*){{0,3}}{re.escape(word)}\b",
+                  fold(question).lower())
+    return word not in vocab.medicines_elsewhere and m is not None and vocab.known(m.group(1))
 
 
 def _paired_rare(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set[str]:
