@@ -55,6 +55,8 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("thinking i could just swap over to the magnesium and ditch the benzo??", "stopping"),
     ("sent home with oxycodone 5mg after my knee op, and i take klonopin at night", "sedative"),
     ("my dad takes percocet for his back and a magnesium at night, ok?", "sedative"),
+    ("he's gone all red in the face and floppy since the milk of magnesia, is it that?",
+     "toxicity"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
@@ -79,6 +81,10 @@ def test_a_risk_the_user_denies_is_not_stated(question: str) -> None:
 def test_a_history_of_use_is_substance_use_not_a_sedative_taken_with_it(question: str) -> None:
     risks = {r.id for r in _profile(question).risks}
     assert "substance_use" in risks and "sedative" not in risks
+
+
+def test_low_blood_pressure_alone_is_no_sign_of_too_much_magnesium() -> None:
+    assert "toxicity" not in {r.id for r in _profile("I have low bp, is magnesium ok?").risks}
 
 
 def test_a_kidney_stone_is_no_kidney_impairment() -> None:

@@ -294,6 +294,9 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("im 3 yrs clean from oxys. does my past matter for klonopin?", (),
      "im 3 yrs clean from oxys. does my past matter for klonopin? (about history of substance "
      "abuse)"),
+    ("dad is red in the face and his knee didn't jump when tapped. the magnesium?",
+     (), "dad is red in the face and his knee didn't jump when tapped. the magnesium? (about "
+     "flushing, hyporeflexia)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
