@@ -163,6 +163,8 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("What's the most magnesium I can take from supplements?", "limit"),
     ("How much is too much?", "limit"),  # the limit narrows the amount asked with it
     ("whats the most rivotril (clonazepam) a day they can put him up to?", "limit"),
+    ("my magnesium tub is out of date by a year, ok to finish it?", "expiry"),
+    ("found a bottle of magnesium that expired in 2022. is it still safe?", "expiry"),
     ("Can I take magnesium with melatonin?", "verdict"),
     ("What is hypermagnesemia?", "definition"),
     # the kind asked first leads: "when" here joins a clause, it asks for no time

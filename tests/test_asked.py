@@ -19,6 +19,10 @@ def test_a_question_pointing_back_at_a_kind_in_its_exact_words_asks_that_kind() 
     asking, kinds = read_kinds("I put on 4 kg last year. Is it safe to take with clonazepam?",
                                "", [], POLICY)
     assert "weight_change" not in kinds and "4 kg" not in asking
+    # a verdict going on from a state told before it ("still") asks about that state
+    _, kinds = read_kinds("found a bottle of magnesium that expired in 2022. is it still ok?",
+                          "", [], POLICY)
+    assert kinds[:1] == ("expiry",)
     # a story sentence naming a kind only in looser words does not make the question ask it
     _, kinds = read_kinds("I feel heavier these days. is it the magnesium doing that?", "", [],
                           POLICY)

@@ -16,6 +16,10 @@ CONTINUES_WORDS = 15
 _CONTINUES = re.compile(r"\s*(and|or|also|plus|what about|how about)\b", re.I)
 
 
+#: A question going on from a state the user told ("is it still safe?").
+_STILL = re.compile(r"\bstill\b", re.I)
+
+
 def read_kinds(own: str, carried: str, earlier: Sequence[str],
                policy: AnswerPolicy) -> tuple[str, tuple[str, ...]]:
     """The text that asks and the kinds it asks for (``asked_kinds``). What is asked is read
@@ -27,7 +31,9 @@ def read_kinds(own: str, carried: str, earlier: Sequence[str],
     asks what the last did."""
     asking = " ".join(asked_parts(own))
     kinds = asked_kinds(asking, policy)
-    if not kinds and points_back(asking):
+    if (not kinds or (kinds == ("verdict",) and _STILL.search(asking))) and points_back(asking):
+        # "is it still safe?" after "it expired in 2022" asks about what the sentence before
+        # names in a kind's exact words ("is it safe with clonazepam?" asks a verdict)
         told = f"{part_before(own, asked_parts(own)[0])} {asking}"
         told_kinds = asked_kinds(told, policy)
         kind = policy.kind_named(told_kinds[0]) if told_kinds else None
