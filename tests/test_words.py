@@ -173,12 +173,14 @@ def test_an_f_noun_is_known_by_its_ves_plural() -> None:
     assert not vocab.known("leaf")
 
 
-@pytest.mark.parametrize("word", ["draining", "drained", "unsteady", "sleeping"])
+@pytest.mark.parametrize("word", ["draining", "drained", "unsteady", "sleeping", "wobblyness",
+                                  "grogginess"])
 def test_a_verb_form_or_negated_adjective_of_a_common_word_names_nothing(word: str) -> None:
     assert verb_or_adjective(word)
 
 
-@pytest.mark.parametrize("word", ["valerian", "ginseng", "tinnitus", "unisom", "ashwagandha"])
+@pytest.mark.parametrize("word", ["valerian", "ginseng", "tinnitus", "unisom", "ashwagandha",
+                                  "illness"])
 def test_names_are_not_verb_forms(word: str) -> None:
     assert not verb_or_adjective(word)
 

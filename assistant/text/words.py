@@ -161,12 +161,20 @@ def base_zipf(word: str) -> float:
 #: An inflected or negated form of a word at least this common ("draining", "unsteady").
 EVERYDAY_FORM_ZIPF = 3.5
 _VERB_OR_ADJECTIVE = re.compile(r"^\w{3,}(?:ing|ed)$")
+#: The adjective of a "-ness" noun is English at least this common ("groggy" 2.6, "jittery").
+NESS_ZIPF = 2.5
 
 
 def verb_or_adjective(word: str) -> bool:
     """Is the word a verb form or a negated adjective of a common English word ("draining",
-    "drained", "unsteady"): a word for what happens, never the name of a drug or condition?"""
+    "drained", "unsteady"), or the "-ness" noun of an English adjective ("wobbliness", spelt
+    "wobblyness"): a word for what happens or how one is, never the name of a drug or
+    condition?"""
     if _VERB_OR_ADJECTIVE.match(word) and base_zipf(word) >= EVERYDAY_FORM_ZIPF:
+        return True
+    adjective = word[:-4] if word.endswith("ness") and len(word) > 7 else ""
+    if adjective and zipf(adjective[:-1] + "y" if adjective.endswith("i") else adjective) \
+            >= NESS_ZIPF:
         return True
     if word in IRREGULAR_PAST:
         return True
