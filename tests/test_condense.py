@@ -287,7 +287,7 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("is 1/2 a tablet of magnesium enough?", (), "is 1/2 a tablet of magnesium enough?"),
     ("pins and needles in my fingers and my heart does a fluttery skipping thing. low magnesium?",
      (), "pins and needles in my fingers and my heart does a fluttery skipping thing. low "
-     "magnesium? (about tingling, abnormal heart rhythms)"),
+     "magnesium? (about magnesium deficiency, tingling, abnormal heart rhythms)"),
     ("klonopin 3 years and it just doesnt do what it used to. normal?", (),
      "klonopin 3 years and it just doesnt do what it used to. normal? (about tolerance)"),
     ("my klonopin seems to be working less well after 5 months, is that a thing?", (),
