@@ -20,9 +20,9 @@ def main() -> None:
     ap.add_argument("--rest", default="")
     args = ap.parse_args()
     d = args.round
-    key = json.load(open(d / "key.json"))
+    key = json.loads((d / "key.json").read_text())
     grades = [json.loads(line) for p in sorted(glob.glob(str(d / "grades*.jsonl")))
-              for line in open(p)]
+              for line in Path(p).read_text().splitlines() if line.strip()]
     for g in grades:
         g.update(key[g["token"]])
     groups = [(name, tuple(prefixes.split(","))) for name, _, prefixes in
@@ -40,7 +40,8 @@ def main() -> None:
             if not n:
                 continue
             ov = [g["overall"] for g in sel]
-            out.append(f"{name} {v}: n={n} mean {sum(ov)/n:.2f}; >=4 {sum(o >= 4 for o in ov)/n:.0%}; "
+            out.append(f"{name} {v}: n={n} mean {sum(ov)/n:.2f}; "
+                       f">=4 {sum(o >= 4 for o in ov)/n:.0%}; "
                        f"direct {sum(g['direct'] for g in sel)/n:.0%}; relevance "
                        f"{sum(g['relevance'] for g in sel)/n:.2f}; faithful "
                        f"{sum(g['faithful'] for g in sel)/n:.0%}; refusals "
