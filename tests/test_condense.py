@@ -288,6 +288,10 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("pins and needles in my fingers and my heart does a fluttery skipping thing. low magnesium?",
      (), "pins and needles in my fingers and my heart does a fluttery skipping thing. low "
      "magnesium? (about magnesium deficiency, tingling, abnormal heart rhythms)"),
+    ("my nan nearly went over in the bathroom and is a bit muddled in the mornings. the klonopin?",
+     (), "my nan nearly went over in the bathroom and is a bit muddled in the mornings. the "
+     "klonopin? (about falls, cognitive impairment)"),
+    ("im confused about which magnesium to buy", (), "im confused about which magnesium to buy"),
     ("klonopin 3 years and it just doesnt do what it used to. normal?", (),
      "klonopin 3 years and it just doesnt do what it used to. normal? (about tolerance)"),
     ("my klonopin seems to be working less well after 5 months, is that a thing?", (),

@@ -13,9 +13,10 @@ from assistant.text.words import stem, words
 
 #: A question that points back at what the message named before it.
 POINTS_BACK = re.compile(r"\b(those|these|them)\b")
-#: "it" as what a question asks of: the subject of its verb ("does it make u gain weight?") or
+#: "it" (or "that") as what a question asks of: the subject of its verb ("does it make u gain
+#: weight?", "does that change how much klonopin gets in?") or
 #: what the user takes ("should i take it before or after food?"); not "is it ok to …".
-IT_ASKED_OF = re.compile(r"\b(?:does|did|do|will|would|can|could|might|may)\s+it\b"
+IT_ASKED_OF = re.compile(r"\b(?:does|did|do|will|would|can|could|might|may)\s+(?:it|that)\b"
                          r"(?!\s+(?:be|matter)\b)"
                          r"|\b(?:take|taking|took|use|using)\s+it\s+(?:before|after|with)\b")
 
