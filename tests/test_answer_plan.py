@@ -178,6 +178,9 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("Morning or night for magnesium if it's for sleep?", "timing"),
     ("isnt that above the safe upper limit?", "limit"),  # "safe" names the limit
     ("how much magnesium from pills per day is the max before it's too much?", "limit"),
+    ("whats the ceiling dose of magnesium for cramps?", "limit"),
+    # an idiom is no ceiling dose
+    ("still staring at the ceiling at 2am. is magnesium a scam or am I doing it wrong", None),
     ("What dose gives the maximum sleep benefit?", "amount"),
     ("I take it every night, is that a problem?", "verdict"),
     # what the user tells before the question asks nothing ("ok'd" is no "is it ok?")
@@ -204,7 +207,7 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("how much klonopin would equal what im on now?", "equivalence"),
     ("whats the equivalent dose to my xanax", "equivalence"),
 ])
-def test_what_is_asked(question: str, kind: str) -> None:
+def test_what_is_asked(question: str, kind: str | None) -> None:
     assert _profile(question).kind == kind
 
 
@@ -981,6 +984,11 @@ def test_stopping_one_subject_is_not_evidence_about_stopping_another() -> None:
     assert flags == {texts[0]: False, texts[1]: True, texts[2]: True}
     # stopping the supplement itself binds to it
     assert _profile("And what about stopping the magnesium itself?").bound == {stem("magnesium")}
+    # "drop it" points back at the last sentence before it naming a subject, not the whole story
+    story = ("I'm 5 months into a slow klonopin taper with my doctor. I started magnesium "
+             "glycinate around the same time, 300mg every night. Honestly I can't tell if it's "
+             "doing anything. Can I just drop it tomorrow?")
+    assert _profile(story).bound == {stem("magnesium"), stem("glycinate")}
 
 
 def test_a_verdict_leads_with_the_pairing_the_user_named() -> None:
@@ -1023,6 +1031,18 @@ def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subje
     plan = plan_answer(items, profile, POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == beers
     assert plan.comparison is not None and "given, 83, is above" in plan.comparison
+
+
+@pytest.mark.parametrize(("question", "age"), [
+    ("Asking for my nan who's 83. She's on Rivotril 0.5 at night. Could it make her wobbly?",
+     83.0),
+    ("im 47 (female) and take 400mg magnesium plus a multivitamin. is that too much?", 47.0),
+    ("I'm 52 F, is 300mg of magnesium glycinate ok?", 52.0),
+])
+def test_an_age_said_with_who_is_or_before_a_sex_is_measured(question: str, age: float) -> None:
+    profile = _profile(question)
+    assert "age" in {r.id for r in profile.risks}
+    assert [m.value for m in profile.measures if m.risk.id == "age"] == [age]
     # a threshold sentence about a subject the question does not name is no answer to it
     q2 = "I'm 70 and get cramps at night. Will magnesium help?"
     gait = "Assess baseline gait stability and fall risk in patients over 65 years."
@@ -1156,6 +1176,21 @@ def test_an_age_stated_earlier_or_as_shes_70_picks_the_bracket_of_a_follow_up() 
         earlier)]
     plan = plan_answer(items, profile, POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == "Adults 19+ years | Male | 400–420 mg"
+    # the row of the closest bracket leads over one for all adults, though it names another
+    # condition too ("Reduced renal clearance") and scores lower
+    mom = ("my mom who's 80, she was just started on clonazepam 0.5 mg. is it good for "
+           "someone her age?",)
+    follow = "and if she tried magnesium instead, how much for someone her age?"
+    profile = _profile(follow, mom)
+    body = body_measures(follow, profile)
+    rows = [("Adults 19+ years — Sex: Female; RDA (mg/day): 310–320 mg", 0.65),
+            ("Elderly (>65 years) — Adjusted Dose: 200-300mg elemental; Rationale: Reduced renal "
+             "clearance, medication interactions", 0.48)]
+    items = [replace(s, bracket=bracket_fit(body, s.unit.display)) for s in _rescore(
+        [_scored(t, score, start=100 * i, seed=i) for i, (t, score) in enumerate(rows)], follow,
+        mom)]
+    plan = plan_answer(items, profile, POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display.startswith("Elderly (>65 years)")
     # "she's 70" at the end of a question is an age too; without a profile only "years old"
     assert body_measures("what if she's 70?", _profile("what if she's 70?")) == [(70.0, "yr")]
     assert body_measures("what if she's 70?") == []
@@ -1321,7 +1356,8 @@ def test_lowering_a_dose_or_running_out_is_stopping_at_once_going_to_sleep_is_no
     # running out of one's pills, or going without them, is stopping at once; of energy or
     # sleep it is not
     for stopped in ("ran out of my k-pin and the pharmacy is shut till tuesday. will i be ok?",
-                    "is it dangerous to just go without for 3 or 4 days until they reopen?"):
+                    "is it dangerous to just go without for 3 or 4 days until they reopen?",
+                    "didnt pack enough rivotril. will i be ok just going without till then?"):
         assert "abrupt" in {r.id for r in _profile(stopped).risks}
     for tired in ("i run out of energy by 3pm. can magnesium help?",
                   "i often go without sleep. is magnesium glycinate worth it?"):

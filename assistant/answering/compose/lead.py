@@ -81,6 +81,12 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                      or profile.numbers & set(NUMBER.findall(s.unit.display))]
         if risk.other_than_core:  # evidence about the substance the user named
             about = [s for s in about if profile.others & term_stems(s.unit.text)] or about
+        if risk.bracket_unit and about and risk.id not in profile.current:  # the row for the
+            # bracket of the person an earlier turn told of ("Elderly (>65 years) — Adjusted
+            # Dose" for "how much for someone her age?" after "my mom who's 80") over a row for
+            # all adults or a catch-all caution
+            closest = max(s.bracket for s in about)
+            about = [s for s in about if s.bracket == closest]
         if about:  # about all the conditions stated ("pregnant 16 year old") over some
             most = max(_risks_named(s, profile) for s in about)
             about = [s for s in about if _risks_named(s, profile) == most]

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field, replace
 from assistant.answering.compose.asked import CONTINUES_WORDS, read_kinds
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.topic import split_carried
-from assistant.text.sentences import asked_or_paired, asked_parts, question_parts
+from assistant.text.sentences import (
+    asked_or_paired,
+    asked_parts,
+    clauses,
+    points_back,
+    question_parts,
+)
 from assistant.text.words import stem, term_words, zipf
 
 #: A word rarer than this (Zipf) and this long names a specific thing ("doxycycline"; a dose
@@ -222,10 +228,14 @@ def _bound(text: str, now: Sequence[Risk], policy: AnswerPolicy,
     """Stems of the core subjects the message names that are not what the user adds (no
     ``adding`` word in the three words before them), when it states a ``bound`` risk: those of
     its asking part when it names any ("finished coming off clonazepam … can i just stop the
-    magnesium?" asks about magnesium), else those of the whole message."""
+    magnesium?" asks about magnesium); when it points back ("can i just drop it?"), those of the
+    last sentence before it naming any ("… I started magnesium glycinate …"); else those of the
+    whole message."""
     if not any(r.bound for r in now):
         return frozenset()
-    for part in (" ".join(asked_parts(text)), text):
+    asking = " ".join(asked_parts(text))
+    earlier = clauses(text[:text.rfind(asking)])[::-1] if points_back(asking) else []
+    for part in (asking, *earlier, text):
         tokens = re.findall(r"[A-Za-z][\w-]*", part)
         found = set()
         for i, word in enumerate(tokens):
