@@ -122,3 +122,18 @@ def test_whether_one_thing_changes_how_another_acts_asks_about_their_pairing(
     own = assistant.ask("I'm on lisinopril for my blood pressure. How much magnesium glycinate "
                         "should I take for sleep?")
     assert not own.refused
+
+
+def test_a_condition_its_question_states_for_a_subject_the_documents_cover_it_for_others_only(
+        assistant: Assistant) -> None:
+    """The documents discuss pregnancy for magnesium only: "could klonopin cause birth defects
+    if I fall pregnant?" is declined for that part; an age told in the story before a question
+    asking no kind ("My dad is 81 … could his water tablet be draining his magnesium?") is not
+    what is asked, so the documents' age evidence being about clonazepam declines nothing."""
+    birth = assistant.ask("I'm on klonopin 0.25 twice a day for panic. could that cause birth "
+                          "defects if I fall pregnant while still on it?")
+    assert birth.body.startswith("The documents I have don't cover")
+    dad = assistant.ask("My dad is 81 and has heart failure, he's on furosemide 40 mg every "
+                        "morning. Could his water tablet be draining his magnesium?")
+    assert not dad.body.startswith("The documents I have don't cover")
+    assert "diuretic" in dad.body.split("\n")[0].lower()

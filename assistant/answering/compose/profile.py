@@ -73,6 +73,9 @@ class Profile:
     mentioned: frozenset[str] = field(default_factory=frozenset)
     #: The risks this message states itself.
     current: frozenset[str] = field(default_factory=frozenset)
+    #: ... of them, those its questions (the parts ending with "?") state ("could that cause
+    #: birth defects if I fall pregnant?"), not the story before them ("My dad is 81 …").
+    asked_risks: frozenset[str] = field(default_factory=frozenset)
     #: The risks that are facts about the user (said in the first person, or a lasting
     #: condition from an earlier turn); a risk that is only the topic of a question ("what is
     #: the danger of tapering?") is not one.
@@ -172,18 +175,19 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     named = [w for w in term_words(own) if len(w) >= THING_MIN and names_thing(w)
              and stem(w) not in core and asked_or_paired(w, own, pairing)]
     first = policy.kind_named(kinds[0]) if kinds else None
+    questions = " ".join(p for p in question_parts(own) if p.rstrip().endswith("?"))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    exact=first is not None and matches(first.exact, asking),
                    measured_now=frozenset(m.risk.id for m in measured),
                    current=frozenset(r.id for r in now), personal=personal,
+                   asked_risks=frozenset(r.id for r in now if matches(r.user, questions)),
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
                    asks_evidence=matches(policy.evidence_asks, own),
                    others=_others(own, policy, core),
                    bound=_bound(own, now, policy, core),
                    subjects=(subjects := frozenset(stem(w) for w in term_words(own)) & core),
-                   asked_subjects=frozenset(stem(w) for w in term_words(" ".join(
-                       p for p in question_parts(own) if p.rstrip().endswith("?")))) & core
+                   asked_subjects=frozenset(stem(w) for w in term_words(questions)) & core
                    or subjects,
                    topic=frozenset(stem(w) for w in term_words(carried)) & core,
                    named_before=frozenset(stem(w) for text in earlier

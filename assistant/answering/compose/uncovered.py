@@ -103,17 +103,21 @@ def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
     asked. The best such unit and the condition, else None (and when any condition stated now
     has evidence on the subject). A message that asks nothing of a known kind ("Do I need
     to do anything differently on Sundays?" after "I'm 69 … alendronate … magnesium") is not
-    asking what the condition changes: its evidence answers it."""
-    if not profile.subjects or not profile.kinds:
+    asking what the condition changes: its evidence answers it, unless its question states
+    the condition itself ("could klonopin cause birth defects if I fall pregnant?"), not only
+    its story ("My dad is 81 … Could his water pill be draining his magnesium?")."""
+    if not profile.subjects:
         return None
     # the subjects its question asks about, not those of the story before it
     # ("Magnesium Glycinate" in a heading: a question on glycinate asks about magnesium too)
     profile = _with_compounds(profile, profile.asked_subjects, pool, core)
     found = None
     for risk in profile.personal:
-        if not risk.lasting or not (risk.id in profile.current
-                                    or profile.subjects - profile.named_before):
-            continue  # stated now, or earlier and asked of a subject this message names first
+        if not risk.lasting or not (
+                risk.id in (profile.current if profile.kinds else profile.asked_risks)
+                or (profile.kinds and profile.subjects - profile.named_before)):
+            continue  # stated now (in its question when it asks no kind), or earlier and
+            # asked of a subject this message names first
         about = [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
         if not about:
             continue
