@@ -203,6 +203,14 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("if i start magnesium could i get away with a smaller klonopin dose eventually?", "potency"),
     ("Is the klonopin going to harm the baby?", "verdict"),
     ("will klonopin make me put weight on?", "weight_change"),
+    # what to do after a missed dose; doubling up a sedative is no missed dose
+    ("forgot my kpin last night. do i take 2 tonight to make up for it?", "missed_dose"),
+    ("i missed my 0.5 klonopin this morning, should i just take it now or wait", "missed_dose"),
+    ("is it bad to double up benadryl and magnesium to knock out at night", None),
+    # splitting a tablet or opening a capsule; splitting a dose is not
+    ("pharmacy gave me 1mg tabs but my dose is 0.5. can i just snap them in half?", "splitting"),
+    ("can i open the capsules and mix them into yogurt?", "splitting"),
+    ("should i split my magnesium into two doses, morning and night?", "amount"),
     # what dose of one medicine matches another's
     ("how much klonopin would equal what im on now?", "equivalence"),
     ("whats the equivalent dose to my xanax", "equivalence"),
