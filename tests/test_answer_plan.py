@@ -1046,6 +1046,9 @@ def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subje
      83.0),
     ("im 47 (female) and take 400mg magnesium plus a multivitamin. is that too much?", 47.0),
     ("I'm 52 F, is 300mg of magnesium glycinate ok?", 52.0),
+    ("my grandad (79) gets horrible cramps in his calves at night. would magnesium help?", 79.0),
+    # an age in brackets after no person is not read as one, so a later age wins
+    ("how much does a woman my age (41) need, and how much is ok for my lad, hes 12?", 12.0),
 ])
 def test_an_age_said_with_who_is_or_before_a_sex_is_measured(question: str, age: float) -> None:
     profile = _profile(question)
@@ -1146,6 +1149,7 @@ def test_an_age_in_the_past_is_no_age_and_older_evidence_is_no_older_person() ->
 @pytest.mark.parametrize("question", [
     "My grandmother is 82, she refuses sleeping pills. What dose of magnesium for her insomnia?",
     "im 6 years sober from alcohol. does my past matter for klonopin?",
+    "his cirrhosis is alcohol related, but he's been dry 18 months. is magnesium ok for him?",
     "I don't take any sleep aids, just magnesium. Is 400 mg too much?",
 ])
 def test_a_sedative_the_user_refuses_or_quit_is_not_stated(question: str) -> None:
@@ -1370,6 +1374,12 @@ def test_lowering_a_dose_or_running_out_is_stopping_at_once_going_to_sleep_is_no
     for tired in ("i run out of energy by 3pm. can magnesium help?",
                   "i often go without sleep. is magnesium glycinate worth it?"):
         assert "abrupt" not in {r.id for r in _profile(tired).risks}
+    # a cramp that someone gets to stop is no stopping of a medicine
+    cramp = _profile("my grandad gets cramps in his calves, he stands on the cold floor to get "
+                     "it to stop. would magnesium sort him out?")
+    assert "stopping" not in {r.id for r in cramp.risks}
+    wants = _profile("I want to stop klonopin, can magnesium help?")
+    assert "stopping" in {r.id for r in wants.risks}
 
 
 def test_a_threshold_for_one_member_of_a_class_is_not_compared_for_the_class() -> None:

@@ -292,6 +292,8 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
      (), "my nan nearly went over in the bathroom and is a bit muddled in the mornings. the "
      "klonopin? (about falls, cognitive impairment)"),
     ("im confused about which magnesium to buy", (), "im confused about which magnesium to buy"),
+    ("every magnesium I've tried sends me running to the loo. which kind won't?", (),
+     "every magnesium I've tried sends me running to the loo. which kind won't? (about diarrhea)"),
     ("klonopin 3 years and it just doesnt do what it used to. normal?", (),
      "klonopin 3 years and it just doesnt do what it used to. normal? (about tolerance)"),
     ("my klonopin seems to be working less well after 5 months, is that a thing?", (),
