@@ -1009,6 +1009,16 @@ def test_a_verdict_leads_with_the_pairing_the_user_named() -> None:
     items = _rescore([_scored(other, 0.9, seed=1), _scored(named, 0.6, start=100, seed=2)], q)
     plan = plan_answer(items, profile, POLICY)
     assert plan is not None and plan.lead.unit.display == named
+    # a brand of a core subject (a row label naming it) is what the user adds, no partner:
+    # the verdict on the pairing leads, not the brand's marketing row
+    q = "on clonazepam 0.5, want to add pure encapsulations glycinate. is that combo ok?"
+    verdict = "Yes, it is generally safe to take 120mg of magnesium glycinate with clonazepam."
+    brand = "Pure Encapsulations Magnesium Glycinate — Why It's Special: no fillers."
+    profile = read_question(q, [], POLICY, CORE, [r"\b(on|take|add)\b"])
+    assert stem("encapsulations") in profile.things
+    items = _rescore([_scored(verdict, 0.9, seed=1), _scored(brand, 0.6, start=100, seed=2)], q)
+    plan = plan_answer(items, profile, POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == verdict
 
 
 def test_a_stated_risk_leads_from_a_little_under_the_floor() -> None:

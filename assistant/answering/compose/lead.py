@@ -52,8 +52,11 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             or not any(matches(e, s.unit.display) for e in unasked)] or pool
     if "verdict" in profile.kinds:  # "is it ok with X?" about a thing the user named or takes
         # ("on doxycycline", "Ambien"): a lead that names it, when any does, over one about
-        # another pairing ("… magnesium glycinate + melatonin …")
-        pool = [s for s in pool if profile.things & term_stems(s.unit.text)] or pool
+        # another pairing ("… magnesium glycinate + melatonin …"); a brand of a core subject
+        # ("Pure Encapsulations") is what they add, not what they pair it with
+        partners = profile.things - (products(relevant, core) - profile.substances
+                                     - profile.others)
+        pool = [s for s in pool if partners & term_stems(s.unit.text)] or pool
     said = profile.subjects | profile.topic | profile.named_before
     pool = [s for s in pool if not matches(policy.general_verdict, s.unit.display)
             or not names_unsaid(s.unit.text, said, core, names, classes)] or pool  # "generally safe
@@ -121,6 +124,15 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         closest = max(s.bracket for s in in_bracket)
         pool = [s for s in in_bracket if s.bracket == closest]
     return pool, hub, risk_led
+
+
+def products(units: list[Scored], core: frozenset[str]) -> frozenset[str]:
+    """Stems of the words of row labels that name a core subject ("Pure Encapsulations
+    Magnesium Glycinate — …"): the names of its products (or, in a class's row, medicines:
+    the caller keeps those the user takes)."""
+    labels = [s.unit.display.partition(" — ") for s in units]
+    return frozenset(w for head, sep, _ in labels if sep and term_stems(head) & core
+                     for w in term_stems(head)) - core
 
 
 def lead_value(s: Scored, profile: Profile, policy: AnswerPolicy,
