@@ -179,6 +179,9 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("isnt that above the safe upper limit?", "limit"),  # "safe" names the limit
     ("how much magnesium from pills per day is the max before it's too much?", "limit"),
     ("whats the ceiling dose of magnesium for cramps?", "limit"),
+    # "ok" opening a message assents; "is it ok if …" asks a verdict
+    ("ok if I swap to glycinate whats the most I should be having?", "limit"),
+    ("is it ok if i take it with melatonin", "verdict"),
     # an idiom is no ceiling dose
     ("still staring at the ceiling at 2am. is magnesium a scam or am I doing it wrong", None),
     ("What dose gives the maximum sleep benefit?", "amount"),
@@ -207,6 +210,7 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("forgot my kpin last night. do i take 2 tonight to make up for it?", "missed_dose"),
     ("i missed my 0.5 klonopin this morning, should i just take it now or wait", "missed_dose"),
     ("is it bad to double up benadryl and magnesium to knock out at night", None),
+    ("ok if i take both tonight?", None),
     # splitting a tablet or opening a capsule; splitting a dose is not
     ("pharmacy gave me 1mg tabs but my dose is 0.5. can i just snap them in half?", "splitting"),
     ("can i open the capsules and mix them into yogurt?", "splitting"),
