@@ -210,7 +210,7 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("forgot my kpin last night. do i take 2 tonight to make up for it?", "missed_dose"),
     ("i missed my 0.5 klonopin this morning, should i just take it now or wait", "missed_dose"),
     ("is it bad to double up benadryl and magnesium to knock out at night", None),
-    ("ok if i take both tonight?", None),
+    ("ok if i take both tonight?", "verdict"),
     # splitting a tablet or opening a capsule; splitting a dose is not
     ("pharmacy gave me 1mg tabs but my dose is 0.5. can i just snap them in half?", "splitting"),
     ("can i open the capsules and mix them into yogurt?", "splitting"),
