@@ -137,3 +137,13 @@ def test_a_condition_its_question_states_for_a_subject_the_documents_cover_it_fo
                         "morning. Could his water tablet be draining his magnesium?")
     assert not dad.body.startswith("The documents I have don't cover")
     assert "diuretic" in dad.body.split("\n")[0].lower()
+
+
+def test_what_a_message_says_a_subject_helps_with_is_asked_about(assistant: Assistant) -> None:
+    """"magnesium glycinate helps kids with ADHD focus. any evidence for that?" asks about a
+    use the documents never discuss; a condition told beside another question is not asked."""
+    claim = assistant.ask("My son is 9 and has ADHD. His teacher mentioned magnesium glycinate "
+                          "helps kids with ADHD focus. Is there any evidence for that?")
+    assert claim.refused and "adhd" in claim.body.lower()
+    told = assistant.ask("My son has ADHD. Is magnesium glycinate good for his sleep?")
+    assert not told.refused

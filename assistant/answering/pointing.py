@@ -42,3 +42,19 @@ def pointed_at(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str
             stem(w) in core for w in words(asks[0][:it.start()])):
         return False
     return not named_things(last, vocab)
+
+
+#: Words saying what a subject does for something ("magnesium helps kids with ADHD focus").
+_DOES_FOR = r"(?:helps?|helped|helping|treats?|treating|fix(?:es)?|cures?|good for|works? for|improves?)"
+
+
+def core_purpose(word: str, own: str, core: frozenset[str]) -> bool:
+    """Is ``word`` what the message says a core subject helps with or treats ("his teacher
+    said magnesium glycinate helps kids with ADHD focus. any evidence for that?")? The
+    question is about that use of the subject, whatever sentence it is in."""
+    for m in re.finditer(rf"\b{_DOES_FOR}\b[^.?!]{{0,30}}\b{re.escape(word)}\b", own):
+        before = words(own[max(0, m.start() - 40):m.start()])
+        if any(stem(w) in core for w in before[-3:]):
+            return True
+    return False
+

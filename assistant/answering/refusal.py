@@ -20,7 +20,7 @@ from assistant.answering.coverage import (
     never_together,
     uncovered_focus,
 )
-from assistant.answering.pointing import pointed_at
+from assistant.answering.pointing import core_purpose, pointed_at
 from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
@@ -129,8 +129,9 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary,
     terms = vocab.terms
     if terms is None or not terms.pairing:
         return True
-    if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own):
-        return True  # in what is asked (or the topic carried)
+    if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own) \
+            or core_purpose(word, own, core):
+        return True  # in what is asked (or the topic carried, or a use of the subject)
     medicine = _medicine(word, vocab)
     if pointed_at(word, own, vocab, core, medicine):
         return True  # "… gave me some cbd gummies. can i take those with my klonopin?"
