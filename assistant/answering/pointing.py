@@ -45,7 +45,8 @@ def pointed_at(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str
 
 
 #: Words saying what a subject does for something ("magnesium helps kids with ADHD focus").
-_DOES_FOR = r"(?:helps?|helped|helping|treats?|treating|fix(?:es)?|cures?|good for|works? for|improves?)"
+_DOES_FOR = (r"(?:helps?|helped|helping|treats?|treating|fix(?:es)?|cures?|good for|works? for"
+             r"|improves?)")
 
 
 def core_purpose(word: str, own: str, core: frozenset[str]) -> bool:
