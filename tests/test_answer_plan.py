@@ -212,7 +212,10 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("is it bad to double up benadryl and magnesium to knock out at night", None),
     ("ok if i take both tonight?", "verdict"),
     # splitting a tablet or opening a capsule; splitting a dose is not
-    ("pharmacy gave me 1mg tabs but my dose is 0.5. can i just snap them in half?", "splitting"),
+    ("can i cut my 1mg klonopin tablets in half", "splitting"),
+    ("if mag boosts the k-pin can i cut my dose in half now that im taking both", "amount"),
+    ("if i forget the klonopin one night can i just take 2 the next night to catch up?",
+     "missed_dose"),
     ("can i open the capsules and mix them into yogurt?", "splitting"),
     ("should i split my magnesium into two doses, morning and night?", "amount"),
     # what dose of one medicine matches another's

@@ -147,3 +147,13 @@ def test_what_a_message_says_a_subject_helps_with_is_asked_about(assistant: Assi
     assert claim.refused and "adhd" in claim.body.lower()
     told = assistant.ask("My son has ADHD. Is magnesium glycinate good for his sleep?")
     assert not told.refused
+
+
+def test_a_stated_risk_does_not_answer_a_kind_only_its_own_evidence_answers(
+        assistant: Assistant) -> None:
+    """Sleep apnea stated beside "will clonazepam make me put on weight?": no evidence is on
+    weight, so that part is declined (the Safety notes still carry the sleep apnea caveat)."""
+    weight = assistant.ask("I have sleep apnea and use a CPAP. will the clonazepam make me put "
+                           "on weight too?")
+    assert weight.body.startswith("The documents I have don't cover “weight gain”")
+    assert "apnea" in weight.answer.lower().split("safety notes")[-1]

@@ -80,13 +80,15 @@ def kind_uncovered(relevant: list[Scored], profile: Profile, policy: AnswerPolic
     other core subjects, or none under another's document and section): the best such unit
     (else the best unit); the documents discuss the subject, not what is asked of it ("what's
     the max daily dose of klonopin?": every upper limit is magnesium's). None otherwise, and
-    when the message states a risk of its own (evidence on it answers)."""
+    when the message states a risk of its own (evidence on it answers) while some unit is of
+    the kind ("will clonazepam make me put on weight? … the apnea": nothing is on weight)."""
     subjects = profile.asked_subjects or profile.topic  # a follow-up's: the topic it carries
-    if not profile.exact or not subjects or not relevant \
-            or any(r.id in profile.current for r in profile.personal):
+    if not profile.exact or not subjects or not relevant:
+        return None
+    of_kind = [s for s in relevant if s.kind_match]
+    if of_kind and any(r.id in profile.current for r in profile.personal):
         return None
     asked = _with_compounds(profile, subjects, relevant, core)
-    of_kind = [s for s in relevant if s.kind_match]
     if any(not _of_others(s, asked, core, names, classes) for s in of_kind):
         return None
     return max(of_kind or relevant, key=lambda s: s.score)
