@@ -57,6 +57,10 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     ("my dad takes percocet for his back and a magnesium at night, ok?", "sedative"),
     ("he's gone all red in the face and floppy since the milk of magnesia, is it that?",
      "toxicity"),
+    ("on klonopin 4 years, lately it barely does anything, like my body got used to it",
+     "tolerance"),
+    ("it's not holding me like it used to, breakthrough attacks again. a known thing?",
+     "tolerance"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
@@ -1158,6 +1162,9 @@ def test_an_age_in_the_past_is_no_age_and_older_evidence_is_no_older_person() ->
     assert "age" not in {r.id for r in _profile(
         "I've had migraines since I was 14. Is IV magnesium a proven treatment?").risks}
     assert "age" in {r.id for r in _profile("I was 14 when it started and I'm 70 now").risks}
+    # the age of a past time is no age of the person now
+    assert "age" not in {r.id for r in _profile(
+        "I've had epilepsy since my teens and take Klonopin 1mg. Is that a thing?").risks}
     age = next(r for r in POLICY.risks if r.id == "age")
     assert not matches(age.evidence, "The evidence here is older and more limited.")
     assert matches(age.evidence, "It is potentially inappropriate in older adults.")

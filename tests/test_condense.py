@@ -296,6 +296,8 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
      "every magnesium I've tried sends me running to the loo. which kind won't? (about diarrhea)"),
     ("klonopin 3 years and it just doesnt do what it used to. normal?", (),
      "klonopin 3 years and it just doesnt do what it used to. normal? (about tolerance)"),
+    ("on klonopin 4 years and it barely does anything now. is that a thing?", (),
+     "on klonopin 4 years and it barely does anything now. is that a thing? (about tolerance)"),
     ("my klonopin seems to be working less well after 5 months, is that a thing?", (),
      "my klonopin seems to be working less well after 5 months, is that a thing? (about "
      "tolerance)"),
