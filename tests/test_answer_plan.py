@@ -1062,6 +1062,25 @@ def test_an_age_the_user_gives_is_compared_with_an_age_threshold_about_the_subje
     assert plan.comparison is not None and "given, 83, is above" in plan.comparison
 
 
+def test_a_threshold_on_another_risk_than_the_leads_comes_after_it() -> None:
+    """Dad, 69, on clonazepam, eGFR 48, asks about magnesium: the kidney evidence leads; the
+    age threshold he passes (>65) is shown after it, with its comparison, not as the lead."""
+    q = ("my dad is 69 and on clonazepam 0.5mg. his kidneys are stage 3, eGFR was 48. "
+         "is magnesium ok for him?")
+    ckd = "If you have CKD (any stage), NEVER supplement magnesium without nephrologist approval."
+    elderly = "Elderly patients (>65 years): consider starting with 0.25mg clonazepam."
+    profile = _profile(q)
+    assert {"renal", "age"} <= {r.id for r in profile.personal}
+    items = _rescore([_scored(ckd, 0.6, seed=1), _scored(elderly, 0.55, start=100, seed=2)], q)
+    plan = plan_answer(items, profile, POLICY, core=CORE)
+    assert plan is not None and plan.lead.unit.display == ckd
+    assert plan.aside is not None and plan.aside.scored.unit.display == elderly
+    assert "69, is above" in plan.aside.text
+    # a family member said to do something is the person asked about
+    assert "renal" in {r.id for r in _profile("hubby does dialysis mon wed fri. can he have "
+                                              "the calm drink?").personal}
+
+
 @pytest.mark.parametrize(("question", "age"), [
     ("Asking for my nan who's 83. She's on Rivotril 0.5 at night. Could it make her wobbly?",
      83.0),

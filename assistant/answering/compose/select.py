@@ -109,7 +109,13 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # a threshold the value does not reach leads only when the lead says nothing of the risk
     # the user has ("eGFR 45" and no other kidney evidence), never for a value that states no
     # risk ("I'm 44" against "Elderly patients (>65 years)")
-    if found is not None and (found.applies or not pool or (not lead.risk_match and any(
+    # nor does one on another risk than the one the lead is about ("CKD (any stage) …" leads
+    # for eGFR 48 at 69; the age threshold comes after it)
+    about = next((r.id for r in leading_risks(profile)
+                  if lead.risk_match and matches(r.evidence, lead.unit.display)), None)
+    if found is not None and about not in (None, found.risk):
+        plan.aside = found
+    elif found is not None and (found.applies or not pool or (not lead.risk_match and any(
             r.id == found.risk for r in profile.personal))):
         plan.lead, plan.comparison = found.scored, found.text
     else:
