@@ -112,7 +112,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # nor does one on another risk than the one the lead is about ("CKD (any stage) …" leads
     # for eGFR 48 at 69; the age threshold comes after it)
     about = next((r.id for r in leading_risks(profile)
-                  if lead.risk_match and matches(r.evidence, lead.unit.display)), None)
+                  if matches(r.evidence, lead.unit.display)), None) if lead.risk_match else None
     if found is not None and about not in (None, found.risk):
         plan.aside = found
     elif found is not None and (found.applies or not pool or (not lead.risk_match and any(
