@@ -3,6 +3,7 @@ conflict line, points and closing question chosen from scored units (policies/an
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from assistant.answering.compose.units import Unit
 from assistant.answering.subjects import class_pairs, subject_classes
 from assistant.core.errors import PolicyError
 from assistant.core.models import Chunk
+from assistant.core.policy import WORDS_FILE
 from assistant.text.words import stem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -585,6 +587,7 @@ def test_a_safety_verdict_asks_for_the_risks_not_yet_given_and_only_then() -> No
 
 def test_a_bad_pattern_in_the_policy_is_a_clear_error(tmp_path: Path) -> None:
     text = (ROOT / "policies" / "answer.yaml").read_text(encoding="utf-8")
+    shutil.copy(ROOT / "policies" / WORDS_FILE, tmp_path)  # the word lists it uses
     (tmp_path / "answer.yaml").write_text(
         text.replace("general_verdict: [", "general_verdict: ['(unclosed', ", 1), encoding="utf-8")
     with pytest.raises(PolicyError, match=r"answer\.yaml.*general_verdict"):
@@ -1358,6 +1361,7 @@ def test_an_ordinary_adult_age_is_told_not_a_risk_fact(message: str, personal: b
 
 def test_an_ordinary_range_needs_a_measure(tmp_path: Path) -> None:
     text = (ROOT / "policies" / "answer.yaml").read_text(encoding="utf-8")
+    shutil.copy(ROOT / "policies" / WORDS_FILE, tmp_path)  # the word lists it uses
     broken = text.replace("  - id: driving\n", "  - id: driving\n    ordinary: [1, 2]\n", 1)
     assert broken != text
     (tmp_path / "answer.yaml").write_text(broken, encoding="utf-8")

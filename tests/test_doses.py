@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from assistant.answering.compose import load_answer_policy
 from assistant.answering.compose.doses import dose_note, doses
 from assistant.core.errors import PolicyError
+from assistant.core.policy import WORDS_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = load_answer_policy(ROOT / "policies").dose_note
@@ -54,6 +56,7 @@ def test_a_bound_in_the_lead_covers_the_doses_past_it() -> None:
 
 def test_the_note_template_must_name_both_doses(tmp_path: Path) -> None:
     text = (ROOT / "policies" / "answer.yaml").read_text(encoding="utf-8")
+    shutil.copy(ROOT / "policies" / WORDS_FILE, tmp_path)  # the word lists it uses
     (tmp_path / "answer.yaml").write_text(
         text.replace("you asked about {yours}", "you asked about other doses"), encoding="utf-8")
     with pytest.raises(PolicyError, match="dose_note"):

@@ -16,7 +16,7 @@ from assistant.answering.query_terms import QueryTerms, load_query_terms
 from assistant.answering.verify.policy import VerifyPolicy
 from assistant.answering.verify.policy import load_policy as load_verify_policy
 from assistant.core.errors import AssistantError, CorpusError, InputError, PolicyError
-from assistant.core.policy import load_yaml_model
+from assistant.core.policy import WORDS_FILE, load_policy, load_yaml_model
 from assistant.core.settings import Settings
 from assistant.evaluation.suite import load_suite
 from assistant.indexing.boilerplate import BoilerplatePolicy
@@ -52,7 +52,34 @@ def _write(path: Path, content: bytes | None) -> Path:
 
 @pytest.mark.parametrize(("name", "model"), MODELS)
 def test_real_policies_load(name: str, model: type[BaseModel]) -> None:
-    assert isinstance(load_yaml_model(POLICIES / name, model, "policy"), model)
+    assert isinstance(load_policy(POLICIES, name, model, "policy"), model)
+
+
+def test_a_named_word_list_is_written_into_every_pattern_that_uses_it(tmp_path: Path) -> None:
+    words = (POLICIES / WORDS_FILE).read_text(encoding="utf-8")
+    (tmp_path / WORDS_FILE).write_text(words + "\nkin: [mum, dad]\n", encoding="utf-8")
+    (tmp_path / "query_terms.yaml").write_text(yaml.safe_dump(
+        {**_real("query_terms.yaml"), "solo": ["\\bmy {=kin}\\b", "plain"]}), encoding="utf-8")
+    terms = load_policy(tmp_path, "query_terms.yaml", QueryTerms, "the policy")
+    assert terms.solo == ["\\bmy (?:mum|dad)\\b", "plain"]
+    assert all("{=" not in p for d in terms.described for p in d.signs)
+
+
+@pytest.mark.parametrize(("words", "phrase"), [
+    (None, "unknown word list {=kin} (known: none: no words.yaml beside it)"),
+    ("other: [a]\n", "unknown word list {=kin} (known: other)"),
+    ("kin: []\n", "kin has no words"),
+    ("kin: ['(unclosed']\n", "regular expression"),
+])
+def test_a_word_list_problem_names_the_file(tmp_path: Path, words: str | None,
+                                            phrase: str) -> None:
+    if words is not None:
+        (tmp_path / WORDS_FILE).write_text(words, encoding="utf-8")
+    (tmp_path / "verify.yaml").write_text(yaml.safe_dump(
+        {**_real("verify.yaml"), "drug_suffix_pattern": "{=kin}"}), encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_policy(tmp_path, "verify.yaml", VerifyPolicy, "the policy")
+    assert phrase in str(info.value) and str(tmp_path) in str(info.value)
 
 
 @pytest.mark.parametrize(("name", "model"), MODELS)

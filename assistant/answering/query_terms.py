@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core.patterns import Regex
-from assistant.core.policy import load_yaml_model
+from assistant.core.policy import load_policy
 
 #: Zipf frequency under which an English word is treated as a named thing (drug, supplement...).
 ENTITY_ZIPF = 4.0
@@ -55,5 +55,4 @@ class QueryTerms(BaseModel):
 
 def load_query_terms(policies_dir: Path) -> QueryTerms:
     """``policies_dir/query_terms.yaml``, validated; any problem is a PolicyError."""
-    return load_yaml_model(Path(policies_dir) / "query_terms.yaml", QueryTerms,
-                           "query vocabulary policy")
+    return load_policy(policies_dir, "query_terms.yaml", QueryTerms, "query vocabulary policy")

@@ -6,17 +6,24 @@ mapping, a validation error) raises the given ``AssistantError`` subclass with a
 message naming the file and, for validation errors, the field path and the problem; never a
 traceback. ``read_yaml_mapping`` and ``validate_mapping`` are its two halves, for callers that
 add to the data between reading and validating.
+
+``load_policy`` reads a file of a policies folder the same way, after writing each named word
+list of the folder's ``words.yaml`` into the patterns that use it (``{=relative}`` becomes
+``(?:mother|mom|…)``), so a list several patterns share is kept in one place.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, RootModel, ValidationError
 
 from assistant.core.errors import AssistantError, PolicyError
+from assistant.core.patterns import Regex
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -65,6 +72,56 @@ def load_yaml_model(
 ) -> M:
     """Read ``path`` as YAML and validate it as ``model``; any problem raises ``error``."""
     return validate_mapping(read_yaml_mapping(path, what, error), model, path, what, error)
+
+
+#: The file of a policies folder that holds its named word lists.
+WORDS_FILE = "words.yaml"
+#: Where a pattern uses a named word list: ``{=relative}``.
+_WORD_REF = re.compile(r"\{=(\w+)\}")
+
+
+class WordLists(RootModel[dict[Annotated[str, Field(pattern=r"^\w+$")], list[Regex]]]):
+    """``words.yaml``: name -> the words (or pattern pieces) of one alternation."""
+
+
+def load_policy(policies_dir: Path, filename: str, model: type[M], what: str) -> M:
+    """``policies_dir/filename`` validated as ``model``, its ``{=name}`` word lists written in.
+
+    The word lists come from ``policies_dir/words.yaml`` (no file: none). A pattern naming a
+    list the file does not define is a PolicyError naming both.
+    """
+    path = Path(policies_dir) / filename
+    words = _word_lists(Path(policies_dir) / WORDS_FILE)
+    data = _with_words(read_yaml_mapping(path, what), words, path, what)
+    return validate_mapping(data, model, path, what)
+
+
+def _word_lists(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    lists = load_yaml_model(path, WordLists, "word lists").root
+    empty = [name for name, items in lists.items() if not items]
+    if empty:
+        raise PolicyError(f"word lists {path}: {', '.join(empty)} has no words")
+    return {name: "(?:" + "|".join(items) + ")" for name, items in lists.items()}
+
+
+def _with_words(data: Any, words: Mapping[str, str], path: Path, what: str) -> Any:
+    """``data`` with every ``{=name}`` in its strings replaced by that word list."""
+    if isinstance(data, dict):
+        return {k: _with_words(v, words, path, what) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_with_words(v, words, path, what) for v in data]
+    if not isinstance(data, str) or "{=" not in data:
+        return data
+
+    def word_list(m: re.Match[str]) -> str:
+        if m.group(1) not in words:
+            known = ", ".join(sorted(words)) or f"none: no {WORDS_FILE} beside it"
+            raise PolicyError(f"{what} {path}: unknown word list {m.group(0)} (known: {known})")
+        return words[m.group(1)]
+
+    return _WORD_REF.sub(word_list, data)
 
 
 def describe(err: ValidationError) -> str:

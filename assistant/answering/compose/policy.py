@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistant.core.policy import load_yaml_model
+from assistant.core.policy import load_policy
 
 
 def _compiled(patterns: list[str]) -> list[str]:
@@ -278,7 +278,7 @@ class AnswerPolicy(_Strict):
 
 def load_answer_policy(policies_dir: Path) -> AnswerPolicy:
     """``policies_dir/answer.yaml``, validated; any problem is a PolicyError."""
-    return load_yaml_model(Path(policies_dir) / "answer.yaml", AnswerPolicy, "answer policy")
+    return load_policy(policies_dir, "answer.yaml", AnswerPolicy, "answer policy")
 
 
 def matches(patterns: list[str], text: str) -> bool:
