@@ -72,9 +72,9 @@ def test_the_fitted_term_chooses_between_units_the_rules_rate_alike() -> None:
     profile = read_question("how long before bed should I take it?", [], POLICY)
     first = _scored("Magnesium glycinate is a chelated form of magnesium.", 0)
     second = _scored("Take it 30-60 minutes before bed.", 100)
-    assert choose_lead([first, second], profile, POLICY).unit.start == 0
+    assert choose_lead([first, second], profile, POLICY).scored.unit.start == 0
     led = choose_lead([first, replace(second, answers=0.2)], profile, POLICY)
-    assert led.unit.start == 100
+    assert led.scored.unit.start == 100
 
 
 def test_the_composer_rates_real_units_with_the_shipped_fit(embedder) -> None:  # type: ignore[no-untyped-def]

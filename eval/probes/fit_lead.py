@@ -54,9 +54,9 @@ def capture(probes: range) -> list[dict[str, Any]]:
         return closest(vectors, queries)
 
     def spy_pool(relevant: Any, profile: Any, policy: Any, *a: Any, **k: Any) -> Any:
-        pool, hub, risk_led = pool_of(relevant, profile, policy, *a, **k)
-        seen["pool"] = (pool, hub, profile, policy, risk_led)
-        return pool, hub, risk_led
+        pool, hub, led = pool_of(relevant, profile, policy, *a, **k)
+        seen["pool"] = (pool, hub, profile, policy, led is not None)
+        return pool, hub, led
 
     def spy_choose(relevant: Any, profile: Any, policy: Any, shown: Any = frozenset(),
                    *a: Any, **k: Any) -> Any:

@@ -8,6 +8,7 @@ term, ``compose.fit``) gain."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
@@ -20,26 +21,33 @@ def key(s: Scored) -> tuple[str, int, int]:
     return (s.unit.chunk.source, s.unit.start, s.unit.end)
 
 
+class Lead(NamedTuple):
+    """The lead unit and the stated risk whose evidence it was chosen from (None: no risk)."""
+
+    scored: Scored
+    risk: Risk | None
+
+
 def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                 shown_before: frozenset[tuple[str, int, int]] = frozenset(),
                 asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
                 names: Mapping[str, str] | None = None,
-                classes: Mapping[str, frozenset[str]] | None = None) -> Scored:
+                classes: Mapping[str, frozenset[str]] | None = None) -> Lead:
     """The best unit of ``lead_pool`` by ``lead_value``; the fitted term (``Scored.answers``)
     does not choose among the evidence on a risk the user states: the rules' safety order
     does (the lead on weak kidneys is the threshold of what they add, not a neighbour)."""
-    pool, hub, risk_led = lead_pool(relevant, profile, policy, asked, core, names, classes)
-    return max(pool, key=lambda s: lead_value(s, profile, policy, shown_before, hub,
-                                              fitted=not risk_led))
+    pool, hub, risk = lead_pool(relevant, profile, policy, asked, core, names, classes)
+    return Lead(max(pool, key=lambda s: lead_value(s, profile, policy, shown_before, hub,
+                                                   fitted=risk is None)), risk)
 
 
 def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
               asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
               names: Mapping[str, str] | None = None,
               classes: Mapping[str, frozenset[str]] | None = None,
-              ) -> tuple[list[Scored], float, bool]:
-    """The units that may lead, the hub weight to choose among them with, and whether they
-    are the evidence on a risk the user states. Never a sentence about a risk the user denies
+              ) -> tuple[list[Scored], float, Risk | None]:
+    """The units that may lead, the hub weight to choose among them with, and the stated risk
+    they are the evidence on (None: they are not). Never a sentence about a risk the user denies
     ("my kidneys are perfect") when there is another; when the user states a risk about
     themselves, the sentences about it; when any risk is named, or the question asks for
     something other than a verdict, never a general one."""
@@ -65,7 +73,7 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     if not verdict_answers(profile):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
         # a time or a sign that is asked for
-    hub, risk_led = policy.weights.hub, False
+    hub, led = policy.weights.hub, None
     for risk in leading_risks(profile):  # the risks stated in this message come first
         about = [s for s in plain if s.risk_match and matches(risk.evidence, s.unit.display)
                  and s.bracket >= 0]  # another age's row ("Teens 14–18") is not about theirs
@@ -107,7 +115,7 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         if risk.leads == "asked":
             about = _answering(about, pool, profile, policy)
         if about:  # evidence on the stated risk: its own focus, no hub malus
-            pool, hub, risk_led = about, 0.0, True
+            pool, hub, led = about, 0.0, risk
             break
     else:  # no stated risk leads: "when should i take it compared to my trazodone, how much?"
         # is answered by the row on trazodone over a general dose (a question choosing among
@@ -123,7 +131,7 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     if in_bracket:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
         closest = max(s.bracket for s in in_bracket)
         pool = [s for s in in_bracket if s.bracket == closest]
-    return pool, hub, risk_led
+    return pool, hub, led
 
 
 def products(units: list[Scored], core: frozenset[str]) -> frozenset[str]:

@@ -237,8 +237,11 @@ def _bound(text: str, now: Sequence[Risk], policy: AnswerPolicy,
     whole message."""
     if not any(r.bound for r in now):
         return frozenset()
-    asking = " ".join(asked_parts(text))
-    earlier = clauses(text[:text.rfind(asking)])[::-1] if points_back(asking) else []
+    parts = asked_parts(text)
+    asking = " ".join(parts)
+    told = clauses(text)  # the sentences before the first that asks, nearest first
+    first = next((i for i, c in enumerate(told) if c in parts), len(told))
+    earlier = told[:first][::-1] if points_back(asking) else []
     for part in (asking, *earlier, text):
         tokens = re.findall(r"[A-Za-z][\w-]*", part)
         found = set()

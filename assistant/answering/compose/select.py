@@ -103,17 +103,15 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # evidence on their condition ("CKD (any stage) … never …"), the threshold comes after it
     aside = found if found is not None and not found.applies else None
     pool = [s for s in relevant + stated if aside is None or s.unit.text != aside.scored.unit.text]
-    lead = choose_lead(pool or relevant + stated, profile, policy, shown_before, asked, core,
-                       names, classes)
+    lead, led = choose_lead(pool or relevant + stated, profile, policy, shown_before, asked,
+                            core, names, classes)
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)  # (the lead may repeat one shown)
     # a threshold the value does not reach leads only when the lead says nothing of the risk
     # the user has ("eGFR 45" and no other kidney evidence), never for a value that states no
     # risk ("I'm 44" against "Elderly patients (>65 years)")
     # nor does one on another risk than the one the lead is about ("CKD (any stage) …" leads
     # for eGFR 48 at 69; the age threshold comes after it)
-    about = next((r.id for r in leading_risks(profile)
-                  if matches(r.evidence, lead.unit.display)), None) if lead.risk_match else None
-    if found is not None and about not in (None, found.risk):
+    if found is not None and led is not None and led.id != found.risk:
         plan.aside = found
     elif found is not None and (found.applies or not pool or (not lead.risk_match and any(
             r.id == found.risk for r in profile.personal))):
