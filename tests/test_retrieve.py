@@ -12,6 +12,7 @@ from assistant.core.models import Hit
 from assistant.core.settings import Settings
 from assistant.evaluation.retrieval import chunk_spans, load_labels, score
 from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
+from assistant.retrieval.coverage import asked_terms
 from assistant.retrieval.fusion import mmr_order, normalize, reciprocal_rank_fusion
 from assistant.retrieval.hybrid import HybridRetriever, build_retriever
 from assistant.retrieval.rerank import RerankWeights, rerank
@@ -28,6 +29,14 @@ def test_tokenize_keeps_numbers_and_drops_stopwords_and_punctuation() -> None:
         ["crcl", "30", "ml", "min", "ok", "0.5", "mg"]
     ]
     assert tokenize(["", "?!(<>)", "the and of"]) == [[], [], []]
+
+
+def test_coverable_terms_are_names_and_the_words_of_the_question() -> None:
+    terms = asked_terms("My ferritin was 22 and I'm sick of it. Is temazepam ok?", 4.0)
+    assert terms == frozenset(tokenize(["ferritin temazepam ok"])[0])
+    assert not terms & frozenset(tokenize(["sick"])[0])  # an everyday word of the story
+    question = "Should it be taken on an empty stomach?"
+    assert asked_terms(question, 4.0) == frozenset(tokenize([question])[0])
 
 
 def test_bm25_ranks_matching_text_and_survives_odd_queries() -> None:
@@ -212,6 +221,25 @@ def test_rerank_and_sentence_ranking_change_order_not_membership(
     assert set(reranked) == set(plain) and reranked != plain
     assert ids(rerank_top=0, sentence_rank_weight=0.0) != ids(rerank_top=0,
                                                               sentence_rank_weight=2.0)
+
+
+#: A long message full of everyday words the corpus uses only once or twice ("sick", "whole").
+CHATTY = ("Finally finished my clonazepam taper last month!! I've been taking magnesium glycinate "
+          "every day the whole way through, about 5 months now. I'm sick of pills and want to bin "
+          "the magnesium too. Any reason not to just stop it tomorrow?")
+
+
+def test_everyday_words_do_not_push_the_best_chunks_out(retriever: HybridRetriever) -> None:
+    # each such word rare in the corpus would bring in a chunk of its own in place of the best
+    # ones (the last pick gives way, so only the first five of six are the first of twelve)
+    six = [h.chunk.id for h in retriever.search(CHATTY, k=6)]
+    assert six[:5] == [h.chunk.id for h in retriever.search(CHATTY, k=12)][:5]
+
+
+def test_a_rare_name_is_always_in_some_retrieved_chunk(retriever: HybridRetriever) -> None:
+    hits = retriever.search("I'm sick of my sleep being so bad, would temazepam be ok "
+                            "with my magnesium at night?", k=4)
+    assert any("temazepam" in h.chunk.text.lower() for h in hits)
 
 
 def test_dense_mode_uses_no_bm25(dense_retriever: HybridRetriever) -> None:

@@ -91,6 +91,12 @@ class RetrievalSettings(_Group):
     rare_term_df: int = Field(
         3, ge=0, le=50, description="A query term found in at most this many chunks must be in "
         "some retrieved chunk (0 turns this off; chosen on the tune labels).")
+    rare_term_max_zipf: float = Field(
+        4.0, ge=0, description="... and is a word rarer than this in English (wordfreq Zipf): "
+        "a name (a drug, a test), or a word of the part of the message that asks; not an "
+        "everyday word of the story before it that the corpus happens to use once or twice "
+        "(\"sick\", \"reason\", \"whole\"), whose chunks would push the best ones out of a "
+        "long message's results. Chosen on the tune split and tuning probes.")
     aliases: bool = Field(True, description="Expand queries with the corpus's own aliases "
                           "(a brand name with its generic name in parentheses, defined "
                           "abbreviations) and corrected spellings.")

@@ -3,12 +3,28 @@
 Every rare query term (in at most ``retrieval.rare_term_df`` chunks: a drug or test name) is
 found in some pick: if none has it, its best-fused chunk replaces the last pick that carries no
 rare term of the query. A passage naming the asked-about thing is what lets the composer answer
-it (or say the pairing is not covered).
+it (or say the pairing is not covered). In a small corpus everyday words ("sick", "whole",
+"reason") are in few chunks too, and a long message has many of them: a term counts when it
+comes from a word rare in English (a name) or from the part of the message that asks
+(``asked_terms``: "on an empty stomach?" must find the one passage about an empty stomach).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+
+from assistant.retrieval.bm25 import TOKEN_PATTERN, tokenize
+from assistant.text.sentences import asking_part
+from assistant.text.words import zipf
+
+
+def asked_terms(query: str, max_zipf: float) -> frozenset[str]:
+    """The BM25 terms of the query's words rarer than ``max_zipf`` in English, and of every
+    word of its asking part (``sentences.asking_part``)."""
+    rare = [w for w in re.findall(TOKEN_PATTERN, query.lower())
+            if not w[0].isdigit() and zipf(w) < max_zipf]
+    return frozenset(tokenize([" ".join(rare) + " " + asking_part(query)])[0])
 
 
 def cover_rare_terms(terms: Sequence[str], postings: Mapping[str, Sequence[int]],
