@@ -1090,6 +1090,7 @@ def test_a_threshold_on_another_risk_than_the_leads_comes_after_it() -> None:
     ("im 47 (female) and take 400mg magnesium plus a multivitamin. is that too much?", 47.0),
     ("I'm 52 F, is 300mg of magnesium glycinate ok?", 52.0),
     ("my grandad (79) gets horrible cramps in his calves at night. would magnesium help?", 79.0),
+    ("My son is 19 with epilepsy. What's the highest daily dose of clonazepam?", 19.0),
     # an age in brackets after no person is not read as one, so a later age wins
     ("how much does a woman my age (41) need, and how much is ok for my lad, hes 12?", 12.0),
 ])
@@ -1416,7 +1417,10 @@ def test_lowering_a_dose_or_running_out_is_stopping_at_once_going_to_sleep_is_no
     # sleep it is not
     for stopped in ("ran out of my k-pin and the pharmacy is shut till tuesday. will i be ok?",
                     "is it dangerous to just go without for 3 or 4 days until they reopen?",
-                    "didnt pack enough rivotril. will i be ok just going without till then?"):
+                    "didnt pack enough rivotril. will i be ok just going without till then?",
+                    "pharmacy messed up, no klonopin since thurs and cant get any till monday",
+                    "I've had no klonopin (1mg a day for 4 years) since Friday. is that bad?",
+                    "what's the worst that could happen if she goes the 4 nights without it?"):
         assert "abrupt" in {r.id for r in _profile(stopped).risks}
     for tired in ("i run out of energy by 3pm. can magnesium help?",
                   "i often go without sleep. is magnesium glycinate worth it?"):
@@ -1427,6 +1431,18 @@ def test_lowering_a_dose_or_running_out_is_stopping_at_once_going_to_sleep_is_no
     assert "stopping" not in {r.id for r in cramp.risks}
     wants = _profile("I want to stop klonopin, can magnesium help?")
     assert "stopping" in {r.id for r in wants.risks}
+    # drinking a powder or a tea is no alcohol
+    powder = _profile("started drinking the CALM magnesium powder at night. is it ok?")
+    assert "sedative" not in {r.id for r in powder.risks}
+    assert "sedative" in {r.id for r in _profile("been drinking a lot lately, is it ok?").risks}
+
+
+def test_a_sentence_without_its_subject_speaks_of_the_writer() -> None:
+    told = _profile("K-pin 0.5 was amazing at first. 18 months later it barely takes the edge "
+                    "off. Kinda tempted to just take two.")
+    assert "tolerance" in {r.id for r in told.personal}
+    asked = _profile("Does clonazepam barely touch anxiety after a few years?")
+    assert "tolerance" not in {r.id for r in asked.personal}
 
 
 def test_a_threshold_for_one_member_of_a_class_is_not_compared_for_the_class() -> None:
