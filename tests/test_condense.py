@@ -79,6 +79,12 @@ def test_it_is_the_earlier_subject_the_message_does_not_name_itself(
         "how far apart should i take it from doxycycline?",
         [_turn("how much magnesium glycinate for sleep with klonopin?")])
     assert "take magnesium glycinate from doxycycline" in out
+    # the subject the earlier message adds, not the one it names as what it goes with
+    out = Condenser(vocab, core).condense(
+        "If she does take it, how do we space it out from the gabapentin?",
+        [_turn("My mother takes gabapentin 300mg three times a day, plus clonazepam 0.5mg at "
+               "bedtime. She now wants to add magnesium glycinate. Is that too much together?")])
+    assert out.startswith("If she does take magnesium glycinate, how do we space")
 
 
 def test_it_after_a_subject_the_message_names_is_that_subject(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answering.antecedent import antecedent
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.replaced import given_up, replacement
 from assistant.answering.topic import (
@@ -209,9 +210,9 @@ class Condenser:
 
     def _resolve_it(self, question: str, previous: str) -> str | None:
         """"take it from doxycycline" -> "take magnesium from doxycycline": only when the
-        message names another (non-core) thing, so "it" is the previous core subject: the first
-        one the message does not name itself ("want off it … use the mag" after "magnesium …
-        less klonopin?" is off klonopin)."""
+        message names another (non-core) thing, so "it" is the previous core subject: one the
+        message does not name itself ("want off it … use the mag" after "magnesium … less
+        klonopin?" is off klonopin), the one added or taken there (``antecedent``)."""
         it = _IT.search(question)
         if not it or not self._objects(question):
             return None
@@ -221,9 +222,10 @@ class Condenser:
             # core subject the message names before it, unless paired with it ("the magnesium
             # i take with it")
         named = {stem(w) for w in self._core_words(question)}
-        runs = self._core_runs(split_carried(previous)[0])
-        subject = next((r for r in runs if not named & {stem(w) for w in r.split()}),
-                       runs[0] if runs else "")
+        told = split_carried(previous)[0]
+        runs = self._core_runs(told)
+        unnamed = [r for r in runs if not named & {stem(w) for w in r.split()}]
+        subject = antecedent(told, unnamed) or (runs[0] if runs else "")
         return _IT.sub(subject, question, count=1) if subject else None
 
     def _core_words(self, text: str) -> list[str]:
