@@ -27,6 +27,13 @@ def asked_terms(query: str, max_zipf: float) -> frozenset[str]:
     return frozenset(tokenize([" ".join(rare) + " " + asking_part(query)])[0])
 
 
+def rare_terms(query: str, postings: Mapping[str, Sequence[int]], max_zipf: float) -> list[str]:
+    """The query's terms, in order, that are rare in the corpus (``postings``) and count
+    (``asked_terms``)."""
+    counted = asked_terms(query, max_zipf)
+    return [t for t in dict.fromkeys(tokenize([query])[0]) if t in postings and t in counted]
+
+
 def cover_rare_terms(terms: Sequence[str], postings: Mapping[str, Sequence[int]],
                      row: Mapping[str, int], ids: Sequence[str], picks: list[str],
                      order: list[str], fused: dict[str, float]) -> list[str]:

@@ -27,8 +27,8 @@ from assistant.core.protocols import ChunkStore, Embedder
 from assistant.core.settings import Settings
 from assistant.retrieval.aliases import QueryExpander
 from assistant.retrieval.arrays import ARRAYS_DIR, SearchArrays
-from assistant.retrieval.bm25 import BM25Index, tokenize, top_k
-from assistant.retrieval.coverage import asked_terms, cover_rare_terms
+from assistant.retrieval.bm25 import BM25Index, top_k
+from assistant.retrieval.coverage import cover_rare_terms, rare_terms
 from assistant.retrieval.fusion import capped, mmr_ids, reciprocal_rank_fusion
 from assistant.retrieval.records import ChunkRecords
 from assistant.retrieval.rerank import RerankWeights, rerank
@@ -234,9 +234,7 @@ class HybridRetriever:
                           fused: dict[str, float]) -> list[str]:
         if not self._postings or not picks or self._arrays is None:
             return picks
-        names = asked_terms(query, self.settings.retrieval.rare_term_max_zipf)
-        terms = [t for t in dict.fromkeys(tokenize([query])[0])
-                 if t in self._postings and t in names]
+        terms = rare_terms(query, self._postings, self.settings.retrieval.rare_term_max_zipf)
         return cover_rare_terms(terms, self._postings, self._row, self._arrays.ids, picks,
                                 order, fused)
 
