@@ -31,6 +31,12 @@ def _profile(question: str, earlier: tuple[str, ...] = ()):  # type: ignore[no-u
     return read_question(question, list(earlier), POLICY, CORE)
 
 
+def _risk_ids(question: str, personal: bool = False) -> set[str]:
+    """The ids of the risks the question states (``personal``: of the writer)."""
+    profile = _profile(question)
+    return {r.id for r in (profile.personal if personal else profile.risks)}
+
+
 @pytest.mark.parametrize(("question", "risk"), [
     ("Is it safe with clonazepam? My kidneys are not great", "renal"),
     ("What if my creatinine clearance is 25?", "renal"),
@@ -1432,17 +1438,15 @@ def test_lowering_a_dose_or_running_out_is_stopping_at_once_going_to_sleep_is_no
     wants = _profile("I want to stop klonopin, can magnesium help?")
     assert "stopping" in {r.id for r in wants.risks}
     # drinking a powder or a tea is no alcohol
-    powder = _profile("started drinking the CALM magnesium powder at night. is it ok?")
-    assert "sedative" not in {r.id for r in powder.risks}
-    assert "sedative" in {r.id for r in _profile("been drinking a lot lately, is it ok?").risks}
+    assert "sedative" not in _risk_ids("started drinking the CALM magnesium powder. is it ok?")
+    assert "sedative" in _risk_ids("been drinking a lot lately, is it ok?")
 
 
 def test_a_sentence_without_its_subject_speaks_of_the_writer() -> None:
-    told = _profile("K-pin 0.5 was amazing at first. 18 months later it barely takes the edge "
-                    "off. Kinda tempted to just take two.")
-    assert "tolerance" in {r.id for r in told.personal}
-    asked = _profile("Does clonazepam barely touch anxiety after a few years?")
-    assert "tolerance" not in {r.id for r in asked.personal}
+    assert "tolerance" in _risk_ids("K-pin 0.5 was amazing at first. 18 months later it barely "
+                                    "takes the edge off. Kinda tempted to just take two.", True)
+    assert "tolerance" not in _risk_ids("Does clonazepam barely touch anxiety after a few years?",
+                                        True)
 
 
 def test_a_threshold_for_one_member_of_a_class_is_not_compared_for_the_class() -> None:
