@@ -101,8 +101,8 @@ class CorpusVocabulary:
     def known(self, word: str) -> bool:
         if self.mentions(word):
             return True
-        if "-" in word:
-            return all(self.known(part) for part in word.split("-") if part)
+        if "-" in word:  # a suffix ("withdrawal-y", "flu-ish") adds nothing to know
+            return all(self.known(p) for p in word.split("-") if p not in ("", "y", "ish", "like"))
         return self._same_family(word) or self._clips.is_clip(word)
 
     def _same_family(self, word: str) -> bool:
@@ -249,10 +249,10 @@ class CorpusVocabulary:
             # name is repaired ("klonapin's")
             return f"{fix_word(name, after)}{apostrophe}{tail}" if tail.lower() == "s" else word
         text = fold(text)
-        for short, long in synonyms.items():  # a shorthand of several words ("k-pin(s)")
-            if "-" in short or " " in short:
-                text = re.sub(rf"(?<![\w-]){re.escape(short)}s?(?![\w-])", long, text,
-                              flags=re.I)
+        for short, long in synonyms.items():  # a shorthand of several words ("k-pin(s)",
+            if "-" in short or " " in short:  # "k pin")
+                written = re.escape(short).replace(r"\-", "[- ]?")
+                text = re.sub(rf"(?<![\w-]){written}s?(?![\w-])", long, text, flags=re.I)
         return re.sub(r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)*", fix, text)
 
     def _completion(self, word: str) -> str | None:
@@ -286,13 +286,13 @@ class CorpusVocabulary:
 
     def _unknown_words(self, text: str, worth: Callable[[str], bool] = lambda w: True
                        ) -> Iterator[str]:
-        """Content words of the text (noise stripped) of three or more letters, without digits,
-        that no corpus word matches even after spelling repair, outside the conditions the user
-        may state (policy ``conditions``): the words that may name something the corpus does
-        not cover. ``worth`` is checked before the (slower) repair."""
-        text = self.strip_noise(text)
-        for pattern in self.conditions:  # a stated condition ("on dialysis") is the user's
-            text = pattern.sub(" ", text)  # risk fact, read by the answer, not a subject to cover
+        """Content words (3+ letters, no digits; noise stripped) no corpus word matches even
+        after spelling repair, outside the conditions the user may state (policy ``conditions``)
+        and everyday descriptions of what the documents name (``described``: "the reflux
+        tablet"): words that may name something the corpus lacks. ``worth`` runs first."""
+        text = self.strip_described(self.strip_noise(text))
+        for pattern in self.conditions:
+            text = pattern.sub(" ", text)
         for w in content_words(text):
             if len(w) >= 3 and not any(ch.isdigit() for ch in w) and worth(w) \
                     and not self.known(self.correct(w)):
