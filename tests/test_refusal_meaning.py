@@ -157,3 +157,31 @@ def test_a_stated_risk_does_not_answer_a_kind_only_its_own_evidence_answers(
                            "on weight too?")
     assert weight.body.startswith("The documents I have don't cover “weight gain”")
     assert "apnea" in weight.answer.lower().split("safety notes")[-1]
+
+
+def test_words_that_describe_or_quote_are_no_uncovered_things(assistant: Assistant) -> None:
+    # "the reflux tablet" describes a class the documents name (proton pump inhibitors)
+    reflux = assistant.ask("My bloods showed magnesium at 1.6, 'slightly low'. I'm only 42 and "
+                           "I eat fairly well. Could the reflux tablet be causing this?")
+    assert not reflux.refused and "proton pump" in reflux.body.lower()
+    # who says something ("my naturopath reckons") is not what is asked about
+    said = assistant.ask("My naturopath reckons former heavy drinkers are usually low in "
+                         "magnesium, is that a real thing?")
+    assert "naturopath" not in said.body
+    # a suffix on a word the documents use ("withdrawal-y") and a shorthand with a space in it
+    withdrawal = assistant.ask("why does my mate on xanax get weird withdrawal-y feelings "
+                               "between doses?")
+    assert not withdrawal.refused and "interdose" in withdrawal.body.lower()
+    spaced = assistant.ask("been on k pin .5 for 4 yrs. lately it barely touches it. normal??")
+    assert "klonopin" in spaced.standalone_question.lower() and not spaced.refused
+
+
+def test_a_stated_condition_declines_only_what_it_changes(assistant: Assistant) -> None:
+    # when to take it is no question the age changes: answered, not declined for "age"
+    timing = assistant.ask("My mom is 68, takes Fosamax once a week on Sunday mornings and a "
+                           "magnesium glycinate every day. Is there a timing problem on Sundays?")
+    assert not timing.refused and "bisphosphonate" in timing.body.lower()
+    # whether a medicine reaches breast milk is: the documents say it of magnesium only
+    nursing = assistant.ask("I'm breastfeeding. My GP has offered me klonopin 0.25. Does it get "
+                            "into breastmilk and affect the baby?")
+    assert nursing.refused and "but not breast" in nursing.body

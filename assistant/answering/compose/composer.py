@@ -124,7 +124,9 @@ class ExtractiveComposer:
             # wrote them ("pregnant"), not a measure ("for 2 years"), else its name: "7 weeks
             # along" or "a positive test" is not what the documents lack
             written = [m for p in plan.condition.evidence for m in re.finditer(p, question, re.I)
-                       if not re.search(r"\d\s*$", question[:m.start()])]
+                       if not re.search(r"\d\s*$", question[:m.start()])] or [
+                m for p in plan.condition.user for m in re.finditer(p, question, re.I)
+                if len(m.group(0).split()) == 1]  # else the user's own word ("breastmilk")
             return (max(written, key=lambda m: m.start()).group(0) if written
                     else plan.condition.id)
         spans = [m for p in (kind.ask if kind else []) for m in re.finditer(p, question, re.I)]

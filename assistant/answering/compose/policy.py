@@ -51,6 +51,10 @@ class Kind(_Strict):
     exact: list[str] = Field(default_factory=list)
     #: What a decline says the documents do not give, when ``exact`` words asked it.
     label: str = ""
+    #: A condition the user has changes the answer to this kind (is it safe, how much, what
+    #: to watch for): asked beside a condition the documents discuss only for another subject,
+    #: that part is declined (``uncovered.risk_uncovered``); when to take it is not changed.
+    conditional: bool = False
     _check = field_validator("ask", "evidence", "exact")(_compiled)
 
 

@@ -95,7 +95,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     other = kind_uncovered(relevant, profile, policy, core, names, classes)
     if other is not None:  # the kind asked is said only of something else
         return Plan(lead=other, declines=True, kind=profile.kind)
-    elsewhere = risk_uncovered(relevant + stated, profile, core, names, classes)
+    elsewhere = risk_uncovered(relevant + stated, profile, policy, core, names, classes)
     if elsewhere is not None:  # the condition stated is discussed only for something else
         return Plan(lead=elsewhere[0], declines=True, condition=elsewhere[1])
     found = compare_threshold(scored, profile, policy, core, names)

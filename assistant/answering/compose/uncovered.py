@@ -94,8 +94,8 @@ def kind_uncovered(relevant: list[Scored], profile: Profile, policy: AnswerPolic
     return max(of_kind or relevant, key=lambda s: s.score)
 
 
-def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
-                   names: Mapping[str, str] | None,
+def risk_uncovered(pool: list[Scored], profile: Profile, policy: AnswerPolicy,
+                   core: frozenset[str], names: Mapping[str, str] | None,
                    classes: Mapping[str, frozenset[str]] | None) -> tuple[Scored, Risk] | None:
     """A condition the user states now ("I'm 7 weeks pregnant"), or stated earlier when the
     message is the first to name a core subject ("also … klonopin 0.5, is that one safe for the
@@ -108,8 +108,9 @@ def risk_uncovered(pool: list[Scored], profile: Profile, core: frozenset[str],
     asking what the condition changes: its evidence answers it, unless its question states
     the condition itself ("could klonopin cause birth defects if I fall pregnant?"), not only
     its story ("My dad is 81 … Could his water pill be draining his magnesium?")."""
-    if not profile.subjects:
-        return None
+    asked = policy.kind_named(profile.kind)
+    if not profile.subjects or (asked is not None and not asked.conditional):
+        return None  # "is there a timing problem on Sundays?" for a 68-year-old: not changed
     # the subjects its question asks about, not those of the story before it
     # ("Magnesium Glycinate" in a heading: a question on glycinate asks about magnesium too)
     profile = _with_compounds(profile, profile.asked_subjects, pool, core)
