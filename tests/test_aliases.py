@@ -12,7 +12,8 @@ TEXT = (
     "Take Zorblaxin (fentaquine, an analgesic) with food. Quarvex (dretomil) is a sleep aid. "
     "Patients with Chronic Pelvic Ache (CPA) and Loop Diuretics (LD) need care. "
     "Water (hydration) matters and so does sleep (rest). Fentaquine relieves headaches; "
-    "fentaquine is taken twice. Fenwick gardens are unrelated."
+    "fentaquine is taken twice. Fenwick gardens are unrelated. Lingering withdrawal (LAWS) "
+    "may follow, as may a late rebound (XYZ) or tired feelings (TIRED)."
 )
 
 
@@ -22,6 +23,10 @@ def test_name_pairs_and_defined_abbreviations_are_read_from_the_text() -> None:
     assert aliases["quarvex"] == {"dretomil"} and aliases["dretomil"] == {"quarvex"}
     assert aliases["cpa"] == {"chronic pelvic ache"} and aliases["chronic pelvic ache"] == {"cpa"}
     assert aliases["ld"] == {"loop diuretics"}
+    # an acronym with letters of its own: the last two words' initials, in order, in it
+    assert aliases["laws"] == {"lingering withdrawal"}
+    assert "xyz" not in aliases  # no initial of "late rebound" leads it
+    assert "tired" not in aliases  # "f" of "feelings" is no letter of it
     # common words in parentheses are explanations, not aliases
     assert "water" not in aliases and "hydration" not in aliases and "rest" not in aliases
 
@@ -69,3 +74,17 @@ def test_aliases_are_also_read_from_each_documents_opening_line(tmp_path: Path) 
     assert QueryExpander.from_texts([chunk.text]).expand("stop klonopin") == "stop klonopin"
     expander = QueryExpander.from_chunks([chunk], tmp_path)
     assert expander.expand("can I stop klonopin") == "can I stop klonopin clonazepam"
+
+
+def test_an_expander_saved_by_another_derivation_is_derived_again(tmp_path: Path) -> None:
+    import json
+
+    from assistant.retrieval.aliases import DERIVATION, EXPANDER_FILE
+
+    QueryExpander.from_texts([TEXT]).save(tmp_path)
+    loaded = QueryExpander.load(tmp_path)
+    assert loaded is not None and loaded.aliases["laws"] == {"lingering withdrawal"}
+    path = tmp_path / EXPANDER_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**data, "derivation": DERIVATION - 1}), encoding="utf-8")
+    assert QueryExpander.load(tmp_path) is None

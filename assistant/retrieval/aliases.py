@@ -4,7 +4,10 @@
   parentheses ("Clonazepam (Klonopin, …)", "Ambien (zolpidem)", "Furosemide (Lasix)") pairs
   the two names both ways; an abbreviation defined in parentheses whose capitals are the
   initials of the words before it ("Restless Leg Syndrome (RLS)", "Magnesium Oxide (MgO)")
-  pairs the abbreviation with that phrase. No hand lists: a new document brings its own names.
+  pairs the abbreviation with that phrase, as does an acronym of capitals whose first is the
+  initial of the second-last word and which holds the last word's initial later ("protracted
+  withdrawal (PAWS)", "gamma-aminobutyric acid (GABA)"). No hand lists: a new document brings
+  its own names. A saved expander of another ``DERIVATION`` is derived again.
 * **Spelling**: a query word that is no English word (word rarity below ``MAX_TYPO_ZIPF``) and
   no corpus word is matched to the closest corpus word ("clonazapam" -> "clonazepam",
   "withdrawl" -> "withdrawal"), if one is close enough.
@@ -34,6 +37,8 @@ from assistant.text.words import stem, stopwords, words, zipf
 log = logging.getLogger(__name__)
 #: The file a version's derived query expander is saved in (``answering.derived``).
 EXPANDER_FILE = "expander.json"
+#: Bumped when the derivation changes: a saved expander of another version is derived again.
+DERIVATION = 2
 # "<up to five words> (<name or abbreviation>" followed by ",", ")" or a space.
 _PAIR = re.compile(r"([A-Za-z][\w'-]*(?:[ \t]+[A-Za-z][\w'-]*){0,5})[ \t]*\([ \t]*"
                    r"([A-Za-z][\w-]*)(?=[,)\s])")
@@ -58,6 +63,14 @@ def _abbreviation(outer: str, inner: str) -> tuple[str, str] | None:
     for n in range(1, len(outer_words) + 1):
         tail = outer_words[-n:]
         if _initials(tail) == letters:
+            return inner.lower(), " ".join(tail)
+    # an acronym with letters of its own ("protracted withdrawal (PAWS)"): the initials of the
+    # last two words, in order, among its capitals, the first of them its first
+    if len(outer_words) >= 2 and inner.isupper():
+        tail = outer_words[-2:]
+        rest = iter(letters[1:])
+        first, second = tail[0][0], tail[1][0]
+        if first == letters[0] and second in rest:
             return inner.lower(), " ".join(tail)
     return None
 
@@ -124,7 +137,8 @@ class QueryExpander:
 
     def save(self, directory: Path) -> None:
         """Write what was derived from the texts to ``directory``/``expander.json``."""
-        data = {"aliases": {k: sorted(v) for k, v in sorted(self.aliases.items())},
+        data = {"derivation": DERIVATION,
+                "aliases": {k: sorted(v) for k, v in sorted(self.aliases.items())},
                 "counts": dict(sorted(self.counts.items()))}
         (directory / EXPANDER_FILE).write_text(json.dumps(data), encoding="utf-8")
 
@@ -136,6 +150,9 @@ class QueryExpander:
             return None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("derivation") != DERIVATION:
+                log.info("saved query expander %s is of another derivation: deriving it", path)
+                return None
             return cls({str(k): {str(v) for v in vs} for k, vs in data["aliases"].items()},
                        Counter({str(w): int(n) for w, n in data["counts"].items()}))
         except (ValueError, KeyError, TypeError, AttributeError) as err:
