@@ -85,6 +85,12 @@ def test_it_is_the_earlier_subject_the_message_does_not_name_itself(
         [_turn("My mother takes gabapentin 300mg three times a day, plus clonazepam 0.5mg at "
                "bedtime. She now wants to add magnesium glycinate. Is that too much together?")])
     assert out.startswith("If she does take magnesium glycinate, how do we space")
+    # what the message adds is not "it": a lower dose of the earlier subject
+    out = Condenser(vocab, core).condense(
+        "Could adding magnesium glycinate mean I could get away with a lower dose of it?",
+        [_turn("I've been on klonopin 0.5mg for 18 months and lately it barely does anything. "
+               "Is it normal for it to stop working like this?")])
+    assert out.endswith("a lower dose of klonopin?")
 
 
 def test_it_after_a_subject_the_message_names_is_that_subject(

@@ -18,15 +18,23 @@ _ADDED = re.compile(r"\b(add|adding|added|adds|start|starting|started|try|trying
 _PAIRED = re.compile(r"\b(with|alongside|plus|besides|on top of)\s+(\S+\s+){0,2}$", re.I)
 
 
+def adds(text: str, runs: Sequence[str]) -> bool:
+    """Does ``text`` name each of its core-subject ``runs`` as what is added or taken ("could
+    adding magnesium glycinate …")? Then a later "it" is something else."""
+    return bool(runs) and all(_ADDED.search(_before(text, r)) for r in runs)
+
+
+def _before(text: str, run: str) -> str:
+    at = re.search(rf"\b{re.escape(run)}\b", text, re.I)
+    return text[:at.start()] if at else ""
+
+
 def antecedent(text: str, runs: Sequence[str]) -> str:
     """The run of ``runs`` (core-subject runs of ``text``, in order) that "it" most likely
     stands for; empty for none."""
     if len(runs) < 2:
         return runs[0] if runs else ""
 
-    def before(run: str) -> str:
-        at = re.search(rf"\b{re.escape(run)}\b", text, re.I)
-        return text[:at.start()] if at else ""
-    added = [r for r in runs if _ADDED.search(before(r))]
-    alone = [r for r in runs if not _PAIRED.search(before(r))]
+    added = [r for r in runs if _ADDED.search(_before(text, r))]
+    alone = [r for r in runs if not _PAIRED.search(_before(text, r))]
     return (added or alone or list(runs))[0]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.answering.antecedent import antecedent
+from assistant.answering.antecedent import adds, antecedent
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.replaced import given_up, replacement
 from assistant.answering.topic import (
@@ -56,7 +56,8 @@ _IT = re.compile(r"\bit\b(?!')", re.I)
 _PAIRED_WITH = re.compile(r"\b(with|alongside|and|plus|besides)\s+$", re.I)
 #: A message ending on a pronoun points back ("Would switching to glycinate fix that?") even
 #: when it names a core subject.
-_BACK = re.compile(r"\b(that|this|those|these|them)\s*[?.!]*\s*$", re.I)
+_BACK = re.compile(r"(\b(that|this|those|these|them)|\b(of|off|from|on|with)\s+it)\s*[?.!]*\s*$",
+                   re.I)  # ("… a lower dose of it?")
 #: ... as does getting through "it" ("would magnesium help me get thru it" after a message about
 #: quitting Klonopin: "it" is what the last message was about, core subject and all).
 _ORDEAL = re.compile(r"\b(get|gets|getting|help|helps|pull|see|carry)\s+(?:(me|him|her|us|you)\s+)?"
@@ -214,10 +215,11 @@ class Condenser:
         message does not name itself ("want off it … use the mag" after "magnesium … less
         klonopin?" is off klonopin), the one added or taken there (``antecedent``)."""
         it = _IT.search(question)
-        if not it or not self._objects(question):
-            return None
-        before = question[:it.start()]
-        if self._core_words(before) and not _PAIRED_WITH.search(before):
+        before = question[:it.start()] if it else ""
+        other = bool(re.search(r"\b(of|off)\s+$", before)) and adds(before, self._core_runs(before))
+        if not it or not (self._objects(question) or other):
+            return None  # ("could adding magnesium mean a lower dose of it?": not magnesium)
+        if self._core_words(before) and not _PAIRED_WITH.search(before) and not other:
             return None  # "what about my klonopin? … is it safe for the baby?": "it" is the
             # core subject the message names before it, unless paired with it ("the magnesium
             # i take with it")
