@@ -4,7 +4,7 @@ states ("severe renal impairment (CrCl <30 mL/min)"): which side the user is on,
 When the value is on the side the threshold speaks of, the threshold sentence leads with the
 comparison. When it is not ("eGFR 45" against "<30"), the threshold does not answer for this
 user: the lead stays the best evidence about their condition, and the threshold is shown after
-it with the comparison (``select.plan_answer``), so "does not apply at that value" never opens
+it with the comparison (``select.plan_answer``), so "this threshold is not reached" never opens
 a reply to someone with kidney disease.
 """
 
