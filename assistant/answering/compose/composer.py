@@ -110,16 +110,17 @@ class ExtractiveComposer:
         return plan
 
     def _asked(self, question: str, plan: Plan) -> str:
-        """What the question asks that the evidence does not say of its subject: its focus
+        """What the question asks that the evidence does not say of its subject: the label of a
+        kind asked in its exact words, else its focus
         words the nearest evidence names, in the question's order, else the words stating the
         condition in the documents' words ("pregnant") or its name ("pregnancy"), else the words
         saying what kind of answer it wants ("half-life"), the last said."""
+        kind = self.policy.kind_named(plan.kind) if plan.kind else None
+        if kind is not None and kind.label and matches(kind.exact, question):
+            return kind.label  # "maximum dose", not the words that asked it (nor "per day")
         named = [w for w in term_words(question) if stem(w) in plan.uncovered]
         if named:
             return " ".join(dict.fromkeys(named))
-        kind = self.policy.kind_named(plan.kind) if plan.kind else None
-        if kind is not None and kind.label and matches(kind.exact, question):
-            return kind.label  # "maximum dose", not the words that asked it
         if plan.condition is not None:  # the condition in the documents' words as the user
             # wrote them ("pregnant"), not a measure ("for 2 years"), else its name: "7 weeks
             # along" or "a positive test" is not what the documents lack
