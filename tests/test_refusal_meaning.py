@@ -5,6 +5,8 @@ medicine taken for a condition the documents discuss leaves that condition answe
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answering.pipeline import Assistant
 
 
@@ -159,19 +161,24 @@ def test_a_stated_risk_does_not_answer_a_kind_only_its_own_evidence_answers(
     assert "apnea" in weight.answer.lower().split("safety notes")[-1]
 
 
-def test_words_that_describe_or_quote_are_no_uncovered_things(assistant: Assistant) -> None:
+@pytest.mark.parametrize(("question", "answered_with"), [
     # "the reflux tablet" describes a class the documents name (proton pump inhibitors)
-    reflux = assistant.ask("My bloods showed magnesium at 1.6, 'slightly low'. I'm only 42 and "
-                           "I eat fairly well. Could the reflux tablet be causing this?")
-    assert not reflux.refused and "proton pump" in reflux.body.lower()
-    # who says something ("my naturopath reckons") is not what is asked about
+    ("My bloods showed magnesium at 1.6, 'slightly low'. I'm only 42 and I eat fairly well. "
+     "Could the reflux tablet be causing this?", "proton pump"),
+    # a suffix on a word the documents use ("withdrawal-y")
+    ("why does my mate on xanax get weird withdrawal-y feelings between doses?", "interdose"),
+])
+def test_a_description_of_what_the_documents_name_is_no_uncovered_thing(
+        assistant: Assistant, question: str, answered_with: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused and answered_with in answer.body.lower()
+
+
+def test_who_says_it_and_a_spaced_shorthand_are_no_uncovered_things(
+        assistant: Assistant) -> None:
     said = assistant.ask("My naturopath reckons former heavy drinkers are usually low in "
                          "magnesium, is that a real thing?")
-    assert "naturopath" not in said.body
-    # a suffix on a word the documents use ("withdrawal-y") and a shorthand with a space in it
-    withdrawal = assistant.ask("why does my mate on xanax get weird withdrawal-y feelings "
-                               "between doses?")
-    assert not withdrawal.refused and "interdose" in withdrawal.body.lower()
+    assert "naturopath" not in said.body  # who says it is not what is asked about
     spaced = assistant.ask("been on k pin .5 for 4 yrs. lately it barely touches it. normal??")
     assert "klonopin" in spaced.standalone_question.lower() and not spaced.refused
 
