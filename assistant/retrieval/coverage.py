@@ -30,8 +30,11 @@ def asked_terms(query: str, max_zipf: float) -> frozenset[str]:
 def rare_terms(query: str, postings: Mapping[str, Sequence[int]], max_zipf: float) -> list[str]:
     """The query's terms, in order, that are rare in the corpus (``postings``) and count
     (``asked_terms``)."""
+    rare = [t for t in dict.fromkeys(tokenize([query])[0]) if t in postings]
+    if not rare:  # most queries: no Zipf lookups or second tokenizing on the search path
+        return []
     counted = asked_terms(query, max_zipf)
-    return [t for t in dict.fromkeys(tokenize([query])[0]) if t in postings and t in counted]
+    return [t for t in rare if t in counted]
 
 
 def cover_rare_terms(terms: Sequence[str], postings: Mapping[str, Sequence[int]],
