@@ -17,6 +17,7 @@ from fakes import (
     make_hit,
 )
 
+from assistant.answering.antecedent import ReferenceWords
 from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
@@ -152,7 +153,7 @@ def test_one_validator_with_one_wording(settings: Settings, message: object, rea
 def test_real_steps_and_fakes_satisfy_the_protocols(settings: Settings, guard: CaveatGuard,
                                                      tmp_path: Path) -> None:
     vocab = CorpusVocabulary([CHUNK.embed_text])
-    rules = RuleCondenser(vocab, frozenset())
+    rules = RuleCondenser(vocab, frozenset(), ReferenceWords())
     store = SqlSessionStore(tmp_path / "s.db")
     real: list[tuple[object, type]] = [
         (HybridRetriever(settings=settings, store=None, embedder=None), p.Retriever),

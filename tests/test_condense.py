@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
+from assistant.answering.antecedent import ReferenceWords
+from assistant.answering.compose import load_answer_policy
 from assistant.answering.condense import Condenser
 from assistant.answering.query_terms import load_query_terms
 from assistant.answering.subjects import alias_pairs, core_names, core_subjects
@@ -16,6 +19,8 @@ from assistant.core.models import Turn
 from assistant.text.words import stem
 
 ROOT = Path(__file__).resolve().parents[1]
+#: What the condenser reads around a subject, from the real answer policy.
+WORDS = ReferenceWords.from_policy(load_answer_policy(ROOT / "policies"))
 SEED = (ROOT / "corpus" / "000_ea444bfb46099086.txt").read_text(encoding="utf-8").splitlines()[0]
 
 
@@ -57,36 +62,37 @@ def _turn(q: str) -> Turn:
 
 
 def test_what_if_carries_the_topic(vocab: CorpusVocabulary, core: frozenset[str]) -> None:
-    out = Condenser(vocab, core).condense("What if my creatinine clearance is 25?", [_turn(SEED)])
+    out = Condenser(vocab, core, WORDS).condense("What if my creatinine clearance is 25?",
+                                                 [_turn(SEED)])
     assert out.startswith("What if my creatinine clearance is 25?")
     assert "magnesium" in out and "clonazepam" in out
 
 
 def test_and_x_swaps_the_entity_and_keeps_the_topic(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "And gabapentin?", [_turn("How far apart should I take doxycycline and magnesium?")])
     assert out == "How far apart should I take gabapentin and magnesium?"
 
 
 def test_it_is_the_earlier_subject_the_message_does_not_name_itself(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "and if i want off it completely can i just use the mag to get me thru",
         [_turn("could adding magnesium let me get away with less klonopin then?")])
     assert "off klonopin completely" in out and "use the magnesium" in out
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "how far apart should i take it from doxycycline?",
         [_turn("how much magnesium glycinate for sleep with klonopin?")])
     assert "take magnesium glycinate from doxycycline" in out
     # the subject the earlier message adds, not the one it names as what it goes with
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "If she does take it, how do we space it out from the gabapentin?",
         [_turn("My mother takes gabapentin 300mg three times a day, plus clonazepam 0.5mg at "
                "bedtime. She now wants to add magnesium glycinate. Is that too much together?")])
     assert out.startswith("If she does take magnesium glycinate, how do we space")
     # what the message adds is not "it": a lower dose of the earlier subject
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "Could adding magnesium glycinate mean I could get away with a lower dose of it?",
         [_turn("I've been on klonopin 0.5mg for 18 months and lately it barely does anything. "
                "Is it normal for it to stop working like this?")])
@@ -96,12 +102,12 @@ def test_it_is_the_earlier_subject_the_message_does_not_name_itself(
 def test_it_after_a_subject_the_message_names_is_that_subject(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     earlier = [_turn("I'm 24 weeks pregnant. Is magnesium glycinate safe for sleep?")]
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "what about my klonopin? my psych said keep going for now. is it safe for the baby?",
         earlier)
     assert "is it safe for the baby" in out and "magnesium" not in split_carried(out)[0]
     # "with it" pairs the pronoun with another thing: it is the earlier subject
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "ok and what about the magnesium glycinate i take with it then? my egfr was 28",
         [_turn("does klonopin need a lower dose if my kidneys are bad?")])
     assert "take with klonopin" in out
@@ -109,7 +115,7 @@ def test_it_after_a_subject_the_message_names_is_that_subject(
 
 def test_what_if_x_instead_of_y_swaps_y_for_x(vocab: CorpusVocabulary,
                                               core: frozenset[str]) -> None:
-    out = Condenser(vocab, core).condense(
+    out = Condenser(vocab, core, WORDS).condense(
         "what if it was klonopin instead of the ambien?",
         [_turn("i take ambien most nights. can i add mag glycinate too?")])
     assert out.startswith("i take klonopin most nights.") and "ambien" not in out.lower()
@@ -120,7 +126,7 @@ def test_a_thing_given_up_is_no_longer_the_topic(vocab: CorpusVocabulary,
     """"instead of the trazodone", "swap the zzzquil for …" and "switches me to sonata" name
     what the user stops taking: the standalone question neither asks about it nor carries it
     (nor what the earlier question glossed it as)."""
-    condenser = Condenser(vocab, core)
+    condenser = Condenser(vocab, core, WORDS)
     earlier = [_turn("i take trazodone at night, when should i take my magnesium glycinate?")]
     out = condenser.condense("and on nights i use benadryl instead of the trazodone?", earlier)
     own, carried = split_carried(out)
@@ -140,7 +146,7 @@ def test_instead_without_a_thing_given_up_keeps_the_topic(vocab: CorpusVocabular
     """"What should he try instead?" asks for another option; "instead of with the klonopin"
     moves a time; "switching to glycinate" names a form of the core subject: none gives up a
     thing the earlier question was about."""
-    condenser = Condenser(vocab, core)
+    condenser = Condenser(vocab, core, WORDS)
     earlier = [_turn("does magnesium help leg cramps at night?")]
     assert "cramps" in condenser.condense("ok so what should he try instead then?", earlier)
     earlier = [_turn("citrate gives me diarrhea, is oxide any better?")]
@@ -151,7 +157,7 @@ def test_instead_without_a_thing_given_up_keeps_the_topic(vocab: CorpusVocabular
 def test_and_x_swaps_the_most_specific_thing_without_its_owner(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     """"nightly" is when the user takes magnesium; "doxycycline" is the thing swapped out."""
-    out = Condenser(vocab, core).condense("What about my weekly fosamax?", [
+    out = Condenser(vocab, core, WORDS).condense("What about my weekly fosamax?", [
         _turn("Got prescribed doxycycline for 2 weeks. Can I keep my nightly magnesium?")])
     assert out == "Got prescribed weekly fosamax for 2 weeks. Can I keep my nightly magnesium?"
 
@@ -162,11 +168,11 @@ def test_and_x_swaps_in_the_thing_alone_and_never_a_glossed_core_subject(
     repair's short form of glycinate), and "on sundays, same deal" is not the thing."""
     previous = ("dr put me on doxycycline for 10 days. I take magnesium gly (glycinate) every "
                 "morning with breakfast. how far apart do they need to be?")
-    out = Condenser(vocab, core).condense("and my fosamax on sundays, same deal?",
+    out = Condenser(vocab, core, WORDS).condense("and my fosamax on sundays, same deal?",
                                           [_turn(previous)])
     assert out == previous.replace("doxycycline", "fosamax")
     # a longer follow-up that asks something of its own is no swap
-    out = Condenser(vocab, core).condense("And once I'm on it, what should be monitored?",
+    out = Condenser(vocab, core, WORDS).condense("And once I'm on it, what should be monitored?",
                                           [_turn(previous)])
     assert out.startswith("And once I'm on") and "doxycycline" not in out
 
@@ -174,9 +180,9 @@ def test_and_x_swaps_in_the_thing_alone_and_never_a_glossed_core_subject(
 def test_weeks_of_pregnancy_are_not_carried_as_an_age(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     first = "I'm 24 weeks pregnant and my calves cramp at night. Is magnesium ok?"
-    out = Condenser(vocab, core).condense("will it help the cramps though?", [_turn(first)])
+    out = Condenser(vocab, core, WORDS).condense("will it help the cramps though?", [_turn(first)])
     assert "pregnant" in out and "I'm 24" not in out
-    out = Condenser(vocab, core).condense("will it help the cramps though?",
+    out = Condenser(vocab, core, WORDS).condense("will it help the cramps though?",
                                           [_turn("I'm 72 and my calves cramp at night.")])
     assert "I'm 72" in out
 
@@ -187,14 +193,14 @@ def test_and_x_replaces_the_thing_the_last_question_ended_on(
     refused = Turn(user="Should I take my levothyroxine apart from magnesium?",
                    standalone_question="Should I take my levothyroxine apart from magnesium?",
                    answer="", refused=True)
-    out = Condenser(vocab, core).condense("And what about coffee?", [refused])
+    out = Condenser(vocab, core, WORDS).condense("And what about coffee?", [refused])
     assert out == "Should I take my levothyroxine apart from coffee?"
 
 
 @pytest.mark.parametrize("message", ["And for how long?", "And when?", "And what does it do?"])
 def test_and_a_question_word_asks_more_instead_of_swapping_a_thing_in(
         vocab: CorpusVocabulary, core: frozenset[str], message: str) -> None:
-    out = Condenser(vocab, core).condense(message, [_turn("What if my creatinine clearance "
+    out = Condenser(vocab, core, WORDS).condense(message, [_turn("What if my creatinine clearance "
                                                           "is 25 with magnesium?")])
     own, carried = split_carried(out)
     assert "creatinine clearance is 25" not in own and own.strip() == message
@@ -207,7 +213,8 @@ def test_what_about_for_someone_else_swaps_no_thing_in(
     question's things (the KAL bottle) stay, nothing is replaced by the person."""
     first = ("My son is 7. Could I open a KAL magnesium glycinate 400 and give him half? "
              "What's the most a kid his age should have from a supplement?")
-    out = Condenser(vocab, core).condense("what about for his sister, shes 12", [_turn(first)])
+    out = Condenser(vocab, core, WORDS).condense("what about for his sister, shes 12",
+                                                 [_turn(first)])
     own, carried = split_carried(out)
     assert own.strip() == "what about for his sister, shes 12"
     assert "magnesium" in carried
@@ -219,14 +226,14 @@ def test_a_declined_turn_naming_a_core_subject_still_sets_the_topic(
     about klonopin: the next message ("what should we look out for?") carries it."""
     q = "my nan is 79 and the GP gave her klonopin 0.5mg at night, is that a lot for her age?"
     declined = Turn(user=q, standalone_question=q, answer="", refused=True)
-    out = Condenser(vocab, core).condense("ok and what should we be looking out for in her?",
+    out = Condenser(vocab, core, WORDS).condense("ok and what should we be looking out for in her?",
                                           [declined])
     assert "klonopin" in split_carried(out)[1]
 
 
 def test_self_contained_and_long_unrelated_messages_are_left_alone(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
-    c = Condenser(vocab, core)
+    c = Condenser(vocab, core, WORDS)
     history = [_turn(SEED)]
     assert c.condense("Is magnesium glycinate safe with warfarin?", history) == \
         "Is magnesium glycinate safe with warfarin?"
@@ -236,7 +243,7 @@ def test_self_contained_and_long_unrelated_messages_are_left_alone(
 
 def test_refused_turns_do_not_set_the_topic(vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     refused = Turn(user="warfarin?", standalone_question="Is zinc ok?", answer="", refused=True)
-    assert Condenser(vocab, core).condense("And for sleep?", [refused]) == "And for sleep?"
+    assert Condenser(vocab, core, WORDS).condense("And for sleep?", [refused]) == "And for sleep?"
 
 
 def test_repair_fixes_misspellings_and_shorthand_but_not_real_drug_names(
@@ -327,25 +334,25 @@ def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
         earlier: tuple[str, ...], expected: str) -> None:
     history = [_turn(q) for q in earlier]
-    assert Condenser(vocab, core).condense(message, history) == expected
+    assert Condenser(vocab, core, WORDS).condense(message, history) == expected
 
 
 def test_a_message_ending_on_a_pronoun_is_a_follow_up_even_naming_a_core_subject(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     history = [_turn("Why does my magnesium supplement give me diarrhea?")]
-    out = Condenser(vocab, core).condense("Would switching to glycinate fix that?", history)
+    out = Condenser(vocab, core, WORDS).condense("Would switching to glycinate fix that?", history)
     assert out.startswith("Would switching to glycinate fix that? (about ")
     assert "diarrhea" in out
     # naming a core subject without pointing back is a question of its own
     own = "Would switching to glycinate help my sleep?"
-    assert Condenser(vocab, core).condense(own, history) == own
+    assert Condenser(vocab, core, WORDS).condense(own, history) == own
 
 
 def test_a_follow_up_naming_its_own_core_subject_does_not_carry_the_previous_one(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     history = [_turn("My mother is 78 and takes clonazepam. Should that worry me?"),
                _turn("What dose would be more appropriate for her? (about clonazepam)")]
-    out = Condenser(vocab, core).condense("And how much magnesium for her sleep?", history)
+    out = Condenser(vocab, core, WORDS).condense("And how much magnesium for her sleep?", history)
     own, _, carried = out.partition(" (about ")
     assert own == "And how much magnesium for her sleep?"
     assert "clonazepam" not in carried and "mother is 78" in carried
@@ -357,7 +364,7 @@ def test_is_it_ok_to_is_a_question_of_its_own_when_it_names_a_core_subject(
     that names a core subject does not carry the previous question's topic; "Is it safe?" alone
     still points back."""
     history = [_turn("Can I combine it with temazepam? (about clonazepam)")]
-    c = Condenser(vocab, core)
+    c = Condenser(vocab, core, WORDS)
     own = "Is it OK to drive after taking clonazepam with magnesium?"
     assert c.condense(own, history) == own
     assert c.condense("Is it safe?", history).startswith("Is it safe? (about ")
@@ -366,11 +373,8 @@ def test_is_it_ok_to_is_a_question_of_its_own_when_it_names_a_core_subject(
 
 
 def test_a_condition_put_aside_is_not_added_to_the_topic(vocab: CorpusVocabulary) -> None:
-    from assistant.answering.compose import load_answer_policy
-
-    dismissals = load_answer_policy(ROOT / "policies").dismissals
-    plain = Condenser(vocab, frozenset({"magnesium"}))
-    aside = Condenser(vocab, frozenset({"magnesium"}), dismissals)
+    plain = Condenser(vocab, frozenset({"magnesium"}), replace(WORDS, set_aside=()))
+    aside = Condenser(vocab, frozenset({"magnesium"}), WORDS)
     asked = "did the studies find anything serious from magnesium besides the runs?"
     assert "diarrhea" in plain.condense(asked, []).lower()  # "the runs" is the documents' diarrhea
     assert "diarrhea" not in aside.condense(asked, []).lower()
@@ -384,7 +388,7 @@ def test_a_condition_put_aside_is_not_added_to_the_topic(vocab: CorpusVocabulary
 ])
 def test_low_magnesium_in_everyday_words_is_the_documents_deficiency(
         vocab: CorpusVocabulary, message: str, named: bool) -> None:
-    condensed = Condenser(vocab, frozenset({"magnesium"})).condense(message, [])
+    condensed = Condenser(vocab, frozenset({"magnesium"}), WORDS).condense(message, [])
     assert ("magnesium deficiency" in condensed) is named
 
 
@@ -392,7 +396,7 @@ def test_getting_through_it_points_back_to_the_last_message(vocab: CorpusVocabul
     """"would magnesium help me get thru it" after quitting Klonopin: "it" is the last
     message's ordeal, so its core subject is carried (not swapped in for "it")."""
     history = [_turn("been on klonopin 2 yrs and i want off. can i just quit?")]
-    c = Condenser(vocab, frozenset({"magnesium", "klonopin"}))
+    c = Condenser(vocab, frozenset({"magnesium", "klonopin"}), WORDS)
     got = c.condense("would magnesium help me get thru it", history)
     assert got.startswith("would magnesium help me get thru it (about") and "klonopin" in got
 
@@ -402,6 +406,6 @@ def test_a_long_message_carries_the_core_subject_its_question_points_back_at(
     story = ("I'm six weeks into a slow taper off clonazepam and my calves cramp at night. "
              "Someone in my support group recommended magnesium. Is it actually helpful for "
              "this, or could it mess up my taper?")
-    out = Condenser(vocab, core).condense("Okay, if I try it, how much should I be taking?",
+    out = Condenser(vocab, core, WORDS).condense("Okay, if I try it, how much should I be taking?",
                                           [_turn(story)])
     assert "(about magnesium" in out and "clonazepam" not in split_carried(out)[1]

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from assistant.answering.antecedent import ReferenceWords
+from assistant.answering.compose import load_answer_policy
 from assistant.answering.condense import Condenser
 from assistant.answering.coverage import uncovered_focus
 from assistant.answering.framing import CreativeFraming
@@ -30,6 +32,8 @@ from assistant.core.settings import Settings
 from assistant.text.words import fold, words
 
 ROOT = Path(__file__).resolve().parents[1]
+#: What the condenser reads around a subject, from the real answer policy.
+WORDS = ReferenceWords.from_policy(load_answer_policy(ROOT / "policies"))
 TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
 
 
@@ -64,7 +68,7 @@ def _talk(condenser: Condenser, messages: list[str]) -> list[str]:
 
 def test_it_is_the_core_subject_and_and_x_swaps_the_other_thing(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
-    out = _talk(Condenser(vocab, core), [
+    out = _talk(Condenser(vocab, core, WORDS), [
         "Can I take magnesium glycinate with clonazepam?",
         "How far apart should I take it from doxycycline?",
         "And gabapentin?"])
@@ -75,21 +79,22 @@ def test_it_is_the_core_subject_and_and_x_swaps_the_other_thing(
 def test_a_swap_replaces_the_object_even_after_a_refused_turn_that_named_a_core_subject(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     refused = _turn("How far apart should I take magnesium and levothyroxine?", refused=True)
-    out = Condenser(vocab, core).condense("And what about coffee?", [refused])
+    out = Condenser(vocab, core, WORDS).condense("And what about coffee?", [refused])
     assert out == "How far apart should I take magnesium and coffee?"
 
 
 def test_a_question_of_its_own_about_a_core_subject_is_not_a_copy(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     history = [_turn("How far apart should I take magnesium and calcium?")]
-    out = Condenser(vocab, core).condense("And what about stopping the magnesium itself?", history)
+    out = Condenser(vocab, core, WORDS).condense("And what about stopping the magnesium itself?",
+                                                 history)
     assert out == "What about stopping the magnesium itself?"
 
 
 def test_what_about_a_core_subject_swaps_the_other_core_subject(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     history = [_turn("Does clonazepam need a lower dose if I have kidney disease?")]
-    out = Condenser(vocab, core).condense("What about the magnesium?", history)
+    out = Condenser(vocab, core, WORDS).condense("What about the magnesium?", history)
     # "the" is the user's article, not part of the name swapped in
     assert out.startswith("Does magnesium need a lower dose if I have kidney disease?")
 
@@ -101,7 +106,7 @@ def test_what_about_a_core_subject_swaps_the_other_core_subject(
 ])
 def test_stated_conditions_still_apply_two_turns_later(
         vocab: CorpusVocabulary, core: frozenset[str], first: str, condition: str) -> None:
-    out = _talk(Condenser(vocab, core), [first, "How much should I take?", "And at night?"])
+    out = _talk(Condenser(vocab, core, WORDS), [first, "How much should I take?", "And at night?"])
     for standalone in out[1:]:
         assert condition.lower() in split_carried(standalone)[1].lower(), standalone
         assert CARRIED_OPEN in standalone
@@ -109,7 +114,8 @@ def test_stated_conditions_still_apply_two_turns_later(
 
 def test_a_new_question_naming_its_own_topic_carries_nothing(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
-    out = _talk(Condenser(vocab, core), ["My kidneys are weak.", "Is magnesium glycinate safe?"])
+    out = _talk(Condenser(vocab, core, WORDS),
+                ["My kidneys are weak.", "Is magnesium glycinate safe?"])
     assert out[1] == "Is magnesium glycinate safe?"
 
 
@@ -268,7 +274,7 @@ def test_a_swap_replaces_a_carried_object_when_the_question_names_none(
         vocab: CorpusVocabulary, core: frozenset[str]) -> None:
     carried = "Which one goes first? (about magnesium, doxycycline)"
     history = [_turn("Which one goes first?", carried)]
-    out = Condenser(vocab, core).condense("And gabapentin?", history)
+    out = Condenser(vocab, core, WORDS).condense("And gabapentin?", history)
     assert out == "Which one goes first? (about magnesium, gabapentin)"
 
 

@@ -9,6 +9,7 @@ verifier), caveat guard and SQL session store, all sharing one cached embedder
 
 from __future__ import annotations
 
+from assistant.answering.antecedent import ReferenceWords
 from assistant.answering.compose import ExtractiveComposer, load_answer_policy
 from assistant.answering.compose.fit import load_answer_fit
 from assistant.answering.condense import Condenser as RuleCondenser
@@ -82,7 +83,8 @@ def build_assistant(settings: Settings) -> Assistant:
     framing = CreativeFraming(terms.creative, terms.creative_preface) \
         if terms and terms.creative else None
     generator: Generator = extractive
-    condenser: Condenser = RuleCondenser(vocab, core, answer_policy.dismissals)
+    condenser: Condenser = RuleCondenser(vocab, core,
+                                             ReferenceWords.from_policy(answer_policy))
     if settings.llm.generator != "extractive":
         generator = make_generator(settings, embedder=embedder, extractive=extractive)
         condenser = LLMCondenser(settings, fallback=condenser)

@@ -19,9 +19,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from assistant.answering.antecedent import adds, antecedent
+from assistant.answering.antecedent import ReferenceWords, adds, antecedent
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.replaced import given_up, replacement
 from assistant.answering.topic import (
@@ -52,8 +51,6 @@ _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what abo
                      r"should i still|same for|why|how come)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
 _IT = re.compile(r"\bit\b(?!')", re.I)
-#: Words right before a pronoun that pair it with another thing ("… glycinate i take with it").
-_PAIRED_WITH = re.compile(r"\b(with|alongside|and|plus|besides)\s+$", re.I)
 #: A message ending on a pronoun points back ("Would switching to glycinate fix that?") even
 #: when it names a core subject.
 _BACK = re.compile(r"(\b(that|this|those|these|them)|\b(of|off|from|on|with)\s+it)\s*[?.!]*\s*$",
@@ -82,15 +79,15 @@ _TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
 
 class Condenser:
     """Rule-based follow-up rewriting. ``core``: stems of the corpus's core subjects
-    (``answering.subjects.core_subjects``): a message naming one is about its own topic."""
+    (``answering.subjects.core_subjects``): a message naming one is about its own topic.
+    ``words``: what is read around a subject (``ReferenceWords.from_policy``); a condition
+    described inside a phrase that sets it aside ("besides the runs") is not what is asked."""
 
     def __init__(self, vocab: CorpusVocabulary, core: frozenset[str],
-                 set_aside: Sequence[str] = ()) -> None:
+                 words: ReferenceWords) -> None:
         self.vocab = vocab
         self.core = core
-        #: Phrases that put a topic aside ("besides the runs": the answer policy's
-        #: ``dismissals``): a condition described inside one is not what is asked about.
-        self._set_aside = [re.compile(p, re.I) for p in set_aside]
+        self.words = words
         terms = vocab.terms
         self._topic_zipf = terms.topic_max_zipf if terms else ENTITY_ZIPF
 
@@ -103,7 +100,7 @@ class Condenser:
         standalone = self._standalone(message, history)
         own, carried = split_carried(standalone)
         told = message
-        for pattern in self._set_aside:  # "besides the runs, did anything serious happen?"
+        for pattern in self.words.set_aside:  # "besides the runs, did anything serious happen?"
             told = pattern.sub(" ", told)
         named = [name for name, signs in self.vocab.described
                  if any(p.search(told) for p in signs) and name.lower() not in
@@ -216,10 +213,11 @@ class Condenser:
         klonopin?" is off klonopin), the one added or taken there (``antecedent``)."""
         it = _IT.search(question)
         before = question[:it.start()] if it else ""
-        other = bool(re.search(r"\b(of|off)\s+$", before)) and adds(before, self._core_runs(before))
+        other = bool(re.search(r"\b(of|off)\s+$", before)) and adds(
+            before, self._core_runs(before), self.words)
         if not it or not (self._objects(question) or other):
             return None  # ("could adding magnesium mean a lower dose of it?": not magnesium)
-        if self._core_words(before) and not _PAIRED_WITH.search(before) and not other:
+        if self._core_words(before) and not self.words.pairs_next(before) and not other:
             return None  # "what about my klonopin? … is it safe for the baby?": "it" is the
             # core subject the message names before it, unless paired with it ("the magnesium
             # i take with it")
@@ -227,7 +225,7 @@ class Condenser:
         told = split_carried(previous)[0]
         runs = self._core_runs(told)
         unnamed = [r for r in runs if not named & {stem(w) for w in r.split()}]
-        subject = antecedent(told, unnamed) or (runs[0] if runs else "")
+        subject = antecedent(told, unnamed, self.words) or (runs[0] if runs else "")
         return _IT.sub(subject, question, count=1) if subject else None
 
     def _core_words(self, text: str) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -97,13 +98,21 @@ def load_policy(policies_dir: Path, filename: str, model: type[M], what: str) ->
 
 
 def _word_lists(path: Path) -> dict[str, str]:
+    """The named lists of ``path`` as alternations; read once per version of the file (the
+    answer and query policies both use them)."""
     if not path.exists():
         return {}
+    stat = path.stat()
+    return dict(_read_word_lists(path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def _read_word_lists(path: Path, mtime_ns: int, size: int) -> tuple[tuple[str, str], ...]:
     lists = load_yaml_model(path, WordLists, "word lists").root
     empty = [name for name, items in lists.items() if not items]
     if empty:
         raise PolicyError(f"word lists {path}: {', '.join(empty)} has no words")
-    return {name: "(?:" + "|".join(items) + ")" for name, items in lists.items()}
+    return tuple((name, "(?:" + "|".join(items) + ")") for name, items in lists.items())
 
 
 def _with_words(data: Any, words: Mapping[str, str], path: Path, what: str) -> Any:

@@ -209,6 +209,11 @@ class AnswerPolicy(_Strict):
     #: Words after which a core subject is what the user adds, not what a bound risk is said of
     #: ("can I stop and take magnesium instead?": the user stops the other one).
     adding: list[str] = Field(default_factory=list)
+    #: Words that say a core subject was taken before ("she started magnesium"), and words that
+    #: pair one with the subject asked about ("plus clonazepam"): with ``adding``, the
+    #: condenser's reading of a follow-up's "it" (``answering.antecedent``).
+    taken: list[str] = Field(default_factory=list)
+    paired: list[str] = Field(default_factory=list)
     #: A sentence opening with a bare answer word ("Yes, it is generally safe …") answered its
     #: source's own question. ``answer_word`` is that opening; ``doubts`` mark a question whose
     #: "yes" means the opposite ("Is it dangerous …?", "Should I worry?"): its lead is shown
@@ -241,8 +246,9 @@ class AnswerPolicy(_Strict):
     points_free: int = Field(4, ge=0, le=10)
     points_min_relevance: float = Field(0.3, ge=-1, le=2)
 
-    _check = field_validator("general_verdict", "first_person", "dismissals", "adding",
-                             "doubts", "dangling_starts", "hedges", "evidence_asks")(_compiled)
+    _check = field_validator("general_verdict", "first_person", "dismissals", "adding", "taken",
+                             "paired", "doubts", "dangling_starts", "hedges",
+                             "evidence_asks")(_compiled)
 
     @field_validator("connectors", "answer_word", "reader_clause")
     @classmethod
