@@ -115,7 +115,10 @@ def risk_uncovered(pool: list[Scored], profile: Profile, policy: AnswerPolicy,
     # ("Magnesium Glycinate" in a heading: a question on glycinate asks about magnesium too)
     profile = _with_compounds(profile, profile.asked_subjects, pool, core)
     found = None
-    for risk in profile.personal:
+    # a condition its question asks about without stating it of anyone ("is clonazepam safe in
+    # pregnancy?") is what is asked as much as one stated of the user
+    topic = [r for r in profile.risks if r.id in profile.asked_risks and r not in profile.personal]
+    for risk in (*profile.personal, *topic):
         if not risk.lasting or not (
                 risk.id in (profile.current if profile.kinds else profile.asked_risks)
                 or (profile.kinds and profile.subjects - profile.named_before)):
