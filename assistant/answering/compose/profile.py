@@ -11,12 +11,15 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answering.compose.asked import CONTINUES_WORDS, read_kinds
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
+from assistant.answering.compose.stated import (
+    bound_subjects,
+    other_substances,
+    stated_risks,
+    telegraphic,
+)
 from assistant.answering.topic import split_carried
 from assistant.text.sentences import (
     asked_or_paired,
-    asked_parts,
-    clauses,
-    points_back,
     question_parts,
 )
 from assistant.text.words import stem, term_words, zipf
@@ -133,18 +136,18 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     own, carried = split_carried(question)
     earlier = list(earlier)
     asking, kinds = read_kinds(own, carried, earlier, policy)
-    now = _risks(own, policy, core)
+    now = stated_risks(own, policy, core)
     before: list[Risk] = []
     mine: list[Risk] = []  # earlier risks said in the first person
     for text in earlier:
-        found = _risks(text, policy, core)
+        found = stated_risks(text, policy, core)
         before += [r for r in found if r not in before]
         mine += [r for r in found if matches(policy.first_person, text) and r not in mine]
     # Earlier conditions of the person (policy ``lasting``: kidneys, sleep apnea...) still hold;
     # an earlier "stop" or "driving" was about that turn's question.
     lasting = [r for r in before if r.lasting]
     if earlier and _DOING_THAT.search(own):  # what it refers to is asked about now
-        now += [r for r in _risks(earlier[-1], policy, core) if r not in now]
+        now += [r for r in stated_risks(earlier[-1], policy, core) if r not in now]
     risks = tuple(now + [r for r in lasting if r not in now])
     measured = _measures(own, risks)
     given = [m for text in earlier for m in _measures(text, risks)]
@@ -162,7 +165,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     # whoever takes it: it is stated, not a topic.
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest or (r.other_than_core and r in now)
-                     or (r in now and _telegraphic(own, r.lasting)))
+                     or (r in now and telegraphic(own, r.lasting)))
     personal = tuple(r for r in personal if not _ordinary(r, latest.get(r.id)))
     dismissing = [m.group(0) for p in policy.dismissals for m in re.finditer(p, own, flags=re.I)]
     denied = tuple(r for r in policy.risks if r not in risks and (
@@ -184,8 +187,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
                    asks_evidence=matches(policy.evidence_asks, own),
-                   others=_others(own, policy, core),
-                   bound=_bound(own, now, policy, core),
+                   others=other_substances(own, policy, core),
+                   bound=bound_subjects(own, now, policy, core),
                    subjects=(subjects := frozenset(stem(w) for w in term_words(own)) & core),
                    asked_subjects=frozenset(stem(w) for w in term_words(questions)) & core
                    or subjects,
@@ -207,64 +210,6 @@ def names_thing(word: str) -> bool:
     """Is the word rare enough in English (``THING_ZIPF``) to name a specific thing: a drug, a
     brand, a form ("doxycycline", "Ambien", "citrate")?"""
     return word.isalpha() and zipf(word.lower()) < THING_ZIPF
-
-
-def _telegraphic(text: str, lasting: bool = True) -> bool:
-    """A message that opens without its subject ("on dialysis 3x a week and …", "pregnant and
-    can't sleep …", "been on .5 klonopin a year … gonna just stop cold turkey") speaks of the
-    writer. "have" and "got" open questions too ("Have trials shown …?"): after them only a
-    ``lasting`` condition ("have CKD stage 3") is read as the writer's."""
-    opening = "on|been|taking|pregnant|nursing|breastfeeding" + (
-        "|have|having|got" if lasting else "")
-    return bool(re.match(rf"\s*({opening})\b", text, re.I))
-
-
-def _risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[Risk]:
-    for pattern in policy.dismissals:  # "drop the sleep apnea warning" states no risk
-        text = re.sub(pattern, " ", text, flags=re.I)
-    plain = _without_core(text, core)
-    return [r for r in policy.risks if matches(r.user, plain if r.other_than_core else text)
-            and not matches(r.denied, text)]
-
-
-def _bound(text: str, now: Sequence[Risk], policy: AnswerPolicy,
-           core: frozenset[str]) -> frozenset[str]:
-    """Stems of the core subjects the message names that are not what the user adds (no
-    ``adding`` word in the three words before them), when it states a ``bound`` risk: those of
-    its asking part when it names any ("finished coming off clonazepam … can i just stop the
-    magnesium?" asks about magnesium); when it points back ("can i just drop it?"), those of the
-    last sentence before it naming any ("… I started magnesium glycinate …"); else those of the
-    whole message."""
-    if not any(r.bound for r in now):
-        return frozenset()
-    parts = asked_parts(text)
-    asking = " ".join(parts)
-    told = clauses(text)  # the sentences before the first that asks, nearest first
-    first = next((i for i, c in enumerate(told) if c in parts), len(told))
-    earlier = told[:first][::-1] if points_back(asking) else []
-    for part in (asking, *earlier, text):
-        tokens = re.findall(r"[A-Za-z][\w-]*", part)
-        found = set()
-        for i, word in enumerate(tokens):
-            before = " ".join(tokens[max(0, i - 3):i])
-            if stem(word.lower()) in core and not matches(policy.adding, before):
-                found.add(stem(word.lower()))
-        if found:
-            return frozenset(found)
-    return frozenset()
-
-
-def _others(text: str, policy: AnswerPolicy, core: frozenset[str]) -> frozenset[str]:
-    """Stems of the words an ``other_than_core`` risk is stated with ("temazepam")."""
-    plain = _without_core(text, core)
-    return frozenset(stem(w) for r in policy.risks if r.other_than_core for p in r.user
-                     for m in re.finditer(p, plain, flags=re.I) for w in term_words(m.group(0)))
-
-
-def _without_core(text: str, core: frozenset[str]) -> str:
-    """The text without the corpus's core subjects (for risks about another drug)."""
-    return re.sub(r"[A-Za-z][\w-]*", lambda m: "" if stem(m.group(0).lower()) in core
-                  else m.group(0), text)
 
 
 def _measures(text: str, risks: Sequence[Risk]) -> list[Measure]:

@@ -114,7 +114,9 @@ def score_units(question: str, units: list[Unit], sims: np.ndarray, vectors: np.
                                                     strict=True):
         text = unit.text
         kind_match = kind is not None and matches(kind.evidence, text)
-        about = [r for r in profile.risks if matches(r.evidence, text) and not (
+        # an FAQ answer is about what its heading asks ("… during benzo taper? 100-400mg …")
+        said = f"{unit.asked} {text}" if unit.asked else text
+        about = [r for r in profile.risks if matches(r.evidence, said) and not (
             r.bound and profile.bound and about_another(said_of(unit, core, names, classes),
                                                           profile.bound, core, names, classes))]
         risk_match = bool(about)
