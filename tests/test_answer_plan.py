@@ -1017,6 +1017,13 @@ def test_stopping_one_subject_is_not_evidence_about_stopping_another() -> None:
              "glycinate around the same time, 300mg every night. Honestly I can't tell if it's "
              "doing anything. Can I just drop it tomorrow?")
     assert _profile(story).bound == {stem("magnesium"), stem("glycinate")}
+    # ... however the story says it is taken, and a stop's object is what is stopped
+    taken = ("Finished my benzo taper last month. Been taking 200mg magnesium glycinate every "
+             "night through it. Can I just bin it now?")
+    assert _profile(taken).bound == {stem("magnesium"), stem("glycinate")}
+    told = ("finished my clonazepam taper last week. can i just stop the magnesium now, im so "
+            "sick of pills")
+    assert _profile(told).bound == {stem("magnesium")}
 
 
 def test_a_verdict_leads_with_the_pairing_the_user_named() -> None:

@@ -40,8 +40,9 @@ def bound_subjects(text: str, now: Sequence[Risk], policy: AnswerPolicy,
     ``adding`` word in the three words before them), when it states a ``bound`` risk: those of
     its asking part when it names any ("finished coming off clonazepam … can i just stop the
     magnesium?" asks about magnesium); when it points back ("can i just drop it?"), those of the
-    last sentence before it naming any ("… I started magnesium glycinate …"); else those of the
-    whole message."""
+    last sentence before it naming any, taken or not ("… I started magnesium glycinate …");
+    else those of the whole message. A subject a stop takes as its object ("stop the magnesium")
+    is the one, in each of these in turn."""
     if not any(r.bound for r in now):
         return frozenset()
     parts = asked_parts(text)
@@ -54,11 +55,14 @@ def bound_subjects(text: str, now: Sequence[Risk], policy: AnswerPolicy,
         stopped = _stopped(part, bound, policy, core)
         if stopped:
             return stopped  # "… clonazepam taper … can i just stop the magnesium now"
+        # what a question points back at is what it asks about, however it is taken ("Been
+        # taking 200mg mag glycinate … Can I just bin it now?")
+        pointed = part in earlier
         tokens = re.findall(r"[A-Za-z][\w-]*", part)
         found = set()
         for i, word in enumerate(tokens):
             before = " ".join(tokens[max(0, i - 3):i])
-            if stem(word.lower()) in core and not matches(policy.adding, before):
+            if stem(word.lower()) in core and (pointed or not matches(policy.adding, before)):
                 found.add(stem(word.lower()))
         if found:
             return frozenset(found)
