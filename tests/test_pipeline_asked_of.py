@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from assistant.answering.pipeline import Assistant
 from assistant.answering.refusal import CANNOT_ANSWER
+from assistant.core.models import Answer
 
 
 def _lead(body: str) -> str:
     return body.split("\n")[0].lower()
+
+
+def _follow_up(assistant: Assistant, first: str, then: str) -> Answer:
+    """The answer to ``then``, asked after ``first`` in one conversation."""
+    sid = assistant.new_session()
+    assistant.ask(first, sid)
+    return assistant.ask(then, sid)
 
 
 def test_a_condition_asked_about_of_the_other_subject_is_declined(assistant: Assistant) -> None:
@@ -26,21 +34,17 @@ def test_weeks_of_pregnancy_are_no_age_that_answers_for_the_condition(
         assistant: Assistant) -> None:
     """"im 20 wks pregnant" states no age: evidence on older patients taking clonazepam must
     not answer whether clonazepam is safe in pregnancy."""
-    sid = assistant.new_session()
-    assistant.ask("im 20 wks pregnant and using mag gly for sleep. how much total from pills is "
-                  "too much?", sid)
-    later = assistant.ask("also my psych had me on klonopin 0.5 before i got pregnant. is "
-                          "clonazepam actually ok to take while pregnant?", sid)
+    later = _follow_up(assistant, "im 20 wks pregnant and using mag gly for sleep. how much "
+                       "total from pills is too much?", "also my psych had me on klonopin 0.5 "
+                       "before i got pregnant. is clonazepam actually ok to take while pregnant?")
     assert later.refused and "beers" not in later.body.lower()
 
 
 def test_a_time_to_effect_given_only_for_the_other_subject_is_declined(
         assistant: Assistant) -> None:
-    sid = assistant.new_session()
-    assistant.ask("My neurologist wants me on clonazepam 0.25 at night. Anything I should "
-                  "worry about?", sid)
-    later = assistant.ask("ok. so how long after I swallow it does it actually kick in? trying "
-                          "to work out my timing", sid)
+    later = _follow_up(assistant, "My neurologist wants me on clonazepam 0.25 at night. Anything "
+                       "I should worry about?", "ok. so how long after I swallow it does it "
+                       "actually kick in? trying to work out my timing")
     assert later.refused and "but not time to take effect" in later.body, later.body
     covered = assistant.ask("how long does magnesium glycinate take to work for anxiety?")
     assert not covered.refused and "days" in _lead(covered.body)
@@ -48,11 +52,10 @@ def test_a_time_to_effect_given_only_for_the_other_subject_is_declined(
 
 def test_a_thing_pointed_back_at_by_adding_that_is_the_thing_asked(
         assistant: Assistant) -> None:
-    sid = assistant.new_session()
-    assistant.ask("I take melatonin 3mg, clonazepam 0.25mg and magnesium glycinate 200mg at "
-                  "lights out. Is there a smarter way to time these?", sid)
-    later = assistant.ask("my sister also gave me a box of valerian root tea to drink before "
-                          "bed. fine to add that on top of everything?", sid)
+    later = _follow_up(assistant, "I take melatonin 3mg, clonazepam 0.25mg and magnesium "
+                       "glycinate 200mg at lights out. Is there a smarter way to time these?",
+                       "my sister also gave me a box of valerian root tea to drink before bed. "
+                       "fine to add that on top of everything?")
     assert later.refused and "valerian" in later.body.lower()
 
 
