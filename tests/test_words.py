@@ -160,6 +160,14 @@ def test_a_short_clipped_form_stands_for_one_word_of_the_headlines_or_the_corpus
     assert not vocab.known("lamo")  # no corpus word starts with it
 
 
+def test_a_pet_name_made_of_a_clipped_form_stands_for_its_word() -> None:
+    vocab = CorpusVocabulary(["Clonazepam (Klonopin) and magnesium glycinate are named here."],
+                             headlines=["Safety of Klonopin with magnesium"])
+    assert "klonnie (klonopin)" in vocab.repair("ok w my klonnie 0.5?")
+    assert "klonny (klonopin)" in vocab.repair("my klonny at night")
+    assert not vocab.known("lammie")  # no corpus word starts with its clipped form
+
+
 def test_a_contraction_is_one_word_and_a_possessives_name_is_repaired() -> None:
     vocab = CorpusVocabulary(["Clonazepam (Klonopin) and magnesium glycinate are named here."])
     assert vocab.repair("Who shouldn't use magnesium?") == "Who shouldn't use magnesium?"

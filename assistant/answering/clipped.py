@@ -1,11 +1,13 @@
 """Clipped forms of corpus words: "fibro" for "fibromyalgia", "gly" for "glycinate", "trazo" for
-"trazodone". A form of ``CLIPPED_MIN`` letters or more that starts a corpus word is that word's
-clip; a shorter one, or one that is to be written out for the reader and the search ("gly
-(glycinate)"), must be no English word and stand for exactly one word (``completion``)."""
+"trazodone", and pet names made of one ("klonnie" for "klonopin"). A form of ``CLIPPED_MIN``
+letters or more that starts a corpus word is that word's clip; a shorter one, or one that is to
+be written out for the reader and the search ("gly (glycinate)"), must be no English word and
+stand for exactly one word (``completion``)."""
 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Sequence
 
 from assistant.text.words import clips, stem, zipf
@@ -45,6 +47,11 @@ class ClippedForms:
         use ``word`` itself."""
         if len(word) < CLIPPED_MIN_SHORT or not word.isalpha() or zipf(word) >= SHORT_CLIP_ZIPF:
             return None
+        found = self._completing(word)
+        base = _pet_base(word)
+        return found if found is not None or base is None else self._completing(base)
+
+    def _completing(self, word: str) -> str | None:
         headline = _starting(self._headline, word)
         if headline:
             return headline[0] if len({stem(w) for w in headline}) == 1 else None
@@ -52,6 +59,21 @@ class ClippedForms:
         if not starting or len({stem(w) for w in starting}) > 1:
             return None
         return starting[0]
+
+
+#: A pet name's ending ("klonnie", "benzies"): the clip before it, its last letter doubled or not.
+_PET_ENDING = re.compile(r"(?:ies|ie|ys|y)$")
+
+
+def _pet_base(word: str) -> str | None:
+    """The clipped form a pet name is made of ("klonnie" -> "klon"), or None."""
+    ending = _PET_ENDING.search(word)
+    if ending is None:
+        return None
+    base = word[:ending.start()]
+    if len(base) > 1 and base[-1] == base[-2]:
+        base = base[:-1]
+    return base if len(base) >= CLIPPED_MIN_SHORT else None
 
 
 def _starting(sorted_words: Sequence[str], prefix: str) -> list[str]:
