@@ -193,6 +193,7 @@ def test_a_covered_subject_with_an_uncovered_question_is_declined_for_that_part(
     "Is magnesium glycinate 120 mg plus clonazepam 500 mcg safe?",
     "Would switching to glycinate fix that?",
     "does my magnesium supplement mess w it at all",  # a verb before its object, no thing
+    "does magnesium do anything for the horrible anxious week before my period?",  # how it is
 ])
 def test_answerable_questions_are_not_declined_as_partly_covered(
         vocab: CorpusVocabulary, core: frozenset[str], question: str) -> None:

@@ -1,6 +1,7 @@
 """What the retrieved evidence covers of a question (read by ``refusal.decide``): whether it
-ever discusses the question's two named things together ("clonazepam" with "omeprazole"), and
-whether a covered subject's asked-about thing is in it ("magnesium" … "kidney stones")."""
+ever discusses the question's two named things together ("clonazepam" with "omeprazole"),
+whether a covered subject's asked-about thing is in it ("magnesium" … "kidney stones"), and
+which rare words the question asks about with a subject (``asked_rare``)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from typing import Protocol
 
 from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
-from assistant.text.sentences import asked_or_paired, asked_parts, clauses
+from assistant.text.sentences import asked_or_paired, asked_parts, clauses, question_parts
 from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
     plain,
     stem,
     stopwords,
+    verb_or_adjective,
     word_stems,
+    words,
     zipf,
 )
 
@@ -31,6 +34,8 @@ _OBJECT_STARTS = frozenset({"the", "a", "an", "my", "your", "his", "her", "its",
 #: A word these follow before an object ("mess with it", "mess w it", "mix up the") is a verb.
 _VERB_PARTICLES = frozenset({"with", "w", "up", "around", "into", "about"})
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
+#: A rare word this near a core subject's name is asked about with it (chosen on tuning).
+PAIRED_WINDOW = 5
 #: A "-ly" word at least this common is an adverb, no part of a thing's name ("pill
 #: eventually"); rarer ones may be ("anomaly").
 ADVERB_ZIPF = 4.0
@@ -144,6 +149,8 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
                 hi += 1
             if _takes_object(tokens, hi + 1):
                 continue  # "pills fix the …", "supplement mess w it": a verb and its subject
+            if all(_adjective(t) for t in tokens[lo:hi + 1]):
+                continue  # "the horrible anxious week": how it is, no thing
             phrase = " ".join(tokens[lo:hi + 1])
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
                 return _core_run(tokens, last, core), phrase
@@ -152,6 +159,32 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
 
 #: A slash between words writes alternatives ("spray / oil", "and/or").
 _ALTERNATIVES = re.compile(r"\s*/\s*(?=[^\W\d])")
+
+
+def asked_rare(own: str, carried: str, vocab: CorpusVocabulary,
+               core: frozenset[str]) -> set[str]:
+    """Rare words asked about with a core subject, within ``PAIRED_WINDOW`` words of it, in a
+    part that asks about combining ("are kava and klonopin ok together?"): named things,
+    whatever the embedder says (``unknown_entities`` keeps those the documents never use).
+    "… klonopin does it kick in?? got a root canal thurs": the weekday is far from it. Also the
+    rare words of the ``carried`` topic: one the documents never use was swapped in by a
+    follow-up ("and what about evening primrose oil for that?") and is what it asks about."""
+    out = {w for w in words(carried) if _rare_word(w) and stem(w) not in core}
+    terms = vocab.terms
+    if terms is None or not terms.combining:
+        return out
+    for part in question_parts(own):
+        said = words(part)
+        at = [i for i, w in enumerate(said) if stem(w) in core]
+        if not at or not any(re.search(p, part) for p in terms.combining):
+            continue
+        out |= {w for i, w in enumerate(said) if _rare_word(w) and stem(w) not in core
+                and min(abs(i - j) for j in at) <= PAIRED_WINDOW}
+    return out
+
+
+def _rare_word(w: str) -> bool:
+    return w.isalpha() and len(w) > 3 and zipf(w) < NAMED_ZIPF and not verb_or_adjective(w)
 
 
 def named_things(text: str, vocab: CorpusVocabulary) -> list[str]:
@@ -177,6 +210,16 @@ def _takes_object(tokens: list[str], i: int) -> bool:
 def _adverb(word: str) -> bool:
     """A common "-ly" word ("eventually", "totally") says how or when, and names no thing."""
     return len(word) >= 6 and word.endswith("ly") and zipf(word) >= ADVERB_ZIPF
+
+
+#: Endings of common English adjectives ("horrible", "anxious", "painful", "restless").
+_ADJECTIVE_ENDINGS = ("ible", "able", "ous", "ful", "less", "ive", "ish")
+
+
+def _adjective(word: str) -> bool:
+    """A common word with an adjective's ending says what something is like, and names no
+    thing on its own; a phrase of nothing else names none."""
+    return word.endswith(_ADJECTIVE_ENDINGS) and zipf(word) >= ADVERB_ZIPF
 
 
 def _core_run(tokens: list[str], last: int, core: frozenset[str]) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from assistant.answering.coverage import (
     Scored,
+    asked_rare,
     known_thing,
     named_things,
     never_together,
@@ -29,7 +30,6 @@ from assistant.text.sentences import asked_or_paired, part_naming, question_part
 from assistant.text.words import (
     fold,
     stem,
-    verb_or_adjective,
     word_stems,
     words,
     zipf,
@@ -54,8 +54,6 @@ PARTIAL = "the subject is covered, but not what is asked about it"
 #: A question about everything at once ("can I take both?") pairs what the user takes within
 #: this many words after a pairing word ("gave me a few halcion").
 JOINT_WINDOW = 4
-#: A rare word this near a core subject's name is asked about with it (chosen on tuning).
-PAIRED_WINDOW = 5
 #: Evidence this far under the similarity floor still answers when a retrieved passage names a
 #: rare word of the question, or when the message is a follow-up carrying the topic of earlier
 #: turns (its own words are few: "ok and what should we keep an eye on?"); chosen on the tuning
@@ -71,7 +69,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
         return Decision(True, NUMBERS_ONLY, [], best)
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
-    paired = _paired_rare(own, vocab, core)
+    paired = asked_rare(own, carried, vocab, core)
     unknown = [w for w in vocab.unknown_entities(question, also=paired.__contains__)
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
                and not _example(w, question, vocab)
@@ -223,26 +221,6 @@ def _example(word: str, question: str, vocab: CorpusVocabulary) -> bool:
                   rf"(?:[a-z]+\s*(?:,|and|or)\s*){{0,3}}{re.escape(word)}\b",
                   fold(question).lower())
     return word not in vocab.medicines_elsewhere and m is not None and vocab.known(m.group(1))
-
-
-def _paired_rare(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set[str]:
-    """Rare words asked about with a core subject, within ``PAIRED_WINDOW`` words of it, in a
-    part that asks about combining ("are kava and klonopin ok together?"): named things,
-    whatever the embedder says (``unknown_entities`` keeps those the documents never use).
-    "… klonopin does it kick in?? got a root canal thurs": the weekday is far from it."""
-    terms = vocab.terms
-    if terms is None or not terms.combining:
-        return set()
-    out: set[str] = set()
-    for part in question_parts(own):
-        said = words(part)
-        at = [i for i, w in enumerate(said) if stem(w) in core]
-        if not at or not any(re.search(p, part) for p in terms.combining):
-            continue
-        out |= {w for i, w in enumerate(said) if w.isalpha() and len(w) > 3
-                and zipf(w) < NAMED_ZIPF and stem(w) not in core and not verb_or_adjective(w)
-                and min(abs(i - j) for j in at) <= PAIRED_WINDOW}
-    return out
 
 
 def _glossed(word: str, own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
