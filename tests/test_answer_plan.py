@@ -1426,6 +1426,11 @@ def test_lowering_a_dose_or_running_out_is_stopping_at_once_going_to_sleep_is_no
     assert "abrupt" in {r.id for r in halved.risks}
     asleep = _profile("i cant go to sleep by myself anymore. would magnesium glycinate help?")
     assert "abrupt" not in {r.id for r in asleep.risks}
+    # going down to less, or lowering one's dose, is stopping in steps
+    for lower in ("would it be safer if she just went down to a quarter mg on her own?",
+                  "can I lower my dose of klonopin now I take magnesium?"):
+        assert "stopping" in {r.id for r in _profile(lower).risks}
+    assert "stopping" not in {r.id for r in _profile("my blood pressure went down a bit").risks}
     # running out of one's pills, or going without them, is stopping at once; of energy or
     # sleep it is not
     for stopped in ("ran out of my k-pin and the pharmacy is shut till tuesday. will i be ok?",

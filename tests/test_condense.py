@@ -409,3 +409,10 @@ def test_a_long_message_carries_the_core_subject_its_question_points_back_at(
     out = Condenser(vocab, core, WORDS).condense("Okay, if I try it, how much should I be taking?",
                                           [_turn(story)])
     assert "(about magnesium" in out and "clonazepam" not in split_carried(out)[1]
+
+
+def test_the_users_own_about_in_brackets_is_no_carried_topic() -> None:
+    told = "Gran is 88, tiny (about 7 stone). What's a sensible amount of magnesium for her?"
+    assert split_carried(told) == (told, "")
+    assert split_carried(f"{told} (about sleep, restless legs syndrome (RLS))") == (
+        told, "sleep, restless legs syndrome (RLS)")

@@ -82,3 +82,16 @@ def test_a_mothers_own_milk_states_breastfeeding(assistant: Assistant) -> None:
     answer = assistant.ask("3 weeks postpartum. My OB put me back on klonopin 0.25 at night. "
                            "Does the klonopin get through to him in my milk?")
     assert answer.refused and "klonopin" in answer.body and "postpartum" not in answer.body
+
+
+def test_a_remedy_swapped_in_by_a_follow_up_is_what_it_asks_about(assistant: Assistant) -> None:
+    later = _follow_up(assistant, "does magnesium do anything for the horrible anxious week "
+                       "before my period?", "and what about evening primrose oil for that?")
+    assert later.refused and "primrose" in later.body
+
+
+def test_a_follow_up_about_the_person_carries_the_topic(assistant: Assistant) -> None:
+    later = _follow_up(assistant, "My dad is 74 and on furosemide 40mg every morning. He keeps "
+                       "getting cramps. A friend said water tablets wash your magnesium out, is "
+                       "that true?", "what other signs would make us think hes actually low?")
+    assert not later.refused and "magnesium" in later.standalone_question

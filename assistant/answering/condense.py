@@ -49,7 +49,8 @@ _INSTEAD = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?what if\s+(?:it\s+(?:was|is|
 _FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what about|how about|"
                      r"is (it|that|this)(?!\s+\w+\s+to\b)|does (it|that|this)|can (it|that|this)|"
                      r"should i still|same for|why|how come)\b", re.I)
-_PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both)\b", re.I)
+_PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both|he|hes|he's|"
+                      r"she|shes|she's|him|her)\b", re.I)
 _IT = re.compile(r"\bit\b(?!')", re.I)
 #: A message ending on a pronoun points back ("Would switching to glycinate fix that?") even
 #: when it names a core subject.
@@ -64,9 +65,10 @@ _LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
 _ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should|would|will|"
                    r"do|does|did)\b", re.I)
 
-
-#: What an "and X?" message says after the thing it swaps in ("… on sundays, same deal").
-_AFTER_THING = re.compile(r",|\s+(?:on|at|in|every|each|too|as well|same|then)\b", re.I)
+#: What "what about X?" ("… for that") and "and X?" ("… on sundays, same deal") say after X.
+_FOR_THAT = re.compile(r"\s+for\s+(?:that|this|it|them|those)\b", re.I)
+_AFTER_THING = re.compile(rf",|\s+(?:on|at|in|every|each|too|as well|same|then)\b|"
+                          rf"{_FOR_THAT.pattern}", re.I)
 #: A word the spelling repair glossed with the corpus's word for it ("gly (glycinate)").
 _GLOSSED = re.compile(r"\b([\w-]+) \(([\w-]+)\)")
 #: "what about for his sister, shes 12?" asks the same for someone else: nothing is swapped in.
@@ -173,8 +175,9 @@ class Condenser:
             return own, [*terms, new]
         if not new or len(new.split()) > 5 or _ASKS.match(new) or _FOR_WHOM.match(new):
             return None
-        if m.groupdict().get("y"):  # "and my fosamax on sundays, same deal?": the thing alone
-            new = _AFTER_THING.split(new, maxsplit=1)[0].strip() or new
+        after = _AFTER_THING if m.groupdict().get("y") else _FOR_THAT  # "and my fosamax on
+        # sundays, same deal?", "what about evening primrose oil for that?": the thing alone
+        new = after.split(new, maxsplit=1)[0].strip() or new
         phrase = content_words(new)
         own, carried = split_carried(previous)
         terms = carried_terms(carried)

@@ -25,9 +25,23 @@ def with_topic(question: str, topic: list[str]) -> str:
 
 
 def split_carried(standalone: str) -> tuple[str, str]:
-    """(the user's own words, the topic terms carried over from earlier turns)."""
-    own, _, carried = standalone.partition(CARRIED_OPEN)
-    return own, carried.rstrip(")")
+    """(the user's own words, the topic terms carried over from earlier turns): the last
+    "(about …)", closing the text, is the carried topic; one of the user's own inside the text
+    is theirs ("Gran is 88, tiny (about 7 stone), …")."""
+    own, sep, carried = standalone.rpartition(CARRIED_OPEN)
+    if not sep or not carried.endswith(")") or not _balanced(carried[:-1]):
+        return standalone, ""
+    return own, carried[:-1]
+
+
+def _balanced(text: str) -> bool:
+    """Are the brackets of ``text`` closed in order ("restless legs syndrome (RLS)")?"""
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def asked_with_topic(standalone: str) -> str:
