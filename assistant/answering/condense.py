@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answering import follow_up as fu
 from assistant.answering.antecedent import ReferenceWords, adds, antecedent
 from assistant.answering.query_terms import ENTITY_ZIPF
 from assistant.answering.replaced import given_up, replacement
@@ -34,49 +35,6 @@ from assistant.answering.vocabulary import CorpusVocabulary
 from assistant.core.models import Turn
 from assistant.text.sentences import asking_part, part_before, points_back
 from assistant.text.words import content_words, stem, words, zipf
-
-#: A message without a cue word or pronoun reads as a follow-up only when it is this short.
-MAX_BARE_FOLLOW_UP_WORDS = 6
-_SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
-                   r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
-#: "what if it was klonopin instead of the ambien?": swap the thing named after "of" (or, without
-#: it, what "and X?" would replace) for the one named first.
-_INSTEAD = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?what if\s+(?:it\s+(?:was|is|were)|it'?s|"
-                      r"i\s+(?:take|took|use|used|switch(?:ed)?\s+to)|i'?m\s+on|i\s+was\s+on)\s+"
-                      r"(?P<x>[^?]{1,40}?)\s+instead(?:\s+of\s+(?:the\s+|my\s+)?(?P<old>[\w-]+))?"
-                      r"\s*\??\s*$", re.I)
-# "Is it OK to drive after …?" is no follow-up: its "it" stands for the "to …" that follows.
-_FOLLOW = re.compile(r"^\s*(and|but|also|so|then|ok(ay)?|what if|and if|what about|how about|"
-                     r"is (it|that|this)(?!\s+\w+\s+to\b)|does (it|that|this)|can (it|that|this)|"
-                     r"should i still|same for|why|how come)\b", re.I)
-_PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|the same|both|he|hes|he's|"
-                      r"she|shes|she's|him|her)\b", re.I)
-_IT = re.compile(r"\bit\b(?!')", re.I)
-#: A message ending on a pronoun points back ("Would switching to glycinate fix that?") even
-#: when it names a core subject.
-_BACK = re.compile(r"(\b(that|this|those|these|them)|\b(of|off|from|on|with)\s+it)\s*[?.!]*\s*$",
-                   re.I)  # ("… a lower dose of it?")
-#: ... as does getting through "it" ("would magnesium help me get thru it" after a message about
-#: quitting Klonopin: "it" is what the last message was about, core subject and all).
-_ORDEAL = re.compile(r"\b(get|gets|getting|help|helps|pull|see|carry)\s+(?:(me|him|her|us|you)\s+)?"
-                      r"(through|thru|over)\s+(it|this|that)\b", re.I)
-_LEAD = re.compile(r"^\s*(?:and|or|but|also|so)\s+", re.I)
-#: "And for how long?" asks more about the same thing; it does not name a new thing to swap in.
-_ASKS = re.compile(r"^(how|what|when|why|which|who|where|is|are|can|could|should|would|will|"
-                   r"do|does|did)\b", re.I)
-
-#: What "what about X?" ("… for that") and "and X?" ("… on sundays, same deal") say after X.
-_FOR_THAT = re.compile(r"\s+for\s+(?:that|this|it|them|those)\b", re.I)
-_AFTER_THING = re.compile(rf",|\s+(?:on|at|in|every|each|too|as well|same|then)\b|"
-                          rf"{_FOR_THAT.pattern}", re.I)
-#: A word the spelling repair glossed with the corpus's word for it ("gly (glycinate)").
-_GLOSSED = re.compile(r"\b([\w-]+) \(([\w-]+)\)")
-#: "what about for his sister, shes 12?" asks the same for someone else: nothing is swapped in.
-_FOR_WHOM = re.compile(r"for\s+(?:my|his|her|their|our|your|a|an|the)\b", re.I)
-#: "my weekly fosamax" swaps in as "weekly fosamax" (the question being rewritten has its own).
-_OWNER = re.compile(r"^(?:my|your|his|her|our|their|the)\s+", re.I)
-_TAIL_OBJECT = re.compile(r"\b(?:apart from|away from|from|with|alongside)\s+"
-                          r"(?:my\s+|the\s+|your\s+)?([A-Za-z][\w-]*)\s*\??\s*$", re.I)
 
 
 class Condenser:
@@ -135,7 +93,7 @@ class Condenser:
         gone = given_up(swap.old or self._object_of(split_carried(answered)[0]),
                         answered) if swap else set()
         question = swap.question if swap else question
-        ordeal = _ORDEAL.search(question)  # "help me get thru it": the last message's topic
+        ordeal = fu.ORDEAL.search(question)  # "help me get thru it": the last message's topic
         resolved = None if ordeal else self._resolve_it(question, answered)
         if resolved:
             return with_topic(resolved, conditions)
@@ -150,21 +108,21 @@ class Condenser:
     def _is_follow_up(self, question: str) -> bool:
         words_ = content_words(question)
         names_core = any(self._is_core(w) for w in words_)
-        if names_core and not (_FOLLOW.match(question) or _BACK.search(question)
-                               or _ORDEAL.search(question)):
+        if names_core and not (fu.FOLLOW.match(question) or fu.BACK.search(question)
+                               or fu.ORDEAL.search(question)):
             return False
-        short = len(words_) <= MAX_BARE_FOLLOW_UP_WORDS
-        return bool(_FOLLOW.match(question) or _PRONOUN.search(question)
+        short = len(words_) <= fu.MAX_BARE_FOLLOW_UP_WORDS
+        return bool(fu.FOLLOW.match(question) or fu.PRONOUN.search(question)
                     or (not names_core and short))
 
     def _swap(self, question: str, previous: str) -> tuple[str, list[str]] | None:
         """(the previous question with the new thing swapped in, its carried terms); None when
         the message is not an "and X?" swap. A phrase that names a core subject and asks more
         than the subject itself is a question of its own (returned as it is, lead word off)."""
-        m = _SWAP.match(question) or _INSTEAD.match(question)
+        m = fu.SWAP.match(question) or fu.INSTEAD.match(question)
         if not m:
             return None
-        new = _OWNER.sub("", (m.group("x") or m.groupdict().get("y") or "").strip(" ?.!"))
+        new = fu.OWNER.sub("", (m.group("x") or m.groupdict().get("y") or "").strip(" ?.!"))
         named_old = m.groupdict().get("old")
         if new and named_old and re.search(rf"\b{re.escape(named_old)}\b", previous, re.I):
             own, carried = split_carried(previous)
@@ -173,9 +131,9 @@ class Condenser:
             if pattern.search(own):
                 return pattern.sub(new, own, count=1), terms
             return own, [*terms, new]
-        if not new or len(new.split()) > 5 or _ASKS.match(new) or _FOR_WHOM.match(new):
+        if not new or len(new.split()) > 5 or fu.ASKS.match(new) or fu.FOR_WHOM.match(new):
             return None
-        after = _AFTER_THING if m.groupdict().get("y") else _FOR_THAT  # "and my fosamax on
+        after = fu.AFTER_THING if m.groupdict().get("y") else fu.FOR_THAT  # "and my fosamax on
         # sundays, same deal?", "what about evening primrose oil for that?": the thing alone
         new = after.split(new, maxsplit=1)[0].strip() or new
         phrase = content_words(new)
@@ -183,7 +141,7 @@ class Condenser:
         terms = carried_terms(carried)
         if any(self._is_core(w) for w in phrase):
             if any(not self._is_core(w) for w in phrase):
-                text = _LEAD.sub("", question).strip()
+                text = fu.LEAD.sub("", question).strip()
                 return text[:1].upper() + text[1:], []
             old = [w for w in self._core_words(own) if stem(w) not in {stem(p) for p in phrase}]
             old = old[:1]
@@ -206,7 +164,7 @@ class Condenser:
         """What "and X?" replaces in a question: the thing it ends on ("… apart from
         magnesium?"), core subject or not; otherwise its rarest non-core object, the most
         specific thing it names ("doxycycline", not "nightly"); empty when it names none."""
-        tail = _TAIL_OBJECT.search(own)
+        tail = fu.TAIL_OBJECT.search(own)
         return tail.group(1) if tail else next(iter(sorted(self._objects(own), key=zipf)), "")
 
     def _resolve_it(self, question: str, previous: str) -> str | None:
@@ -214,7 +172,7 @@ class Condenser:
         message names another (non-core) thing, so "it" is the previous core subject: one the
         message does not name itself ("want off it … use the mag" after "magnesium … less
         klonopin?" is off klonopin), the one added or taken there (``antecedent``)."""
-        it = _IT.search(question)
+        it = fu.IT.search(question)
         before = question[:it.start()] if it else ""
         other = bool(re.search(r"\b(of|off)\s+$", before)) and adds(
             before, self._core_runs(before), self.words)
@@ -229,7 +187,7 @@ class Condenser:
         runs = self._core_runs(told)
         unnamed = [r for r in runs if not named & {stem(w) for w in r.split()}]
         subject = antecedent(told, unnamed, self.words) or (runs[0] if runs else "")
-        return _IT.sub(subject, question, count=1) if subject else None
+        return fu.IT.sub(subject, question, count=1) if subject else None
 
     def _core_words(self, text: str) -> list[str]:
         return [w for w in dict.fromkeys(content_words(text)) if self._is_core(w)]
@@ -253,7 +211,8 @@ class Condenser:
     def _objects(self, text: str) -> list[str]:
         """Rare words that are not core subjects: the things a question asks about (known to
         the corpus or not: "levothyroxine", "doxycycline")."""
-        glossed = {m.group(1).lower() for m in _GLOSSED.finditer(text) if self._is_core(m.group(2))}
+        glossed = {m.group(1).lower() for m in fu.GLOSSED.finditer(text)
+                   if self._is_core(m.group(2))}
         return [w for w in dict.fromkeys(content_words(text)) if not self._is_core(w)
                 and w.lower() not in glossed  # "gly (glycinate)": a core subject's short form
                 and len(w) > 2 and not any(ch.isdigit() for ch in w) and zipf(w) < ENTITY_ZIPF]
