@@ -48,8 +48,9 @@ class ClippedForms:
         if len(word) < CLIPPED_MIN_SHORT or not word.isalpha() or zipf(word) >= SHORT_CLIP_ZIPF:
             return None
         found = self._completing(word)
-        base = _pet_base(word)
-        return found if found is not None or base is None else self._completing(base)
+        if found is None and (base := _pet_base(word)) is not None:
+            found = self._completing(base)  # "klonnie": the clipped form it is made of
+        return found
 
     def _completing(self, word: str) -> str | None:
         headline = _starting(self._headline, word)

@@ -15,6 +15,7 @@ from assistant.text.sentences import asked_or_paired, asked_parts, clauses, ques
 from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
+    common_adjective,
     plain,
     stem,
     stopwords,
@@ -149,7 +150,7 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
                 hi += 1
             if _takes_object(tokens, hi + 1):
                 continue  # "pills fix the …", "supplement mess w it": a verb and its subject
-            if all(_adjective(t) for t in tokens[lo:hi + 1]):
+            if all(common_adjective(t) for t in tokens[lo:hi + 1]):
                 continue  # "the horrible anxious week": how it is, no thing
             phrase = " ".join(tokens[lo:hi + 1])
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
@@ -210,16 +211,6 @@ def _takes_object(tokens: list[str], i: int) -> bool:
 def _adverb(word: str) -> bool:
     """A common "-ly" word ("eventually", "totally") says how or when, and names no thing."""
     return len(word) >= 6 and word.endswith("ly") and zipf(word) >= ADVERB_ZIPF
-
-
-#: Endings of common English adjectives ("horrible", "anxious", "painful", "restless").
-_ADJECTIVE_ENDINGS = ("ible", "able", "ous", "ful", "less", "ive", "ish")
-
-
-def _adjective(word: str) -> bool:
-    """A common word with an adjective's ending says what something is like, and names no
-    thing on its own; a phrase of nothing else names none."""
-    return word.endswith(_ADJECTIVE_ENDINGS) and zipf(word) >= ADVERB_ZIPF
 
 
 def _core_run(tokens: list[str], last: int, core: frozenset[str]) -> str:

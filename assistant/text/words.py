@@ -181,6 +181,18 @@ def verb_or_adjective(word: str) -> bool:
     return word.startswith("un") and len(word) > 5 and zipf(word[2:]) >= EVERYDAY_FORM_ZIPF
 
 
+#: Endings of common English adjectives ("horrible", "anxious", "painful", "restless") ...
+_ADJECTIVE_ENDINGS = ("ible", "able", "ous", "ful", "less", "ive", "ish")
+#: ... in words at least this common in English.
+COMMON_ADJECTIVE_ZIPF = 4.0
+
+
+def common_adjective(word: str) -> bool:
+    """Is the word a common English word with an adjective's ending ("horrible", "anxious"):
+    it says what something is like and names no thing on its own?"""
+    return word.endswith(_ADJECTIVE_ENDINGS) and zipf(word) >= COMMON_ADJECTIVE_ZIPF
+
+
 _local = threading.local()
 
 

@@ -35,7 +35,7 @@ def stated_risks(text: str, policy: AnswerPolicy, core: frozenset[str]) -> list[
 
 
 def bound_subjects(text: str, now: Sequence[Risk], policy: AnswerPolicy,
-           core: frozenset[str]) -> frozenset[str]:
+                   core: frozenset[str]) -> frozenset[str]:
     """Stems of the core subjects the message names that are not what the user adds (no
     ``adding`` word in the three words before them), when it states a ``bound`` risk: those of
     its asking part when it names any ("finished coming off clonazepam … can i just stop the
@@ -43,14 +43,14 @@ def bound_subjects(text: str, now: Sequence[Risk], policy: AnswerPolicy,
     last sentence before it naming any, taken or not ("… I started magnesium glycinate …");
     else those of the whole message. A subject a stop takes as its object ("stop the magnesium")
     is the one, in each of these in turn."""
-    if not any(r.bound for r in now):
+    bound = [r for r in now if r.bound]
+    if not bound:
         return frozenset()
     parts = asked_parts(text)
     asking = " ".join(parts)
     told = clauses(text)  # the sentences before the first that asks, nearest first
     first = next((i for i, c in enumerate(told) if c in parts), len(told))
     earlier = told[:first][::-1] if points_back(asking) else []
-    bound = [r for r in now if r.bound]
     for part in (asking, *earlier, text):
         stopped = _stopped(part, bound, policy, core)
         if stopped:
