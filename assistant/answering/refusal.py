@@ -44,6 +44,10 @@ MAX_TITLES = 3
 #: How someone is ("am I being paranoid?", "I'm so jittery"): what follows is a state, no thing.
 _STATE = (r"\b(?:being|feel(?:s|ing)?|felt|seem(?:s|ed)?|(?:i'?m|am i|you'?re|(?:s?he)'?s)"
           r"(?:\s+(?:so|too|very|really|just|a bit|kinda))?)\s+{}\b")
+#: What someone does ("can i just soak in …", "should she sprinkle it …"): the word after a
+#: modal and its subject is a verb, no thing.
+_DOING = (r"\b(?:can|could|should|would|may|might|will|do|does|did)\s+(?:i|we|you|he|she|they)"
+          r"(?:\s+(?:just|also|still|really|ever|not|only|instead))?\s+{}\b")
 #: A word written in capitals: an abbreviation ("PAWS", "OSA").
 _CAPITALS = re.compile(r"\b[A-Z]{3,}\b")
 #: Decision reasons with their own wording.
@@ -74,7 +78,8 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
                and not _example(w, question, vocab)
                and not _glossed(w, own, vocab, core)
-               and not (re.search(_STATE.format(re.escape(w)), own) and not _medicine(w, vocab))]
+               and not (any(re.search(p.format(re.escape(w)), own) for p in (_STATE, _DOING))
+                        and not _medicine(w, vocab))]
     missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
