@@ -34,3 +34,25 @@ def test_weight_gain_told_before_a_question_that_points_back_is_declined_for_tha
     answer = assistant.ask("also ive put on like 9kg since i started it. "
                            "is the klonopin doing that?")
     assert answer.refused and "weight gain" in answer.body
+
+
+def test_whether_there_is_proper_evidence_asks_about_the_research() -> None:
+    for asked in ("is there any proper research showing magnesium is safe while tapering?",
+                  "Has anyone actually done proper studies on it?",
+                  "is magnesium for cramps proven or just forum stories?"):
+        _, kinds = read_kinds(asked, "", [], POLICY)
+        assert kinds[:1] == ("research",), asked
+    # a study told in the story is not what is asked
+    _, kinds = read_kinds("I read a study on magnesium for sleep. How much should I take?", "",
+                          [], POLICY)
+    assert "research" not in kinds
+
+
+def test_a_daily_dose_past_the_upper_limit_is_shown_with_the_limit(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("how fast does magnesium glycinate work for anxiety and what doses "
+                           "did they actually use in the studies")
+    assert "500-1200 mg" in answer.body.split("\n")[0]
+    limit = next(line for line in answer.body.split("\n") if "more than this limit" in line)
+    assert "350 mg" in limit
+    assert any("Upper Intake Level" in c.quote for c in answer.citations)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.compose import load_answer_policy
-from assistant.answering.compose.doses import dose_note, doses
+from assistant.answering.compose.doses import daily_doses, dose_note, doses
 from assistant.core.errors import PolicyError
 from assistant.core.policy import WORDS_FILE
 
@@ -97,3 +97,13 @@ def test_a_dose_taken_several_at_a_time_is_not_compared() -> None:
                      TEMPLATE) is None
     assert dose_note("I take 300mg twice a day. too much?", lead, TEMPLATE) is None
     assert dose_note("I take 300mg a day. too much?", lead, TEMPLATE) is not None
+
+
+def test_daily_doses_are_those_said_per_day() -> None:
+    assert [d for d, _ in daily_doses("125-300 mg with each meal (total daily dose 500-1200 mg)")
+            ] == [(500.0, 1200.0, "500-1200 mg")]
+    assert [d for d, _ in daily_doses("480 mg/day of glycinate; 100-400mg elemental daily")] == [
+        (480.0, 480.0, "480 mg"), (100.0, 400.0, "100-400mg")]
+    # a dose per kilogram, or one with no "per day", is not a daily intake
+    assert daily_doses("IV magnesium 25-50 mg/kg daily") == []
+    assert daily_doses("A 500 mg capsule provides about 70 mg of elemental magnesium") == []

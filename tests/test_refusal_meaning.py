@@ -192,3 +192,21 @@ def test_a_stated_condition_declines_only_what_it_changes(assistant: Assistant) 
     nursing = assistant.ask("I'm breastfeeding. My GP has offered me klonopin 0.25. Does it get "
                             "into breastmilk and affect the baby?")
     assert nursing.refused and "but not breast" in nursing.body
+
+
+def test_what_someone_does_is_no_thing_but_what_they_take_with_it_is(
+        assistant: Assistant) -> None:
+    # the word after "can i just" is a verb ("soak"), not a thing the documents lack
+    soak = assistant.ask("cant swallow big pills. can i just soak in epsom salts every night "
+                         "and get my magnesium that way")
+    assert not soak.refused and "epsom" in soak.body.lower()
+    # one thing taken with a core subject is what is asked, whatever the embedder says of it
+    paired = assistant.ask("can i just take kratom with klonopin")
+    assert paired.refused and "kratom" in paired.body
+
+
+def test_a_declined_condition_is_named_where_the_user_states_it(assistant: Assistant) -> None:
+    # "for years" is the story; the age is stated as "is 79"
+    answer = assistant.ask("My dad is 79 and has taken a Benadryl every night for years to get "
+                           "to sleep. Now he wants to take magnesium glycinate too. Is that ok?")
+    assert "years" not in answer.body.split(":")[0]

@@ -18,6 +18,7 @@ import numpy as np
 
 from assistant.answering.compose.doses import dose_note
 from assistant.answering.compose.fit import AnswerFit
+from assistant.answering.compose.limits import over_limit
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile, names_thing, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
@@ -107,6 +108,13 @@ class ExtractiveComposer:
             plan.comparison = dose_note(_asked_doses(split_carried(question)[0]),
                                         plan.lead.unit.display, self.policy.dose_note,
                                         self._subject)
+        if plan is not None and plan.aside is None and not plan.declines:
+            plan.aside = over_limit(plan.lead, scored, profile, self.policy, self._subject)
+            if plan.aside is not None:  # the limit is shown once, after the lead
+                limit = plan.aside.scored.unit.text
+                plan.points = [p for p in plan.points if p.unit.text != limit]
+                if plan.conflict is not None and plan.conflict.unit.text == limit:
+                    plan.conflict = None
         return plan
 
     def _asked(self, question: str, plan: Plan) -> str:
@@ -122,12 +130,15 @@ class ExtractiveComposer:
         if named:
             return " ".join(dict.fromkeys(named))
         if plan.condition is not None:  # the condition in the documents' words as the user
-            # wrote them ("pregnant"), not a measure ("for 2 years"), else its name: "7 weeks
+            # wrote them where they state it ("pregnant"), not a measure ("for 2 years") nor a
+            # word of the story ("… every night for years": no age), else its name: "7 weeks
             # along" or "a positive test" is not what the documents lack
+            stating = [m for p in plan.condition.user for m in re.finditer(p, question, re.I)]
             written = [m for p in plan.condition.evidence for m in re.finditer(p, question, re.I)
-                       if not re.search(r"\d\s*$", question[:m.start()])] or [
-                m for p in plan.condition.user for m in re.finditer(p, question, re.I)
-                if len(m.group(0).split()) == 1]  # else the user's own word ("breastmilk")
+                       if not re.search(r"\d\s*$", question[:m.start()])
+                       and any(s.start() <= m.start() and m.end() <= s.end() for s in stating)
+                       ] or [m for m in stating  # else the user's own word ("breastmilk")
+                             if len(m.group(0).split()) == 1]
             return (max(written, key=lambda m: m.start()).group(0) if written
                     else plan.condition.id)
         spans = [m for p in (kind.ask if kind else []) for m in re.finditer(p, question, re.I)]

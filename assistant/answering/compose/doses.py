@@ -90,3 +90,23 @@ def dose_note(asked: str, lead: str, template: str, subject: Subject | None = No
         return None
     return template.format(evidence=" and ".join(dict.fromkeys(b[2] for _, b in pairs)),
                            yours=" and ".join(dict.fromkeys(a[2] for a, _ in pairs)))
+
+
+#: A dose said per day: "daily"/"a day" just after it ("100-400mg elemental daily", "480
+#: mg/day"), or "daily dose" just before it ("total daily dose 500-1200 mg").
+_PER_DAY_AFTER = re.compile(r"^(\s*/\s*d(ay)?\b|[^.;,()|]{0,25}?\b(daily|a day|per day|each day|"
+                            r"every day|/day)\b)", re.I)
+_PER_DAY_BEFORE = re.compile(r"\bdaily\s+(dose|intake|amount)\s*(of\s+)?$", re.I)
+
+
+def daily_doses(text: str, subject: Subject | None = None) -> list[tuple[Dose, str | None]]:
+    """Each dose the text says is taken per day (not per kilogram), with the substance it is
+    of (``_of``; None when none is named near it)."""
+    out = []
+    for m, dose in _found(text):
+        after, before = text[m.end():m.end() + 40], text[max(0, m.start() - 30):m.start()]
+        if re.match(r"\s*/\s*kg\b", after, re.I):
+            continue
+        if _PER_DAY_AFTER.search(after) or _PER_DAY_BEFORE.search(before):
+            out.append((dose, _of(text, m.start(), m.end(), subject)))
+    return out

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from assistant.core.policy import load_policy
 
@@ -224,9 +224,8 @@ class AnswerPolicy(_Strict):
     #: to your dose"): shown only when the user gave every number it names (any number, for
     #: one that names none); otherwise the sentence is shown without it.
     reader_clause: str = ""
-    #: A sentence about a gap in the evidence ("Further research … is warranted") answers no
-    #: question but one about the evidence (``evidence_asks``): otherwise it neither leads nor
-    #: is a point.
+    #: A sentence on a gap in the evidence ("Further research … is warranted") answers only a
+    #: question about the evidence (``evidence_asks``): else it neither leads nor is a point.
     hedges: list[str] = Field(default_factory=list)
     evidence_asks: list[str] = Field(default_factory=list)
     conflict: Conflict
@@ -235,8 +234,10 @@ class AnswerPolicy(_Strict):
     ask_when_missing: AskWhenMissing
     comparison: str
     consequence: Consequence
-    #: The line after a lead whose doses are none of those the user gave (``compose.doses``).
+    #: The line after a lead whose doses are none of those the user gave (``compose.doses``),
+    #: and the one after an upper limit a daily dose of the lead is above (``compose.limits``).
     dose_note: str = ""
+    limit_note: str = ""
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
@@ -264,12 +265,12 @@ class AnswerPolicy(_Strict):
                 raise ValueError(f"comparison needs {{{name}}}")
         return v
 
-    @field_validator("dose_note")
+    @field_validator("dose_note", "limit_note")
     @classmethod
-    def _dose_placeholders(cls, v: str) -> str:
-        for name in ("evidence", "yours"):
+    def _note_placeholders(cls, v: str, info: ValidationInfo) -> str:
+        for name in _NOTE_FIELDS[str(info.field_name)]:
             if v and "{" + name + "}" not in v:
-                raise ValueError(f"dose_note needs {{{name}}}")
+                raise ValueError(f"{info.field_name} needs {{{name}}}")
         return v
 
     def kind_named(self, kind_id: str | None) -> Kind | None:
@@ -284,6 +285,10 @@ class AnswerPolicy(_Strict):
         if unknown:
             raise ValueError(f"ask_when_missing names unknown ids: {', '.join(unknown)}")
         return self
+
+
+#: The placeholders each note template must use.
+_NOTE_FIELDS = {"dose_note": ("evidence", "yours"), "limit_note": ("dose", "limit")}
 
 
 def load_answer_policy(policies_dir: Path) -> AnswerPolicy:
