@@ -11,7 +11,13 @@ from typing import Protocol
 
 from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
-from assistant.text.sentences import asked_or_paired, asked_parts, clauses, question_parts
+from assistant.text.sentences import (
+    asked_or_paired,
+    asked_parts,
+    clauses,
+    points_back,
+    question_parts,
+)
 from assistant.text.words import (
     EVERYDAY_ZIPF,
     WORD,
@@ -37,6 +43,8 @@ _VERB_PARTICLES = frozenset({"with", "w", "up", "around", "into", "about"})
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
 #: A rare word this near a core subject's name is asked about with it (chosen on tuning).
 PAIRED_WINDOW = 5
+#: ... or, in a message naming no core subject, this many words after a word for taking it.
+PAIRED_AFTER = 2
 #: A "-ly" word at least this common is an adverb, no part of a thing's name ("pill
 #: eventually"); rarer ones may be ("anomaly").
 ADVERB_ZIPF = 4.0
@@ -174,6 +182,13 @@ def asked_rare(own: str, carried: str, vocab: CorpusVocabulary,
     terms = vocab.terms
     if terms is None or not terms.combining:
         return out
+    asks = " ".join(question_parts(own))
+    if points_back(asks) and not any(stem(w) in core for w in (*words(own), *words(carried))):
+        # a question pointing back at what a message naming no core subject takes or tries
+        # asks about that ("thinking of trying kava tea … I've heard it can be bad for the
+        # liver?"); "started sertraline, what helps?" asks about something else
+        out |= {w for w in words(own) if _rare_word(w) and stem(w) not in core
+                and asked_or_paired(w, own, terms.pairing, PAIRED_AFTER)}
     for part in question_parts(own):
         said = words(part)
         at = [i for i, w in enumerate(said) if stem(w) in core]

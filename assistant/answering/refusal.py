@@ -80,7 +80,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
                and not _glossed(w, own, vocab, core)
                and not (any(re.search(p.format(re.escape(w)), own) for p in (_STATE, _DOING))
                         and not _medicine(w, vocab))]
-    missing = [w for w in unknown if _asked_of(w, own, carried, vocab, core)]
+    missing = [w for w in unknown if w in paired or _asked_of(w, own, carried, vocab, core)]
     if missing:
         return Decision(True, "names something the documents never mention", missing, best)
     if not hits or (best < settings.answer.min_evidence and not (

@@ -21,6 +21,7 @@ from assistant.text.words import (
     clips,
     content_words,
     fold,
+    name_like,
     stem,
     stems,
     texted,
@@ -74,8 +75,7 @@ class CorpusVocabulary:
             if len(w) >= 4:
                 self._by_initial.setdefault(w[0], []).append(w)
         self.terms = terms
-        #: Another name of a medicine the corpus names -> the corpus's word for it
-        #: ("halcion" -> "triazolam", ``answering.drug_names``).
+        #: Another name of a corpus medicine -> its corpus word ("halcion" -> "triazolam").
         self.drug_names = dict(drug_names or {})
         #: The drug dictionary's names of medicines the corpus never names ("metformin").
         self.medicines_elsewhere = frozenset(medicines_elsewhere)
@@ -286,7 +286,7 @@ class CorpusVocabulary:
 
     def _unknown_words(self, text: str, worth: Callable[[str], bool] = lambda w: True
                        ) -> Iterator[str]:
-        """Content words (3+ letters, no digits; noise stripped) no corpus word matches even
+        """Content words (3+ letters, ``name_like``; noise stripped) no corpus word matches even
         after spelling repair, outside the conditions the user may state (policy ``conditions``)
         and everyday descriptions of what the documents name (``described``: "the reflux
         tablet"): words that may name something the corpus lacks. ``worth`` runs first."""
@@ -294,7 +294,7 @@ class CorpusVocabulary:
         for pattern in self.conditions:
             text = pattern.sub(" ", text)
         for w in content_words(text):
-            if len(w) >= 3 and not any(ch.isdigit() for ch in w) and worth(w) \
+            if len(w) >= 3 and name_like(w) and worth(w) \
                     and not self.known(self.correct(w)):
                 yield w
 

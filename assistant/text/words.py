@@ -32,6 +32,8 @@ _EXTRA_STOPWORDS = frozenset({
     "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell", "know", "want",
     "like", "much", "many", "get", "got", "im", "ive", "dont", "id", "plus", "w",
 })
+#: Stopwords whose "'s" contraction is typed bare ("whats the plan", "thats fine").
+_CONTRACTED_IS = ("what", "that", "how", "who", "where", "there", "here", "when", "why")
 #: Words at least this common in English (Zipf scale: "take", "work", "without") are everyday
 #: words: they name no question's focus and are no part of a thing's name.
 EVERYDAY_ZIPF = 5.5
@@ -45,7 +47,10 @@ def stopwords() -> frozenset[str]:
     """bm25s's extended English stopwords plus chat filler ("please", "thanks", "tell" ...)."""
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS
+    # contractions typed without the apostrophe ("whats", "thats", "doesnt") are the same words
+    bare = {w.replace("'", "") for w in STOPWORDS_EN_PLUS if "'" in w}
+    return frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS | bare | {
+        w + "s" for w in _CONTRACTED_IS if w in STOPWORDS_EN_PLUS}
 
 
 #: Bound of the folded-text cache: corpus passages are folded again for every question that
@@ -78,6 +83,15 @@ def plain(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return WORD.findall(plain(text))
+
+
+#: A name ending in a number ("coq10", "omega3"): a word, not a quantity.
+_NAME_WITH_NUMBER = re.compile(r"[a-z]{3,}\d{1,3}")
+
+
+def name_like(word: str) -> bool:
+    """Is the word free of digits, or a name ending in a number ("coq10"), not a quantity?"""
+    return not any(ch.isdigit() for ch in word) or bool(_NAME_WITH_NUMBER.fullmatch(word))
 
 
 def content_words(text: str) -> list[str]:

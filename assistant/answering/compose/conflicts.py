@@ -20,11 +20,14 @@ _NEGATED = re.compile(r"\b(not|no|never|n't|without)\b(?!.*[,;:.])", re.I)
 def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPolicy,
                      core: frozenset[str], classes: Mapping[str, frozenset[str]],
                      stated: Sequence[Risk] = (),
-                     others: frozenset[str] = frozenset()) -> Scored | None:
+                     others: frozenset[str] = frozenset(),
+                     subjects: frozenset[str] = frozenset()) -> Scored | None:
     """A relevant unit of another source whose verdict is the opposite of the lead's, on the
     same thing or on a risk the user stated (``stated``) that both are about. When the user
     names another thing with the subject (``others``: "benadryl (diphenhydramine)"), a
-    verdict that does not name it is about another pairing, not a conflict."""
+    verdict that does not name it is about another pairing, not a conflict; nor is one naming
+    a core subject the message does not ask about (``subjects``) and the lead is not about
+    ("… safe … with 0.5mg clonazepam" against the diphenhydramine row, asked of magnesium)."""
     mine = stance(lead.unit.display, policy)
     if not mine:
         return None
@@ -32,6 +35,9 @@ def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPol
         if cand.unit.chunk.source == lead.unit.chunk.source:
             continue
         if others and not others & content_stems(cand.unit.display):
+            continue
+        if subjects and content_stems(cand.unit.display) & core - subjects - _about(
+                lead, core, classes):
             continue
         if (stance(cand.unit.display, policy) == -mine
                 and (_same_topic(lead, cand, core, classes)

@@ -119,7 +119,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     else:
         plan.aside = aside
     plan.conflict = opposite_verdict(plan.lead, relevant, policy, core, classes or {},
-                                     profile.personal, profile.others | profile.substances)
+                                     profile.personal, profile.others | profile.substances,
+                                     profile.subjects)
     if plan.aside is not None and plan.conflict is not None \
             and plan.conflict.unit.text == plan.aside.scored.unit.text:
         plan.conflict = None  # the threshold after the lead is where the sources differ
