@@ -123,6 +123,10 @@ def test_a_substance_that_stops_a_symptom_is_no_stopping_risk() -> None:
     assert "stopping" not in {r.id for r in _profile(
         "I worry I'm swapping one crutch for another. is that a real concern?").risks}
     assert "stopping" not in {r.id for r in _profile("Does it stop the cramps?").risks}
+    # taking something to prevent attacks stops nothing the user takes
+    assert "stopping" not in {r.id for r in _profile(
+        "can I take magnesium tablets at home to stop them coming?").risks}
+    assert "stopping" in {r.id for r in _profile("i want to stop klonopin, can it help?").risks}
 
 
 def test_a_word_compounded_with_drive_is_no_driving() -> None:
@@ -1126,7 +1130,9 @@ def test_an_age_that_states_no_risk_never_leads_with_a_threshold_it_does_not_rea
     items = _rescore([_scored(elderly, 0.9, seed=1), _scored(start, 0.8, start=100, seed=2)], q)
     plan = plan_answer(items, _profile(q), POLICY, core=CORE)
     assert plan is not None and plan.lead.unit.display == start
-    assert plan.aside is not None and "given, 44, is below" in plan.aside.text
+    # nor is it shown after the lead: an age between the ordinary bounds is no risk fact to
+    # be on either side of ("The age given, 44, is below this threshold (>65)" was noise)
+    assert plan.aside is None
 
 
 def test_a_number_matches_only_in_its_own_unit_or_a_range_holding_it() -> None:

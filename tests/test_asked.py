@@ -56,3 +56,41 @@ def test_a_daily_dose_past_the_upper_limit_is_shown_with_the_limit(
     limit = next(line for line in answer.body.split("\n") if "more than this limit" in line)
     assert "350 mg" in limit
     assert any("Upper Intake Level" in c.quote for c in answer.citations)
+
+
+def test_a_when_telling_a_past_event_asks_no_time() -> None:
+    _, kinds = read_kinds("pharmacist gave me a look when i bought magnesium with my clonazepam "
+                          "refill. it can't actually do anything to my meds can it", "", [],
+                          POLICY)
+    assert "timing" not in kinds and kinds[:1] == ("potency",)
+    _, kinds = read_kinds("when should i take magnesium?", "", [], POLICY)
+    assert kinds[:1] == ("timing",)
+    # stacking one thing with another asks whether that is safe
+    _, kinds = read_kinds("can I stack that with my mag glyc?", "", [], POLICY)
+    assert kinds[:1] == ("verdict",)
+
+
+def test_the_users_doses_are_added_up_against_a_limit_they_ask_about(
+        assistant: Assistant) -> None:
+    over = assistant.ask("Breastfeeding my 5 month old and my postnatal multivitamin has 100mg "
+                         "magnesium in it, plus I've been taking a 300mg mag glycinate at "
+                         "night. Am I going over the limit while nursing?")
+    lead = over.body.split("\n")[0]
+    assert "100mg + 300mg = 400 mg a day is above this limit" in lead
+    within = assistant.ask("is 200mg of magnesium too much? whats the upper limit")
+    assert "Your 200mg a day is within this limit (350 mg)" in within.body.split("\n")[0]
+
+
+def test_snapping_tablets_of_a_strength_asks_about_splitting() -> None:
+    _, kinds = read_kinds("can i snap the 0.5 tablets in half with a pill cutter?", "", [],
+                          POLICY)
+    assert kinds[:1] == ("splitting",)
+    _, kinds = read_kinds("what foods are high in magnesium?", "", [], POLICY)
+    assert kinds[:1] == ("food",)
+
+
+def test_a_limit_the_user_quotes_is_not_a_dose_they_take(assistant: Assistant) -> None:
+    quoted = assistant.ask("I eat loads of spinach, almonds and pumpkin seeds, and I take 300 mg "
+                           "elemental magnesium glycinate a day on top. Am I going over the 350 "
+                           "mg limit?")
+    assert "Your 300 mg a day is within this limit (350 mg)" in quoted.body.split("\n")[0]

@@ -470,3 +470,26 @@ def test_a_follow_up_asking_what_no_evidence_says_of_the_carried_subject_is_decl
     assistant.ask("i just started klonopin 0.5 for panic, can i drive?", sid)
     later = assistant.ask("how long does it actually stay in your system after a dose?", sid)
     assert later.refused and "they discuss klonopin, but not half-life" in later.body
+
+
+def test_cutting_down_a_medicine_leads_with_what_is_said_of_it(assistant: Assistant) -> None:
+    plan = assistant.ask("my husband has been on klonopin 1mg for about 4 years. he says he's "
+                         "just going to cut it in half from monday and then stop the week after, "
+                         "no doctor. is that safe??")
+    assert plan.body.startswith("Avoid abrupt discontinuation of clonazepam")
+
+
+def test_a_verdict_naming_a_subject_not_asked_about_is_no_conflict(assistant: Assistant) -> None:
+    stack = assistant.ask("I sometimes take 2 nytol (diphenhydramine) on nights I can't drop "
+                          "off. can I stack that with my mag glyc?")
+    assert stack.body.startswith("OTC antihistamines (diphenhydramine)")
+    assert "clonazepam" not in stack.body.split("Safety notes")[0]
+
+
+def test_an_ordinary_age_is_not_compared_with_an_age_threshold(assistant: Assistant) -> None:
+    young = assistant.ask("my son is 19, his psychiatrist started him on clonazepam 0.5 for "
+                          "panic 3 weeks ago. he's like a zombie till lunchtime. is that "
+                          "expected?")
+    assert "threshold" not in young.body and "Elderly" not in young.body
+    old = assistant.ask("my mum is 83, is 0.5mg clonazepam ok for her?")
+    assert "The age given, 83, is above this threshold (>65)" in old.body

@@ -210,3 +210,16 @@ def test_a_declined_condition_is_named_where_the_user_states_it(assistant: Assis
     answer = assistant.ask("My dad is 79 and has taken a Benadryl every night for years to get "
                            "to sleep. Now he wants to take magnesium glycinate too. Is that ok?")
     assert "years" not in answer.body.split(":")[0]
+
+
+def test_what_a_message_without_a_core_subject_tries_is_what_it_asks_about(
+        assistant: Assistant) -> None:
+    kava = assistant.ask("Thinking of trying kava tea to unwind in the evenings instead of my "
+                         "usual wine. I've heard it can be bad for the liver, is that true?")
+    assert kava.refused and "kava" in kava.body
+    # a medicine told before a question about something else is noted, not declined
+    told = assistant.ask("Started taking sertraline last month and I can't sleep. What helps?")
+    assert not told.refused and "sertraline" in told.body
+    # a name ending in a number is a thing the documents may lack
+    coq = assistant.ask("my friend takes CoQ10 for her migraines, would that work for me?")
+    assert coq.refused and "coq10" in coq.body.lower()

@@ -14,6 +14,7 @@ from assistant.text.words import (
     base_zipf,
     content_words,
     mentions,
+    name_like,
     stem,
     stem_words,
     term_stems,
@@ -60,6 +61,11 @@ def test_words_drop_contractions_and_keep_hyphenated_terms() -> None:
     assert content_words("Can you please tell me about doses?") == ["doses"]
     # "can't" and "won't" lose "n't" and keep their verb, not a stray "ca" / "wo"
     assert content_words("I can’t sleep and it won't stop") == ["sleep", "stop"]
+    # ... and the same contractions typed without the apostrophe are no content either
+    assert content_words("whats the plan, thats the lunesta, doesnt it help") == [
+        "plan", "lunesta", "help"]
+    # a name ending in a number is a name, a quantity is not
+    assert name_like("coq10") and name_like("creepy-crawly") and not name_like("300mg")
 
 
 def test_term_words_split_hyphenated_words_into_their_parts() -> None:

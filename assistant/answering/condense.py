@@ -219,7 +219,7 @@ class Condenser:
 
     def _topic(self, previous: str) -> list[str]:
         text, carried = split_carried(previous)
-        topic = list(self.vocab.entities(text, self._topic_zipf))
+        topic = [t for t in self.vocab.entities(text, self._topic_zipf) if t not in _UNITS]
         topic += [t for t in carried_terms(carried) if t not in topic]
         core = self._asked_core(text) or [t for t in topic if self._is_core(t)]
         return (core + [t for t in topic if not self._is_core(t)])[:MAX_CARRIED]
@@ -253,6 +253,10 @@ class Condenser:
                             and text.lower() not in (f.lower() for f in found):
                         found.append(text)
         return found[-MAX_CONDITIONS:]
+
+
+#: Units of a dose or a weight ("3mg"): what a topic is measured in, never the topic.
+_UNITS = frozenset({"mg", "mcg", "ml", "kg", "lb", "lbs", "iu"})
 
 
 def _squash(text: str) -> str:

@@ -36,14 +36,22 @@ def opposite_verdict(lead: Scored, relevant: Sequence[Scored], policy: AnswerPol
             continue
         if others and not others & content_stems(cand.unit.display):
             continue
-        if subjects and content_stems(cand.unit.display) & core - subjects - _about(
-                lead, core, classes):
+        if subjects and _unasked(cand, lead, subjects, core, classes):
             continue
         if (stance(cand.unit.display, policy) == -mine
                 and (_same_topic(lead, cand, core, classes)
                      or _same_risk(lead, cand, stated, core, classes))):
             return cand
     return None
+
+
+def _unasked(cand: Scored, lead: Scored, subjects: frozenset[str], core: frozenset[str],
+             classes: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The core subjects ``cand`` names that the message does not ask about and the lead is
+    not about (a class of either counts as them: "benzodiazepines" for clonazepam)."""
+    asked = subjects | _about(lead, core, classes)
+    kin = {cls for cls, members in classes.items() if members & asked}
+    return frozenset(content_stems(cand.unit.display) & core - asked - kin)
 
 
 def stance(text: str, policy: AnswerPolicy) -> int:

@@ -110,3 +110,17 @@ def daily_doses(text: str, subject: Subject | None = None) -> list[tuple[Dose, s
         if _PER_DAY_AFTER.search(after) or _PER_DAY_BEFORE.search(before):
             out.append((dose, _of(text, m.start(), m.end(), subject)))
     return out
+
+
+#: A dose said of the past or replaced ("used to take 400mg", "instead of 300mg") is not taken now.
+_NOT_NOW = re.compile(r"\b(used to|previously|before|was on|was taking|instead of|from)\b"
+                      r"[^.;,]{0,20}$", re.I)
+
+
+def taken_doses(text: str, subject: Subject | None = None) -> list[tuple[Dose, str | None]]:
+    """The doses the text says are taken now, with their substances (``_of``); none when one
+    is taken several at a time ("2 caps at 300mg each": the amount is not the dose written)."""
+    if _SEVERAL.search(text):
+        return []
+    return [(dose, _of(text, m.start(), m.end(), subject)) for m, dose in _found(text)
+            if not _NOT_NOW.search(text[max(0, m.start() - 40):m.start()])]

@@ -198,13 +198,12 @@ class AnswerPolicy(_Strict):
     kinds: list[Kind] = Field(min_length=1)
     risks: list[Risk] = Field(min_length=1)
     general_verdict: list[str] = Field(min_length=1)
-    #: Groups a row may be for, one of which the message's person may belong to (the sexes of
-    #: the RDA table): a row for another group is someone else's, like another age's.
+    #: Groups a row may be for (the sexes of the RDA table): another group's row is someone
+    #: else's, like another age's.
     groups: list[Group] = Field(default_factory=list)
     #: The message speaks of the user ("my kidneys", "I snore"): its risks are facts about them.
     first_person: list[str] = Field(min_length=1)
-    #: A request to leave out a warning ("drop the sleep apnea warning"): the risk it names is
-    #: not stated by the user.
+    #: A request to leave out a warning ("drop the sleep apnea warning") states no risk.
     dismissals: list[str] = Field(default_factory=list)
     #: Words after which a core subject is what the user adds, not what a bound risk is said of
     #: ("can I stop and take magnesium instead?": the user stops the other one).
@@ -234,10 +233,11 @@ class AnswerPolicy(_Strict):
     ask_when_missing: AskWhenMissing
     comparison: str
     consequence: Consequence
-    #: The line after a lead whose doses are none of those the user gave (``compose.doses``),
-    #: and the one after an upper limit a daily dose of the lead is above (``compose.limits``).
+    #: Lines after a lead: its doses are none of the user's (``compose.doses``); a daily dose
+    #: of it is past a limit shown after it; the user's doses against it (``compose.limits``).
     dose_note: str = ""
     limit_note: str = ""
+    limit_yours: str = ""
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
@@ -265,7 +265,7 @@ class AnswerPolicy(_Strict):
                 raise ValueError(f"comparison needs {{{name}}}")
         return v
 
-    @field_validator("dose_note", "limit_note")
+    @field_validator("dose_note", "limit_note", "limit_yours")
     @classmethod
     def _note_placeholders(cls, v: str, info: ValidationInfo) -> str:
         for name in _NOTE_FIELDS[str(info.field_name)]:
@@ -288,7 +288,8 @@ class AnswerPolicy(_Strict):
 
 
 #: The placeholders each note template must use.
-_NOTE_FIELDS = {"dose_note": ("evidence", "yours"), "limit_note": ("dose", "limit")}
+_NOTE_FIELDS = {"dose_note": ("evidence", "yours"), "limit_note": ("dose", "limit"),
+                "limit_yours": ("yours", "side", "limit")}
 
 
 def load_answer_policy(policies_dir: Path) -> AnswerPolicy:

@@ -153,6 +153,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             continue  # a reassurance after a warning undercuts it (a caution may qualify one)
         plan.points.append(cand)
         taken.append(cand)
+    if plan.aside is not None and plan.aside.ordinary:
+        plan.aside = None  # "I'm 44" against ">65 years": no risk fact, neither side of it
     plan.ask = _ask(profile, policy)
     plan = _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
     plan = _rows_focused(plan, profile, policy, focus)  # then the points loop's check again, on

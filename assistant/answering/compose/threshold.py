@@ -29,6 +29,9 @@ class Threshold:
     applies: bool
     #: The id of the risk the value is for ("renal", "age").
     risk: str
+    #: The value states no risk ("my son is 19" against ">65 years"): the threshold leads
+    #: nothing and is not shown either.
+    ordinary: bool = False
 
 
 def compare_threshold(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
@@ -82,7 +85,8 @@ def _compared(cand: Scored, m: re.Match[str], measure: Measure,
         side="below" if below else "above",
         threshold=f"{m.group('op')}{'' if len(op) == 1 else ' '}{_num(limit)}",
         consequence=policy.consequence.below if applies else policy.consequence.above)
-    return Threshold(cand, text, applies, risk.id)
+    ordinary = risk.ordinary is not None and risk.ordinary[0] <= measure.value <= risk.ordinary[1]
+    return Threshold(cand, text, applies, risk.id, ordinary=ordinary and not applies)
 
 
 _BOUND_WORD = {"below": "under", "above": "over"}
