@@ -37,8 +37,7 @@ _CONTRACTED_IS = ("what", "that", "how", "who", "where", "there", "here", "when"
 #: Words at least this common in English (Zipf scale: "take", "work", "without") are everyday
 #: words: they name no question's focus and are no part of a thing's name.
 EVERYDAY_ZIPF = 5.5
-#: Bound of the per-word caches (zipf, stem): far above a corpus vocabulary, far below memory
-#: trouble when users type endless distinct words.
+#: Bound of the per-word caches (zipf, stem): far above a corpus vocabulary, far below trouble.
 WORD_CACHE_SIZE = 50_000
 
 
@@ -53,8 +52,7 @@ def stopwords() -> frozenset[str]:
         w + "s" for w in _CONTRACTED_IS if w in STOPWORDS_EN_PLUS}
 
 
-#: Bound of the folded-text cache: corpus passages are folded again for every question that
-#: retrieves them; a few thousand passages of ~1-2 KB.
+#: Bound of the folded-text cache: a few thousand corpus passages of ~1-2 KB, folded again.
 FOLD_CACHE_SIZE = 4096
 
 
@@ -117,8 +115,8 @@ def zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
-#: A word this long or longer that starts a longer word is its clipped form ("fibro" for
-#: "fibromyalgia", "benzo"); shorter ones ("gaba", "mag") are too often a different word.
+#: A word this long that starts a longer word is its clipped form ("fibro", "benzo"); shorter
+#: ones ("gaba", "mag") are too often a different word.
 CLIPPED_MIN = 5
 
 
@@ -155,8 +153,7 @@ def texted_forms() -> dict[str, str]:
     return forms
 
 
-#: Inflection endings and what their base ends with instead ("budged" -> "budge", "worries"
-#: -> "worry"): a verb's past or a plural is rarer in English than the word it inflects.
+#: Inflection endings and their base's ("budged" -> "budge"): rarer than the word inflected.
 _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"),
                 ("es", ""), ("s", ""))
 
@@ -234,8 +231,7 @@ IRREGULAR_PLURALS = {"women": "woman", "men": "man", "children": "child", "peopl
                      "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose"}
 
 
-#: British spellings and their American forms, as whole-word patterns of letters ("apnoea" ->
-#: "apnea", "anaemia" -> "anemia", "behaviour" -> "behavior", "centre" -> "center").
+#: British spellings and their American forms ("apnoea" -> "apnea", "centre" -> "center").
 _BRITISH = ((re.compile(r"oe(?=[a-z])"), "e"), (re.compile(r"ae(?=[a-z])"), "e"),
             (re.compile(r"our(?=s?$)"), "or"), (re.compile(r"is(e|ed|es|ing|ation)$"), r"iz\1"),
             (re.compile(r"(?<=[a-z])tre(s?)$"), r"ter\1"))

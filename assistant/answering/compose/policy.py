@@ -205,8 +205,7 @@ class AnswerPolicy(_Strict):
     first_person: list[str] = Field(min_length=1)
     #: A request to leave out a warning ("drop the sleep apnea warning") states no risk.
     dismissals: list[str] = Field(default_factory=list)
-    #: Words after which a core subject is what the user adds, not what a bound risk is said of
-    #: ("can I stop and take magnesium instead?": the user stops the other one).
+    #: Words after which a core subject is added, not stopped ("… and take magnesium instead?").
     adding: list[str] = Field(default_factory=list)
     #: Words that say a core subject was taken before ("she started magnesium"), and words that
     #: pair one with the subject asked about ("plus clonazepam"): with ``adding``, the
