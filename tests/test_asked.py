@@ -94,3 +94,12 @@ def test_a_limit_the_user_quotes_is_not_a_dose_they_take(assistant: Assistant) -
                            "elemental magnesium glycinate a day on top. Am I going over the 350 "
                            "mg limit?")
     assert "Your 300 mg a day is within this limit (350 mg)" in quoted.body.split("\n")[0]
+
+
+def test_how_much_more_may_be_taken_is_what_the_limit_leaves(assistant: Assistant) -> None:
+    more = assistant.ask("My daughter is 9 weeks pregnant with her first. Her prenatal vitamin "
+                         "has 100mg magnesium in it and a friend told her to take magnesium "
+                         "glycinate on top for sleep and cramps. How much extra can she safely "
+                         "take?")
+    line = next(x for x in more.body.split("\n") if "already taken" in x)
+    assert "upper limit during pregnancy" in line and "leaves 250 mg a day" in line

@@ -493,3 +493,23 @@ def test_an_ordinary_age_is_not_compared_with_an_age_threshold(assistant: Assist
     assert "threshold" not in young.body and "Elderly" not in young.body
     old = assistant.ask("my mum is 83, is 0.5mg clonazepam ok for her?")
     assert "The age given, 83, is above this threshold (>65)" in old.body
+
+
+def test_a_sign_the_user_describes_leads_with_its_evidence(assistant: Assistant) -> None:
+    fights = assistant.ask("My wife started magnesium threonate a month ago and this week she's "
+                           "been thrashing about and punching the air in her sleep. Is this the "
+                           "magnesium??")
+    assert "REM sleep behavior disorder" in fights.body.split("\n")[0]
+    # the "primary drivers" of a condition are no driving
+    forklift = assistant.ask("forklift driver here. gp started me on clonazepam 0.5 on monday "
+                             "and i already take mag glycinate at night. am i ok to be on the "
+                             "forklift")
+    assert "operating machinery" in forklift.body.split("\n")[0]
+
+
+def test_a_sign_a_neurologist_already_treats_does_not_lead_over_the_asked_dose(
+        assistant: Assistant) -> None:
+    known = assistant.ask("dad has parkinsons and keeps punching out in his sleep like hes "
+                          "acting out dreams. neuro started him on clonazepam but only 0.25, why "
+                          "so low, will that even work")
+    assert "lower doses (0.25mg)" in known.body.split("\n")[0]

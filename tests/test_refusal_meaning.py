@@ -223,3 +223,22 @@ def test_what_a_message_without_a_core_subject_tries_is_what_it_asks_about(
     # a name ending in a number is a thing the documents may lack
     coq = assistant.ask("my friend takes CoQ10 for her migraines, would that work for me?")
     assert coq.refused and "coq10" in coq.body.lower()
+
+
+def test_what_a_combining_question_says_is_taken_is_asked_about(assistant: Assistant) -> None:
+    kava = assistant.ask("Is it ok to drink kava tea in the evening if I'm already taking "
+                         "magnesium glycinate for sleep?")
+    assert kava.refused and "kava" in kava.body
+    melatonin = assistant.ask("is it ok to take melatonin gummies in the evening if i'm on "
+                              "magnesium glycinate?")
+    assert not melatonin.refused and "melatonin" in melatonin.body.split("\n")[0].lower()
+    # a time to effect given only for magnesium does not answer it for klonopin
+    onset = assistant.ask("if i take my klonopin right when a panic attack starts how long "
+                          "till it actually works")
+    assert onset.refused and "time to take effect" in onset.body
+
+
+def test_a_verb_after_a_modal_is_no_uncovered_thing(assistant: Assistant) -> None:
+    logic = assistant.ask("Benzo withdrawal = not enough GABA. Magnesium boosts GABA. So "
+                          "magnesium should basically fix withdrawal, right?")
+    assert not logic.refused

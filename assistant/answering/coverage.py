@@ -41,6 +41,8 @@ _OBJECT_STARTS = frozenset({"the", "a", "an", "my", "your", "his", "her", "its",
 #: A word these follow before an object ("mess with it", "mess w it", "mix up the") is a verb.
 _VERB_PARTICLES = frozenset({"with", "w", "up", "around", "into", "about"})
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
+#: A word right after one of these (an adverb between: "should basically fix") is a verb.
+_MODALS = frozenset({"can", "could", "should", "would", "will", "might", "may", "must"})
 #: A rare word this near a core subject's name is asked about with it (chosen on tuning).
 PAIRED_WINDOW = 5
 #: ... or, in a message naming no core subject, this many words after a word for taking it.
@@ -138,7 +140,8 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
     def content(i: int) -> bool:
         w = tokens[i]
         return (w not in stop and len(w) > 2 and w.isalpha() and stem(w) not in core
-                and not (i > 0 and tokens[i - 1][:1].isdigit()) and not _adverb(w))
+                and not (i > 0 and tokens[i - 1][:1].isdigit()) and not _adverb(w)
+                and not _after_modal(tokens, i))
     for i in range(last + 1, len(tokens)):
         w = tokens[i]
         if not content(i) or vocab.known(w) or w in vocab.drug_names \
@@ -194,9 +197,18 @@ def asked_rare(own: str, carried: str, vocab: CorpusVocabulary,
         at = [i for i, w in enumerate(said) if stem(w) in core]
         if not at or not any(re.search(p, part) for p in terms.combining):
             continue
+        # near the subject, or what the part says is taken ("ok to drink kava tea in the
+        # evening if I'm already taking magnesium glycinate?")
         out |= {w for i, w in enumerate(said) if _rare_word(w) and stem(w) not in core
-                and min(abs(i - j) for j in at) <= PAIRED_WINDOW}
+                and (min(abs(i - j) for j in at) <= PAIRED_WINDOW
+                     or _taken(said, i, terms.pairing))}
     return out
+
+
+def _taken(said: list[str], i: int, pairing: Sequence[str]) -> bool:
+    """Is word ``i`` within ``PAIRED_AFTER`` words after a word for taking or pairing it?"""
+    before = " ".join(said[max(0, i - PAIRED_AFTER):i])
+    return any(re.search(p, before) for p in pairing)
 
 
 def _rare_word(w: str) -> bool:
@@ -221,6 +233,13 @@ def _takes_object(tokens: list[str], i: int) -> bool:
     if i < len(tokens) and tokens[i] in _VERB_PARTICLES:
         i += 1
     return i < len(tokens) and tokens[i] in _OBJECT_STARTS
+
+
+def _after_modal(tokens: list[str], i: int) -> bool:
+    """Is token ``i`` a verb after a modal ("should fix", "should basically fix")?"""
+    before = tokens[max(0, i - 2):i]
+    return bool(before) and (before[-1] in _MODALS or (
+        len(before) == 2 and before[0] in _MODALS and _adverb(before[1])))
 
 
 def _adverb(word: str) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.answering.compose.doses import dose_note
 from assistant.answering.compose.fit import AnswerFit
-from assistant.answering.compose.limits import over_limit, yours_against_limit
+from assistant.answering.compose.limits import with_limits
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile, names_thing, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
@@ -104,20 +104,12 @@ class ExtractiveComposer:
             return None
         plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
                            self.classes, focus, self.names, self.medicines)
+        own = split_carried(question)[0]
+        if plan is not None and not plan.declines:
+            with_limits(plan, own, scored, profile, self.policy, self._subject)
         if plan is not None and plan.comparison is None:
-            plan.comparison = yours_against_limit(split_carried(question)[0], plan.lead,
-                                                  profile, self.policy, self._subject)
-        if plan is not None and plan.comparison is None:
-            plan.comparison = dose_note(_asked_doses(split_carried(question)[0]),
-                                        plan.lead.unit.display, self.policy.dose_note,
-                                        self._subject)
-        if plan is not None and plan.aside is None and not plan.declines:
-            plan.aside = over_limit(plan.lead, scored, profile, self.policy, self._subject)
-            if plan.aside is not None:  # the limit is shown once, after the lead
-                limit = plan.aside.scored.unit.text
-                plan.points = [p for p in plan.points if p.unit.text != limit]
-                if plan.conflict is not None and plan.conflict.unit.text == limit:
-                    plan.conflict = None
+            plan.comparison = dose_note(_asked_doses(own), plan.lead.unit.display,
+                                        self.policy.dose_note, self._subject)
         return plan
 
     def _asked(self, question: str, plan: Plan) -> str:

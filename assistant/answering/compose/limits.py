@@ -12,8 +12,28 @@ from assistant.answering.compose.doses import Subject, daily_doses, taken_doses
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored
+from assistant.answering.compose.select import Plan
 from assistant.answering.compose.threshold import Threshold
 from assistant.text.words import words
+
+
+def with_limits(plan: Plan, question: str, scored: list[Scored], profile: Profile,
+                policy: AnswerPolicy, subject: Subject) -> None:
+    """The plan with its limit lines: the user's doses against a limit that leads (its
+    comparison), else an upper limit after the lead (``over_limit``, ``room_under_limit``),
+    shown once (not also a point or the conflict line)."""
+    if plan.comparison is None:
+        plan.comparison = yours_against_limit(question, plan.lead, profile, policy, subject)
+    if plan.aside is not None:
+        return
+    plan.aside = over_limit(plan.lead, scored, profile, policy, subject) \
+        or room_under_limit(question, scored, profile, policy, subject)
+    if plan.aside is not None:
+        limit = plan.aside.scored.unit.text
+        plan.points = [p for p in plan.points if p.unit.text != limit]
+        if plan.conflict is not None and plan.conflict.unit.text == limit:
+            plan.conflict = None
+
 
 #: The kind whose evidence states an upper limit, and the risk whose value says a minor asks.
 LIMIT_KIND = "limit"
@@ -34,7 +54,8 @@ def over_limit(lead: Scored, scored: list[Scored], profile: Profile, policy: Ans
     if not doses:
         return None
     for cand in sorted(scored, key=lambda s: -s.score):
-        if cand.unit.text == lead.unit.text or not matches(kind.evidence, cand.unit.display):
+        if cand.unit.text == lead.unit.text or not matches(kind.evidence, cand.unit.display) \
+                or _someone_elses(cand, profile, policy):
             continue
         limits = {(d, of) for d, of in daily_doses(cand.unit.display, subject)}
         if len({d[:2] for d, _ in limits}) != 1:
@@ -51,6 +72,52 @@ def over_limit(lead: Scored, scored: list[Scored], profile: Profile, policy: Ans
     return None
 
 
+#: A question asking how much more it may take ("how much extra … on top of that?").
+_MORE = re.compile(r"\b(extra|more|on top|additional|in addition|else|top(ping)? up)\b", re.I)
+
+
+def room_under_limit(question: str, scored: list[Scored], profile: Profile,
+                     policy: AnswerPolicy, subject: Subject) -> Threshold | None:
+    """For a question asking how much more of a substance may be taken, when the user gives
+    what they take already ("my prenatal has 100mg magnesium … how much extra can i take?"),
+    the best-scoring unit stating one upper limit of it for this reader, with what it leaves
+    (``policy.limit_room``: "With the 100mg already taken, this leaves 250 mg a day")."""
+    kind = policy.kind_named(LIMIT_KIND)
+    if kind is None or not policy.limit_room or not _MORE.search(question) \
+            or not {"amount", "start_dose"} & set(profile.kinds) or any(
+            m.risk.id == AGE_RISK and m.value < ADULT_AGE for m in profile.measures):
+        return None
+    for cand in sorted(scored, key=lambda s: -s.score):
+        if not matches(kind.evidence, cand.unit.display) or _someone_elses(cand, profile, policy):
+            continue
+        limits = {d[:2] for d, _ in taken_doses(cand.unit.display)}
+        if len(limits) != 1:
+            continue
+        (low, _), = limits
+        of_limit = _subjects_of(cand, subject)
+        mine = [d for d, of in taken_doses(_unquoted(question), subject)
+                if (of is None or of in of_limit) and d[0] == d[1] and d[0] < low]
+        if not mine:
+            return None
+        left = low - sum(d[0] for d in mine)
+        room = f"{left:g} mg" if left > 0 else "nothing more"
+        return Threshold(cand, policy.limit_room.format(
+            yours=" + ".join(d[2] for d in mine), room=room), applies=True, risk=LIMIT_KIND)
+    return None
+
+
+def _someone_elses(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
+    """Is the unit about a lasting condition the reader has not stated (a limit "during
+    pregnancy" for someone who is not pregnant)?"""
+    return any(r.lasting and r not in profile.risks and matches(r.evidence, s.unit.display)
+               for r in policy.risks)
+
+
+def _subjects_of(s: Scored, subject: Subject) -> set[str]:
+    return {x for w in words(f"{s.unit.display} {s.unit.chunk.title}")
+            if (x := subject(w)) is not None}
+
+
 def yours_against_limit(question: str, lead: Scored, profile: Profile, policy: AnswerPolicy,
                         subject: Subject) -> str | None:
     """For a question asking about a limit ("am I going over the limit?") led by a sentence
@@ -65,8 +132,7 @@ def yours_against_limit(question: str, lead: Scored, profile: Profile, policy: A
     if len(limits) != 1:
         return None
     (low, high), = limits
-    of_limit = {s for w in words(f"{lead.unit.display} {lead.unit.chunk.title}")
-                if (s := subject(w)) is not None}
+    of_limit = _subjects_of(lead, subject)
     mine = [d for d, of in taken_doses(_unquoted(question), subject)
             if of is None or of in of_limit]
     if not mine or any(d[0] != d[1] for d in mine):

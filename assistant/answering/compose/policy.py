@@ -207,9 +207,8 @@ class AnswerPolicy(_Strict):
     dismissals: list[str] = Field(default_factory=list)
     #: Words after which a core subject is added, not stopped ("… and take magnesium instead?").
     adding: list[str] = Field(default_factory=list)
-    #: Words that say a core subject was taken before ("she started magnesium"), and words that
-    #: pair one with the subject asked about ("plus clonazepam"): with ``adding``, the
-    #: condenser's reading of a follow-up's "it" (``answering.antecedent``).
+    #: Words saying a core subject was taken before ("she started magnesium") or is paired with
+    #: the one asked about ("plus clonazepam"): how the condenser reads a follow-up's "it".
     taken: list[str] = Field(default_factory=list)
     paired: list[str] = Field(default_factory=list)
     #: A sentence opening with a bare answer word ("Yes, it is generally safe …") answered its
@@ -237,6 +236,7 @@ class AnswerPolicy(_Strict):
     dose_note: str = ""
     limit_note: str = ""
     limit_yours: str = ""
+    limit_room: str = ""
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
@@ -264,7 +264,7 @@ class AnswerPolicy(_Strict):
                 raise ValueError(f"comparison needs {{{name}}}")
         return v
 
-    @field_validator("dose_note", "limit_note", "limit_yours")
+    @field_validator("dose_note", "limit_note", "limit_yours", "limit_room")
     @classmethod
     def _note_placeholders(cls, v: str, info: ValidationInfo) -> str:
         for name in _NOTE_FIELDS[str(info.field_name)]:
@@ -288,7 +288,7 @@ class AnswerPolicy(_Strict):
 
 #: The placeholders each note template must use.
 _NOTE_FIELDS = {"dose_note": ("evidence", "yours"), "limit_note": ("dose", "limit"),
-                "limit_yours": ("yours", "side", "limit")}
+                "limit_yours": ("yours", "side", "limit"), "limit_room": ("yours", "room")}
 
 
 def load_answer_policy(policies_dir: Path) -> AnswerPolicy:
