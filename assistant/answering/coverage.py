@@ -12,6 +12,7 @@ from typing import Protocol
 from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.text.sentences import (
+    MODALS,
     asked_or_paired,
     asked_parts,
     clauses,
@@ -41,8 +42,6 @@ _OBJECT_STARTS = frozenset({"the", "a", "an", "my", "your", "his", "her", "its",
 #: A word these follow before an object ("mess with it", "mess w it", "mix up the") is a verb.
 _VERB_PARTICLES = frozenset({"with", "w", "up", "around", "into", "about"})
 _TOKEN = re.compile(rf"\d+(?:\.\d+)?|{WORD.pattern}")
-#: A word right after one of these (an adverb between: "should basically fix") is a verb.
-_MODALS = frozenset({"can", "could", "should", "would", "will", "might", "may", "must"})
 #: A rare word this near a core subject's name is asked about with it (chosen on tuning).
 PAIRED_WINDOW = 5
 #: ... or, in a message naming no core subject, this many words after a word for taking it.
@@ -238,8 +237,8 @@ def _takes_object(tokens: list[str], i: int) -> bool:
 def _after_modal(tokens: list[str], i: int) -> bool:
     """Is token ``i`` a verb after a modal ("should fix", "should basically fix")?"""
     before = tokens[max(0, i - 2):i]
-    return bool(before) and (before[-1] in _MODALS or (
-        len(before) == 2 and before[0] in _MODALS and _adverb(before[1])))
+    return bool(before) and (before[-1] in MODALS or (
+        len(before) == 2 and before[0] in MODALS and _adverb(before[1])))
 
 
 def _adverb(word: str) -> bool:

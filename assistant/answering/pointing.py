@@ -15,11 +15,13 @@ from assistant.text.words import stem, words
 POINTS_BACK = re.compile(r"\b(those|these|them)\b")
 #: "it" (or "that") as what a question asks of: the subject of its verb ("does it make u gain
 #: weight?", "does that change how much klonopin gets in?") or
-#: what the user takes or adds ("should i take it before or after food?", "fine to add that on
-#: top of everything?"); not "is it ok to …".
+#: what the user takes or adds ("should i take it before or after food?", "can i drink a cup of
+#: it with my clonazepam?", "fine to add that on top of everything?"); not "is it ok to …".
 IT_ASKED_OF = re.compile(r"\b(?:does|did|do|will|would|can|could|might|may)\s+(?:it|that)\b"
                          r"(?!\s+(?:be|matter)\b)"
-                         r"|\b(?:take|taking|took|use|using)\s+it\s+(?:before|after|with)\b"
+                         r"|\b(?:take|taking|took|use|using|drink|drinking|have|having)\s+"
+                         r"(?:a\s+(?:cup|glass|mug|bit)\s+of\s+|some\s+of\s+)?it\s+"
+                         r"(?:before|after|with)\b"
                          r"|\b(?:add|adding|mix|mixing|combine|combining)\s+(?:it|that)\b")
 
 

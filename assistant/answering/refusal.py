@@ -26,7 +26,7 @@ from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.models import Decision, Hit
 from assistant.core.settings import Settings
-from assistant.text.sentences import asked_or_paired, part_naming, question_parts
+from assistant.text.sentences import MODALS, asked_or_paired, part_naming, question_parts
 from assistant.text.words import (
     fold,
     stem,
@@ -46,7 +46,7 @@ _STATE = (r"\b(?:being|feel(?:s|ing)?|felt|seem(?:s|ed)?|(?:i'?m|am i|you'?re|(?
           r"(?:\s+(?:so|too|very|really|just|a bit|kinda))?)\s+{}\b")
 #: What someone does ("can i just soak in …", "should she sprinkle it …"): the word after a
 #: modal and its subject is a verb, no thing.
-_DOING = (r"\b(?:can|could|should|would|may|might|will|do|does|did)\s+(?:i|we|you|he|she|they)"
+_DOING = (rf"\b(?:{'|'.join((*MODALS, 'do', 'does', 'did'))})\s+(?:i|we|you|he|she|they)"
           r"(?:\s+(?:just|also|still|really|ever|not|only|instead))?\s+{}\b")
 #: A word written in capitals: an abbreviation ("PAWS", "OSA").
 _CAPITALS = re.compile(r"\b[A-Z]{3,}\b")

@@ -165,6 +165,9 @@ def question_parts(message: str) -> list[str]:
 
 #: A word of a question that points back at what was said before it ("Is that too much?").
 _POINTS_BACK = re.compile(r"\b(it|that|this|them|those|these)\b", re.I)
+#: Modal verbs: the word after one (and its subject, or an adverb) is a verb ("should fix",
+#: "can i just soak"), not a thing.
+MODALS = ("can", "could", "should", "would", "will", "might", "may", "must")
 
 
 def points_back(part: str) -> bool:
