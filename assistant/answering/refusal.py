@@ -21,6 +21,7 @@ from assistant.answering.coverage import (
     never_together,
     uncovered_focus,
 )
+from assistant.answering.follow_up import ASKS_ABOUT
 from assistant.answering.pointing import core_purpose, pointed_at
 from assistant.answering.topic import split_carried
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
@@ -132,8 +133,10 @@ def _asked_of(word: str, own: str, carried: str, vocab: CorpusVocabulary,
     terms = vocab.terms
     if terms is None or not terms.pairing:
         return True
+    opening = ASKS_ABOUT.match(own)  # "what about feverfew, …"
     if re.search(rf"\b{re.escape(word)}\b", carried) or asked_or_paired(word, own) \
-            or core_purpose(word, own, core):
+            or core_purpose(word, own, core) \
+            or (opening and re.search(rf"\b{re.escape(word)}\b", opening.group("x"))):
         return True  # in what is asked (or the topic carried, or a use of the subject)
     medicine = _medicine(word, vocab)
     if pointed_at(word, own, vocab, core, medicine):
