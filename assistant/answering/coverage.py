@@ -18,6 +18,7 @@ from assistant.text.sentences import (
     clauses,
     points_back,
     question_parts,
+    taken_after,
 )
 from assistant.text.words import (
     EVERYDAY_ZIPF,
@@ -184,14 +185,15 @@ def asked_rare(own: str, carried: str, vocab: CorpusVocabulary,
     terms = vocab.terms
     if terms is None or not terms.combining:
         return out
-    asks = " ".join(question_parts(own))
-    if points_back(asks) and not any(stem(w) in core for w in (*words(own), *words(carried))):
+    parts = question_parts(own)
+    if points_back(" ".join(parts)) and not any(stem(w) in core
+                                                for w in (*words(own), *words(carried))):
         # a question pointing back at what a message naming no core subject takes or tries
         # asks about that ("thinking of trying kava tea … I've heard it can be bad for the
         # liver?"); "started sertraline, what helps?" asks about something else
         out |= {w for w in words(own) if _rare_word(w) and stem(w) not in core
                 and asked_or_paired(w, own, terms.pairing, PAIRED_AFTER)}
-    for part in question_parts(own):
+    for part in parts:
         said = words(part)
         at = [i for i, w in enumerate(said) if stem(w) in core]
         if not at or not any(re.search(p, part) for p in terms.combining):
@@ -200,14 +202,8 @@ def asked_rare(own: str, carried: str, vocab: CorpusVocabulary,
         # evening if I'm already taking magnesium glycinate?")
         out |= {w for i, w in enumerate(said) if _rare_word(w) and stem(w) not in core
                 and (min(abs(i - j) for j in at) <= PAIRED_WINDOW
-                     or _taken(said, i, terms.pairing))}
+                     or taken_after(w, part, terms.pairing, PAIRED_AFTER))}
     return out
-
-
-def _taken(said: list[str], i: int, pairing: Sequence[str]) -> bool:
-    """Is word ``i`` within ``PAIRED_AFTER`` words after a word for taking or pairing it?"""
-    before = " ".join(said[max(0, i - PAIRED_AFTER):i])
-    return any(re.search(p, before) for p in pairing)
 
 
 def _rare_word(w: str) -> bool:

@@ -9,12 +9,13 @@ import re
 
 #: A message without a cue word or pronoun reads as a follow-up only when it is this short.
 MAX_BARE_FOLLOW_UP_WORDS = 6
-SWAP = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
+#: "what about …" / "and how about …" opening a message.
+_WHAT_ABOUT = r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+"
+SWAP = re.compile(_WHAT_ABOUT + r"(?P<x>.+?)\s*\??\s*$"
                   r"|^\s*(?:and|or)\s+(?:for\s+|with\s+)?(?P<y>[^?]{1,40}?)\s*\??\s*$", re.I)
 #: The thing a message opening "what about X, …" asks about, whatever follows ("what about
 #: feverfew, my aunt uses it for hers. is it better …?").
-ASKS_ABOUT = re.compile(r"^\s*(?:and|or|but|also|so)?\s*(?:what|how)\s+about\s+(?P<x>[^,.?;!]+)",
-                        re.I)
+ASKS_ABOUT = re.compile(_WHAT_ABOUT + r"(?P<x>[^,.?;!]+)", re.I)
 #: "what if it was klonopin instead of the ambien?": swap the thing named after "of" (or, without
 #: it, what "and X?" would replace) for the one named first.
 INSTEAD = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?what if\s+(?:it\s+(?:was|is|were)|it'?s|"

@@ -210,10 +210,16 @@ def asked_or_paired(word: str, message: str, pairing: Sequence[str] = (),
     OB wants to hold off on an SSRI")? A word only mentioned in passing before the question ("my
     naturopath friend …") is not."""
     text = message.lower()
-    found = re.compile(rf"\b{re.escape(word)}\b")
-    if found.search(" ".join(question_parts(text))):
+    if re.search(rf"\b{re.escape(word)}\b", " ".join(question_parts(text))):
         return True
-    for m in found.finditer(text):
+    return taken_after(word, text, pairing, window)
+
+
+def taken_after(word: str, message: str, pairing: Sequence[str], window: int = 2) -> bool:
+    """Is ``word`` (lower case) within ``window`` words after a ``pairing`` pattern ("I take
+    Synthroid", "drink kava tea") that the user does not deny?"""
+    text = message.lower()
+    for m in re.finditer(rf"\b{re.escape(word)}\b", text):
         context = re.findall(r"[\w'-]+", text[:m.start()])
         before = " ".join(context[-window:])
         if any(re.search(p, before) for p in pairing) \

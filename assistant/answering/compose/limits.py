@@ -7,6 +7,7 @@ the same substance; a minor's limit is another (an age bracket), so none is show
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from assistant.answering.compose.doses import Subject, daily_doses, taken_doses
 from assistant.answering.compose.policy import AnswerPolicy, matches
@@ -46,16 +47,13 @@ def over_limit(lead: Scored, scored: list[Scored], profile: Profile, policy: Ans
     """The best-scoring unit stating a daily upper limit that a daily dose of the lead is
     wholly above (same substance, when both name one), with ``policy.limit_note``; else
     None."""
-    kind = policy.kind_named(LIMIT_KIND)
-    if kind is None or not policy.limit_note or any(
-            m.risk.id == AGE_RISK and m.value < ADULT_AGE for m in profile.measures):
+    if not policy.limit_note or _minor(profile):
         return None
     doses = daily_doses(lead.unit.display, subject)
     if not doses:
         return None
-    for cand in sorted(scored, key=lambda s: -s.score):
-        if cand.unit.text == lead.unit.text or not matches(kind.evidence, cand.unit.display) \
-                or _someone_elses(cand, profile, policy):
+    for cand in _limit_units(scored, profile, policy):
+        if cand.unit.text == lead.unit.text:
             continue
         limits = {(d, of) for d, of in daily_doses(cand.unit.display, subject)}
         if len({d[:2] for d, _ in limits}) != 1:
@@ -82,14 +80,10 @@ def room_under_limit(question: str, scored: list[Scored], profile: Profile,
     what they take already ("my prenatal has 100mg magnesium … how much extra can i take?"),
     the best-scoring unit stating one upper limit of it for this reader, with what it leaves
     (``policy.limit_room``: "With the 100mg already taken, this leaves 250 mg a day")."""
-    kind = policy.kind_named(LIMIT_KIND)
-    if kind is None or not policy.limit_room or not _MORE.search(question) \
-            or not {"amount", "start_dose"} & set(profile.kinds) or any(
-            m.risk.id == AGE_RISK and m.value < ADULT_AGE for m in profile.measures):
+    if not policy.limit_room or not _MORE.search(question) \
+            or not {"amount", "start_dose"} & set(profile.kinds) or _minor(profile):
         return None
-    for cand in sorted(scored, key=lambda s: -s.score):
-        if not matches(kind.evidence, cand.unit.display) or _someone_elses(cand, profile, policy):
-            continue
+    for cand in _limit_units(scored, profile, policy):
         limits = {d[:2] for d, _ in taken_doses(cand.unit.display)}
         if len(limits) != 1:
             continue
@@ -104,6 +98,24 @@ def room_under_limit(question: str, scored: list[Scored], profile: Profile,
         return Threshold(cand, policy.limit_room.format(
             yours=" + ".join(d[2] for d in mine), room=room), applies=True, risk=LIMIT_KIND)
     return None
+
+
+def _limit_units(scored: list[Scored], profile: Profile, policy: AnswerPolicy
+                 ) -> Iterator[Scored]:
+    """The units stating an upper limit (``limit`` kind evidence) for this reader, best
+    first."""
+    kind = policy.kind_named(LIMIT_KIND)
+    if kind is None:
+        return
+    for cand in sorted(scored, key=lambda s: -s.score):
+        if matches(kind.evidence, cand.unit.display) and not _someone_elses(cand, profile,
+                                                                             policy):
+            yield cand
+
+
+def _minor(profile: Profile) -> bool:
+    """Is the person asked about under age (a minor's limit is another: an age bracket)?"""
+    return any(m.risk.id == AGE_RISK and m.value < ADULT_AGE for m in profile.measures)
 
 
 def _someone_elses(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
@@ -126,12 +138,12 @@ def yours_against_limit(question: str, lead: Scored, profile: Profile, policy: A
     ``policy.limit_yours``; None when they fall inside a range limit, or nothing compares."""
     kind = policy.kind_named(LIMIT_KIND)
     if kind is None or not policy.limit_yours or LIMIT_KIND not in profile.kinds \
-            or not any(matches([p], lead.unit.display) for p in kind.evidence):
+            or not matches(kind.evidence, lead.unit.display):
         return None
-    limits = {d[:2] for d, _ in taken_doses(lead.unit.display)}
-    if len(limits) != 1:
+    stated = taken_doses(lead.unit.display)
+    if len({d[:2] for d, _ in stated}) != 1:
         return None
-    (low, high), = limits
+    low, high, written = stated[0][0]
     of_limit = _subjects_of(lead, subject)
     mine = [d for d, of in taken_doses(_unquoted(question), subject)
             if of is None or of in of_limit]
@@ -141,7 +153,6 @@ def yours_against_limit(question: str, lead: Scored, profile: Profile, policy: A
     if low < total <= high:
         return None  # inside a range limit ("350-360mg"): neither side
     shown = " + ".join(d[2] for d in mine) + (f" = {total:g} mg" if len(mine) > 1 else "")
-    written = next(d[2] for d, _ in taken_doses(lead.unit.display))
     return policy.limit_yours.format(yours=shown, side="above" if total > high else "within",
                                      limit=written)
 

@@ -166,7 +166,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     personal = tuple(r for r in risks if (first_person and r in now) or r in mine
                      or r.id in latest or (r.other_than_core and r in now)
                      or (r in now and telegraphic(own, r.lasting)))
-    personal = tuple(r for r in personal if not _ordinary(r, latest.get(r.id)))
+    personal = tuple(r for r in personal if not ordinary(r, latest.get(r.id)))
     dismissing = [m.group(0) for p in policy.dismissals for m in re.finditer(p, own, flags=re.I)]
     denied = tuple(r for r in policy.risks if r not in risks and (
         any(matches(r.denied, text) for text in (*earlier, own) if r.denied)
@@ -200,7 +200,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                        matches(r.user, w) for r in policy.risks)))
 
 
-def _ordinary(risk: Risk, measure: Measure | None) -> bool:
+def ordinary(risk: Risk, measure: Measure | None) -> bool:
     """Is the value the user gave for this risk one that states none ("I'm 44")?"""
     return (risk.ordinary is not None and measure is not None
             and risk.ordinary[0] <= measure.value <= risk.ordinary[1])

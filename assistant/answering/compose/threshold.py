@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.answering.compose.policy import AnswerPolicy
-from assistant.answering.compose.profile import Measure, Profile
+from assistant.answering.compose.profile import Measure, Profile, ordinary
 from assistant.answering.compose.quantities import UPPER_BOUNDS
 from assistant.answering.compose.scoring import Scored, names_any
 from assistant.text.words import term_stems
@@ -85,8 +85,8 @@ def _compared(cand: Scored, m: re.Match[str], measure: Measure,
         side="below" if below else "above",
         threshold=f"{m.group('op')}{'' if len(op) == 1 else ' '}{_num(limit)}",
         consequence=policy.consequence.below if applies else policy.consequence.above)
-    ordinary = risk.ordinary is not None and risk.ordinary[0] <= measure.value <= risk.ordinary[1]
-    return Threshold(cand, text, applies, risk.id, ordinary=ordinary and not applies)
+    return Threshold(cand, text, applies, risk.id,
+                     ordinary=ordinary(risk, measure) and not applies)
 
 
 _BOUND_WORD = {"below": "under", "above": "over"}
