@@ -55,7 +55,7 @@ MIN_UNIT_WORDS = 5
 MAX_LIST_ITEMS = 6
 MAX_LIST_WORDS = 45
 #: Bump when the text shown or scored for a unit changes (stored unit vectors go stale).
-UNITS_VERSION = 22
+UNITS_VERSION = 23
 #: What separates words: "strategically—magnesium earlier" is three words.
 _WORDS_APART = re.compile(r"[\s—–]+")
 #: A line opening with a short label ("- **Toxicity (Hypermagnesemia):** …", "Fibromyalgia: …"):
@@ -128,7 +128,9 @@ def chunk_units(chunk: Chunk, rank: int, policy: AnswerPolicy) -> list[Unit]:
         if intro_at is not None and (len(shown.split()) < SHORT_ITEM_WORDS
                                      or len(intro_at[1].split()) <= QUALIFIER_WORDS):
             begin, intro = intro_at  # "Ambien (zolpidem):" + "- Short half-life (2-3 hours)"
-            intro = with_subject(chunk, intro)
+            # a labelled lead-in ("The Consideration: Citrate's laxative effect means …:")
+            # names its entry when its label names nothing, whatever the rest of it names
+            intro = _labelled(chunk, intro) if _LABEL.match(intro) else with_subject(chunk, intro)
             units.append(Unit(chunk=chunk, rank=rank, start=chunk.start + begin, end=end,
                               quote=chunk.text[begin:end - chunk.start],
                               display=_finished(f"{intro} {lower_first(shown)}")))
