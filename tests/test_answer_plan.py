@@ -237,6 +237,8 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     # what dose of one medicine matches another's
     ("how much klonopin would equal what im on now?", "equivalence"),
     ("whats the equivalent dose to my xanax", "equivalence"),
+    # taking more of it is an amount, whatever else the message asks
+    ("if i double it will it work better? im on 200 now", "amount"),
 ])
 def test_what_is_asked(question: str, kind: str | None) -> None:
     assert _profile(question).kind == kind
@@ -1499,3 +1501,36 @@ def test_a_row_labelled_with_a_condition_never_stated_is_someone_elses() -> None
     prose = "Pregnancy raises needs."
     assert condition_fit(teen, [pregnancy], prose, prose) == 0  # no row
     assert condition_fit(teen, [], quote, row) == 0  # pregnancy was stated
+
+
+def test_after_a_lead_on_a_risk_the_user_states_its_evidence_comes_first_among_points() -> None:
+    """"drop to 0.5 on my own tonight": after the abrupt-stop lead, the point on tapering
+    gradually, not a dose range that is a little closer to the words."""
+    q = "can i just drop my medicine from 1mg to 0.5 on my own starting tonight?"
+    lead = _scored("Avoid abrupt discontinuation of the medicine.", 0.6, seed=1)
+    dose = _scored("Take 100-400mg of the medicine daily, starting low.", 0.45, start=100,
+                   seed=2)
+    taper = _scored("Taper if long-term: reduce gradually over weeks to avoid rebound.", 0.4,
+                    start=200, seed=3)
+    plan = plan_answer(_rescore([lead, dose, taper], q), _profile(q), POLICY)
+    assert plan is not None and plan.lead.unit.display == lead.unit.display
+    assert plan.points and plan.points[0].unit.display == taper.unit.display
+    # with no risk stated, the closer one comes first
+    q = "what does the medicine do?"
+    plan = plan_answer(_rescore([lead, dose, taper], q), _profile(q), POLICY)
+    assert plan is not None and plan.points[0].unit.display == dose.unit.display
+
+
+def test_a_point_labelled_for_people_the_user_never_said_they_are_is_left_out() -> None:
+    lead = _scored("Be cautious with driving until you know how the medicine affects you.",
+                   0.7, seed=1)
+    elderly = _scored("Elderly patients (>65 years): the medicine raises the risk of falls "
+                      "while driving.", 0.6, start=100, seed=2)
+    for question, shown in (("Should I be driving on the medicine?", False),
+                            ("My dad is 81. Should he be driving on the medicine?", True),
+                            ("is the medicine risky for elderly patients who drive?", True)):
+        plan = plan_answer(_rescore([lead, elderly], question), _profile(question), POLICY)
+        assert plan is not None
+        said = [p.unit.display for p in (plan.lead, *plan.points)]
+        assert (elderly.unit.display in said) == shown, question
+

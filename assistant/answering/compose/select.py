@@ -14,13 +14,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from assistant.answering.compose.audience import answers_someone_else, for_unstated
 from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.lead import (
-    about_denied,
     choose_lead,
     hedge,
     key,
-    leading_risks,
     verdict_answers,
 )
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
@@ -133,7 +132,11 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     verdict_asked = verdict_answers(profile)
     # best first (with the fitted term: how far its wording answers the question's), a hub
     # sentence (near the corpus as a whole) after others as close
-    for cand in sorted(fresh, key=lambda s: -(s.score + s.answers - policy.weights.hub * s.hub)):
+    # after a lead on a risk the user states, the points on that risk come first ("drop to 0.5
+    # on my own tonight": tapering gradually, not a dose range)
+    risk_led = plan.lead.risk_match and bool(profile.personal)
+    for cand in sorted(fresh, key=lambda s: (not (risk_led and s.risk_match),
+                                             -(s.score + s.answers - policy.weights.hub * s.hub))):
         if len(plan.points) >= policy.max_points:
             break
         if len(plan.points) >= policy.points_free and cand.score < policy.points_min_relevance:
@@ -144,8 +147,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         if not (cand.focus_match or cand.risk_match) or row_about_another(
                 cand.unit.quote, asked, core):
             continue  # names nothing the user asked about, or a row on another thing: filler
-        if _answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
-                or cand.bracket < 0:
+        if answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
+                or cand.bracket < 0 or for_unstated(cand, profile, policy, asked | focus):
             continue
         if not verdict_asked and matches(policy.general_verdict, cand.unit.display):
             continue  # "generally safe" answers neither a stated risk nor another kind asked
@@ -242,14 +245,6 @@ def _reshown(plan: Plan, fit: Callable[[Scored], Scored]) -> Plan:
 def _shown_as(s: Scored, display: str) -> Scored:
     """The unit shown with other words; its citation still quotes the source sentence whole."""
     return replace(s, unit=replace(s.unit, display=display))
-
-
-def _answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
-    """A point about a risk the user denies, or a general verdict ("generally safe") after the
-    user stated a risk of their own (or asked about a topical one): neither is advice for this
-    person."""
-    return about_denied(s, profile) or (bool(leading_risks(profile)) and matches(
-        policy.general_verdict, s.unit.display) and not s.risk_match)
 
 
 def _ask(profile: Profile, policy: AnswerPolicy) -> str | None:
