@@ -132,9 +132,11 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     verdict_asked = verdict_answers(profile)
     # best first (with the fitted term: how far its wording answers the question's), a hub
     # sentence (near the corpus as a whole) after others as close
-    # after a lead on a risk the user states, the points on that risk come first ("drop to 0.5
-    # on my own tonight": tapering gradually, not a dose range)
-    risk_led = plan.lead.risk_match and bool(profile.personal)
+    # after a lead on a risk the user states, for a question asking no kind, the points on
+    # that risk come first ("drop to 0.5 on my own tonight": tapering gradually, not a dose
+    # range); a question asking a kind gets the answers of that kind ("how many mg should i
+    # start with" during a taper: a dose, not a line on dependence)
+    risk_led = plan.lead.risk_match and bool(profile.personal) and profile.kind is None
     for cand in sorted(fresh, key=lambda s: (not (risk_led and s.risk_match),
                                              -(s.score + s.answers - policy.weights.hub * s.hub))):
         if len(plan.points) >= policy.max_points:
