@@ -127,6 +127,10 @@ def test_a_substance_that_stops_a_symptom_is_no_stopping_risk() -> None:
     assert "stopping" not in {r.id for r in _profile(
         "can I take magnesium tablets at home to stop them coming?").risks}
     assert "stopping" in {r.id for r in _profile("i want to stop klonopin, can it help?").risks}
+    # getting off to sleep is falling asleep
+    assert "stopping" not in {r.id for r in _profile(
+        "Bunged up and can't get off to sleep. Is that CALM drink any good?").risks}
+    assert "stopping" in {r.id for r in _profile("how do i get off klonopin?").risks}
 
 
 def test_a_word_compounded_with_drive_is_no_driving() -> None:
@@ -135,6 +139,10 @@ def test_a_word_compounded_with_drive_is_no_driving() -> None:
     assert "driving" not in {r.id for r in _profile("best magnesium for anxiety-driven "
                                                     "insomnia?").risks}
     assert "driving" in {r.id for r in _profile("I drive a forklift at 6am, ok?").risks}
+    # an idiom however its object is written
+    for idiom in ("Drives my husband up the wall. Can magnesium help?",
+                  "it's driving me (and my partner) mad. would magnesium sort that out?"):
+        assert "driving" not in {r.id for r in _profile(idiom).risks}, idiom
     driving = next(r for r in POLICY.risks if r.id == "driving")
     assert not matches(driving.evidence, "Anxiety-driven insomnia: taurate")
     assert matches(driving.evidence, "Be cautious when driving or operating machinery.")
@@ -221,6 +229,7 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("does magnesium make klonopin work stronger?", "potency"),
     ("if i start magnesium could i get away with a smaller klonopin dose eventually?", "potency"),
     ("Is the klonopin going to harm the baby?", "verdict"),
+    ("i take klonopin 0.5 every night. is it going to hurt the baby?", "verdict"),
     ("will klonopin make me put weight on?", "weight_change"),
     # what to do after a missed dose; doubling up a sedative is no missed dose
     ("forgot my kpin last night. do i take 2 tonight to make up for it?", "missed_dose"),

@@ -329,6 +329,9 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("dad is red in the face and his knee didn't jump when tapped. the magnesium?",
      (), "dad is red in the face and his knee didn't jump when tapped. the magnesium? (about "
      "flushing, hyporeflexia)"),
+    ("added magnesium and now i feel way more zonked. is that it?", (),
+     "added magnesium and now i feel way more zonked. is that it? (about excessive "
+     "drowsiness)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
