@@ -238,6 +238,9 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     ("ok if i take both tonight?", "verdict"),
     # splitting a tablet or opening a capsule; splitting a dose is not
     ("can i cut my 1mg klonopin tablets in half", "splitting"),
+    # halving for a while before stopping is a taper step, not a tablet split
+    ("if i just cut it in half for a week and then stop, is that alright?", None),
+    ("Whats the absolute most mg per day someone can go up to on it?", "limit"),
     ("if mag boosts the k-pin can i cut my dose in half now that im taking both", "amount"),
     ("if i forget the klonopin one night can i just take 2 the next night to catch up?",
      "missed_dose"),
@@ -1543,3 +1546,23 @@ def test_a_point_labelled_for_people_the_user_never_said_they_are_is_left_out() 
         said = [p.unit.display for p in (plan.lead, *plan.points)]
         assert (elderly.unit.display in said) == shown, question
 
+
+
+def test_a_covered_risk_of_the_moment_answers_beside_an_uncovered_condition() -> None:
+    """At 77 on temazepam, "is adding the supplement safe?": the benzodiazepine row answers,
+    though the age evidence speaks only of another medicine; with no such risk the condition
+    the evidence lacks for what is asked is declined."""
+    from assistant.answering.compose.uncovered import risk_uncovered
+
+    core = frozenset(stem(w) for w in ("supplement", "medicine"))
+    row = ("Benzodiazepines (temazepam) — Interaction with the supplement: strong additive "
+           "sedation; Risk Level: High.")
+    elderly = "Elderly patients (>65 years): start the medicine at 0.25mg."
+    q_both = "My mother is 77 and takes temazepam. Is adding the supplement safe for her?"
+    q_age = "My mother is 77. Is adding the supplement safe for her?"
+    for question, declined in ((q_both, False), (q_age, True)):
+        profile = read_question(question, [], POLICY, core)
+        pool = _rescore([_scored(row, 0.6, seed=1), _scored(elderly, 0.5, start=200, seed=2)],
+                        question)
+        found = risk_uncovered(pool, profile, POLICY, core, None, None)
+        assert (found is not None) == declined, question

@@ -119,12 +119,19 @@ def risk_uncovered(pool: list[Scored], profile: Profile, policy: AnswerPolicy,
     # pregnancy?") is what is asked as much as one stated of the user
     topic = [r for r in profile.risks if r.id in profile.asked_risks and r not in profile.personal]
     for risk in (*profile.personal, *topic):
-        if not risk.lasting or not (
-                risk.id in (profile.current if profile.kinds else profile.asked_risks)
+        about = [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
+        if not risk.lasting:
+            # a risk of the moment stated now and covered for the subject ("takes temazepam
+            # … is adding magnesium safe?" at 77: the benzodiazepine row) is answered, whatever
+            # a stated condition lacks
+            if risk.id in profile.current and about and not all(
+                    _of_others(s, profile, core, names, classes) for s in about):
+                return None
+            continue
+        if not (risk.id in (profile.current if profile.kinds else profile.asked_risks)
                 or (profile.kinds and profile.subjects - profile.named_before)):
             continue  # stated now (in its question when it asks no kind), or earlier and
             # asked of a subject this message names first
-        about = [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
         if not about:
             continue
         if not all(_of_others(s, profile, core, names, classes) for s in about):
