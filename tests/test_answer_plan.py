@@ -1566,3 +1566,22 @@ def test_a_covered_risk_of_the_moment_answers_beside_an_uncovered_condition() ->
                         question)
         found = risk_uncovered(pool, profile, POLICY, core, None, None)
         assert (found is not None) == declined, question
+
+
+def test_stopping_the_subject_does_not_answer_a_condition_the_evidence_lacks_for_it() -> None:
+    """"is the medicine safe in the first trimester or do I need to come off it?": evidence on
+    stopping the medicine is no pairing with another substance; the pregnancy part, said only
+    of the supplement, is still declined."""
+    from assistant.answering.compose.uncovered import risk_uncovered
+
+    core = frozenset(stem(w) for w in ("supplement", "medicine"))
+    question = ("We're trying for a baby. Is the medicine safe in the first trimester or do I "
+                "need to come off it?")
+    profile = read_question(question, [], POLICY, core)
+    assert {"pregnancy", "stopping"} <= {r.id for r in profile.risks}
+    pool = _rescore([_scored("Pregnancy increases supplement requirements by 30-40%.", 0.6,
+                             seed=1),
+                     _scored("Avoid abrupt discontinuation of the medicine.", 0.5, start=200,
+                             seed=2)], question)
+    found = risk_uncovered(pool, profile, POLICY, core, None, None)
+    assert found is not None and found[1].id == "pregnancy"

@@ -121,10 +121,11 @@ def risk_uncovered(pool: list[Scored], profile: Profile, policy: AnswerPolicy,
     for risk in (*profile.personal, *topic):
         about = [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
         if not risk.lasting:
-            # a risk of the moment stated now and covered for the subject ("takes temazepam
-            # … is adding magnesium safe?" at 77: the benzodiazepine row) is answered, whatever
-            # a stated condition lacks
-            if risk.id in profile.current and about and not all(
+            # another substance taken now whose pairing is covered for the subject ("takes
+            # temazepam … is adding magnesium safe?" at 77: the benzodiazepine row) is answered,
+            # whatever a stated condition lacks (stopping clonazepam is no such pairing: "is it
+            # safe in the first trimester or do i need to come off it?" is still declined)
+            if risk.other_than_core and risk.id in profile.current and about and not all(
                     _of_others(s, profile, core, names, classes) for s in about):
                 return None
             continue
