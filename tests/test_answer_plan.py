@@ -241,6 +241,9 @@ def test_a_follow_up_giving_only_another_value_updates_the_last_measure(
     # halving for a while before stopping is a taper step, not a tablet split
     ("if i just cut it in half for a week and then stop, is that alright?", None),
     ("Whats the absolute most mg per day someone can go up to on it?", "limit"),
+    # why a supplement matters to the prescriber
+    ("It's literally just a mineral from rocks, why would it matter??", "disclosure"),
+    ("do i actually need to tell my psychiatrist im taking magnesium?", "disclosure"),
     ("if mag boosts the k-pin can i cut my dose in half now that im taking both", "amount"),
     ("if i forget the klonopin one night can i just take 2 the next night to catch up?",
      "missed_dose"),
