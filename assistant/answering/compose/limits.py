@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.answering.compose.doses import Subject, daily_doses, taken_doses
+from assistant.answering.compose.doses import Dose, Subject, daily_doses, taken_doses
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored
@@ -88,9 +88,8 @@ def room_under_limit(question: str, scored: list[Scored], profile: Profile,
         if len(limits) != 1:
             continue
         (low, _), = limits
-        of_limit = _subjects_of(cand, subject)
-        mine = [d for d, of in taken_doses(_unquoted(question), subject)
-                if (of is None or of in of_limit) and d[0] == d[1] and d[0] < low]
+        mine = [d for d in _yours(question, _subjects_of(cand, subject), subject)
+                if d[0] == d[1] and d[0] < low]
         if not mine:
             return None
         left = low - sum(d[0] for d in mine)
@@ -144,9 +143,7 @@ def yours_against_limit(question: str, lead: Scored, profile: Profile, policy: A
     if len({d[:2] for d, _ in stated}) != 1:
         return None
     low, high, written = stated[0][0]
-    of_limit = _subjects_of(lead, subject)
-    mine = [d for d, of in taken_doses(_unquoted(question), subject)
-            if of is None or of in of_limit]
+    mine = _yours(question, _subjects_of(lead, subject), subject)
     if not mine or any(d[0] != d[1] for d in mine):
         return None  # no dose of it given, or a range ("200-400mg"): no one total
     total = sum(d[0] for d in mine)
@@ -162,5 +159,8 @@ _QUOTED_LIMIT = re.compile(r"\d[\d.,]*\s*(mg|mcg|g)\b(\s+\w+){0,2}?\s+(upper\s+|
                            r"(limit|ul|max\w*|ceiling|rda|allowance)\b", re.I)
 
 
-def _unquoted(question: str) -> str:
-    return _QUOTED_LIMIT.sub(" ", question)
+def _yours(question: str, of_limit: set[str], subject: Subject) -> list[Dose]:
+    """The doses the user says they take of the limit's substance (or of none named), a limit
+    they quote left out."""
+    return [d for d, of in taken_doses(_QUOTED_LIMIT.sub(" ", question), subject)
+            if of is None or of in of_limit]

@@ -137,6 +137,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # range); a question asking a kind gets the answers of that kind ("how many mg should i
     # start with" during a taper: a dose, not a line on dependence)
     risk_led = plan.lead.risk_match and bool(profile.personal) and profile.kind is None
+    named = asked | focus  # what a label for some people must name to be for this reader
     for cand in sorted(fresh, key=lambda s: (not (risk_led and s.risk_match),
                                              -(s.score + s.answers - policy.weights.hub * s.hub))):
         if len(plan.points) >= policy.max_points:
@@ -150,7 +151,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 cand.unit.quote, asked, core):
             continue  # names nothing the user asked about, or a row on another thing: filler
         if answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
-                or cand.bracket < 0 or for_unstated(cand, profile, policy, asked | focus):
+                or cand.bracket < 0 or for_unstated(cand, profile, policy, named):
             continue
         if not verdict_asked and matches(policy.general_verdict, cand.unit.display):
             continue  # "generally safe" answers neither a stated risk nor another kind asked

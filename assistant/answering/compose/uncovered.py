@@ -118,24 +118,31 @@ def risk_uncovered(pool: list[Scored], profile: Profile, policy: AnswerPolicy,
     # a condition its question asks about without stating it of anyone ("is clonazepam safe in
     # pregnancy?") is what is asked as much as one stated of the user
     topic = [r for r in profile.risks if r.id in profile.asked_risks and r not in profile.personal]
+    def evidence(risk: Risk) -> list[Scored]:
+        return [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
+
+    def covered(about: list[Scored]) -> bool:
+        """Is some of it about a subject asked (not only about others)?"""
+        return not all(_of_others(s, profile, core, names, classes) for s in about)
+
     for risk in (*profile.personal, *topic):
-        about = [s for s in pool if s.risk_match and matches(risk.evidence, s.unit.display)]
         if not risk.lasting:
             # another substance taken now whose pairing is covered for the subject ("takes
             # temazepam … is adding magnesium safe?" at 77: the benzodiazepine row) is answered,
             # whatever a stated condition lacks (stopping clonazepam is no such pairing: "is it
             # safe in the first trimester or do i need to come off it?" is still declined)
-            if risk.other_than_core and risk.id in profile.current and about and not all(
-                    _of_others(s, profile, core, names, classes) for s in about):
+            if risk.other_than_core and risk.id in profile.current and (
+                    about := evidence(risk)) and covered(about):
                 return None
             continue
         if not (risk.id in (profile.current if profile.kinds else profile.asked_risks)
                 or (profile.kinds and profile.subjects - profile.named_before)):
             continue  # stated now (in its question when it asks no kind), or earlier and
             # asked of a subject this message names first
+        about = evidence(risk)
         if not about:
             continue
-        if not all(_of_others(s, profile, core, names, classes) for s in about):
+        if covered(about):
             return None  # another condition stated is covered for the subject: it is answered
         found = found or (max(about, key=lambda s: s.score), risk)
     return found
