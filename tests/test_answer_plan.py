@@ -603,12 +603,17 @@ def test_nothing_relevant_enough_is_no_answer() -> None:
 
 
 def test_a_safety_verdict_asks_for_the_risks_not_yet_given_and_only_then() -> None:
-    items = _rescore([_scored(GENERAL, 0.9)], "Is it safe with the medicine?")
-    plan = plan_answer(items, _profile("Is it safe with the medicine?"), POLICY)
+    q = "Is it safe with the medicine?"
+    items = _rescore([_scored(GENERAL, 0.9), _scored(RENAL, 0.5, start=300, seed=3)], q)
+    plan = plan_answer(items, _profile(q), POLICY)
     assert plan is not None and plan.ask == POLICY.ask_when_missing.text
     assert write(plan).text.endswith(POLICY.ask_when_missing.text)
-    told = _profile("Is it safe with the medicine?", ("I have sleep apnea",))
+    told = _profile(q, ("I have sleep apnea",))
     plan = plan_answer(items, told, POLICY)
+    assert plan is not None and plan.ask is None
+    # evidence that says nothing of the kidneys or sleep apnea: the verdict does not hang on
+    # them, so the user is not asked (calcium at breakfast is no question of sleep apnea)
+    plan = plan_answer(_rescore([_scored(GENERAL, 0.9)], q), _profile(q), POLICY)
     assert plan is not None and plan.ask is None
 
 

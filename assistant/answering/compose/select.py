@@ -161,7 +161,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         taken.append(cand)
     if plan.aside is not None and plan.aside.ordinary:
         plan.aside = None  # "I'm 44" against ">65 years": no risk fact, neither side of it
-    plan.ask = _ask(profile, policy)
+    plan.ask = _ask(profile, policy, relevant)
     plan = _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
     plan = _rows_focused(plan, profile, policy, focus)  # then the points loop's check again, on
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
@@ -250,11 +250,17 @@ def _shown_as(s: Scored, display: str) -> Scored:
     return replace(s, unit=replace(s.unit, display=display))
 
 
-def _ask(profile: Profile, policy: AnswerPolicy) -> str | None:
+def _ask(profile: Profile, policy: AnswerPolicy, relevant: list[Scored]) -> str | None:
+    """The question asking for a risk fact the user has not given, when the verdict asked
+    depends on it: only when the evidence found for this question says something about one of
+    those risks (calcium at breakfast is no question of sleep apnea)."""
     rule = policy.ask_when_missing
     if profile.kind not in rule.kinds or profile.risks:
         return None
     if any(r in profile.mentioned for r in rule.risks):
+        return None
+    risks = [r for r in policy.risks if r.id in rule.risks]
+    if not any(matches(r.evidence, s.unit.display) for r in risks for s in relevant):
         return None
     return rule.text
 
