@@ -52,3 +52,18 @@ def test_a_question_gets_the_corpus_name_beside_the_users() -> None:
         "dr gave me Halcion (triazolam) for a flight"
     assert vocab.repair("halcion (triazolam) and magnesium") == \
         "halcion (triazolam) and magnesium"  # already glossed
+
+
+def test_a_misspelt_brand_name_gets_the_corpus_name_too() -> None:
+    drugs = derive_drug_names(["diphenhydramine", "cyclobenzaprine", "sedatives"])
+    vocab = CorpusVocabulary(["Antihistamines (diphenhydramine) and cyclobenzaprine are "
+                              "sedatives."], load_query_terms(ROOT / "policies"),
+                             drug_names=drugs.other, medicines_elsewhere=drugs.elsewhere)
+    assert vocab.repair("i take a benadril at night") == \
+        "i take a benadril (diphenhydramine) at night"
+    assert vocab.repair("got flexiril for my back") == \
+        "got flexiril (cyclobenzaprine) for my back"
+    # a corpus word misspelt is repaired as before; a medicine the corpus never names, an
+    # English word and a word unlike every name stay as they are
+    assert vocab.repair("sedativs and zoloft") == "sedatives and zoloft"
+    assert vocab.repair("a bendy ruler and blorvax") == "a bendy ruler and blorvax"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,10 @@ DRUG_NAMES_FILE = "drug_names.json"
 MAX_NAME_ZIPF = 3.5
 #: Shorter names are too often abbreviations of something else.
 MIN_NAME_LEN = 4
+#: A word rarer than this (Zipf; no English word) this alike to another name of a corpus
+#: medicine is that name misspelt (``MisspeltNames``).
+MISSPELT_MAX_ZIPF = 1.0
+MISSPELT_RATIO = 85
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,30 @@ class DrugNames:
     #: The dictionary's names of the medicines the corpus never names ("metformin", "humira"):
     #: a word of the message that is one is a medicine, not a word of the user's story.
     elsewhere: frozenset[str] = frozenset()
+
+
+class MisspeltNames:
+    """A misspelt other name of a corpus medicine ("benadril", "flexiril") -> the corpus's word
+    for it ("diphenhydramine"): the closest other name of the same initial at least
+    ``MISSPELT_RATIO`` alike (rapidfuzz ratio), for a word that is no English word and no
+    name of a medicine the corpus never names."""
+
+    def __init__(self, other: Mapping[str, str], elsewhere: Iterable[str] = ()) -> None:
+        self._other = dict(other)
+        self._elsewhere = frozenset(elsewhere)
+        self._by_initial: dict[str, list[str]] = {}
+        for name in self._other:
+            self._by_initial.setdefault(name[0], []).append(name)
+
+    def corpus_word(self, word: str) -> str | None:
+        if len(word) < MIN_NAME_LEN + 1 or word in self._elsewhere \
+                or zipf(word) >= MISSPELT_MAX_ZIPF or not self._by_initial.get(word[0]):
+            return None
+        from rapidfuzz import fuzz, process
+
+        match = process.extractOne(word, self._by_initial[word[0]], scorer=fuzz.ratio,
+                                   score_cutoff=MISSPELT_RATIO)
+        return None if match is None else self._other[match[0]]
 
 
 def derive_drug_names(vocabulary: Iterable[str]) -> DrugNames:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from assistant.answering.clipped import ClippedForms
+from assistant.answering.drug_names import MisspeltNames
 from assistant.answering.query_terms import ENTITY_ZIPF, QueryTerms
 from assistant.answering.subjects import alias_pairs
 from assistant.core.lru import LRUCache
@@ -56,9 +57,8 @@ def corpus_words(texts: Iterable[str]) -> frozenset[str]:
 
 
 class CorpusVocabulary:
-    """Every word of the answerable chunks, with their stems and fuzzy spelling repair.
-    ``known_words``: words already extracted (``corpus_words``, saved per index version by
-    ``answering.derived``), added to those of ``texts``."""
+    """Every word of the answerable chunks (and ``known_words``, saved per index version by
+    ``answering.derived``), with their stems and fuzzy spelling repair."""
 
     def __init__(self, texts: Iterable[str], terms: QueryTerms | None = None,
                  embed: Callable[[Sequence[str]], list[list[float]]] | None = None,
@@ -77,6 +77,7 @@ class CorpusVocabulary:
         self.terms = terms
         #: Another name of a corpus medicine -> its corpus word ("halcion" -> "triazolam").
         self.drug_names = dict(drug_names or {})
+        self._misspelt = MisspeltNames(self.drug_names, medicines_elsewhere)
         #: The drug dictionary's names of medicines the corpus never names ("metformin").
         self.medicines_elsewhere = frozenset(medicines_elsewhere)
         #: Clipped forms ("fibro", "gly"): a short one stands first for a word of the documents'
@@ -126,11 +127,9 @@ class CorpusVocabulary:
         texted_forms()
 
     def pending(self, text: str, entity_zipf: float = ENTITY_ZIPF) -> list[str]:
-        """The words of the text whose "named thing?" judgment would embed them, not judged
-        lately: rare enough to be judged and common enough to need the model, and either
-        unknown to the corpus (``unknown_entities``) or a corpus entity rarer than
-        ``entity_zipf`` (the refusal check's named-pair test). An answer embeds them in the
-        same call as its question (``answering.assembly``)."""
+        """Words whose "named thing?" judgment would embed them (rare enough to be judged, common
+        enough to need the model, not judged lately), unknown to the corpus or a corpus entity
+        rarer than ``entity_zipf``: an answer embeds them with its question (``assembly``)."""
         t = self.terms
         if self._embed is None or t is None:
             return []
@@ -163,9 +162,8 @@ class CorpusVocabulary:
         return self._closer_to_named(word) > margin
 
     def names_a_thing(self, phrase: str) -> bool:
-        """Is this phrase a named medical thing ("kidney stones", "hot flashes") rather than
-        everyday words ("worth buying", "wives tale"): closer to the named prototypes than to the
-        general ones by the policy's ``phrase_margin``? Always without a model or margin."""
+        """Is this phrase a named thing ("kidney stones"), not everyday words ("wives tale"):
+        nearer the named prototypes than the general ones by ``phrase_margin`` (or no model)?"""
         t = self.terms
         if self._embed is None or t is None or not t.phrase_margin:
             return True
@@ -228,8 +226,8 @@ class CorpusVocabulary:
         def fix_word(word: str, after: str) -> str:
             if word.lower() in synonyms:
                 return synonyms[word.lower()]
-            if word[-1:].lower() == "s" and word[:-1].lower() in synonyms:
-                return synonyms[word[:-1].lower()]  # a plural of a shorthand ("kpins")
+            if word[-1:].lower() == "s" and word[:-1].lower() in synonyms:  # "kpins"
+                return synonyms[word[:-1].lower()]
             # another name of a corpus medicine ("halcion") or a clipped form ("gly"), glossed
             # with the corpus's word unless the user glossed it already
             gloss = (None if self.mentions(word.lower()) else self.drug_names.get(word.lower())
@@ -237,7 +235,10 @@ class CorpusVocabulary:
             if gloss and not after.lstrip().startswith("("):
                 return f"{word} ({gloss})"
             fixed = self.correct(word.lower())
-            return word if fixed == word.lower() else fixed
+            if fixed == word.lower() and not self.mentions(fixed):  # a misspelt brand name
+                gloss = self._misspelt.corpus_word(fixed)  # ("benadril (diphenhydramine)")
+                return f"{word} ({gloss})" if gloss and not after.lstrip().startswith("(") else word
+            return fixed
 
         def fix(m: re.Match[str]) -> str:
             word, after = m.group(0), m.string[m.end():]
@@ -287,9 +288,8 @@ class CorpusVocabulary:
     def _unknown_words(self, text: str, worth: Callable[[str], bool] = lambda w: True
                        ) -> Iterator[str]:
         """Content words (3+ letters, ``name_like``; noise stripped) no corpus word matches even
-        after spelling repair, outside the conditions the user may state (policy ``conditions``)
-        and everyday descriptions of what the documents name (``described``: "the reflux
-        tablet"): words that may name something the corpus lacks. ``worth`` runs first."""
+        after spelling repair, outside stated ``conditions`` and everyday descriptions of what
+        the documents name (``described``): words that may name something the corpus lacks."""
         text = self.strip_described(self.strip_noise(text))
         for pattern in self.conditions:
             text = pattern.sub(" ", text)
