@@ -67,3 +67,4 @@ def test_a_misspelt_brand_name_gets_the_corpus_name_too() -> None:
     # English word and a word unlike every name stay as they are
     assert vocab.repair("sedativs and zoloft") == "sedatives and zoloft"
     assert vocab.repair("a bendy ruler and blorvax") == "a bendy ruler and blorvax"
+    assert vocab.repair("What do Sedatives do?") == "What do Sedatives do?"  # case kept

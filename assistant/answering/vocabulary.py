@@ -238,7 +238,7 @@ class CorpusVocabulary:
             if fixed == word.lower() and not self.mentions(fixed):  # a misspelt brand name
                 gloss = self._misspelt.corpus_word(fixed)  # ("benadril (diphenhydramine)")
                 return f"{word} ({gloss})" if gloss and not after.lstrip().startswith("(") else word
-            return fixed
+            return word if fixed == word.lower() else fixed
 
         def fix(m: re.Match[str]) -> str:
             word, after = m.group(0), m.string[m.end():]
