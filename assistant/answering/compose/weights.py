@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 class Weights(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-
     similarity: float = Field(0.55, ge=0)
     coverage: float = Field(0.35, ge=0)
     numbers: float = Field(0.05, ge=0)
