@@ -198,6 +198,11 @@ class AnswerPolicy(_Strict):
     limit_note: str = ""
     limit_yours: str = ""
     limit_room: str = ""
+    #: A table row whose cell says what to do is shown as sentences (``rows.readable``): the
+    #: cells whose name matches ``row_advice`` right after the row's first cell, those whose
+    #: name matches ``row_examples`` in parentheses after it, the others after them.
+    row_advice: list[str] = Field(default_factory=list)
+    row_examples: list[str] = Field(default_factory=list)
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
@@ -209,7 +214,7 @@ class AnswerPolicy(_Strict):
 
     _check = field_validator("general_verdict", "first_person", "dismissals", "adding", "taken",
                              "paired", "doubts", "dangling_starts", "hedges",
-                             "evidence_asks")(_compiled)
+                             "evidence_asks", "row_advice", "row_examples")(_compiled)
 
     @field_validator("connectors", "answer_word", "reader_clause")
     @classmethod

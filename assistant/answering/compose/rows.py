@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from assistant.answering.compose.policy import matches
 from assistant.answering.compose.profile import names_thing
 from assistant.core.models import Chunk
 from assistant.text.normalize import display_text, tab_cells
@@ -133,16 +134,44 @@ def focused_row(display: str, keep: Callable[[str], bool]) -> str | None:
     head, sep, rest = display.partition(" — ")
     if not sep:
         return None
-    cells: list[str] = []
-    for piece in rest.rstrip(". ").split("; "):
-        if cells and not _LABEL.match(piece):
-            cells[-1] += "; " + piece  # a later clause of the same cell
-        else:
-            cells.append(piece)
+    cells = _shown_cells(rest)
     kept = [cell for cell in cells if keep(cell)]
     if not kept or len(kept) == len(cells):
         return None
     return f"{head} — " + "; ".join(kept) + "."
+
+
+def readable(display: str, advice: list[str], examples: list[str]) -> str | None:
+    """A shown row ('First cell — Name: value; Name: value') read as sentences when a cell's
+    name says what to do (``advice``): 'First cell (examples): what to do. Name: value; …',
+    the cells named as examples in parentheses after the first cell, the others after it in
+    their order; None for a row without such a cell (a row of numbers keeps its names)."""
+    head, sep, rest = display.partition(" — ")
+    if not sep or not head:
+        return None
+    cells = [cell.partition(": ") for cell in _shown_cells(rest)]
+    todo = [value for name, colon, value in cells if colon and matches(advice, name)]
+    if not todo:
+        return None
+    named = [value for name, colon, value in cells
+             if colon and matches(examples, name) and not matches(advice, name)]
+    others = ["".join(cell) for cell in cells if not cell[1] or not (
+        matches(advice, cell[0]) or matches(examples, cell[0]))]
+    subject = f"{head} ({'; '.join(named)})" if named else head
+    text = f"{subject}: " + "; ".join(todo) + "."
+    return f"{text} {'; '.join(others)}." if others else text
+
+
+def _shown_cells(rest: str) -> list[str]:
+    """The cells of a shown row after its first cell ("Name: value" each; a later clause of
+    a cell, which has no name, stays with it)."""
+    cells: list[str] = []
+    for piece in rest.rstrip(". ").split("; "):
+        if cells and not _LABEL.match(piece):
+            cells[-1] += "; " + piece
+        else:
+            cells.append(piece)
+    return cells
 
 
 def tab_header(chunk: Chunk, offset: int, quote: str) -> str:

@@ -24,7 +24,7 @@ from assistant.answering.compose.lead import (
 )
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
-from assistant.answering.compose.rows import focused_row, is_row, row_about_another
+from assistant.answering.compose.rows import focused_row, is_row, readable, row_about_another
 from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.threshold import Threshold, compare_threshold
 from assistant.answering.compose.uncovered import (
@@ -167,7 +167,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
     plan.points = [p for p in plan.points if not focus or focus & term_stems(_said(p))
                    or any(matches(r.evidence, _said(p)) for r in profile.risks)]
-    return plan
+    return _reshown(plan, lambda s: s if not is_row(s.unit.quote) or (shown := readable(
+        s.unit.display, policy.row_advice, policy.row_examples)) is None else _shown_as(s, shown))
 
 
 def _said(s: Scored) -> str:
