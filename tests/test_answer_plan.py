@@ -885,9 +885,9 @@ def test_a_row_shows_the_cells_that_answer_what_is_asked() -> None:
     assert plan is not None
     # the drug named in the question and the spacing stay; the mechanism (with its second
     # clause) goes; the citation still quotes the whole row
-    assert plan.lead.unit.display == ("Tetracyclines — Example Drugs: Doxycycline; What to Do: "
-                                      "Take the antibiotic 2 hours before or 4-6 hours after "
-                                      "magnesium.")
+    # (read as a sentence: what to do after the row's subject and its examples)
+    assert plan.lead.unit.display == ("Tetracyclines (Doxycycline): Take the antibiotic 2 hours "
+                                      "before or 4-6 hours after magnesium.")
     assert plan.lead.unit.quote == ROW_QUOTE
 
 
@@ -896,6 +896,24 @@ def test_a_row_is_shown_whole_for_a_verdict_or_when_no_kind_is_asked() -> None:
         plan = plan_answer([_row()], _profile(question), POLICY,
                            focus=frozenset({stem("doxycycline")}))
         assert plan is not None and plan.lead.unit.display == ROW_SHOWN
+
+
+@pytest.mark.parametrize(("shown", "read"), [
+    (ROW_SHOWN, "Tetracyclines (Doxycycline): Take the antibiotic 2 hours before or 4-6 hours "
+                "after magnesium. Mechanism: Binds in the gut; Forms complexes."),
+    # the advice cells in their order, the other cells after them
+    ("Ambien (zolpidem) — Interaction Type: Additive sedation; Risk Level: Moderate; Timing "
+     "Strategy: Magnesium 90 min before bed; Dose Adjustment: Reduce magnesium to 200mg.",
+     "Ambien (zolpidem): Magnesium 90 min before bed; Reduce magnesium to 200mg. Interaction "
+     "Type: Additive sedation; Risk Level: Moderate."),
+    # no cell says what to do: a row of numbers keeps its names
+    ("Children 4–8 years — Sex: Male/Female; UL for Supplements (mg/day): 110 mg.", None),
+    ("no first cell", None),
+])
+def test_a_row_that_says_what_to_do_reads_as_sentences(shown: str, read: str | None) -> None:
+    from assistant.answering.compose.rows import readable
+
+    assert readable(shown, POLICY.row_advice, POLICY.row_examples) == read
 
 
 def test_a_row_keeps_its_short_naming_cells() -> None:
