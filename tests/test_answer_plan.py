@@ -885,9 +885,19 @@ def test_a_row_shows_the_cells_that_answer_what_is_asked() -> None:
     assert plan is not None
     # the drug named in the question and the spacing stay; the mechanism (with its second
     # clause) goes; the citation still quotes the whole row
-    # (read as a sentence: what to do after the row's subject and its examples)
-    assert plan.lead.unit.display == ("Tetracyclines (Doxycycline): Take the antibiotic 2 hours "
-                                      "before or 4-6 hours after magnesium.")
+    assert plan.lead.unit.display == ("Tetracyclines — Example Drugs: Doxycycline; What to Do: "
+                                      "Take the antibiotic 2 hours before or 4-6 hours after "
+                                      "magnesium.")
+    assert plan.lead.unit.quote == ROW_QUOTE
+
+
+def test_a_row_answering_yes_or_no_says_what_to_do_first() -> None:
+    question = "I take doxycycline. Can I keep taking my magnesium?"
+    plan = plan_answer(_rescore([_row()], question), _profile(question), POLICY,
+                       focus=frozenset({stem("doxycycline")}))
+    assert plan is not None and plan.lead.unit.display == (
+        "Tetracyclines (Doxycycline): Take the antibiotic 2 hours before or 4-6 hours after "
+        "magnesium. Mechanism: Binds in the gut; Forms complexes.")
     assert plan.lead.unit.quote == ROW_QUOTE
 
 
