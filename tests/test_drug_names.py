@@ -68,3 +68,13 @@ def test_a_misspelt_brand_name_gets_the_corpus_name_too() -> None:
     assert vocab.repair("sedativs and zoloft") == "sedatives and zoloft"
     assert vocab.repair("a bendy ruler and blorvax") == "a bendy ruler and blorvax"
     assert vocab.repair("What do Sedatives do?") == "What do Sedatives do?"  # case kept
+
+
+def test_a_parenthesis_that_is_no_gloss_still_gets_the_corpus_name() -> None:
+    vocab = CorpusVocabulary(["Antihistamines (diphenhydramine) are sedatives."],
+                             load_query_terms(ROOT / "policies"),
+                             drug_names={"benadryl": "diphenhydramine"})
+    assert vocab.repair("i take 2 benadryl (25mg each) at night") == \
+        "i take 2 benadryl (diphenhydramine) (25mg each) at night"
+    assert vocab.repair("benadryl (Diphenhydramine HCl) and magnesium") == \
+        "benadryl (Diphenhydramine HCl) and magnesium"

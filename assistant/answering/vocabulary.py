@@ -232,12 +232,12 @@ class CorpusVocabulary:
             # with the corpus's word unless the user glossed it already
             gloss = (None if self.mentions(word.lower()) else self.drug_names.get(word.lower())
                      ) or self._completion(word.lower())
-            if gloss and not after.lstrip().startswith("("):
-                return f"{word} ({gloss})"
-            fixed = self.correct(word.lower())
-            if fixed == word.lower() and not self.mentions(fixed):  # a misspelt brand name
-                gloss = self._misspelt.corpus_word(fixed)  # ("benadril (diphenhydramine)")
-                return f"{word} ({gloss})" if gloss and not after.lstrip().startswith("(") else word
+            fixed = self.correct(word.lower()) if gloss is None else word.lower()
+            if gloss is None and fixed == word.lower() and not self.mentions(fixed):
+                gloss = self._misspelt.corpus_word(fixed)  # a misspelt brand ("benadril")
+            if gloss:  # "benadryl (25mg each)" is no gloss; "halcion (triazolam)" is one
+                glossed = after.lstrip().lower().startswith(f"({gloss}")
+                return word if glossed else f"{word} ({gloss})"
             return word if fixed == word.lower() else fixed
 
         def fix(m: re.Match[str]) -> str:
