@@ -143,6 +143,12 @@ def test_a_word_compounded_with_drive_is_no_driving() -> None:
     for idiom in ("Drives my husband up the wall. Can magnesium help?",
                   "it's driving me (and my partner) mad. would magnesium sort that out?"):
         assert "driving" not in {r.id for r in _profile(idiom).risks}, idiom
+    # a retired or former driver no longer drives
+    for retired in ("I'm 67, retired bus driver, and my calves cramp. Worth me trying it?",
+                    "former cab driver here, is magnesium ok for sleep?"):
+        assert "driving" not in {r.id for r in _profile(retired).risks}, retired
+    assert "driving" in {r.id for r in _profile("I'm a bus driver, is magnesium ok?").risks}
+    assert "effect" in _profile("My calves cramp. Worth me trying it?").kinds
     driving = next(r for r in POLICY.risks if r.id == "driving")
     assert not matches(driving.evidence, "Anxiety-driven insomnia: taurate")
     assert matches(driving.evidence, "Be cautious when driving or operating machinery.")

@@ -381,6 +381,11 @@ def test_a_condition_put_aside_is_not_added_to_the_topic(vocab: CorpusVocabulary
     asked = "did the studies find anything serious from magnesium besides the runs?"
     assert "diarrhea" in plain.condense(asked, []).lower()  # "the runs" is the documents' diarrhea
     assert "diarrhea" not in aside.condense(asked, []).lower()
+    # more everyday words for what the documents name
+    assert "diarrhea" in plain.condense("every magnesium sends me sprinting for the loo. is "
+                                        "there a kind that won't?", []).lower()
+    assert "muscle cramps" in plain.condense("my calf locked solid at 2am, would magnesium "
+                                             "help?", []).lower()
 
 
 @pytest.mark.parametrize(("message", "named"), [
