@@ -20,6 +20,7 @@ from assistant.answering.compose.lead import (
     choose_lead,
     hedge,
     key,
+    other_subject,
     verdict_answers,
 )
 from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
@@ -148,8 +149,11 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             continue  # said already; or a whole list, which leads but is no point (its items
             # are: a list carries its section along, "… call OB" after a breathing question)
         if not (cand.focus_match or cand.risk_match) or row_about_another(
-                cand.unit.quote, asked, core):
-            continue  # names nothing the user asked about, or a row on another thing: filler
+                cand.unit.quote, asked, core) or other_subject(cand, profile, core, names,
+                                                               classes, carried=True):
+            continue  # names nothing the user asked about, a row on another thing, or a core
+            # subject they did not ask about ("Clonazepam does not require renal dose
+            # adjustment" for "should we just pick him up some magnesium?"): filler
         if answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
                 or cand.bracket < 0 or for_unstated(cand, profile, policy, named):
             continue
