@@ -16,7 +16,7 @@ from assistant.answering.compose.profile import read_question
 from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.select import plan_answer
 from assistant.answering.compose.units import Unit
-from assistant.answering.subjects import class_pairs, subject_classes
+from assistant.answering.subjects import class_pairs, subject_classes, subject_forms
 from assistant.core.errors import PolicyError
 from assistant.core.models import Chunk
 from assistant.core.policy import WORDS_FILE
@@ -1630,3 +1630,26 @@ def test_stopping_the_subject_does_not_answer_a_condition_the_evidence_lacks_for
                              seed=2)], question)
     found = risk_uncovered(pool, profile, POLICY, core, None, None)
     assert found is not None and found[1].id == "pregnancy"
+
+
+def test_a_subject_written_after_another_in_a_headline_is_a_form_of_it() -> None:
+    core = frozenset({"magnesium", "glycin", "clonazepam"})
+    forms = subject_forms(core, ["Magnesium Glycinate for Sleep",
+                                 "Safety of 120mg Magnesium Glycinate with 0.5mg Clonazepam",
+                                 "Clonazepam and sleep"])
+    assert forms == {"magnesium": frozenset({"glycin"})}
+
+
+def test_a_point_on_a_core_subject_not_asked_about_is_filler() -> None:
+    core = frozenset({stem(w) for w in ("magnesium", "glycinate", "clonazepam")})
+    forms = {stem("magnesium"): frozenset({stem("glycinate")})}
+    q = "Is glycinate gentle on the stomach for sleep?"
+    lead = _scored("Glycinate is gentle on the stomach and helps sleep.", 0.9, seed=1)
+    mag = _scored("Magnesium helps sleep by calming the stomach nerves.", 0.8, start=100, seed=2)
+    clon = _scored("Clonazepam helps sleep but upsets the stomach.", 0.8, start=200, seed=3)
+    plan = plan_answer(_rescore([lead, mag, clon], q), _profile(q), POLICY, core=core,
+                       forms=forms, focus=frozenset({stem("stomach"), stem("sleep")}))
+    assert plan is not None
+    shown = [p.unit.display for p in plan.points]
+    # a form's base subject is the same subject; the medicine never asked about is filler
+    assert mag.unit.display in shown and clon.unit.display not in shown

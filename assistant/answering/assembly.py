@@ -26,7 +26,12 @@ from assistant.answering.query_terms import load_query_terms
 from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import SqlSessionStore
-from assistant.answering.subjects import core_names, core_subjects, subject_classes
+from assistant.answering.subjects import (
+    core_names,
+    core_subjects,
+    subject_classes,
+    subject_forms,
+)
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.embed_cache import CachedEmbedder
 from assistant.core.protocols import Condenser, Generator
@@ -63,6 +68,8 @@ def build_assistant(settings: Settings) -> Assistant:
     extractive = ExtractiveComposer(embedder, settings, answer_policy,
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes,
+                                    forms=subject_forms(core, [*titles.values(), *openings],
+                                                        synonyms),
                                     names=names,
                                     pairing=vocab.terms.pairing if vocab.terms else (),
                                     medicines=drugs.medicines,

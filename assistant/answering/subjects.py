@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from itertools import pairwise
 
 from assistant.text.words import stem, words, zipf
 
@@ -54,6 +55,21 @@ def subject_classes(core: frozenset[str], pairs: Iterable[tuple[str, str]],
         if member in core and cls != member:
             out.setdefault(cls, set()).add(member)
     return {cls: frozenset(members) for cls, members in out.items()}
+
+
+def subject_forms(core: frozenset[str], headlines: Iterable[str],
+                  synonyms: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
+    """Stem of a core subject -> the stems of the core subjects a headline writes right after
+    it, its forms ("Magnesium Glycinate": glycinate is a form of magnesium), so a sentence about
+    one bears on a question about the other."""
+    canonical = _canonical(synonyms)
+    out: dict[str, set[str]] = {}
+    for line in headlines:
+        stems = [canonical(w.lower()) for w in words(line)]
+        for base, form in pairwise(stems):
+            if base in core and form in core and base != form:
+                out.setdefault(base, set()).add(form)
+    return {base: frozenset(forms) for base, forms in out.items()}
 
 
 def core_names(core: frozenset[str], pairs: Iterable[tuple[str, str]],

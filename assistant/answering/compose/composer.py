@@ -42,7 +42,9 @@ class ExtractiveComposer:
     """Satisfies ``assistant.core.protocols.Generator``. ``core``: stems of the corpus's core
     subjects (``answering.subjects``), which weigh less than a question's own focus terms;
     ``classes``: class stem -> the core subjects the texts put in it (``subject_classes``);
-    ``names``: a core subject's stems -> the one its names share (``subjects.core_names``).
+    ``names``: a core subject's stems -> the one its names share (``subjects.core_names``);
+    ``forms``: a core subject's stem -> the core subjects that are forms of it
+    (``subjects.subject_forms``: magnesium -> glycinate).
     ``stored``: the unit vectors computed at index time (``answering.derived``); a unit not
     among them is embedded (and kept in a bounded cache)."""
 
@@ -54,6 +56,7 @@ class ExtractiveComposer:
                  stored: StoredVectors | None = None,
                  classes: Mapping[str, frozenset[str]] | None = None,
                  names: Mapping[str, str] | None = None,
+                 forms: Mapping[str, frozenset[str]] | None = None,
                  pairing: Sequence[str] = (),
                  medicines: frozenset[str] = frozenset(),
                  fit: AnswerFit | None = None) -> None:
@@ -70,6 +73,7 @@ class ExtractiveComposer:
         self.core = core
         self.classes = dict(classes or {})
         self.names = dict(names or {})
+        self.forms = dict(forms or {})
         self._vectors: LRUCache[tuple[str, int, int, bool], np.ndarray] = LRUCache(cache_size)
         #: A chunk's units (as rank 0) by chunk id: splitting and cleaning them is the
         #: composer's main cost, and the same chunks come back for many questions.
@@ -103,7 +107,7 @@ class ExtractiveComposer:
         if not scored:
             return None
         plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes, focus, self.names, self.medicines)
+                           self.classes, focus, self.names, self.medicines, self.forms)
         own = split_carried(question)[0]
         if plan is not None and not plan.declines:
             with_limits(plan, own, scored, profile, self.policy, self._subject)

@@ -71,11 +71,13 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
                 classes: Mapping[str, frozenset[str]] | None = None,
                 focus: frozenset[str] = frozenset(),
                 names: Mapping[str, str] | None = None,
-                medicines: frozenset[str] = frozenset()) -> Plan | None:
+                medicines: frozenset[str] = frozenset(),
+                forms: Mapping[str, frozenset[str]] | None = None) -> Plan | None:
     """What to say, or None when no unit is relevant enough (``core``: stems of the corpus's
     core subjects, which alone do not make two sentences about the same thing; ``classes``:
     class stem -> its core members, ``answering.subjects.subject_classes``; ``focus``: the
-    question's focus stems, ``scoring.question_focus``)."""
+    question's focus stems, ``scoring.question_focus``; ``forms``: subject -> its forms,
+    ``subjects.subject_forms``)."""
     relevant = [s for s in scored if s.score >= policy.min_relevance]
     if not relevant:
         return None
@@ -139,6 +141,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # start with" during a taper: a dose, not a line on dependence)
     risk_led = plan.lead.risk_match and bool(profile.personal) and profile.kind is None
     named = asked | focus  # what a label for some people must name to be for this reader
+    kin = {c: (classes or {}).get(c, frozenset()) | (forms or {}).get(c, frozenset())
+           for c in {*(classes or {}), *(forms or {})}}  # a class or a form is the same subject
     for cand in sorted(fresh, key=lambda s: (not (risk_led and s.risk_match),
                                              -(s.score + s.answers - policy.weights.hub * s.hub))):
         if len(plan.points) >= policy.max_points:
@@ -150,7 +154,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             # are: a list carries its section along, "… call OB" after a breathing question)
         if not (cand.focus_match or cand.risk_match) or row_about_another(
                 cand.unit.quote, asked, core) or other_subject(cand, profile, core, names,
-                                                               classes, carried=True):
+                                                               kin, carried=True):
             continue  # names nothing the user asked about, a row on another thing, or a core
             # subject they did not ask about ("Clonazepam does not require renal dose
             # adjustment" for "should we just pick him up some magnesium?"): filler
