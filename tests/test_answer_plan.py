@@ -154,6 +154,17 @@ def test_a_word_compounded_with_drive_is_no_driving() -> None:
     assert matches(driving.evidence, "Be cautious when driving or operating machinery.")
 
 
+@pytest.mark.parametrize(("question", "asks_leave"), [
+    ("I take Ambien every night. Can I add magnesium?", True),
+    ("got cipro for a UTI, I take my magnesium with breakfast, is that a problem", True),
+    ("ambien and magnesium together ok?", True),
+    ("What's the problem with combining magnesium and cyclobenzaprine?", False),
+    ("Could the water tablet be draining his magnesium??", False),
+])
+def test_a_question_asking_whether_one_may_do_something(question: str, asks_leave: bool) -> None:
+    assert _profile(question).permission is asks_leave
+
+
 def test_the_core_subject_itself_is_not_another_sedative() -> None:
     assert "sedative" not in {r.id for r in _profile("Is magnesium safe with clonazepam?").risks}
 
@@ -897,7 +908,7 @@ def test_a_row_shows_the_cells_that_answer_what_is_asked() -> None:
     assert plan.lead.unit.quote == ROW_QUOTE
 
 
-def test_a_row_answering_yes_or_no_says_what_to_do_first() -> None:
+def test_a_row_answering_whether_one_may_says_what_to_do_first() -> None:
     question = "I take doxycycline. Can I keep taking my magnesium?"
     plan = plan_answer(_rescore([_row()], question), _profile(question), POLICY,
                        focus=frozenset({stem("doxycycline")}))

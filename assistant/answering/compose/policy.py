@@ -198,9 +198,10 @@ class AnswerPolicy(_Strict):
     limit_note: str = ""
     limit_yours: str = ""
     limit_room: str = ""
-    #: A part of the question that asks yes or no ("can i add …?", "… is that a problem").
-    yes_no: list[str] = Field(default_factory=list)
-    #: For a yes/no question, a table row whose cell says what to do is shown as sentences
+    #: A part of the question that asks whether one may do something ("can i add …?", "… is
+    #: that a problem", "ok to take both?"), not whether something is so ("does it drain …?").
+    permission: list[str] = Field(default_factory=list)
+    #: For such a question, a table row whose cell says what to do is shown as sentences
     #: (``rows.readable``): the cells whose name matches ``row_advice`` right after the row's
     #: first cell, those whose name matches ``row_examples`` in parentheses after it, the
     #: others after them.
@@ -217,7 +218,7 @@ class AnswerPolicy(_Strict):
 
     _check = field_validator("general_verdict", "first_person", "dismissals", "adding", "taken",
                              "paired", "doubts", "dangling_starts", "hedges",
-                             "evidence_asks", "yes_no", "row_advice",
+                             "evidence_asks", "permission", "row_advice",
                              "row_examples")(_compiled)
 
     @field_validator("connectors", "answer_word", "reader_clause")

@@ -97,9 +97,9 @@ class Profile:
     numbers: frozenset[str] = field(default_factory=frozenset)
     #: The question asks about the evidence itself ("Is there research on …?").
     asks_evidence: bool = False
-    #: A part that asks is a yes/no question ("can i add magnesium?", "… is that a problem"),
-    #: not "what's the problem with …?" (policy ``yes_no``).
-    yes_no: bool = False
+    #: A part that asks whether one may do something ("can i add magnesium?", "… is that a
+    #: problem"), not "what's the problem with …?" or "is it draining …?" (``permission``).
+    permission: bool = False
     #: Stems of the words naming another substance this message pairs with the core subjects
     #: (an ``other_than_core`` risk: "temazepam", "alcohol").
     others: frozenset[str] = field(default_factory=frozenset)
@@ -190,7 +190,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
                    asks_evidence=matches(policy.evidence_asks, own),
-                   yes_no=any(matches(policy.yes_no, p.strip()) for p in question_parts(own)),
+                   permission=any(matches(policy.permission, part.strip())
+                                  for part in question_parts(own)),
                    others=other_substances(own, policy, core),
                    bound=bound_subjects(own, now, policy, core),
                    subjects=(subjects := frozenset(stem(w) for w in term_words(own)) & core),

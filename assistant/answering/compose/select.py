@@ -175,7 +175,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
     plan.points = [p for p in plan.points if not focus or focus & term_stems(_said(p))
                    or any(matches(r.evidence, _said(p)) for r in profile.risks)]
-    if not profile.yes_no:  # "what's the problem with …?" is answered in the row's order
+    if not profile.permission:  # "what's the problem with …?", "is HCTZ draining my
+        # magnesium?" are answered in the row's order (its effect before what to do)
         return plan
     return _reshown(plan, lambda s: s if not is_row(s.unit.quote) or (shown := readable(
         s.unit.display, policy.row_advice, policy.row_examples)) is None else _shown_as(s, shown))
