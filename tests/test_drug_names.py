@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.answering.drug_names import (
     DrugNames,
     derive_drug_names,
@@ -44,21 +46,32 @@ def test_the_names_are_saved_and_read_back(tmp_path: Path) -> None:
         assert load_drug_names(tmp_path) == DrugNames()
 
 
-def test_a_question_gets_the_corpus_name_beside_the_users() -> None:
-    vocab = CorpusVocabulary(["Benzodiazepines (temazepam, triazolam) are sedatives."],
-                             load_query_terms(ROOT / "policies"),
-                             drug_names={"halcion": "triazolam"})
-    assert vocab.repair("dr gave me Halcion for a flight") == \
-        "dr gave me Halcion (triazolam) for a flight"
-    assert vocab.repair("halcion (triazolam) and magnesium") == \
-        "halcion (triazolam) and magnesium"  # already glossed
+def _vocab(text: str, names: dict[str, str], elsewhere: frozenset[str] = frozenset()
+           ) -> CorpusVocabulary:
+    return CorpusVocabulary([text], load_query_terms(ROOT / "policies"), drug_names=names,
+                            medicines_elsewhere=elsewhere)
+
+
+@pytest.mark.parametrize(("message", "repaired"), [
+    ("dr gave me Halcion for a flight", "dr gave me Halcion (triazolam) for a flight"),
+    ("halcion (triazolam) and magnesium", "halcion (triazolam) and magnesium"),  # glossed
+    # a parenthesis that names something else is no gloss
+    ("i take 2 benadryl (25mg each) at night",
+     "i take 2 benadryl (diphenhydramine) (25mg each) at night"),
+    ("benadryl (Diphenhydramine HCl) and magnesium",
+     "benadryl (Diphenhydramine HCl) and magnesium"),
+])
+def test_a_question_gets_the_corpus_name_beside_the_users(message: str, repaired: str) -> None:
+    vocab = _vocab("Benzodiazepines (temazepam, triazolam) and antihistamines "
+                   "(diphenhydramine) are sedatives.",
+                   {"halcion": "triazolam", "benadryl": "diphenhydramine"})
+    assert vocab.repair(message) == repaired
 
 
 def test_a_misspelt_brand_name_gets_the_corpus_name_too() -> None:
     drugs = derive_drug_names(["diphenhydramine", "cyclobenzaprine", "sedatives"])
-    vocab = CorpusVocabulary(["Antihistamines (diphenhydramine) and cyclobenzaprine are "
-                              "sedatives."], load_query_terms(ROOT / "policies"),
-                             drug_names=drugs.other, medicines_elsewhere=drugs.elsewhere)
+    vocab = _vocab("Antihistamines (diphenhydramine) and cyclobenzaprine are sedatives.",
+                   drugs.other, drugs.elsewhere)
     assert vocab.repair("i take a benadril at night") == \
         "i take a benadril (diphenhydramine) at night"
     assert vocab.repair("got flexiril for my back") == \
@@ -69,12 +82,3 @@ def test_a_misspelt_brand_name_gets_the_corpus_name_too() -> None:
     assert vocab.repair("a bendy ruler and blorvax") == "a bendy ruler and blorvax"
     assert vocab.repair("What do Sedatives do?") == "What do Sedatives do?"  # case kept
 
-
-def test_a_parenthesis_that_is_no_gloss_still_gets_the_corpus_name() -> None:
-    vocab = CorpusVocabulary(["Antihistamines (diphenhydramine) are sedatives."],
-                             load_query_terms(ROOT / "policies"),
-                             drug_names={"benadryl": "diphenhydramine"})
-    assert vocab.repair("i take 2 benadryl (25mg each) at night") == \
-        "i take 2 benadryl (diphenhydramine) (25mg each) at night"
-    assert vocab.repair("benadryl (Diphenhydramine HCl) and magnesium") == \
-        "benadryl (Diphenhydramine HCl) and magnesium"
