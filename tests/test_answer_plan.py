@@ -931,11 +931,11 @@ def test_a_row_is_shown_whole_for_a_verdict_or_when_no_kind_is_asked() -> None:
 @pytest.mark.parametrize(("shown", "read"), [
     (ROW_SHOWN, "Tetracyclines (Doxycycline): Take the antibiotic 2 hours before or 4-6 hours "
                 "after magnesium. Mechanism: Binds in the gut; Forms complexes."),
-    # the advice cells in their order, the other cells after them
+    # the risk first, then the advice cells in their order, the other cells after them
     ("Ambien (zolpidem) — Interaction Type: Additive sedation; Risk Level: Moderate; Timing "
      "Strategy: Magnesium 90 min before bed; Dose Adjustment: Reduce magnesium to 200mg.",
-     "Ambien (zolpidem): Magnesium 90 min before bed; Reduce magnesium to 200mg. Interaction "
-     "Type: Additive sedation; Risk Level: Moderate."),
+     "Ambien (zolpidem) — Risk Level: Moderate. Magnesium 90 min before bed; Reduce magnesium "
+     "to 200mg. Interaction Type: Additive sedation."),
     # no cell says what to do: a row of numbers keeps its names
     ("Children 4–8 years — Sex: Male/Female; UL for Supplements (mg/day): 110 mg.", None),
     ("no first cell", None),
@@ -943,7 +943,7 @@ def test_a_row_is_shown_whole_for_a_verdict_or_when_no_kind_is_asked() -> None:
 def test_a_row_that_says_what_to_do_reads_as_sentences(shown: str, read: str | None) -> None:
     from assistant.answering.compose.rows import readable
 
-    assert readable(shown, POLICY.row_advice, POLICY.row_examples) == read
+    assert readable(shown, POLICY.row_advice, POLICY.row_examples, POLICY.row_risk) == read
 
 
 def test_a_row_keeps_its_short_naming_cells() -> None:

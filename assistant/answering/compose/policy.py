@@ -207,6 +207,8 @@ class AnswerPolicy(_Strict):
     #: others after them.
     row_advice: list[str] = Field(default_factory=list)
     row_examples: list[str] = Field(default_factory=list)
+    #: ... and a cell whose name says how risky it is first of all ("Risk Level: High").
+    row_risk: list[str] = Field(default_factory=list)
     weights: Weights = Weights()
     max_points: int = Field(4, ge=0, le=10)
     min_relevance: float = Field(0.3, ge=-1, le=2)
@@ -219,7 +221,7 @@ class AnswerPolicy(_Strict):
     _check = field_validator("general_verdict", "first_person", "dismissals", "adding", "taken",
                              "paired", "doubts", "dangling_starts", "hedges",
                              "evidence_asks", "permission", "row_advice",
-                             "row_examples")(_compiled)
+                             "row_examples", "row_risk")(_compiled)
 
     @field_validator("connectors", "answer_word", "reader_clause")
     @classmethod

@@ -141,24 +141,34 @@ def focused_row(display: str, keep: Callable[[str], bool]) -> str | None:
     return f"{head} — " + "; ".join(kept) + "."
 
 
-def readable(display: str, advice: list[str], examples: list[str]) -> str | None:
+def readable(display: str, advice: list[str], examples: list[str],
+             risk: list[str] | None = None) -> str | None:
     """A shown row ('First cell — Name: value; Name: value') read as sentences when a cell's
-    name says what to do (``advice``): 'First cell (examples): what to do. Name: value; …',
-    the cells named as examples in parentheses after the first cell, the others after it in
-    their order; None for a row without such a cell (a row of numbers keeps its names)."""
+    name says what to do (``advice``): 'First cell (examples): what to do. Name: value; …', the
+    cells named as examples in parentheses after the first cell, the others after it in their
+    order; a cell named as the risk (``risk``) first of all: 'First cell — Risk Level: High.
+    What to do. …'. None for a row without such a cell (a row of numbers keeps its names)."""
     head, sep, rest = display.partition(" — ")
     if not sep or not head:
         return None
     cells = [cell.partition(": ") for cell in _shown_cells(rest)]
-    todo = [value for name, colon, value in cells if colon and matches(advice, name)]
+
+    def role(name: str, colon: str) -> str:
+        for kind, patterns in (("advice", advice), ("risk", risk or []),
+                               ("examples", examples)):
+            if colon and matches(patterns, name):
+                return kind
+        return "other"
+    roles = [role(name, colon) for name, colon, _ in cells]
+    todo = [value for (_, _, value), r in zip(cells, roles, strict=True) if r == "advice"]
     if not todo:
         return None
-    named = [value for name, colon, value in cells
-             if colon and matches(examples, name) and not matches(advice, name)]
-    others = ["".join(cell) for cell in cells if not cell[1] or not (
-        matches(advice, cell[0]) or matches(examples, cell[0]))]
+    named = [value for (_, _, value), r in zip(cells, roles, strict=True) if r == "examples"]
+    first = ["".join(cell) for cell, r in zip(cells, roles, strict=True) if r == "risk"]
+    others = ["".join(cell) for cell, r in zip(cells, roles, strict=True) if r == "other"]
     subject = f"{head} ({'; '.join(named)})" if named else head
-    text = f"{subject}: " + "; ".join(todo) + "."
+    text = (f"{subject} — {'; '.join(first)}. " if first else f"{subject}: ") \
+        + "; ".join(todo) + "."
     return f"{text} {'; '.join(others)}." if others else text
 
 

@@ -179,7 +179,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         # magnesium?" are answered in the row's order (its effect before what to do)
         return plan
     return _reshown(plan, lambda s: s if not is_row(s.unit.quote) or (shown := readable(
-        s.unit.display, policy.row_advice, policy.row_examples)) is None else _shown_as(s, shown))
+        s.unit.display, policy.row_advice, policy.row_examples, policy.row_risk)) is None
+        else _shown_as(s, shown))
 
 
 def _said(s: Scored) -> str:
