@@ -1664,3 +1664,16 @@ def test_a_point_on_a_core_subject_not_asked_about_is_filler() -> None:
     shown = [p.unit.display for p in plan.points]
     # a form's base subject is the same subject; the medicine never asked about is filler
     assert mag.unit.display in shown and clon.unit.display not in shown
+
+
+def test_evidence_on_another_substance_names_its_kind_not_a_core_subject() -> None:
+    core = frozenset({stem("clonazepam"), stem("magnesium")})
+    q = "Can I have a couple glasses of wine with my clonazepam and magnesium?"
+    hub = _scored("Monitor for respiratory depression when combining clonazepam with other CNS "
+                  "depressants like gabapentin.", 0.9, seed=1)
+    rule = _scored("The primary concern with clonazepam is additive CNS depression when combined "
+                   "with other sedatives.", 0.7, start=200, seed=2)
+    plan = plan_answer(_rescore([hub, rule], q), _profile(q), POLICY, core=core)
+    # "clonazepam" is [a-z]+azepam, a sedative's name, but it is the core subject here: the
+    # sentence on "other sedatives" is about the wine
+    assert plan is not None and plan.lead.unit.display == rule.unit.display

@@ -14,6 +14,7 @@ from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
 from assistant.answering.compose.profile import NUMBER, Profile
 from assistant.answering.compose.rows import is_row, row_about_another
 from assistant.answering.compose.scoring import Scored, names_any, names_unsaid
+from assistant.answering.compose.stated import without_core
 from assistant.text.words import term_stems
 
 
@@ -111,7 +112,11 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             about = [s for s in about if names_any(term_stems(s.unit.text), profile.bound,
                                                    names)] or about
         # evidence naming what the user named ("driving", "snoring") over a related effect
-        about = [s for s in about if matches(risk.user, s.unit.display)] or about
+        # (another substance's words, not the core subjects': "other sedatives", not the
+        # "clonazepam" of "… clonazepam with other CNS depressants like gabapentin")
+        about = [s for s in about if matches(risk.user, without_core(s.unit.display, core)
+                                             if risk.other_than_core else s.unit.display)
+                 ] or about
         if risk.leads == "asked":
             about = _answering(about, pool, profile, policy)
         if about:  # evidence on the stated risk: its own focus, no hub malus
