@@ -82,3 +82,13 @@ def test_a_misspelt_brand_name_gets_the_corpus_name_too() -> None:
     assert vocab.repair("a bendy ruler and blorvax") == "a bendy ruler and blorvax"
     assert vocab.repair("What do Sedatives do?") == "What do Sedatives do?"  # case kept
 
+
+
+def test_medicines_elsewhere_may_be_any_iterable() -> None:
+    vocab = CorpusVocabulary(["Antihistamines (diphenhydramine) are sedatives."],
+                             load_query_terms(ROOT / "policies"),
+                             drug_names={"benadryl": "diphenhydramine"},
+                             medicines_elsewhere=(m for m in ["benadrol"]))
+    assert vocab.medicines_elsewhere == {"benadrol"}
+    # a medicine the corpus never names is not read as a misspelt brand of one it names
+    assert vocab.repair("i take benadrol") == "i take benadrol"

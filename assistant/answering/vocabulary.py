@@ -77,9 +77,9 @@ class CorpusVocabulary:
         self.terms = terms
         #: Another name of a corpus medicine -> its corpus word ("halcion" -> "triazolam").
         self.drug_names = dict(drug_names or {})
-        self._misspelt = MisspeltNames(self.drug_names, medicines_elsewhere)
         #: The drug dictionary's names of medicines the corpus never names ("metformin").
         self.medicines_elsewhere = frozenset(medicines_elsewhere)
+        self._misspelt = MisspeltNames(self.drug_names, self.medicines_elsewhere)
         #: Clipped forms ("fibro", "gly"): a short one stands first for a word of the documents'
         #: titles and opening lines, what the corpus is about.
         self._clips = ClippedForms(self.words, corpus_words(headlines), NAMED_ZIPF)

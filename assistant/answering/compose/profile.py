@@ -181,7 +181,8 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
     named = [w for w in term_words(own) if len(w) >= THING_MIN and names_thing(w)
              and stem(w) not in core and asked_or_paired(w, own, pairing)]
     first = policy.kind_named(kinds[0]) if kinds else None
-    questions = " ".join(p for p in question_parts(own) if p.rstrip().endswith("?"))
+    parts = question_parts(own)
+    questions = " ".join(p for p in parts if p.rstrip().endswith("?"))
     return Profile(kinds=kinds, risks=risks, measures=tuple(latest.values()), mentioned=mentioned,
                    exact=first is not None and matches(first.exact, asking),
                    measured_now=frozenset(m.risk.id for m in measured),
@@ -190,8 +191,7 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                    doubting=matches(policy.doubts, own), denied=denied, set_aside=set_aside,
                    numbers=frozenset(n for text in (*earlier, own) for n in NUMBER.findall(text)),
                    asks_evidence=matches(policy.evidence_asks, own),
-                   permission=any(matches(policy.permission, part.strip())
-                                  for part in question_parts(own)),
+                   permission=any(matches(policy.permission, p.strip()) for p in parts),
                    others=other_substances(own, policy, core),
                    bound=bound_subjects(own, now, policy, core),
                    subjects=(subjects := frozenset(stem(w) for w in term_words(own)) & core),

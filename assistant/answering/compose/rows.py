@@ -151,21 +151,18 @@ def readable(display: str, advice: list[str], examples: list[str],
     head, sep, rest = display.partition(" — ")
     if not sep or not head:
         return None
-    cells = [cell.partition(": ") for cell in _shown_cells(rest)]
-
-    def role(name: str, colon: str) -> str:
-        for kind, patterns in (("advice", advice), ("risk", risk or []),
-                               ("examples", examples)):
-            if colon and matches(patterns, name):
-                return kind
-        return "other"
-    roles = [role(name, colon) for name, colon, _ in cells]
-    todo = [value for (_, _, value), r in zip(cells, roles, strict=True) if r == "advice"]
+    by_role: dict[str, list[tuple[str, str, str]]] = {}
+    for name, colon, value in (cell.partition(": ") for cell in _shown_cells(rest)):
+        role = next((kind for kind, patterns in (("advice", advice), ("risk", risk or []),
+                                                 ("examples", examples))
+                     if colon and matches(patterns, name)), "other")
+        by_role.setdefault(role, []).append((name, colon, value))
+    todo = [value for _, _, value in by_role.get("advice", [])]
     if not todo:
         return None
-    named = [value for (_, _, value), r in zip(cells, roles, strict=True) if r == "examples"]
-    first = ["".join(cell) for cell, r in zip(cells, roles, strict=True) if r == "risk"]
-    others = ["".join(cell) for cell, r in zip(cells, roles, strict=True) if r == "other"]
+    named = [value for _, _, value in by_role.get("examples", [])]
+    first = ["".join(cell) for cell in by_role.get("risk", [])]
+    others = ["".join(cell) for cell in by_role.get("other", [])]
     subject = f"{head} ({'; '.join(named)})" if named else head
     text = (f"{subject} — {'; '.join(first)}. " if first else f"{subject}: ") \
         + "; ".join(todo) + "."

@@ -175,12 +175,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
     plan.points = [p for p in plan.points if not focus or focus & term_stems(_said(p))
                    or any(matches(r.evidence, _said(p)) for r in profile.risks)]
-    if not profile.permission:  # "what's the problem with …?", "is HCTZ draining my
-        # magnesium?" are answered in the row's order (its effect before what to do)
-        return plan
-    return _reshown(plan, lambda s: s if not is_row(s.unit.quote) or (shown := readable(
-        s.unit.display, policy.row_advice, policy.row_examples, policy.row_risk)) is None
-        else _shown_as(s, shown))
+    return _rows_readable(plan, profile, policy)
 
 
 def _said(s: Scored) -> str:
@@ -211,6 +206,21 @@ def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
         whole = bool(profile.substances & term_stems(s.unit.display))
         shown = focused_row(s.unit.display, wanted) if is_row(s.unit.quote) and not whole \
             else None
+        return s if shown is None else _shown_as(s, shown)
+
+    return _reshown(plan, fit)
+
+
+def _rows_readable(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
+    """For a question asking whether one may do something, table rows that say what to do read
+    as sentences (``rows.readable``); "what's the problem with …?" and "is HCTZ draining my
+    magnesium?" are answered in the row's order (its effect before what to do)."""
+    if not profile.permission:
+        return plan
+
+    def fit(s: Scored) -> Scored:
+        shown = readable(s.unit.display, policy.row_advice, policy.row_examples,
+                         policy.row_risk) if is_row(s.unit.quote) else None
         return s if shown is None else _shown_as(s, shown)
 
     return _reshown(plan, fit)
