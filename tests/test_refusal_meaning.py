@@ -87,6 +87,17 @@ def test_a_verb_for_what_happens_is_no_uncovered_thing(assistant: Assistant) -> 
     assert not unsteady.refused
 
 
+def test_how_one_is_after_a_linking_verb_is_no_uncovered_thing(assistant: Assistant) -> None:
+    """Slang for a state ("haywire", "floaty") after "gone", "went" or "feel" names nothing
+    the documents lack; a thing named after "is" still does."""
+    for message in ("since adding mag my sleep has gone haywire, why?",
+                    "i feel spacey and floaty on clonazepam with magnesium, should i worry",
+                    "my stomach went squiffy after magnesium glycinate"):
+        assert not assistant.ask(message).refused, message
+    named = assistant.ask("is ashwagandha ok with klonopin")
+    assert named.refused and "ashwagandha" in named.body
+
+
 def test_an_uncovered_thing_asked_before_the_story_is_declined_but_a_form_is_not(
         assistant: Assistant) -> None:
     # the question comes first, the story after it: the asked-about phrase is still read

@@ -38,6 +38,9 @@ class QueryTerms(BaseModel):
     named_margin: float = 0.06
     phrase_margin: float = 0.0
     conditions: list[Regex] = Field(default_factory=list)
+    #: How one is, said after a linking verb ("my dreams have gone bonkers", "i feel floaty"):
+    #: the word there names no thing the documents lack.
+    states: list[Regex] = Field(default_factory=list)
     described: list[Described] = Field(default_factory=list)
     other_languages: list[str] = Field(default_factory=list)
     language_margin: float = Field(1.0, gt=0)

@@ -93,6 +93,7 @@ class CorpusVocabulary:
         self.conditions = [re.compile(p, re.I) for p in (terms.conditions if terms else [])]
         self.described = [(d.name, [re.compile(p, re.I) for p in d.signs])
                           for d in (terms.described if terms else [])]
+        self._states = [re.compile(p, re.I) for p in (terms.states if terms else [])]
 
     def mentions(self, word: str) -> bool:
         """Does the corpus use the word in some form (same stem: 'infused' ~ 'infusion'; an
@@ -291,7 +292,7 @@ class CorpusVocabulary:
         after spelling repair, outside stated ``conditions`` and everyday descriptions of what
         the documents name (``described``): words that may name something the corpus lacks."""
         text = self.strip_described(self.strip_noise(text))
-        for pattern in self.conditions:
+        for pattern in [*self.conditions, *self._states]:
             text = pattern.sub(" ", text)
         for w in content_words(text):
             if len(w) >= 3 and name_like(w) and worth(w) \
