@@ -84,6 +84,15 @@ def test_a_misspelt_brand_name_gets_the_corpus_name_too() -> None:
 
 
 
+def test_a_name_spelt_with_the_other_hard_c_is_repaired() -> None:
+    drugs = derive_drug_names(["clonazepam", "sedatives"])
+    vocab = _vocab("Clonazepam and other sedatives.", drugs.other, drugs.elsewhere)
+    assert vocab.repair("GP wants her on klonazapam") == "GP wants her on clonazepam"
+    assert vocab.repair("Klonazepam at night") == "clonazepam at night"
+    # words of other first sounds are not compared ("lonazepam" is no near spelling here)
+    assert vocab.repair("a xlonazepam") == "a xlonazepam"
+
+
 def test_medicines_elsewhere_may_be_any_iterable() -> None:
     vocab = CorpusVocabulary(["Antihistamines (diphenhydramine) are sedatives."],
                              load_query_terms(ROOT / "policies"),

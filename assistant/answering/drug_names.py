@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.text.spelling import SpellingNeighbours
 from assistant.text.words import zipf
 
 log = logging.getLogger(__name__)
@@ -49,26 +50,21 @@ class DrugNames:
 
 class MisspeltNames:
     """A misspelt other name of a corpus medicine ("benadril", "flexiril") -> the corpus's word
-    for it ("diphenhydramine"): the closest other name of the same initial at least
+    for it ("diphenhydramine"): the closest other name of the same first sound at least
     ``MISSPELT_RATIO`` alike (rapidfuzz ratio), for a word that is no English word and no
     name of a medicine the corpus never names."""
 
     def __init__(self, other: Mapping[str, str], elsewhere: Iterable[str] = ()) -> None:
         self._other = dict(other)
         self._elsewhere = frozenset(elsewhere)
-        self._by_initial: dict[str, list[str]] = {}
-        for name in self._other:
-            self._by_initial.setdefault(name[0], []).append(name)
+        self._neighbours = SpellingNeighbours(self._other)
 
     def corpus_word(self, word: str) -> str | None:
         if len(word) < MIN_NAME_LEN + 1 or word in self._elsewhere \
-                or zipf(word) >= MISSPELT_MAX_ZIPF or not self._by_initial.get(word[0]):
+                or zipf(word) >= MISSPELT_MAX_ZIPF or not self._neighbours.has_group(word):
             return None
-        from rapidfuzz import fuzz, process
-
-        match = process.extractOne(word, self._by_initial[word[0]], scorer=fuzz.ratio,
-                                   score_cutoff=MISSPELT_RATIO)
-        return None if match is None else self._other[match[0]]
+        match = self._neighbours.closest(word, MISSPELT_RATIO)
+        return None if match is None else self._other[match]
 
 
 def derive_drug_names(vocabulary: Iterable[str]) -> DrugNames:

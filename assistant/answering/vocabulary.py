@@ -17,6 +17,7 @@ from assistant.answering.drug_names import MisspeltNames
 from assistant.answering.query_terms import ENTITY_ZIPF, QueryTerms
 from assistant.answering.subjects import alias_pairs
 from assistant.core.lru import LRUCache
+from assistant.text.spelling import SpellingNeighbours
 from assistant.text.words import (
     base_zipf,
     clips,
@@ -70,10 +71,7 @@ class CorpusVocabulary:
         self.words: frozenset[str] = corpus_words(texts) | frozenset(known_words)
         self._stems = stems(self.words)
         self._sorted_stems = sorted(self._stems)
-        self._by_initial: dict[str, list[str]] = {}
-        for w in self.words:
-            if len(w) >= 4:
-                self._by_initial.setdefault(w[0], []).append(w)
+        self._neighbours = SpellingNeighbours(w for w in self.words if len(w) >= 4)
         self.terms = terms
         #: Another name of a corpus medicine -> its corpus word ("halcion" -> "triazolam").
         self.drug_names = dict(drug_names or {})
@@ -195,14 +193,11 @@ class CorpusVocabulary:
         if spelt := [s for s in us_spellings(word) if self.mentions(s)]:  # "apnoea" -> "apnea"
             return spelt[0]
         common = zipf(word) >= MISSPELLING_ZIPF
-        from rapidfuzz import fuzz, process
-
-        match = process.extractOne(word, self._by_initial.get(word[0], []), scorer=fuzz.ratio,
-                                   score_cutoff=max(cutoff, COMMON_TYPO_RATIO) if common
-                                   else cutoff)
-        if match is None or (common and zipf(match[0]) - zipf(word) < MISSPELLING_GAP):
+        match = self._neighbours.closest(word, max(cutoff, COMMON_TYPO_RATIO) if common
+                                         else cutoff)
+        if match is None or (common and zipf(match) - zipf(word) < MISSPELLING_GAP):
             return word
-        return str(match[0])
+        return match
 
     def strip_noise(self, text: str) -> str:
         """The text without code and markup fragments (the policy's ``noise`` patterns)."""
