@@ -9,8 +9,10 @@ verifier), caveat guard and SQL session store, all sharing one cached embedder
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from assistant.answering.antecedent import ReferenceWords
-from assistant.answering.compose import ExtractiveComposer, load_answer_policy
+from assistant.answering.compose import AnswerPolicy, ExtractiveComposer, load_answer_policy
 from assistant.answering.compose.fit import load_answer_fit
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
@@ -21,8 +23,9 @@ from assistant.answering.framing import CreativeFraming
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
+from assistant.answering.limit_lookup import LimitLookup
 from assistant.answering.pipeline import Assistant
-from assistant.answering.query_terms import load_query_terms
+from assistant.answering.query_terms import QueryTerms, load_query_terms
 from assistant.answering.refusal import EvidenceRefusal
 from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import SqlSessionStore
@@ -34,7 +37,8 @@ from assistant.answering.subjects import (
 )
 from assistant.answering.vocabulary import NAMED_ZIPF, CorpusVocabulary
 from assistant.core.embed_cache import CachedEmbedder
-from assistant.core.protocols import Condenser, Generator
+from assistant.core.models import Hit
+from assistant.core.protocols import Condenser, Generator, MoreEvidence
 from assistant.core.settings import Settings
 from assistant.retrieval.hybrid import build_retriever
 
@@ -102,4 +106,19 @@ def build_assistant(settings: Settings) -> Assistant:
         sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up, reader.warm_up, extractive.warm_up], reader=reader,
         prefetch=prefetch, framing=framing,
-        second_opinion=SecondOpinion(terms.conditions, retriever.search) if terms else None)
+        more_evidence=_more_evidence(terms, answer_policy, extractive, retriever.search))
+
+
+def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
+                   composer: ExtractiveComposer, search: Callable[[str], list[Hit]]
+                   ) -> list[MoreEvidence]:
+    """What a question's search is completed with: the other source on a stated condition
+    (``second_opinion``), the upper limit of a dose given (``limit_lookup``)."""
+    more: list[MoreEvidence] = []
+    if terms is not None:
+        more.append(SecondOpinion(terms.conditions, search))
+    limit = policy.kind_named("limit")
+    if limit is not None and policy.limit_query:
+        more.append(LimitLookup(policy.limit_query, limit.evidence, composer.core_subject,
+                                search))
+    return more

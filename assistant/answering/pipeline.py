@@ -19,7 +19,6 @@ from assistant.answering.refusal import (
     refusal_text,
     unmentioned_note,
 )
-from assistant.answering.second_opinion import SecondOpinion
 from assistant.answering.sessions import new_session_id
 from assistant.answering.topic import asked_with_topic
 from assistant.answering.validation import validate_message
@@ -29,6 +28,7 @@ from assistant.core.protocols import (
     Condenser,
     Generator,
     Guard,
+    MoreEvidence,
     RefusalPolicy,
     Retriever,
     SessionStore,
@@ -65,7 +65,7 @@ class Assistant:
                  reader: LanguageReader | None = None,
                  prefetch: Callable[[list[str]], None] | None = None,
                  framing: CreativeFraming | None = None,
-                 second_opinion: SecondOpinion | None = None) -> None:
+                 more_evidence: Sequence[MoreEvidence] = ()) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
@@ -78,7 +78,9 @@ class Assistant:
         self.reader = reader
         self.prefetch = prefetch  # embeds what the answer needs in one call (assembly)
         self.framing = framing  # "Write a story where …": answers what it is about
-        self.second_opinion = second_opinion  # another source on a condition the user states
+        #: passages the question needs beside its own search's (a stated condition's other
+        #: source, a given dose's upper limit)
+        self.more_evidence = list(more_evidence)
 
     def warm_up(self) -> None:
         """Load models and indexes now rather than on the first question (a neutral query: the
@@ -158,9 +160,9 @@ class Assistant:
         timings["condense_ms"] = _ms(t)
         t = time.perf_counter()
         focus = asked_with_topic(standalone)
-        second = self.second_opinion.query(standalone) if self.second_opinion else None
+        more = [q for m in self.more_evidence if (q := m.query(standalone))]
         if self.prefetch is not None:  # every text the answer may embed, in one call
-            self.prefetch(list(dict.fromkeys([standalone, focus, *([second] if second else [])])))
+            self.prefetch(list(dict.fromkeys([standalone, focus, *more])))
         hits = self.retriever.search(standalone)
         timings["retrieve_ms"] = _ms(t)
         decision = self.refusal.decide(standalone, hits)
@@ -184,8 +186,8 @@ class Assistant:
             seen = {h.chunk.id for h in hits}
             hits = hits + [h for h in self.retriever.search(focus)[:ASKED_EXTRA]
                            if h.chunk.id not in seen]
-        if self.second_opinion is not None and not decision.refuse:
-            hits = self.second_opinion.add(standalone, hits)
+        for m in self.more_evidence if not decision.refuse else ():
+            hits = m.add(standalone, hits)
         return _Prepared(session_id, question, standalone, hits, decision, timings, history,
                          preface)
 

@@ -31,6 +31,11 @@ class SourceDocument(_Record):
     sha256: str = Field(description="Hash of the file's bytes.")
 
 
+#: The kind of a chunk cut to one sentence looked up for one line of an answer (the upper limit
+#: of a dose the user gives: ``answering.limit_lookup``), shown only as that line.
+LOOKED_UP = "looked_up"
+
+
 class Chunk(_Record):
     """A contiguous, answerable span of a source file."""
 
@@ -41,7 +46,9 @@ class Chunk(_Record):
     text: str = Field(description="Exactly source_text[start:end].")
     start: int
     end: int
-    kind: str = Field("prose", description="prose | bullets | table | mixed")
+    kind: str = Field("prose", description="prose | bullets | table | mixed | looked_up (one "
+                      "sentence looked up for one line of an answer, never its lead or a point: "
+                      "LOOKED_UP)")
     context: str = Field(
         "", description="Text embedded with the span but not part of it (e.g. a table header)."
     )

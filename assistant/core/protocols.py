@@ -62,6 +62,17 @@ class Retriever(Protocol):
 
 
 @runtime_checkable
+class MoreEvidence(Protocol):
+    """Passages a question needs beside those its own search found (another source on a
+    condition it states; the upper limit of a dose it gives): ``query`` is what will be
+    searched (embedded with the question), ``add`` the hits with those passages after them."""
+
+    def query(self, question: str) -> str | None: ...
+
+    def add(self, question: str, hits: list[Hit]) -> list[Hit]: ...
+
+
+@runtime_checkable
 class RefusalPolicy(Protocol):
     """Whether the retrieved evidence can answer the question at all."""
 

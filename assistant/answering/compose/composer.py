@@ -27,7 +27,7 @@ from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import Unit, chunk_units, embedded_text
 from assistant.answering.topic import split_carried
 from assistant.core.lru import LRUCache
-from assistant.core.models import Chunk, Citation, Draft, Turn
+from assistant.core.models import LOOKED_UP, Chunk, Citation, Draft, Turn
 from assistant.core.protocols import Embedder
 from assistant.core.settings import Settings
 from assistant.text.sentences import asking_part, part_before, points_back, question_parts
@@ -106,8 +106,10 @@ class ExtractiveComposer:
         scored = self.select(question, chunks, profile, focus)
         if not scored:
             return None
-        plan = plan_answer(scored, profile, self.policy, _shown_before(history), self.core,
-                           self.classes, focus, self.names, self.medicines, self.forms)
+        # a sentence looked up for the limit line is that line or nothing
+        plan = plan_answer([s for s in scored if s.unit.chunk.kind != LOOKED_UP], profile,
+                           self.policy, _shown_before(history), self.core, self.classes, focus,
+                           self.names, self.medicines, self.forms)
         own = split_carried(question)[0]
         if plan is not None and not plan.declines:
             with_limits(plan, own, scored, profile, self.policy, self._subject)
@@ -148,10 +150,12 @@ class ExtractiveComposer:
     def _subject(self, word: str) -> str | None:
         """The substance a word names: a core subject (one stem for all its names), else a
         word rare enough to be a name ("ambien"), or None."""
+        return self.core_subject(word) or (stem(word.lower()) if names_thing(word) else None)
+
+    def core_subject(self, word: str) -> str | None:
+        """The core subject a word names (one stem for all its names), or None."""
         root = stem(word.lower())
-        if root in self.core:
-            return self.names.get(root, root)
-        return root if names_thing(word) else None
+        return self.names.get(root, root) if root in self.core else None
 
     def select(self, question: str, chunks: Sequence[Chunk], profile: Profile | None = None,
                focus: frozenset[str] | None = None) -> list[Scored]:

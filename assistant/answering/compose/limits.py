@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.answering.compose.doses import Dose, Subject, daily_doses, taken_doses
+from assistant.answering.compose.doses import Dose, Subject, daily_doses, doses, taken_doses
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.select import Plan
 from assistant.answering.compose.threshold import Threshold
+from assistant.answering.compose.units import Unit
 from assistant.text.words import words
 
 
@@ -29,11 +30,24 @@ def with_limits(plan: Plan, question: str, scored: list[Scored], profile: Profil
         return
     plan.aside = over_limit(plan.lead, scored, profile, policy, subject) \
         or room_under_limit(question, scored, profile, policy, subject)
+    if plan.aside is None and plan.comparison is None:
+        over = yours_over_limit(question, plan.lead, scored, profile, policy, subject)
+        if over is not None and _same(over.scored.unit, plan.lead.unit):
+            plan.comparison = over.text
+        else:
+            plan.aside = over
     if plan.aside is not None:
-        limit = plan.aside.scored.unit.text
-        plan.points = [p for p in plan.points if p.unit.text != limit]
-        if plan.conflict is not None and plan.conflict.unit.text == limit:
+        limit = plan.aside.scored.unit
+        plan.points = [p for p in plan.points if not _same(p.unit, limit)]
+        if plan.conflict is not None and _same(plan.conflict.unit, limit):
             plan.conflict = None
+
+
+def _same(a: Unit, b: Unit) -> bool:
+    """Do the two units show the same text, or overlapping spans of one file (the limit
+    sentence looked up on its own, and the two-sentence unit of the passage holding it)?"""
+    return a.text == b.text or (a.chunk.source == b.chunk.source
+                                and a.start < b.end and b.start < a.end)
 
 
 #: The kind whose evidence states an upper limit, and the risk whose value says a minor asks.
@@ -96,6 +110,39 @@ def room_under_limit(question: str, scored: list[Scored], profile: Profile,
         room = f"{left:g} mg" if left > 0 else "nothing more"
         return Threshold(cand, policy.limit_room.format(
             yours=" + ".join(d[2] for d in mine), room=room), applies=True, risk=LIMIT_KIND)
+    return None
+
+
+def yours_over_limit(question: str, lead: Scored, scored: list[Scored], profile: Profile,
+                     policy: AnswerPolicy, subject: Subject) -> Threshold | None:
+    """Whatever was asked, when the user's own daily doses of a substance, added up, are past
+    the one upper limit of it the best-scoring limit unit states ("i take 400mg mag glycinate
+    … vivid dreams?"), that unit with ``policy.limit_over`` (or ``limit_over_if`` unless they
+    call it the elemental amount); else None. Only doses tied to the limit's substance count,
+    and none the lead speaks of ("A 500 mg capsule … provides about 70 mg": a label's amount,
+    not a dose taken)."""
+    if not policy.limit_over_if or _minor(profile):
+        return None
+    in_lead = {d[:2] for d in doses(lead.unit.display)}
+    for cand in _limit_units(scored, profile, policy):
+        limits = {d[:2] for d, _ in taken_doses(cand.unit.display)}
+        if len(limits) != 1:
+            continue
+        of_limit = _subjects_of(cand, subject)
+        mine = [d for d, of in taken_doses(_QUOTED_LIMIT.sub(" ", question), subject)
+                if of is not None and of in of_limit]
+        if not mine or any(d[0] != d[1] or d[:2] in in_lead for d in mine):
+            return None
+        total = sum(d[0] for d in mine)
+        (_, high), = limits
+        if total <= high:
+            return None
+        shown = " + ".join(d[2] for d in mine) + (f" = {total:g} mg" if len(mine) > 1 else "")
+        template = policy.limit_over if policy.limit_over and matches(policy.elemental, question) \
+            else policy.limit_over_if
+        written = taken_doses(cand.unit.display)[0][0][2]
+        return Threshold(cand, template.format(yours=shown, limit=written), applies=True,
+                         risk=LIMIT_KIND)
     return None
 
 

@@ -198,6 +198,14 @@ class AnswerPolicy(_Strict):
     limit_note: str = ""
     limit_yours: str = ""
     limit_room: str = ""
+    #: The user's own daily dose past an upper limit the evidence states, said unprompted:
+    #: ``limit_over`` when they call it the element's own amount (``elemental``), else
+    #: ``limit_over_if`` (a label's "400 mg magnesium glycinate" may weigh the whole compound).
+    limit_over: str = ""
+    #: Searched after a dose's substance for its upper limit (``answering.limit_lookup``).
+    limit_query: str = ""
+    limit_over_if: str = ""
+    elemental: list[str] = Field(default_factory=list)
     #: A part of the question that asks whether one may do something ("can i add …?", "… is
     #: that a problem", "ok to take both?"), not whether something is so ("does it drain …?").
     permission: list[str] = Field(default_factory=list)
@@ -220,7 +228,7 @@ class AnswerPolicy(_Strict):
 
     _check = field_validator("general_verdict", "first_person", "dismissals", "adding", "taken",
                              "paired", "doubts", "dangling_starts", "hedges",
-                             "evidence_asks", "permission", "row_advice",
+                             "evidence_asks", "permission", "row_advice", "elemental",
                              "row_examples", "row_risk")(_compiled)
 
     @field_validator("connectors", "answer_word", "reader_clause")
@@ -237,7 +245,8 @@ class AnswerPolicy(_Strict):
                 raise ValueError(f"comparison needs {{{name}}}")
         return v
 
-    @field_validator("dose_note", "limit_note", "limit_yours", "limit_room")
+    @field_validator("dose_note", "limit_note", "limit_yours", "limit_room", "limit_over",
+                     "limit_over_if")
     @classmethod
     def _note_placeholders(cls, v: str, info: ValidationInfo) -> str:
         for name in _NOTE_FIELDS[str(info.field_name)]:
@@ -261,7 +270,8 @@ class AnswerPolicy(_Strict):
 
 #: The placeholders each note template must use.
 _NOTE_FIELDS = {"dose_note": ("evidence", "yours"), "limit_note": ("dose", "limit"),
-                "limit_yours": ("yours", "side", "limit"), "limit_room": ("yours", "room")}
+                "limit_yours": ("yours", "side", "limit"), "limit_room": ("yours", "room"),
+                "limit_over": ("yours", "limit"), "limit_over_if": ("yours", "limit")}
 
 
 def load_answer_policy(policies_dir: Path) -> AnswerPolicy:
