@@ -43,3 +43,18 @@ def test_nothing_is_added_without_a_stated_condition() -> None:
     assert second.query("Is magnesium glycinate safe with clonazepam?") is None
     assert second.add("Is magnesium glycinate safe with clonazepam?", hits) == hits
     assert SecondOpinion(CONDITIONS, search, extra=0).add("My CrCl is 25", hits) == hits
+
+
+def test_a_new_passage_of_a_document_there_naming_the_condition_comes_after_the_others() -> None:
+    named = _hit("a.txt", 900)
+    named = Hit(chunk=named.chunk.model_copy(update={
+        "text": "The primary contraindication is renal impairment or kidney failure."}),
+        score=1.0, dense=0.5, bm25=0.0, dense_rank=1, bm25_rank=None)
+
+    def search(query: str) -> list[Hit]:
+        # a passage of a.txt that does not name the condition is not added
+        return [_hit("a.txt", 0), _hit("a.txt", 500), named, _hit("b.txt", 0)]
+
+    hits = [_hit("a.txt", 0)]
+    added = SecondOpinion(CONDITIONS, search).add("mum is on dialysis, can she take it?", hits)
+    assert [h.chunk.id for h in added] == ["a.txt:0", "b.txt:0", "a.txt:900"]

@@ -3,7 +3,8 @@ user's health ("my kidneys are not great", "CrCl 25": policy ``conditions``), th
 retrieved for the whole question may all come from one document (the one whose title matches the
 doses asked about). The best passages about the condition itself from other documents are added
 after them, so the answer can show where sources differ on it (``compose.conflicts``) instead of
-quoting only whichever document the rest of the question ranked first."""
+quoting only whichever document the rest of the question ranked first; with fewer of those, the
+best new passages naming the condition from the documents already there."""
 
 from __future__ import annotations
 
@@ -36,5 +37,12 @@ class SecondOpinion:
         if query is None or not hits or self.extra <= 0:
             return hits
         sources = {h.chunk.source for h in hits}
-        others = [h for h in self._search(query) if h.chunk.source not in sources]
-        return hits + others[:self.extra]
+        seen = {h.chunk.id for h in hits}
+        found = [h for h in self._search(query) if h.chunk.id not in seen]
+        others = [h for h in found if h.chunk.source not in sources]
+        # then a passage of a document already there that names the condition itself
+        # ("… contraindication … is renal impairment" for "mum's on dialysis"), when the
+        # question's own search found another of its passages ("Check labs annually")
+        named = [h for h in found if h.chunk.source in sources
+                 and any(p.search(h.chunk.text) for p in self._conditions)]
+        return hits + (others + named)[:self.extra]
