@@ -45,7 +45,7 @@ def test_nothing_is_added_without_a_stated_condition() -> None:
     assert SecondOpinion(CONDITIONS, search, extra=0).add("My CrCl is 25", hits) == hits
 
 
-def test_a_new_passage_of_a_document_there_naming_the_condition_comes_after_the_others() -> None:
+def test_a_new_passage_of_a_document_there_on_the_condition_comes_after_the_others() -> None:
     named = _hit("a.txt", 900)
     named = Hit(chunk=named.chunk.model_copy(update={
         "text": "The primary contraindication is renal impairment or kidney failure."}),
@@ -56,5 +56,9 @@ def test_a_new_passage_of_a_document_there_naming_the_condition_comes_after_the_
         return [_hit("a.txt", 0), _hit("a.txt", 500), named, _hit("b.txt", 0)]
 
     hits = [_hit("a.txt", 0)]
-    added = SecondOpinion(CONDITIONS, search).add("mum is on dialysis, can she take it?", hits)
+    renal = [(["dialysis"], ["renal impairment"])]
+    second = SecondOpinion(CONDITIONS, search, evidence=renal)
+    added = second.add("mum is on dialysis, can she take it?", hits)
     assert [h.chunk.id for h in added] == ["a.txt:0", "b.txt:0", "a.txt:900"]
+    # a passage naming another condition is not one on the condition stated
+    assert second.add("I'm pregnant, can I take it?", hits)[-1].chunk.id == "b.txt:0"

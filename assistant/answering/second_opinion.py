@@ -19,10 +19,15 @@ EXTRA = 2
 
 class SecondOpinion:
     def __init__(self, conditions: Sequence[str], search: Callable[[str], list[Hit]],
-                 extra: int = EXTRA) -> None:
+                 extra: int = EXTRA,
+                 evidence: Sequence[tuple[Sequence[str], Sequence[str]]] = ()) -> None:
         self._conditions = [re.compile(p, re.I) for p in conditions]
         self._search = search
         self.extra = extra
+        #: (how a user states a condition, what a passage about it says): the answer policy's
+        #: lasting risks that are no age or weight bracket (kidneys, sleep apnea, pregnancy)
+        self._evidence = [([re.compile(p, re.I) for p in user], [re.compile(p, re.I) for p in ev])
+                          for user, ev in evidence]
 
     def query(self, question: str) -> str | None:
         """What is searched for the conditions the question states, else None."""
@@ -43,6 +48,8 @@ class SecondOpinion:
         # then a passage of a document already there that names the condition itself
         # ("… contraindication … is renal impairment" for "mum's on dialysis"), when the
         # question's own search found another of its passages ("Check labs annually")
+        about = [p for user, ev in self._evidence if any(u.search(question) for u in user)
+                 for p in ev]
         named = [h for h in found if h.chunk.source in sources
-                 and any(p.search(h.chunk.text) for p in self._conditions)]
+                 and any(p.search(h.chunk.text) for p in about)]
         return hits + (others + named)[:self.extra]
