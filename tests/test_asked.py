@@ -103,3 +103,13 @@ def test_how_much_more_may_be_taken_is_what_the_limit_leaves(assistant: Assistan
                          "take?")
     line = next(x for x in more.body.split("\n") if "already taken" in x)
     assert "upper limit during pregnancy" in line and "leaves 250 mg a day" in line
+
+
+def test_eating_instead_of_a_supplement_asks_about_food() -> None:
+    _, kinds = read_kinds("Can I just eat my way to more magnesium instead of buying a "
+                          "supplement?", "", [], POLICY)
+    assert kinds[:1] == ("food",)
+    _, kinds = read_kinds("could I get it from food instead of pills?", "", [], POLICY)
+    assert "food" in kinds
+    _, kinds = read_kinds("should I take it instead of my sleeping pills?", "", [], POLICY)
+    assert "food" not in kinds

@@ -332,6 +332,13 @@ def test_unknown_named_things_without_an_embedder(vocab: CorpusVocabulary, quest
     ("added magnesium and now i feel way more zonked. is that it?", (),
      "added magnesium and now i feel way more zonked. is that it? (about excessive "
      "drowsiness)"),
+    ("on magnesium and he's weak and floppy, bp is lowish and his pulse is in the 40s. why?",
+     (), "on magnesium and he's weak and floppy, bp is lowish and his pulse is in the 40s. why? "
+     "(about hypotension (low blood pressure), bradycardia (slow heart rate), muscle "
+     "weakness, blood pressure)"),
+    ("cutting my klonopin down myself, 0.125 a week, with magnesium. ok?", (),
+     "cutting my klonopin down myself, 0.125 a week, with magnesium. ok? (about "
+     "self-tapering without medical supervision)"),
 ])
 def test_a_condition_described_by_its_signs_joins_the_topic_by_name(
         vocab: CorpusVocabulary, core: frozenset[str], message: str,
