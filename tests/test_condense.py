@@ -393,6 +393,9 @@ def test_a_condition_put_aside_is_not_added_to_the_topic(vocab: CorpusVocabulary
                                         "there a kind that won't?", []).lower()
     assert "muscle cramps" in plain.condense("my calf locked solid at 2am, would magnesium "
                                              "help?", []).lower()
+    # lowering blood pressure asked for is no low blood pressure told
+    assert "hypotension" not in plain.condense("would magnesium bring my BP down enough to come "
+                                               "off the tablet?", []).lower()
 
 
 @pytest.mark.parametrize(("message", "named"), [
