@@ -63,7 +63,11 @@ def test_an_answer_makes_one_embedding_call_with_its_question(
         counting.calls.clear()
         answer = bot.ask(question)
         assert not answer.refused and answer.citations
-        assert counting.calls == [[question]]  # one call, one text: the question
+        # one call: the question, and what the steps completing its search will search (the
+        # upper limit of the 500 mg it gives, ``answering.limit_lookup``)
+        more = [q for m in bot.more_evidence if (q := m.query(question))]
+        assert counting.calls == [[question, *more]]
+        assert bool(more) == ("500 mg" in question)
     session = bot.new_session()
     bot.ask("Can I take magnesium while on doxycycline?", session)
     counting.calls.clear()
