@@ -117,7 +117,8 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
     more: list[MoreEvidence] = []
     if terms is not None:
         more.append(SecondOpinion(terms.conditions, search, evidence=[
-            (r.user, r.evidence) for r in policy.risks if r.lasting and not r.bracket_unit]))
+            (r.user, r.evidence) for r in policy.risks
+            if r.lasting and not r.bracket_unit and r.leads == "always"]))
     limit = policy.kind_named("limit")
     if limit is not None and policy.limit_query:
         more.append(LimitLookup(policy.limit_query, limit.evidence, composer.core_subject,

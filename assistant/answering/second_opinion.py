@@ -25,7 +25,9 @@ class SecondOpinion:
         self._search = search
         self.extra = extra
         #: (how a user states a condition, what a passage about it says): the answer policy's
-        #: lasting risks that are no age or weight bracket (kidneys, sleep apnea, pregnancy)
+        #: lasting risks whose evidence leads any answer and that are no age or weight bracket
+        #: (kidneys, sleep apnea, heart block; not pregnancy, whose evidence leads only what it
+        #: answers: a pregnancy table's rows on constipation displaced a threonate answer)
         self._evidence = [([re.compile(p, re.I) for p in user], [re.compile(p, re.I) for p in ev])
                           for user, ev in evidence]
 
