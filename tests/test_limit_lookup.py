@@ -86,3 +86,7 @@ def test_a_dose_the_user_takes_past_the_limit_is_said_whatever_was_asked(
     # a dose within the limit is not remarked on
     within = assistant.ask("i take 200 mg magnesium glycinate at night, any side effects?")
     assert "your 200 mg" not in within.body.lower()
+    # a sentence said again is one dose, not two
+    story = "I take 200 mg elemental magnesium glycinate at night and my dreams are vivid. "
+    twice = assistant.ask(story * 2 + "Is that normal?")
+    assert "200 mg + 200 mg" not in twice.body and "your 200 mg" not in twice.body.lower()

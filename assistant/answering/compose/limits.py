@@ -16,6 +16,7 @@ from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.select import Plan
 from assistant.answering.compose.threshold import Threshold
 from assistant.answering.compose.units import Unit
+from assistant.text.sentences import split_sentences
 from assistant.text.words import words
 
 
@@ -129,8 +130,7 @@ def yours_over_limit(question: str, lead: Scored, scored: list[Scored], profile:
         if len(limits) != 1:
             continue
         of_limit = _subjects_of(cand, subject)
-        mine = [d for d, of in taken_doses(_QUOTED_LIMIT.sub(" ", question), subject)
-                if of is not None and of in of_limit]
+        mine = _yours(question, of_limit, subject, named=True)
         if not mine or any(d[0] != d[1] or d[:2] in in_lead for d in mine):
             return None
         total = sum(d[0] for d in mine)
@@ -206,8 +206,12 @@ _QUOTED_LIMIT = re.compile(r"\d[\d.,]*\s*(mg|mcg|g)\b(\s+\w+){0,2}?\s+(upper\s+|
                            r"(limit|ul|max\w*|ceiling|rda|allowance)\b", re.I)
 
 
-def _yours(question: str, of_limit: set[str], subject: Subject) -> list[Dose]:
-    """The doses the user says they take of the limit's substance (or of none named), a limit
-    they quote left out."""
-    return [d for d, of in taken_doses(_QUOTED_LIMIT.sub(" ", question), subject)
-            if of is None or of in of_limit]
+def _yours(question: str, of_limit: set[str], subject: Subject,
+           named: bool = False) -> list[Dose]:
+    """The doses the user says they take of the limit's substance (or of none named, unless
+    ``named``), a limit they quote left out and a sentence said again counted once (a message
+    pasted three times takes its "120 mg" once)."""
+    text = _QUOTED_LIMIT.sub(" ", question)
+    told = " ".join(dict.fromkeys(text[a:b] for a, b in split_sentences(text))) or text
+    return [d for d, of in taken_doses(told, subject)
+            if (of is None and not named) or of in of_limit]
