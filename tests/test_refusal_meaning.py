@@ -98,6 +98,22 @@ def test_how_one_is_after_a_linking_verb_is_no_uncovered_thing(assistant: Assist
     assert named.refused and "ashwagandha" in named.body
 
 
+def test_a_rare_word_a_frame_says_is_a_product_is_a_named_thing(assistant: Assistant) -> None:
+    """"kava" alone looks like an everyday word to the embedder; "kava tea" and "what about
+    kava?" name a thing, which the documents never mention."""
+    tea = assistant.ask("is kava tea ok for anxiety? want something natural instead of pills")
+    assert tea.refused and "kava" in tea.body
+    session = assistant.new_session()
+    assistant.ask("is there actual proof magnesium helps anxiety?", session)
+    follow = assistant.ask("and what about kava? my cousin swears by it", session)
+    assert follow.refused and "kava" in follow.body
+    # a form of a core subject in the same frame is no other thing, nor is a three-letter
+    # shorthand or a word for what a product is like
+    assert not assistant.ask("are magnesium glycinate capsules ok for sleep?").refused
+    assert not assistant.ask("would that CALM fizzy powder be better for me than glycinate "
+                             "capsules?").refused
+
+
 def test_an_uncovered_thing_asked_before_the_story_is_declined_but_a_form_is_not(
         assistant: Assistant) -> None:
     # the question comes first, the story after it: the asked-about phrase is still read

@@ -41,6 +41,10 @@ class QueryTerms(BaseModel):
     #: How one is, said after a linking verb ("my dreams have gone bonkers", "i feel floaty"):
     #: the word there names no thing the documents lack.
     states: list[Regex] = Field(default_factory=list)
+    #: Frames whose first group is the name of a product ("kava tea", "what about kratom?"):
+    #: a rare word there the documents never use is a named thing, whatever the embedder
+    #: makes of the word alone.
+    named_frames: list[Regex] = Field(default_factory=list)
     described: list[Described] = Field(default_factory=list)
     other_languages: list[str] = Field(default_factory=list)
     language_margin: float = Field(1.0, gt=0)
