@@ -112,6 +112,9 @@ def test_a_rare_word_a_frame_says_is_a_product_is_a_named_thing(assistant: Assis
     assert not assistant.ask("are magnesium glycinate capsules ok for sleep?").refused
     assert not assistant.ask("would that CALM fizzy powder be better for me than glycinate "
                              "capsules?").refused
+    # a brand with a core subject's shorthand in its name is a product of that subject
+    assert not assistant.ask("my SlumberMag capsules say 120mg elemental magnesium glycinate. "
+                             "is that near the study doses?").refused
 
 
 def test_an_uncovered_thing_asked_before_the_story_is_declined_but_a_form_is_not(

@@ -206,6 +206,23 @@ def asked_rare(own: str, carried: str, vocab: CorpusVocabulary,
     return out
 
 
+def named_by_frame(own: str, vocab: CorpusVocabulary, core: frozenset[str]) -> set[str]:
+    """Rare words the documents never use that a frame says name a product ("is kava tea ok
+    for anxiety?", "and what about kratom?"; query_terms ``named_frames``): not a shorthand of
+    three letters ("a MgG capsule"), a word for what it is like ("that fizzy powder") or a
+    brand with a core subject's name or shorthand in it ("my SlumberMag capsules")."""
+    terms = vocab.terms
+    if terms is None:
+        return set()
+    inside = {w for w in core if len(w) > 3} | {
+        short for short, word in terms.synonyms.items()
+        if len(short) > 2 and short.isalpha() and stem(word.split()[0]) in core}
+    return {w for p in terms.named_frames for m in re.finditer(p, own)
+            if len(w := m.group(1).lower()) > 3 and not w.endswith("y")
+            and zipf(w) < NAMED_ZIPF and not verb_or_adjective(w) and not vocab.known(w)
+            and not any(part in w for part in inside)}
+
+
 def _rare_word(w: str) -> bool:
     return w.isalpha() and len(w) > 3 and zipf(w) < NAMED_ZIPF and not verb_or_adjective(w)
 

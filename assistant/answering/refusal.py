@@ -17,6 +17,7 @@ from assistant.answering.coverage import (
     Scored,
     asked_rare,
     known_thing,
+    named_by_frame,
     named_things,
     never_together,
     uncovered_focus,
@@ -31,7 +32,6 @@ from assistant.text.sentences import MODALS, asked_or_paired, part_naming, quest
 from assistant.text.words import (
     fold,
     stem,
-    verb_or_adjective,
     word_stems,
     words,
     zipf,
@@ -75,7 +75,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
         return Decision(True, NUMBERS_ONLY, [], best)
     # the message as the pairing checks read it: folded, lower case, own words and carried topic
     own, carried = split_carried(fold(question).lower())
-    paired = asked_rare(own, carried, vocab, core) | _named_by_frame(own, vocab)
+    paired = asked_rare(own, carried, vocab, core) | named_by_frame(own, vocab, core)
     unknown = [w for w in vocab.unknown_entities(question, also=paired.__contains__)
                if not _purpose(w, question, vocab, core) and not _form_of(w, question, vocab, core)
                and not _example(w, question, vocab)
@@ -200,16 +200,6 @@ def _purpose(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[
     medicine = m.group(1)
     return (stem(medicine) not in core and zipf(medicine) < NAMED_ZIPF
             and vocab.known(medicine) and vocab.is_named(medicine))
-
-
-def _named_by_frame(own: str, vocab: CorpusVocabulary) -> set[str]:
-    """Rare words the documents never use that a frame says name a product ("is kava tea ok
-    for anxiety?", "and what about kratom?"; query_terms ``named_frames``): not a shorthand of
-    three letters ("a MgG capsule") or a word for what it is like ("that fizzy powder")."""
-    frames = vocab.terms.named_frames if vocab.terms else []
-    return {w for p in frames for m in re.finditer(p, own) if len(w := m.group(1).lower()) > 3
-            and not w.endswith("y") and zipf(w) < NAMED_ZIPF and not verb_or_adjective(w)
-            and not vocab.known(w)}
 
 
 def _form_of(word: str, question: str, vocab: CorpusVocabulary, core: frozenset[str]) -> bool:
