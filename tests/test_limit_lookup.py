@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fakes import make_chunk, make_hit
+
 from assistant.answering.compose import load_answer_policy
 from assistant.answering.limit_lookup import LimitLookup
 from assistant.answering.pipeline import Assistant
-from assistant.core.models import Chunk, Hit
+from assistant.core.models import Hit
 
 POLICY = load_answer_policy(Path(__file__).resolve().parents[1] / "policies")
 EVIDENCE = POLICY.kind_named("limit").evidence  # type: ignore[union-attr]
@@ -23,9 +25,7 @@ def _subject(word: str) -> str | None:
 
 
 def _hit(text: str, start: int = 1000, source: str = "a.txt") -> Hit:
-    chunk = Chunk(id=f"{source}:{start}", source=source, title="Guide", text=text, start=start,
-                  end=start + len(text), embed_text=text)
-    return Hit(chunk=chunk, score=1.0, dense=0.5, bm25=0.0, dense_rank=1, bm25_rank=None)
+    return make_hit(make_chunk(text, source, start=start))
 
 
 def test_the_limit_sentence_of_a_dosed_substance_is_added_alone() -> None:

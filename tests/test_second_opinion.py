@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fakes import make_chunk, make_hit
+
 from assistant.answering.query_terms import load_query_terms
 from assistant.answering.second_opinion import SecondOpinion
-from assistant.core.models import Chunk, Hit
+from assistant.core.models import Hit
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDITIONS = load_query_terms(ROOT / "policies").conditions
 
 
 def _hit(source: str, start: int) -> Hit:
-    text = f"passage of {source} at {start}"
-    chunk = Chunk(id=f"{source}:{start}", source=source, title=source, text=text, start=start,
-                  end=start + len(text), embed_text=text)
-    return Hit(chunk=chunk, score=1.0, dense=0.5, bm25=0.0, dense_rank=1, bm25_rank=None)
+    return make_hit(make_chunk(f"passage of {source} at {start}", source, start=start))
 
 
 def test_passages_of_other_documents_about_a_stated_condition_are_added() -> None:
@@ -46,10 +45,8 @@ def test_nothing_is_added_without_a_stated_condition() -> None:
 
 
 def test_a_new_passage_of_a_document_there_on_the_condition_comes_after_the_others() -> None:
-    named = _hit("a.txt", 900)
-    named = Hit(chunk=named.chunk.model_copy(update={
-        "text": "The primary contraindication is renal impairment or kidney failure."}),
-        score=1.0, dense=0.5, bm25=0.0, dense_rank=1, bm25_rank=None)
+    named = make_hit(make_chunk("The primary contraindication is renal impairment or kidney "
+                                "failure.", "a.txt", start=900))
 
     def search(query: str) -> list[Hit]:
         # a passage of a.txt that does not name the condition is not added

@@ -61,7 +61,7 @@ class MisspeltNames:
 
     def corpus_word(self, word: str) -> str | None:
         if len(word) < MIN_NAME_LEN + 1 or word in self._elsewhere \
-                or zipf(word) >= MISSPELT_MAX_ZIPF or not self._neighbours.has_group(word):
+                or zipf(word) >= MISSPELT_MAX_ZIPF:
             return None
         match = self._neighbours.closest(word, MISSPELT_RATIO)
         return None if match is None else self._other[match]

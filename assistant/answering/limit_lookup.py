@@ -29,22 +29,25 @@ class LimitLookup:
     def query(self, question: str) -> str | None:
         """The substances (core subjects) the question gives a dose of, with the limit words;
         None when it gives none."""
-        dosed = self._dosed(question)
-        return f"{' '.join(dosed)} {self._query}" if dosed and self._query else None
+        return self._searched(self._dosed(question))
 
     def _dosed(self, question: str) -> list[str]:
         return list(dict.fromkeys(of for _, of in taken_doses(question, self._subject)
                                   if of is not None))
 
+    def _searched(self, dosed: list[str]) -> str | None:
+        return f"{' '.join(dosed)} {self._query}" if dosed and self._query else None
+
     def add(self, question: str, hits: list[Hit]) -> list[Hit]:
         """``hits`` and, for a dose given, the best passage stating a limit of it when none of
         the hits states one."""
-        query, dosed = self.query(question), set(self._dosed(question))
-        if query is None or any(self._limit_span(h, dosed) for h in hits):
+        dosed = self._dosed(question)
+        query, wanted = self._searched(dosed), set(dosed)
+        if query is None or any(self._limit_span(h, wanted) for h in hits):
             return hits
         seen = {h.chunk.id for h in hits}
         for hit in self._search(query):
-            span = self._limit_span(hit, dosed) if hit.chunk.id not in seen else None
+            span = self._limit_span(hit, wanted) if hit.chunk.id not in seen else None
             if span is not None:
                 # only that sentence, shown only as the limit line (``compose.limits``): the
                 # passage's others were not searched for this question

@@ -30,9 +30,6 @@ class SpellingNeighbours:
         for w in words:
             self._groups.setdefault(sound_key(w), []).append(w)
 
-    def has_group(self, word: str) -> bool:
-        return bool(self._groups.get(sound_key(word)))
-
     def closest(self, word: str, cutoff: float) -> str | None:
         """The word of ``word``'s group most like it, at least ``cutoff`` alike; else None."""
         group = self._groups.get(sound_key(word))

@@ -15,7 +15,7 @@ from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored
 from assistant.answering.compose.select import Plan
 from assistant.answering.compose.threshold import Threshold
-from assistant.answering.compose.units import Unit
+from assistant.answering.compose.units import Unit, overlapping
 from assistant.text.sentences import split_sentences
 from assistant.text.words import words
 
@@ -47,8 +47,7 @@ def with_limits(plan: Plan, question: str, scored: list[Scored], profile: Profil
 def _same(a: Unit, b: Unit) -> bool:
     """Do the two units show the same text, or overlapping spans of one file (the limit
     sentence looked up on its own, and the two-sentence unit of the passage holding it)?"""
-    return a.text == b.text or (a.chunk.source == b.chunk.source
-                                and a.start < b.end and b.start < a.end)
+    return a.text == b.text or overlapping(a, b)
 
 
 #: The kind whose evidence states an upper limit, and the risk whose value says a minor asks.
@@ -126,21 +125,19 @@ def yours_over_limit(question: str, lead: Scored, scored: list[Scored], profile:
         return None
     in_lead = {d[:2] for d in doses(lead.unit.display)}
     for cand in _limit_units(scored, profile, policy):
-        limits = {d[:2] for d, _ in taken_doses(cand.unit.display)}
-        if len(limits) != 1:
+        stated = taken_doses(cand.unit.display)
+        if len({d[:2] for d, _ in stated}) != 1:
             continue
-        of_limit = _subjects_of(cand, subject)
-        mine = _yours(question, of_limit, subject, named=True)
+        _, high, written = stated[0][0]
+        mine = _yours(question, _subjects_of(cand, subject), subject, named=True)
         if not mine or any(d[0] != d[1] or d[:2] in in_lead for d in mine):
             return None
         total = sum(d[0] for d in mine)
-        (_, high), = limits
         if total <= high:
             return None
         shown = " + ".join(d[2] for d in mine) + (f" = {total:g} mg" if len(mine) > 1 else "")
         template = policy.limit_over if policy.limit_over and matches(policy.elemental, question) \
             else policy.limit_over_if
-        written = taken_doses(cand.unit.display)[0][0][2]
         return Threshold(cand, template.format(yours=shown, limit=written), applies=True,
                          risk=LIMIT_KIND)
     return None

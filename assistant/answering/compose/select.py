@@ -33,6 +33,7 @@ from assistant.answering.compose.uncovered import (
     risk_uncovered,
     uncovered_part,
 )
+from assistant.answering.compose.units import overlapping
 from assistant.text.words import content_words, term_stems
 
 #: Two units whose vectors are closer than this say the same thing.
@@ -289,8 +290,7 @@ def _ask(profile: Profile, policy: AnswerPolicy, relevant: list[Scored]) -> str 
 
 
 def duplicate(a: Scored, b: Scored) -> bool:
-    if a.unit.chunk.source == b.unit.chunk.source and a.unit.start < b.unit.end \
-            and b.unit.start < a.unit.end:
+    if overlapping(a.unit, b.unit):
         return True
     if float(a.vector @ b.vector) > DUPLICATE_COSINE:
         return True

@@ -90,6 +90,11 @@ class Unit:
         return self.match or self.display
 
 
+def overlapping(a: Unit, b: Unit) -> bool:
+    """Do the two units quote overlapping spans of one file?"""
+    return a.chunk.source == b.chunk.source and a.start < b.end and b.start < a.end
+
+
 def embedded_text(unit: Unit, asked: bool = False) -> str:
     """What a unit's vector is made of: its text, or (``asked``) its heading's question."""
     return unit.asked if asked else unit.text
