@@ -434,3 +434,22 @@ def test_the_users_own_about_in_brackets_is_no_carried_topic() -> None:
     assert split_carried(told) == (told, "")
     assert split_carried(f"{told} (about sleep, restless legs syndrome (RLS))") == (
         told, "sleep, restless legs syndrome (RLS)")
+
+
+def test_what_about_x_then_a_question_of_its_own_keeps_both(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """"and what about coq10, worth adding for prevention?" asks its own question about the
+    new thing, with the topic carried: it is not swapped into the previous question (which
+    then read "… with a coq10, worth adding for prevention with aura …"); "what about X,
+    same?" still only swaps X in."""
+    first = ("Went to A&E with a migraine with aura and they put me on a magnesium drip. Is "
+             "that a proper recognised treatment?")
+    out = Condenser(vocab, core, WORDS).condense(
+        "and what about coq10, worth adding for prevention?", [_turn(first)])
+    own, carried = split_carried(out)
+    assert own.strip() == "and what about coq10, worth adding for prevention?"
+    assert "migraine" in carried and "magnesium" in carried
+    swapped = Condenser(vocab, core, WORDS).condense(
+        "what about doxycycline, same?", [_turn("How far apart should I take magnesium from "
+                                               "levothyroxine?")])
+    assert split_carried(swapped)[0] == "How far apart should I take magnesium from doxycycline?"

@@ -123,6 +123,12 @@ class Condenser:
         if not m:
             return None
         new = fu.OWNER.sub("", (m.group("x") or m.groupdict().get("y") or "").strip(" ?.!"))
+        if m.group("x") and "," in new:  # "what about coq10, worth adding for prevention?":
+            # what follows the thing asks a question of its own about it, with the topic carried
+            thing, rest = new.split(",", 1)
+            if len(content_words(rest)) >= fu.OWN_QUESTION_WORDS:
+                return None
+            new = thing.strip()
         named_old = m.groupdict().get("old")
         if new and named_old and re.search(rf"\b{re.escape(named_old)}\b", previous, re.I):
             own, carried = split_carried(previous)

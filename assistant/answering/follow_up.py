@@ -16,6 +16,9 @@ SWAP = re.compile(_WHAT_ABOUT + r"(?P<x>.+?)\s*\??\s*$"
 #: The thing a message opening "what about X, …" asks about, whatever follows ("what about
 #: feverfew, my aunt uses it for hers. is it better …?").
 ASKS_ABOUT = re.compile(_WHAT_ABOUT + r"(?P<x>[^,.?;!]+)", re.I)
+#: "what about X, worth adding for prevention?" asks its own question about X when this many
+#: content words follow the comma ("what about ambien, same?" only swaps X in).
+OWN_QUESTION_WORDS = 2
 #: "what if it was klonopin instead of the ambien?": swap the thing named after "of" (or, without
 #: it, what "and X?" would replace) for the one named first.
 INSTEAD = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?what if\s+(?:it\s+(?:was|is|were)|it'?s|"
