@@ -88,7 +88,7 @@ def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabular
     def found(passage: frozenset[str], entity: str) -> bool:
         return stem(entity) in passage or (stem(entity) in core and bool(asked_core & passage))
     if len(pair) < 2 or any(all(found(p, e) for e in pair) for p in passages) \
-            or _alternatives(own.lower(), *pair):
+            or _alternatives(own.lower(), *pair) or _EACH.search(own):
         return []
     return pair
 
@@ -97,6 +97,11 @@ def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabular
 #: ("a benadryl or one of my flexeril on top of my magnesium"), each asked about on its own.
 _ALTERNATIVES_SPAN = 60
 _JOINED = re.compile(r"\b(and|with|plus|together|both|combin\w*|mix\w*)\b")
+
+
+#: "… furosemide … and i have IBS, does either of those matter?": each is asked about on its own.
+_EACH = re.compile(r"\b(?:either|each|any|neither)\s+(?:one\s+)?of\s+(?:those|these|them|the two)\b"
+                   r"|\beither one\b", re.I)
 
 
 def _alternatives(text: str, a: str, b: str) -> bool:
