@@ -113,3 +113,16 @@ def test_eating_instead_of_a_supplement_asks_about_food() -> None:
     assert "food" in kinds
     _, kinds = read_kinds("should I take it instead of my sleeping pills?", "", [], POLICY)
     assert "food" not in kinds
+
+
+def test_far_enough_apart_asks_a_time_not_an_amount() -> None:
+    _, kinds = read_kinds("Mum takes her Fosamax on Sunday mornings and magnesium at dinner. Is "
+                          "that far enough apart?", "", [], POLICY)
+    assert kinds[:1] == ("timing",) and "amount" not in kinds
+    _, kinds = read_kinds("is 120 mg enough to help my sleep?", "", [], POLICY)
+    assert kinds[:1] == ("amount",)
+    # kicking in one's sleep is no onset
+    _, kinds = read_kinds("i was kicking in my sleep last night, is that normal?", "", [], POLICY)
+    assert "onset" not in kinds
+    _, kinds = read_kinds("how long till it kicks in?", "", [], POLICY)
+    assert kinds[:1] == ("onset",)

@@ -287,3 +287,33 @@ def test_what_a_message_opening_what_about_asks_about_is_asked(assistant: Assist
     other = assistant.ask("what about feverfew, my aunt uses it for hers. is it better than the "
                           "magnesium?", sid)
     assert other.refused and "feverfew" in other.body
+
+
+def test_things_asked_about_each_on_their_own_need_not_be_found_together(
+        assistant: Assistant) -> None:
+    # "does either of those matter?": each is asked about, not the pair
+    each = assistant.ask("i'm on furosemide for ankle swelling and i have IBS, does either of "
+                         "those matter for magnesium?")
+    assert not each.refused and "furosemide" in each.body.lower()
+    pair = assistant.ask("can i take clonazepam with omeprazole")
+    assert pair.refused
+
+
+def test_splitting_a_tablet_is_declined_for_that_part(assistant: Assistant) -> None:
+    # the documents discuss clonazepam, not splitting its tablets: however many words come
+    # between the tablets and "in half"
+    split = assistant.ask("if they drop her to 0.25 can we just snap the 0.5 clonazepam "
+                          "tablets she's already got in half?")
+    assert split.refused and "splitting tablets" in split.body
+    dose = assistant.ask("i want to cut my klonopin tablets down in half for a week and then stop")
+    assert not dose.refused
+
+
+def test_kicking_in_ones_sleep_asks_no_time_to_take_effect(assistant: Assistant) -> None:
+    session = assistant.new_session()
+    assistant.ask("Switched from glycinate to a magnesium taurate a few weeks ago and now I have "
+                  "insane technicolour dreams every night. Is it the taurate?", session)
+    answer = assistant.ask("husband says last night i was punching and kicking in my sleep "
+                           "like i was fighting someone in the dream. is that still the normal "
+                           "kind?", session)
+    assert not answer.refused and "REM sleep behavior disorder" in answer.body
