@@ -85,10 +85,13 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             # 0.25mg clonazepam" for "how much for someone his age?" after his magnesium)
             about = [s for s in about if (s.kind_match if profile.kind else s.focus_match)
                      and not other_subject(s, profile, core, names, classes, carried=True)]
-        elif risk.lasting:  # a condition stated now: never evidence on another core subject
-            # only ("Elderly patients (>65 years): consider starting with 0.25mg clonazepam"
-            # for "I'm 69 … magnesium") unless it names the user's own amount ("… but 120mg
-            # is a modest dose" for "Is 120 mg safe with 0.5 mg clonazepam?")
+        elif risk.lasting or risk.leads == "asked":  # a condition stated now, or a risk whose
+            # evidence leads when it answers: never evidence on another core subject only
+            # ("Elderly patients (>65 years): consider starting with 0.25mg clonazepam" for
+            # "I'm 69 … magnesium"; "evaluate for history of substance abuse, as clonazepam
+            # carries dependence risk" for "8 months sober … likely to be low in magnesium?")
+            # unless it names the user's own amount ("… but 120mg is a modest dose" for "Is
+            # 120 mg safe with 0.5 mg clonazepam?")
             about = [s for s in about if not other_subject(s, profile, core, names, classes)
                      or profile.numbers & set(NUMBER.findall(s.unit.display))]
         if risk.other_than_core:  # evidence about the substance the user named
