@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.answering.antecedent import ReferenceWords
+from assistant.answering.bracket_lookup import BracketLookup
 from assistant.answering.compose import AnswerPolicy, ExtractiveComposer, load_answer_policy
 from assistant.answering.compose.fit import load_answer_fit
 from assistant.answering.condense import Condenser as RuleCondenser
@@ -113,7 +114,8 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
                    composer: ExtractiveComposer, search: Callable[[str], list[Hit]]
                    ) -> list[MoreEvidence]:
     """What a question's search is completed with: the other source on a stated condition
-    (``second_opinion``), the upper limit of a dose given (``limit_lookup``)."""
+    (``second_opinion``), the upper limit of a dose given (``limit_lookup``), the row of the
+    person's age or weight (``bracket_lookup``)."""
     more: list[MoreEvidence] = []
     if terms is not None:
         more.append(SecondOpinion(terms.conditions, search, evidence=[
@@ -123,4 +125,6 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
     if limit is not None and policy.limit_query:
         more.append(LimitLookup(policy.limit_query, limit.evidence, composer.core_subject,
                                 search))
+    if policy.bracket_query and policy.bracket_kinds:
+        more.append(BracketLookup(policy, composer.core, composer.core_subject, search))
     return more

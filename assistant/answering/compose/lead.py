@@ -102,6 +102,13 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             # all adults or a catch-all caution
             closest = max(s.bracket for s in about)
             about = [s for s in about if s.bracket == closest]
+        fitting = [s for s in about if s.bracket > 0 and s.kind_match] \
+            if risk.bracket_unit and profile.kind != "verdict" else []
+        if fitting:  # the row of the asked kind for their bracket ("Elderly (>65 years) —
+            # Adjusted Dose: 200-300mg …; Rationale: Reduced renal clearance …" for 72), before
+            # a row naming other conditions too gives way to one that names none
+            closest = max(s.bracket for s in fitting)
+            about = [s for s in fitting if s.bracket == closest]
         if about:  # about all the conditions stated ("pregnant 16 year old") over some
             most = max(_risks_named(s, profile) for s in about)
             about = [s for s in about if _risks_named(s, profile) == most]

@@ -204,6 +204,11 @@ class AnswerPolicy(_Strict):
     limit_over: str = ""
     #: Searched after a dose's substance for its upper limit (``answering.limit_lookup``).
     limit_query: str = ""
+    #: Searched after the asked core subjects when a question asking one of ``bracket_kinds``
+    #: gives the person's age or weight, for the row of their bracket
+    #: (``answering.bracket_lookup``).
+    bracket_query: str = ""
+    bracket_kinds: list[str] = Field(default_factory=list)
     limit_over_if: str = ""
     elemental: list[str] = Field(default_factory=list)
     #: A part of the question that asks whether one may do something ("can i add …?", "… is
@@ -265,6 +270,9 @@ class AnswerPolicy(_Strict):
                   [r for r in self.ask_when_missing.risks if r not in risks]
         if unknown:
             raise ValueError(f"ask_when_missing names unknown ids: {', '.join(unknown)}")
+        unknown = [k for k in self.bracket_kinds if k not in kinds]
+        if unknown:
+            raise ValueError(f"bracket_kinds names unknown kinds: {', '.join(unknown)}")
         return self
 
 
