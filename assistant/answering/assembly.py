@@ -24,6 +24,7 @@ from assistant.answering.framing import CreativeFraming
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
 from assistant.answering.language import LanguageReader
+from assistant.answering.kind_lookup import KindLookup
 from assistant.answering.limit_lookup import LimitLookup
 from assistant.answering.pipeline import Assistant
 from assistant.answering.query_terms import QueryTerms, load_query_terms
@@ -115,7 +116,7 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
                    ) -> list[MoreEvidence]:
     """What a question's search is completed with: the other source on a stated condition
     (``second_opinion``), the upper limit of a dose given (``limit_lookup``), the row of the
-    person's age or weight (``bracket_lookup``)."""
+    person's age or weight (``bracket_lookup``), evidence of the kind asked (``kind_lookup``)."""
     more: list[MoreEvidence] = []
     if terms is not None:
         more.append(SecondOpinion(terms.conditions, search, evidence=[
@@ -127,4 +128,6 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
                                 search))
     if policy.bracket_query and policy.bracket_kinds:
         more.append(BracketLookup(policy, composer.core, composer.core_subject, search))
+    if any(k.query for k in policy.kinds):
+        more.append(KindLookup(policy, composer.core, search))
     return more

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import read_question
+from assistant.answering.compose.profile import read_standalone
 from assistant.answering.compose.quantities import Quantity, body_measures, bracket_fit
-from assistant.answering.topic import split_carried
 from assistant.core.models import Hit
 from assistant.text.words import words
 
@@ -41,8 +40,7 @@ class BracketLookup:
         return self._searched(question, self._body(question))
 
     def _body(self, question: str) -> list[Quantity]:
-        own, carried = split_carried(question)
-        profile = read_question(own, [carried] if carried else [], self._policy, self._core)
+        profile = read_standalone(question, self._policy, self._core)
         if not set(profile.kinds) & set(self._policy.bracket_kinds):
             return []
         # an ordinary adult's age ("I'm 34") has no row of its own: the all-adults row would

@@ -56,6 +56,10 @@ class Kind(_Strict):
     #: to watch for): asked beside a condition the documents discuss only for another subject,
     #: that part is declined (``uncovered.risk_uncovered``); when to take it is not changed.
     conditional: bool = False
+    #: Searched after the question's topic words when this kind is asked and no hit says it
+    #: of the topic ("what else is there?" for leg cramps: "alternative treatments instead";
+    #: ``answering.kind_lookup``).
+    query: str = ""
     _check = field_validator("ask", "evidence", "exact")(_compiled)
 
 

@@ -205,6 +205,14 @@ def read_question(question: str, earlier: Iterable[str], policy: AnswerPolicy,
                        matches(r.user, w) for r in policy.risks)))
 
 
+def read_standalone(question: str, policy: AnswerPolicy,
+                    core: frozenset[str] = frozenset()) -> Profile:
+    """The profile of a standalone question alone (no history at hand: a search step's), the
+    topic it carries read as an earlier message ("… (about magnesium, My mum is 70)")."""
+    own, carried = split_carried(question)
+    return read_question(own, [carried] if carried else [], policy, core)
+
+
 def ordinary(risk: Risk, measure: Measure | None) -> bool:
     """Is the value the user gave for this risk one that states none ("I'm 44")?"""
     return (risk.ordinary is not None and measure is not None
