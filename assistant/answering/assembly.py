@@ -23,8 +23,8 @@ from assistant.answering.facts import CorpusFacts
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
-from assistant.answering.language import LanguageReader
 from assistant.answering.kind_lookup import KindLookup
+from assistant.answering.language import LanguageReader
 from assistant.answering.limit_lookup import LimitLookup
 from assistant.answering.pipeline import Assistant
 from assistant.answering.query_terms import QueryTerms, load_query_terms
