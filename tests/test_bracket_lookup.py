@@ -9,6 +9,7 @@ from fakes import make_chunk, make_hit
 
 from assistant.answering.bracket_lookup import BracketLookup
 from assistant.answering.compose import load_answer_policy
+from assistant.answering.compose.profile import StandaloneReader
 from assistant.answering.pipeline import Assistant
 from assistant.core.models import Hit
 from assistant.text.words import stem
@@ -35,7 +36,7 @@ def test_the_passage_with_the_persons_bracket_row_is_added() -> None:
         asked.append(query)
         return [_hit("Magnesium helps sleep.", "c.txt"), _hit(ROWS, "b.txt")]
 
-    lookup = BracketLookup(POLICY, CORE, _subject, search)
+    lookup = BracketLookup(StandaloneReader(POLICY, CORE), _subject, search)
     hits = [_hit(ADULTS)]
     added = lookup.add("I'm 72. How much magnesium should someone my age take?", hits)
     assert asked == [f"magnesium {POLICY.bracket_query}"]
@@ -47,7 +48,7 @@ def test_nothing_is_searched_without_an_amount_asked_or_a_body_measure() -> None
     def search(query: str) -> list[Hit]:
         raise AssertionError("no search")
 
-    lookup = BracketLookup(POLICY, CORE, _subject, search)
+    lookup = BracketLookup(StandaloneReader(POLICY, CORE), _subject, search)
     hits = [_hit(ADULTS)]
     assert lookup.query("How much magnesium should I take?") is None
     assert lookup.add("I'm 72. Is magnesium good for sleep?", hits) == hits
@@ -58,7 +59,8 @@ def test_nothing_is_searched_without_an_amount_asked_or_a_body_measure() -> None
 
 
 def test_no_passage_is_added_when_the_hits_fit_as_closely() -> None:
-    lookup = BracketLookup(POLICY, CORE, _subject, lambda q: [_hit(ROWS, "b.txt")])
+    lookup = BracketLookup(StandaloneReader(POLICY, CORE), _subject,
+                           lambda q: [_hit(ROWS, "b.txt")])
     hits = [_hit(ROWS, "c.txt")]
     assert lookup.add("my dad is 80, how much magnesium for him?", hits) == hits
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from fakes import make_chunk, make_hit
 
 from assistant.answering.compose import load_answer_policy
+from assistant.answering.compose.profile import StandaloneReader
 from assistant.answering.kind_lookup import KindLookup
 from assistant.answering.pipeline import Assistant
 from assistant.core.models import Hit
@@ -32,7 +33,7 @@ def test_a_passage_saying_the_asked_kind_of_the_topic_is_added() -> None:
         # "instead" of another topic does not say it of cramps
         return [_hit("Take citrate instead at night.", "c.txt"), _hit(ELSEWHERE, "b.txt")]
 
-    lookup = KindLookup(POLICY, CORE, search)
+    lookup = KindLookup(StandaloneReader(POLICY, CORE), search)
     hits = [_hit("Magnesium is unlikely to help cramps.")]
     added = lookup.add(ASKED, hits)
     assert len(asked) == 1 and asked[0].endswith(QUERY) and "cramps" in asked[0]
@@ -44,7 +45,7 @@ def test_nothing_is_searched_when_a_hit_says_it_or_another_kind_is_asked() -> No
     def search(query: str) -> list[Hit]:
         raise AssertionError("no search")
 
-    lookup = KindLookup(POLICY, CORE, search)
+    lookup = KindLookup(StandaloneReader(POLICY, CORE), search)
     hits = [_hit(ELSEWHERE)]
     assert lookup.add(ASKED, hits) == hits
     assert lookup.query("how much magnesium for leg cramps?") is None

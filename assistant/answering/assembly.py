@@ -15,6 +15,7 @@ from assistant.answering.antecedent import ReferenceWords
 from assistant.answering.bracket_lookup import BracketLookup
 from assistant.answering.compose import AnswerPolicy, ExtractiveComposer, load_answer_policy
 from assistant.answering.compose.fit import load_answer_fit
+from assistant.answering.compose.profile import StandaloneReader
 from assistant.answering.condense import Condenser as RuleCondenser
 from assistant.answering.condense_llm import LLMCondenser
 from assistant.answering.derived import load_unit_vectors, load_words
@@ -126,8 +127,9 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
     if limit is not None and policy.limit_query:
         more.append(LimitLookup(policy.limit_query, limit.evidence, composer.core_subject,
                                 search))
+    read = StandaloneReader(policy, composer.core)  # one reading of a question for both
     if policy.bracket_query and policy.bracket_kinds:
-        more.append(BracketLookup(policy, composer.core, composer.core_subject, search))
+        more.append(BracketLookup(read, composer.core_subject, search))
     if any(k.query for k in policy.kinds):
-        more.append(KindLookup(policy, composer.core, search))
+        more.append(KindLookup(read, search))
     return more

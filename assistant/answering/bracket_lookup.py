@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from assistant.answering.compose.policy import AnswerPolicy, matches
-from assistant.answering.compose.profile import read_standalone
+from assistant.answering.compose.policy import matches
+from assistant.answering.compose.profile import StandaloneReader
 from assistant.answering.compose.quantities import Quantity, body_measures, bracket_fit
 from assistant.core.models import Hit
 from assistant.text.words import words
@@ -24,11 +24,10 @@ LOOK_THROUGH = 5
 
 
 class BracketLookup:
-    def __init__(self, policy: AnswerPolicy, core: frozenset[str],
-                 subject: Callable[[str], str | None],
+    def __init__(self, read: StandaloneReader, subject: Callable[[str], str | None],
                  search: Callable[[str], list[Hit]]) -> None:
-        self._policy = policy
-        self._core = core
+        self._read = read
+        self._policy = policy = read.policy
         self._subject = subject  # the core subject a word names, or None
         self._search = search
         self._evidence = [p for k in policy.kinds if k.id in policy.bracket_kinds
@@ -40,7 +39,7 @@ class BracketLookup:
         return self._searched(question, self._body(question))
 
     def _body(self, question: str) -> list[Quantity]:
-        profile = read_standalone(question, self._policy, self._core)
+        profile = self._read(question)
         if not set(profile.kinds) & set(self._policy.bracket_kinds):
             return []
         # an ordinary adult's age ("I'm 34") has no row of its own: the all-adults row would

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.answering.compose.policy import AnswerPolicy, Kind, matches
-from assistant.answering.compose.profile import read_standalone
+from assistant.answering.compose.policy import Kind, matches
+from assistant.answering.compose.profile import StandaloneReader
 from assistant.core.models import Hit
 from assistant.text.sentences import split_sentences
 from assistant.text.words import EVERYDAY_ZIPF, stem, term_words, word_stems, zipf
@@ -23,10 +23,10 @@ LOOK_THROUGH = 5
 
 
 class KindLookup:
-    def __init__(self, policy: AnswerPolicy, core: frozenset[str],
-                 search: Callable[[str], list[Hit]]) -> None:
-        self._policy = policy
-        self._core = core
+    def __init__(self, read: StandaloneReader, search: Callable[[str], list[Hit]]) -> None:
+        self._read = read
+        self._policy = read.policy
+        self._core = read.core
         self._search = search
 
     def query(self, question: str) -> str | None:
@@ -36,7 +36,7 @@ class KindLookup:
         return self._searched(asked, self._topic(question)) if asked else None
 
     def _asked(self, question: str) -> Kind | None:
-        profile = read_standalone(question, self._policy, self._core)
+        profile = self._read(question)
         return next((k for k in self._policy.kinds if k.id in profile.kinds[:1] and k.query),
                     None)
 

@@ -18,6 +18,7 @@ from assistant.answering.compose.stated import (
     telegraphic,
 )
 from assistant.answering.topic import split_carried
+from assistant.core.lru import LRUCache
 from assistant.text.sentences import (
     asked_or_paired,
     question_parts,
@@ -211,6 +212,21 @@ def read_standalone(question: str, policy: AnswerPolicy,
     topic it carries read as an earlier message ("… (about magnesium, My mum is 70)")."""
     own, carried = split_carried(question)
     return read_question(own, [carried] if carried else [], policy, core)
+
+
+class StandaloneReader:
+    """``read_standalone`` with a small bounded cache: the search steps that complete a
+    question's evidence (``answering.bracket_lookup``, ``answering.kind_lookup``) each read the
+    same question twice, once for the query embedded with it and once to add their passage."""
+
+    def __init__(self, policy: AnswerPolicy, core: frozenset[str], maxsize: int = 32) -> None:
+        self.policy = policy
+        self.core = core
+        self._cache: LRUCache[str, Profile] = LRUCache(maxsize)
+
+    def __call__(self, question: str) -> Profile:
+        return self._cache.get_or_compute(
+            question, lambda q: read_standalone(q, self.policy, self.core))
 
 
 def ordinary(risk: Risk, measure: Measure | None) -> bool:
