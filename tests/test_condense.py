@@ -453,3 +453,12 @@ def test_what_about_x_then_a_question_of_its_own_keeps_both(
         "what about doxycycline, same?", [_turn("How far apart should I take magnesium from "
                                                "levothyroxine?")])
     assert split_carried(swapped)[0] == "How far apart should I take magnesium from doxycycline?"
+
+
+def test_what_about_someone_with_their_age_keeps_the_age(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    out = Condenser(vocab, core, WORDS).condense(
+        "and what about my lad, hes 12?",
+        [_turn("how much magnesium does a woman my age (41) need a day, and how much of that is "
+               "ok to get from pills?")])
+    assert "12" in split_carried(out)[0]

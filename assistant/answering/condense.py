@@ -128,7 +128,8 @@ class Condenser:
             thing, rest = new.split(",", 1)
             if len(content_words(rest)) >= fu.OWN_QUESTION_WORDS:
                 return None
-            new = thing.strip()
+            if not re.search(r"\d", rest):  # "what about my lad, hes 12?" keeps his age
+                new = thing.strip()
         named_old = m.groupdict().get("old")
         if new and named_old and re.search(rf"\b{re.escape(named_old)}\b", previous, re.I):
             own, carried = split_carried(previous)
