@@ -32,6 +32,10 @@ class BracketLookup:
         self._search = search
         self._evidence = [p for k in policy.kinds if k.id in policy.bracket_kinds
                           for p in k.evidence]
+        # an ordinary adult's age ("I'm 34") has no row of its own: the all-adults row would
+        # crowd out the answer to what is asked
+        self._ordinary = [(r.bracket_unit, r.ordinary) for r in policy.risks
+                          if r.bracket_unit and r.ordinary is not None]
 
     def query(self, question: str) -> str | None:
         """The asked core subjects with the bracket words, when the question asks an amount
@@ -42,12 +46,8 @@ class BracketLookup:
         profile = self._read(question)
         if not set(profile.kinds) & set(self._policy.bracket_kinds):
             return []
-        # an ordinary adult's age ("I'm 34") has no row of its own: the all-adults row would
-        # crowd out the answer to what is asked
-        ordinary = [(r.bracket_unit, r.ordinary) for r in self._policy.risks
-                    if r.bracket_unit and r.ordinary is not None]
         return [(n, u) for n, u in body_measures(question, profile)
-                if not any(u == unit and lo <= n <= hi for unit, (lo, hi) in ordinary)]
+                if not any(u == unit and lo <= n <= hi for unit, (lo, hi) in self._ordinary)]
 
     def _searched(self, question: str, body: list[Quantity]) -> str | None:
         if not body or not self._policy.bracket_query:

@@ -36,9 +36,8 @@ class KindLookup:
         return self._searched(asked, self._topic(question)) if asked else None
 
     def _asked(self, question: str) -> Kind | None:
-        profile = self._read(question)
-        return next((k for k in self._policy.kinds if k.id in profile.kinds[:1] and k.query),
-                    None)
+        kind = self._policy.kind_named(self._read(question).kind)
+        return kind if kind is not None and kind.query else None
 
     def _topic(self, question: str) -> list[str]:
         found = dict.fromkeys(w.lower() for w in term_words(question)

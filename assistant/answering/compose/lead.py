@@ -100,15 +100,13 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
             # bracket of the person an earlier turn told of ("Elderly (>65 years) — Adjusted
             # Dose" for "how much for someone her age?" after "my mom who's 80") over a row for
             # all adults or a catch-all caution
-            closest = max(s.bracket for s in about)
-            about = [s for s in about if s.bracket == closest]
+            about = _closest_bracket(about)
         fitting = [s for s in about if s.bracket > 0 and s.kind_match] \
             if risk.bracket_unit and profile.kind != "verdict" else []
         if fitting:  # the row of the asked kind for their bracket ("Elderly (>65 years) —
             # Adjusted Dose: 200-300mg …; Rationale: Reduced renal clearance …" for 72), before
             # a row naming other conditions too gives way to one that names none
-            closest = max(s.bracket for s in fitting)
-            about = [s for s in fitting if s.bracket == closest]
+            about = _closest_bracket(fitting)
         if about:  # about all the conditions stated ("pregnant 16 year old") over some
             most = max(_risks_named(s, profile) for s in about)
             about = [s for s in about if _risks_named(s, profile) == most]
@@ -144,8 +142,7 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                   and not other_subject(s, profile, core, names, classes)  # not on another
                   ] if profile.kind != "verdict" else []  # an amount for their age is no verdict
     if in_bracket:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
-        closest = max(s.bracket for s in in_bracket)
-        pool = [s for s in in_bracket if s.bracket == closest]
+        pool = _closest_bracket(in_bracket)
     return pool, hub, led
 
 
@@ -203,6 +200,13 @@ def _answering(about: list[Scored], pool: list[Scored], profile: Profile,
         return [s for s in about if s.kind_match]
     best = max((s.score + s.answers for s in pool), default=0.0)
     return [s for s in about if s.score + s.answers >= best - policy.weights.risk_margin]
+
+
+def _closest_bracket(units: list[Scored]) -> list[Scored]:
+    """The units whose bracket fits the person closest (``Scored.bracket``; ``units`` is not
+    empty)."""
+    closest = max(s.bracket for s in units)
+    return [s for s in units if s.bracket == closest]
 
 
 def _risks_named(s: Scored, profile: Profile) -> int:

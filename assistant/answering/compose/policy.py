@@ -206,6 +206,8 @@ class AnswerPolicy(_Strict):
     #: ``limit_over`` when they call it the element's own amount (``elemental``), else
     #: ``limit_over_if`` (a label's "400 mg magnesium glycinate" may weigh the whole compound).
     limit_over: str = ""
+    limit_over_if: str = ""
+    elemental: list[str] = Field(default_factory=list)
     #: Searched after a dose's substance for its upper limit (``answering.limit_lookup``).
     limit_query: str = ""
     #: Searched after the asked core subjects when a question asking one of ``bracket_kinds``
@@ -213,8 +215,6 @@ class AnswerPolicy(_Strict):
     #: (``answering.bracket_lookup``).
     bracket_query: str = ""
     bracket_kinds: list[str] = Field(default_factory=list)
-    limit_over_if: str = ""
-    elemental: list[str] = Field(default_factory=list)
     #: A part of the question that asks whether one may do something ("can i add …?", "… is
     #: that a problem", "ok to take both?"), not whether something is so ("does it drain …?").
     permission: list[str] = Field(default_factory=list)
