@@ -6,6 +6,7 @@ from pathlib import Path
 
 from assistant.answering.compose import load_answer_policy
 from assistant.answering.compose.asked import read_kinds
+from assistant.answering.compose.doses import taken_doses
 from assistant.answering.pipeline import Assistant
 
 POLICY = load_answer_policy(Path(__file__).resolve().parents[1] / "policies")
@@ -79,6 +80,20 @@ def test_the_users_doses_are_added_up_against_a_limit_they_ask_about(
     assert "100mg + 300mg = 400 mg a day is above this limit" in lead
     within = assistant.ask("is 200mg of magnesium too much? whats the upper limit")
     assert "Your 200mg a day is within this limit (350 mg)" in within.body.split("\n")[0]
+
+
+def test_a_total_of_several_capsules_is_a_dose_against_the_limit(
+        assistant: Assistant) -> None:
+    """"4 capsules = 480 mg" writes the total taken; "2 caps at 300mg each" does not."""
+    label = assistant.ask("The back of my bottle says serving size 4 capsules = 480 mg elemental "
+                          "magnesium. A website said 350mg is the upper limit for adults?? am I "
+                          "overdosing")
+    assert "Your 480 mg a day is above this limit (350 mg)" in label.body.split("\n")[0]
+    assert taken_doses("4 capsules = 480 mg") == [((480.0, 480.0, "480 mg"), None)]
+    assert taken_doses("2 caps at 300mg each") == []
+    assert taken_doses("two caps, 600mg in total") == [((600.0, 600.0, "600mg"), None)]
+    _, kinds = read_kinds("I take 400mg. Am I overdoing it?", "", [], POLICY)
+    assert kinds[:1] == ("limit",)
 
 
 def test_snapping_tablets_of_a_strength_asks_about_splitting() -> None:

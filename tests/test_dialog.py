@@ -188,6 +188,20 @@ def test_a_covered_subject_with_an_uncovered_question_is_declined_for_that_part(
         in text and "D" not in text.split("They cover:")[1]
 
 
+def test_a_follow_ups_pronoun_stands_for_the_topic_it_carries(
+        vocab: CorpusVocabulary, core: frozenset[str]) -> None:
+    """"does it cause kidney stones?" after a turn on magnesium asks the stones of magnesium;
+    "those symptoms" is no pronoun, and "it says on my bottle" asks no thing."""
+    hits = _passages("fibromyalgia", "bioavailability")
+    asked = "also does it cause kidney stones? had one last yr (about magnesium, egfr 45)"
+    assert uncovered_focus(asked, hits, vocab, core) == ("magnesium", "kidney stones")
+    # without a carried core subject, the pronoun stands for nothing known
+    assert uncovered_focus("does it cause kidney stones?", hits, vocab, core) == ("", "")
+    for fine in ("do those symptoms fit? (about magnesium deficiency)",
+                 "thats way over the 350 it says on my bottle tho? (about magnesium)"):
+        assert uncovered_focus(fine, hits, vocab, core) == ("", "")
+
+
 @pytest.mark.parametrize("question", [
     "How far apart should I take magnesium from doxycycline?",
     "Is magnesium glycinate 120 mg plus clonazepam 500 mcg safe?",

@@ -125,7 +125,8 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
     terms = vocab.terms
     if not core or terms is None or not hits:
         return "", ""
-    own = vocab.strip_described(split_carried(vocab.strip_noise(question))[0])
+    own, carried = split_carried(vocab.strip_noise(question))
+    own = vocab.strip_described(own)
     own = _ALTERNATIVES.sub(" or ", own)  # "magnesium spray / oil": two forms, not one thing
     # the last clause naming a core subject, of the parts that ask ("can magnesium cause hair
     # loss? my hair's been shedding": not the story after the question)
@@ -137,6 +138,10 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
         last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
         if last >= 0:
             break
+    subject = _core_run(tokens, last, core) if last >= 0 else ""
+    if last < 0:  # a follow-up's pronoun stands for the topic it carries ("does it cause …?")
+        subject = next((t.strip() for t in carried.split(",") if word_stems(t) & core), "")
+        tokens, last = _pointed(parts) if subject else ([], -1)
     if last < 0:
         return "", ""
     passages = [word_stems(h.chunk.embed_text) for h in hits]
@@ -170,7 +175,7 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
                 continue  # "the horrible anxious week": how it is, no thing
             phrase = " ".join(tokens[lo:hi + 1])
             if vocab.names_a_thing(phrase):  # not everyday words ("worth buying")
-                return _core_run(tokens, last, core), phrase
+                return subject, phrase
     return "", ""
 
 
@@ -262,6 +267,21 @@ def _after_modal(tokens: list[str], i: int) -> bool:
 def _adverb(word: str) -> bool:
     """A common "-ly" word ("eventually", "totally") says how or when, and names no thing."""
     return len(word) >= 6 and word.endswith("ly") and zipf(word) >= ADVERB_ZIPF
+
+
+#: Words standing for a thing named before ("does it cause kidney stones?").
+_POINTING = frozenset({"it", "they", "them"})
+
+
+def _pointed(parts: list[str]) -> tuple[list[str], int]:
+    """The tokens of the last clause with a pronoun standing for a thing, and the pronoun's
+    index; ([], -1) without one."""
+    for clause in reversed(parts):
+        tokens = _TOKEN.findall(plain(clause))
+        at = max((i for i, w in enumerate(tokens) if w in _POINTING), default=-1)
+        if at >= 0:
+            return tokens, at
+    return [], -1
 
 
 def _core_run(tokens: list[str], last: int, core: frozenset[str]) -> str:

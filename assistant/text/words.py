@@ -30,7 +30,7 @@ _BARE_NOT = re.compile(r"\b(?:(is|are|was|were|has|have|had|does|do|did|could|sh
 _EXTRA_STOPWORDS = frozenset({
     "can", "could", "would", "should", "may", "might", "will", "shall", "must", "ok", "okay",
     "please", "thanks", "thank", "hi", "hello", "hey", "yes", "also", "tell", "know", "want",
-    "like", "much", "many", "get", "got", "im", "ive", "dont", "id", "plus", "w",
+    "like", "much", "many", "get", "got", "im", "ive", "dont", "id", "plus", "w", "tho",
 })
 #: Stopwords whose "'s" contraction is typed bare ("whats the plan", "thats fine").
 _CONTRACTED_IS = ("what", "that", "how", "who", "where", "there", "here", "when", "why")

@@ -118,9 +118,18 @@ _NOT_NOW = re.compile(r"\b(used to|previously|before|was on|was taking|instead o
 
 
 def taken_doses(text: str, subject: Subject | None = None) -> list[tuple[Dose, str | None]]:
-    """The doses the text says are taken now, with their substances (``_of``); none when one
-    is taken several at a time ("2 caps at 300mg each": the amount is not the dose written)."""
-    if _SEVERAL.search(text):
-        return []
+    """The doses the text says are taken now, with their substances (``_of``); when one is
+    taken several at a time ("2 caps at 300mg each": the amount is not the dose written), only
+    a dose written as their total ("4 capsules = 480 mg", "600mg in total")."""
+    several = bool(_SEVERAL.search(text))
     return [(dose, _of(text, m.start(), m.end(), subject)) for m, dose in _found(text)
-            if not _NOT_NOW.search(text[max(0, m.start() - 40):m.start()])]
+            if not _NOT_NOW.search(text[max(0, m.start() - 40):m.start()])
+            and (not several or _TOTAL_BEFORE.search(text[max(0, m.start() - 25):m.start()])
+                 or _TOTAL_AFTER.match(text[m.end():m.end() + 25]))]
+
+
+#: A dose written as the total of several ("2 caps = 400mg", "a total of 600 mg", "600mg
+#: altogether").
+_TOTAL_BEFORE = re.compile(r"(=|\b(total(ling|ing)?|totals|in all|altogether|comes? to|adds? up "
+                           r"to)(\s+of)?)\s*$", re.I)
+_TOTAL_AFTER = re.compile(r"\s*(\w+\s+)?(in total|total|altogether|combined|in all)\b", re.I)
