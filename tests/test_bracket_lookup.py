@@ -76,3 +76,15 @@ def test_an_amount_for_someone_older_leads_with_their_bracket_row(assistant: Ass
                   "that magnesium helps older people sleep?", session)
     follow = assistant.ask("how much should someone her age take", session)
     assert follow.body.startswith("Elderly (>65 years)")
+
+
+def test_kidneys_said_to_be_fine_leave_the_bracket_row_leading(assistant: Assistant) -> None:
+    """The elderly row names "reduced renal clearance"; kidneys the user calls fine are set
+    aside, so the row for their age still answers, and no line on kidney disease leads."""
+    answer = assistant.ask("72 yr old here, kidneys fine at my last physical. friend swears by "
+                           "magnesium for sleep. what dose would someone my age start at")
+    assert answer.body.startswith("Elderly (>65 years)")
+    dose = assistant.ask("I'm 45, kidneys fine as far as I know, no other meds. I take 800mg of "
+                         "magnesium glycinate at bedtime. Is 800 too much?")
+    lead = dose.body.split("\n")[0]
+    assert "CKD" not in lead and "Your 800mg a day is above this limit" in lead

@@ -49,10 +49,12 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
               ) -> tuple[list[Scored], float, Risk | None]:
     """The units that may lead, the hub weight to choose among them with, and the stated risk
     they are the evidence on (None: they are not). Never a sentence about a risk the user denies
-    ("my kidneys are perfect") when there is another; when the user states a risk about
-    themselves, the sentences about it; when any risk is named, or the question asks for
-    something other than a verdict, never a general one."""
-    pool = [s for s in relevant if not about_denied(s, profile)] or relevant
+    ("my kidneys are perfect") when there is another, but the row for their age bracket; when
+    the user states a risk about themselves, the sentences about it; when any risk is named, or
+    the question asks for something other than a verdict, never a general one."""
+    pool = [s for s in relevant if not about_denied(s, profile) or s.bracket > 0] or relevant
+    # (the row for their bracket stays: "Elderly (>65 years) — … Rationale: Reduced renal
+    # clearance" for an 82-year-old whose kidneys are fine)
     pool = [s for s in pool if not row_about_another(s.unit.quote, asked, core)] or pool
     pool = [s for s in pool if not hedge(s, profile, policy)] or pool
     unasked = [k.evidence for k in policy.kinds
@@ -214,8 +216,11 @@ def _risks_named(s: Scored, profile: Profile) -> int:
 
 
 def _others_named(s: Scored, profile: Profile, policy: AnswerPolicy) -> int:
+    """How many lasting conditions the user did not state the unit names; one they deny is
+    set aside, not another person's ("Elderly (>65 years) — … Reduced renal clearance" for a
+    72-year-old whose kidneys are fine)."""
     return sum(matches(r.evidence, s.unit.display) for r in policy.risks
-               if r.lasting and r not in profile.risks)
+               if r.lasting and r not in profile.risks and r not in profile.denied)
 
 
 def verdict_answers(profile: Profile) -> bool:
