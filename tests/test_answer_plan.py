@@ -1100,6 +1100,32 @@ def test_stopping_one_subject_is_not_evidence_about_stopping_another() -> None:
     assert _profile(told).bound == {stem("magnesium")}
 
 
+def test_what_the_user_buys_is_not_what_doing_it_on_their_own_stops() -> None:
+    """"I've already bought the glycinate. Any tips for doing it on my own?": "doing it" is the
+    taper, and what they bought is what they add; a stop-point under a heading on magnesium
+    naming no subject is advice on stopping magnesium, not theirs."""
+    from assistant.answering.compose.audience import stops_another
+
+    story = ("I'm planning to taper myself off Ativan and use magnesium to cushion the "
+             "withdrawal. I've already bought the glycinate. Any tips for doing it on my own?")
+    profile = _profile(story)
+    assert profile.bound == frozenset() and profile.subjects
+    text = "Taper if long-term: reduce gradually over weeks."
+    tip = Chunk(id="t:0", source="t.txt", title="Magnesium and Benzo Withdrawal", start=0,
+                end=len(text), text=text, embed_text=text,
+                section=["Practical Tips for Using Magnesium Safely"])
+    point = Scored(Unit(chunk=tip, rank=0, start=0, end=len(text), quote=text, display=text),
+                   0.5, np.ones(8, dtype=np.float32))
+    assert stops_another(point, profile, CORE, None, None)
+    # stopping magnesium itself: the same tip is about what they stop
+    assert not stops_another(point, _profile("Can I just stop the magnesium now?"), CORE, None,
+                             None)
+    # a line naming a subject or its class is read on its own words
+    named = replace(point, unit=replace(point.unit, display="Self-tapering clonazepam risks "
+                                        "seizures.", quote="Self-tapering clonazepam."))
+    assert not stops_another(named, profile, CORE, None, None)
+
+
 def test_a_verdict_leads_with_the_pairing_the_user_named() -> None:
     """'on doxycycline … is that a problem?': a verdict about another pairing does not lead."""
     q = "Just put on doxycycline. I take magnesium every night, is that a problem?"

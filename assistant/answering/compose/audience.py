@@ -1,15 +1,17 @@
 """Whose advice a sentence is: a point for a condition the user denies, a general verdict
 after a risk the user states (``answers_someone_else``), or a line labelled for people the
-user never said they are (``for_unstated``). Read by ``select.plan_answer`` for the points."""
+user never said they are (``for_unstated``), a stopping point on a thing the user does not
+stop (``stops_another``). Read by ``select.plan_answer`` for the points."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from assistant.answering.compose.lead import about_denied, leading_risks
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
-from assistant.answering.compose.scoring import Scored
+from assistant.answering.compose.scoring import Scored, names_any
 from assistant.text.words import term_stems
 
 #: A line opening with the people it is for ("Elderly patients (>65 years): …", "Patients with
@@ -40,3 +42,21 @@ def answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> b
     person."""
     return about_denied(s, profile) or (bool(leading_risks(profile)) and matches(
         policy.general_verdict, s.unit.display) and not s.risk_match)
+
+
+def stops_another(s: Scored, profile: Profile, core: frozenset[str],
+                  names: Mapping[str, str] | None,
+                  kin: Mapping[str, frozenset[str]] | None) -> bool:
+    """A point on stopping or tapering that names no core subject (nor its class: "benzos")
+    itself, under a heading on
+    one the user does not stop ("Taper if long-term: … reduce gradually over weeks" under
+    "Practical Tips for Using Magnesium Safely", for someone tapering Ativan or clonazepam
+    who adds magnesium): advice on stopping another thing, which reads as theirs. The user
+    stops none of the core subjects they name when ``profile.bound`` is empty while they name
+    some: each is one they add."""
+    stops = [r for r in profile.risks if r.bound and r.id in profile.current]
+    if not stops or not profile.subjects or names_any(term_stems(s.unit.text), core, names, kin) \
+            or not any(matches(r.evidence, s.unit.display) for r in stops):
+        return False
+    heading = term_stems(" ".join(s.unit.chunk.section)) & core
+    return bool(heading) and not names_any(heading, profile.bound, names, kin)

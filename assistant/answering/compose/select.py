@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from assistant.answering.compose.audience import answers_someone_else, for_unstated
+from assistant.answering.compose.audience import answers_someone_else, for_unstated, stops_another
 from assistant.answering.compose.conflicts import opposite_verdict, stance
 from assistant.answering.compose.lead import (
     choose_lead,
@@ -160,7 +160,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             # subject they did not ask about ("Clonazepam does not require renal dose
             # adjustment" for "should we just pick him up some magnesium?"): filler
         if answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
-                or cand.bracket < 0 or for_unstated(cand, profile, policy, named):
+                or cand.bracket < 0 or for_unstated(cand, profile, policy, named) \
+                or stops_another(cand, profile, core, names, kin):
             continue
         if not verdict_asked and matches(policy.general_verdict, cand.unit.display):
             continue  # "generally safe" answers neither a stated risk nor another kind asked

@@ -50,7 +50,8 @@ def bound_subjects(text: str, now: Sequence[Risk], policy: AnswerPolicy,
     asking = " ".join(parts)
     told = clauses(text)  # the sentences before the first that asks, nearest first
     first = next((i for i, c in enumerate(told) if c in parts), len(told))
-    earlier = told[:first][::-1] if points_back(asking) else []
+    # "any tips for doing it on my own?" points back at a deed (the taper), not a thing taken
+    earlier = told[:first][::-1] if points_back(asking) and not _DOING_IT.search(asking) else []
     for part in (asking, *earlier, text):
         stopped = _stopped(part, bound, policy, core)
         if stopped:
@@ -88,6 +89,8 @@ def _stopped(part: str, bound: Sequence[Risk], policy: AnswerPolicy,
     return frozenset(found)
 
 
+#: A pronoun that is the object of "do": it stands for a deed ("doing it on my own").
+_DOING_IT = re.compile(r"\b(do|does|doing|did|done)\s+(it|this|that|so)\b", re.I)
 #: Where the object of a verb has ended: a clause break or a joining word.
 _BREAK = re.compile(r"[,.;:?!()]|\b(?:and|or|then|but|so|because)\b", re.I)
 
