@@ -69,6 +69,7 @@ def _risk_ids(question: str, personal: bool = False) -> set[str]:
      "tolerance"),
     ("it's not holding me like it used to, breakthrough attacks again. a known thing?",
      "tolerance"),
+    ("now she's talking about cutting her dose down faster herself. thoughts?", "unsupervised"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}

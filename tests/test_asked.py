@@ -141,3 +141,12 @@ def test_far_enough_apart_asks_a_time_not_an_amount() -> None:
     assert "onset" not in kinds
     _, kinds = read_kinds("how long till it kicks in?", "", [], POLICY)
     assert kinds[:1] == ("onset",)
+
+
+def test_withdrawal_between_doses_of_a_short_acting_benzo_leads(assistant: Assistant) -> None:
+    """Evidence on withdrawal is evidence on stopping: for a taper of a short-acting benzo the
+    line on steeper withdrawal between doses leads, not a general line on dependence."""
+    answer = assistant.ask("My GP is bringing my alprazolam (Xanax) down slowly and I get "
+                           "shaky before every dose. I'd like to add magnesium. Does it being "
+                           "xanax make any difference?")
+    assert answer.body.startswith("Short-acting benzo users (e.g., Xanax)")
