@@ -53,6 +53,17 @@ def test_alternatives_are_each_asked_about_not_a_pairing(assistant: Assistant) -
     assert pair.refused and "together with" in pair.body
 
 
+def test_a_form_is_found_where_what_it_is_a_form_of_is_paired(assistant: Assistant) -> None:
+    """A passage pairing magnesium with trazodone covers glycinate (a form of magnesium, by the
+    documents' headlines) and "bisglycinate" (a form with its name inside) with trazodone;
+    clonazepam is no form of magnesium."""
+    for form in ("glycinate", "bisglycinate"):
+        answer = assistant.ask(f"is {form} ok with trazodone at night?")
+        assert not answer.refused and "Trazodone" in answer.body.split("\n")[0]
+    other = assistant.ask("is clonazepam ok with trazodone?")
+    assert other.refused and "together with" in other.body
+
+
 def test_a_medicine_taken_for_a_documented_condition_leaves_the_condition_answered(
         assistant: Assistant) -> None:
     # the documents discuss myasthenia gravis, not the medicine taken for it: the reply answers

@@ -75,8 +75,8 @@ def build_assistant(settings: Settings) -> Assistant:
     extractive = ExtractiveComposer(embedder, settings, answer_policy,
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes,
-                                    forms=subject_forms(core, [*titles.values(), *openings],
-                                                        synonyms),
+                                    forms=(forms := subject_forms(
+                                        core, [*titles.values(), *openings], synonyms)),
                                     names=names,
                                     pairing=vocab.terms.pairing if vocab.terms else (),
                                     medicines=drugs.medicines,
@@ -105,7 +105,7 @@ def build_assistant(settings: Settings) -> Assistant:
     return Assistant(
         settings, retriever=retriever, generator=generator,
         guard=CaveatGuard.from_settings(settings, titles), condenser=condenser,
-        refusal=EvidenceRefusal(vocab, settings, core),
+        refusal=EvidenceRefusal(vocab, settings, core, forms),
         sessions=SqlSessionStore.from_settings(settings),
         titles=titles, warmers=[vocab.warm_up, reader.warm_up, extractive.warm_up], reader=reader,
         prefetch=prefetch, framing=framing,

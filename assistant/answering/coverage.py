@@ -6,7 +6,7 @@ which rare words the question asks about with a subject (``asked_rare``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from assistant.answering.topic import split_carried
@@ -69,12 +69,14 @@ class Scored(Protocol):
 
 
 def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
-                    core: frozenset[str] = frozenset()) -> list[str]:
+                    core: frozenset[str] = frozenset(),
+                    forms: Mapping[str, frozenset[str]] | None = None) -> list[str]:
     """The two rarest named things of the question, when the evidence has both but never in the
     same passage (e.g. clonazepam and omeprazole): the pairing itself is not covered. A core
     subject of the question is found in a passage that names any core subject the question
     names: "magnesium glycinate with temazepam" is covered by a passage on magnesium with
-    temazepam."""
+    temazepam, and so is "bisglycinate", a form with a core subject's name inside it, and a
+    form is found in a passage naming what it is a form of ("glycinate" in one on magnesium)."""
     passages = [word_stems(h.chunk.embed_text) for h in hits]
     message = split_carried(question)[0]
     own = " ".join(asked_parts(message))  # the pairing asked about: not the topic, nor what
@@ -83,14 +85,24 @@ def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabular
     named = [e for e in named_things(own, vocab) if any(stem(e) in p for p in passages)
              and asked_or_paired(e, message.lower(), pairing)]
     pair = sorted(named, key=zipf)[:2]
-    asked_core = word_stems(own) & core
+    asked_core = {c for c in core for w in word_stems(own) if w == c or (len(c) > 3 and c in w)}
+    # a form and what it is a form of are one subject ("glycinate" and "magnesium")
+    asked_core |= {base for base, kinds in (forms or {}).items() if kinds & asked_core}
+    asked_core |= {f for base in asked_core for f in (forms or {}).get(base, frozenset())}
 
     def found(passage: frozenset[str], entity: str) -> bool:
-        return stem(entity) in passage or (stem(entity) in core and bool(asked_core & passage))
+        return stem(entity) in passage or (_of_core(entity, core) and bool(asked_core & passage))
     if len(pair) < 2 or any(all(found(p, e) for e in pair) for p in passages) \
             or _alternatives(own.lower(), *pair) or _EACH.search(own):
         return []
     return pair
+
+
+def _of_core(word: str, core: frozenset[str]) -> bool:
+    """Is the word a core subject, or a form of one written with its name inside
+    ("bisglycinate" holds "glycinate")?"""
+    root = stem(word)
+    return root in core or any(len(c) > 3 and c in root for c in core)
 
 
 #: Two things named this close, with "or" and no joining word between them, are alternatives

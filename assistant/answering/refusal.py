@@ -11,7 +11,7 @@ none of them is about warfarin.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.answering.coverage import (
     Scored,
@@ -68,8 +68,10 @@ RESCUE_BAND = 0.1
 
 
 def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
-           settings: Settings, core: frozenset[str] = frozenset()) -> Decision:
-    """Answer or decline, with the reason recorded on the answer."""
+           settings: Settings, core: frozenset[str] = frozenset(),
+           forms: Mapping[str, frozenset[str]] | None = None) -> Decision:
+    """Answer or decline, with the reason recorded on the answer (``forms``: a core subject ->
+    its forms, ``subjects.subject_forms``)."""
     best = max((max(h.dense, h.sentence_sim) for h in hits), default=0.0)
     if not words(question) and re.search(r"\d", question):
         return Decision(True, NUMBERS_ONLY, [], best)
@@ -89,7 +91,7 @@ def decide(question: str, hits: Sequence[Scored], vocab: CorpusVocabulary,
             best >= settings.answer.min_evidence - RESCUE_BAND
             and (carried or _rare_term_found(question, hits, vocab, core)))):
         return Decision(True, f"{WEAK} (best similarity {best:.2f})", [], best)
-    apart = never_together(question, hits, vocab, core)
+    apart = never_together(question, hits, vocab, core, forms)
     if apart:
         return Decision(True, "the evidence never discusses these together", apart, best)
     subject, focus = uncovered_focus(question, hits, vocab, core)
@@ -247,13 +249,15 @@ class EvidenceRefusal:
     """``decide`` as a ``core.protocols.RefusalPolicy``: the vocabulary and settings bound."""
 
     def __init__(self, vocab: CorpusVocabulary, settings: Settings,
-                 core: frozenset[str] = frozenset()) -> None:
+                 core: frozenset[str] = frozenset(),
+                 forms: Mapping[str, frozenset[str]] | None = None) -> None:
         self.vocab = vocab
         self.settings = settings
         self.core = core
+        self.forms = forms or {}
 
     def decide(self, question: str, hits: Sequence[Hit]) -> Decision:
-        return decide(question, hits, self.vocab, self.settings, self.core)
+        return decide(question, hits, self.vocab, self.settings, self.core, self.forms)
 
 
 def refusal_text(decision: Decision, titles: Sequence[str]) -> str:
