@@ -70,6 +70,10 @@ def _risk_ids(question: str, personal: bool = False) -> set[str]:
     ("it's not holding me like it used to, breakthrough attacks again. a known thing?",
      "tolerance"),
     ("now she's talking about cutting her dose down faster herself. thoughts?", "unsupervised"),
+    ("plan is to halve it to 0.5 on monday. my doctor doesnt know yet. fine right?",
+     "unsupervised"),
+    ("plan is to halve it to 0.5 on monday, fine right?", "stopping"),
+    ("last week i tried taking half and was wide awake all night. am i hooked?", "stopping"),
 ])
 def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
@@ -1111,6 +1115,9 @@ def test_what_the_user_buys_is_not_what_doing_it_on_their_own_stops() -> None:
              "withdrawal. I've already bought the glycinate. Any tips for doing it on my own?")
     profile = _profile(story)
     assert profile.bound == frozenset() and profile.subjects
+    # what someone is looking at or considering is what they would add, too
+    assert _profile("she wants to come off her ativan and she's looking at magnesium. "
+                    "any tips?").bound == frozenset()
     text = "Taper if long-term: reduce gradually over weeks."
     tip = Chunk(id="t:0", source="t.txt", title="Magnesium and Benzo Withdrawal", start=0,
                 end=len(text), text=text, embed_text=text,
