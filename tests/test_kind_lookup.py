@@ -9,7 +9,7 @@ from fakes import make_chunk, make_hit
 
 from assistant.answering.compose import load_answer_policy
 from assistant.answering.compose.profile import StandaloneReader
-from assistant.answering.kind_lookup import KindLookup
+from assistant.answering.kind_lookup import KindLookup, RiskLookup
 from assistant.answering.pipeline import Assistant
 from assistant.core.models import Hit
 from assistant.text.words import stem
@@ -62,3 +62,31 @@ def test_what_else_to_try_leads_with_the_alternative(assistant: Assistant) -> No
                   "magnesium sort them out?", session)
     follow = assistant.ask("oh. so what would help her then?", session)
     assert "alternative treatments" in follow.body.split("\n")[0]
+
+
+def test_a_row_on_the_stated_condition_naming_the_topic_is_added() -> None:
+    """Pregnancy stated of oneself, threonate asked about: the table row on threonate in
+    pregnancy is looked up (policy ``Risk.query``); a row on another form is not added."""
+    query = next(r.query for r in POLICY.risks if r.id == "pregnancy")
+    row = "| Magnesium Threonate | Unknown, avoid | No pregnancy safety studies |"
+    asked: list[str] = []
+
+    def search(q: str) -> list[Hit]:
+        asked.append(q)
+        return [_hit("| Magnesium Citrate | Safe in pregnancy |", "c.txt"), _hit(row, "b.txt")]
+
+    lookup = RiskLookup(StandaloneReader(POLICY, CORE), search)
+    question = "I'm 10 weeks pregnant and still on my threonate capsules for focus. Keep going?"
+    added = lookup.add(question, [_hit("Threonate crosses into the brain.")])
+    assert len(asked) == 1 and asked[0].endswith(query) and "threonate" in asked[0]
+    assert [h.chunk.source for h in added] == ["a.txt", "b.txt"]
+    # no condition stated: nothing is searched
+    assert RiskLookup(StandaloneReader(POLICY, CORE), search).query(
+        "is threonate good for focus?") is None
+
+
+def test_the_row_on_the_asked_form_in_pregnancy_leads(assistant: Assistant) -> None:
+    answer = assistant.ask("I'm 10 weeks pregnant and I've been on Magtein (the threonate kind) "
+                           "for focus since last year. Is it fine to keep going?")
+    lead = answer.body.split("\n")[0]
+    assert lead.startswith("Magnesium Threonate") and "Avoid until postpartum" in lead

@@ -24,7 +24,7 @@ from assistant.answering.facts import CorpusFacts
 from assistant.answering.framing import CreativeFraming
 from assistant.answering.generators import make_generator
 from assistant.answering.guard import CaveatGuard
-from assistant.answering.kind_lookup import KindLookup
+from assistant.answering.kind_lookup import KindLookup, RiskLookup
 from assistant.answering.language import LanguageReader
 from assistant.answering.limit_lookup import LimitLookup
 from assistant.answering.pipeline import Assistant
@@ -117,7 +117,8 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
                    ) -> list[MoreEvidence]:
     """What a question's search is completed with: the other source on a stated condition
     (``second_opinion``), the upper limit of a dose given (``limit_lookup``), the row of the
-    person's age or weight (``bracket_lookup``), evidence of the kind asked (``kind_lookup``)."""
+    person's age or weight (``bracket_lookup``), evidence of the kind asked or on the condition
+    stated (``kind_lookup``)."""
     more: list[MoreEvidence] = []
     if terms is not None:
         more.append(SecondOpinion(terms.conditions, search, evidence=[
@@ -132,4 +133,6 @@ def _more_evidence(terms: QueryTerms | None, policy: AnswerPolicy,
         more.append(BracketLookup(read, composer.core_subject, search))
     if any(k.query for k in policy.kinds):
         more.append(KindLookup(read, search))
+    if any(r.query for r in policy.risks):
+        more.append(RiskLookup(read, search))
     return more

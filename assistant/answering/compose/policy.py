@@ -102,6 +102,10 @@ class Risk(_Strict):
     #: when it asks no kind but a verdict, evidence within ``weights.risk_margin`` of the
     #: closest unit; otherwise the answer to the question leads and the risk is a point.
     leads: Literal["always", "asked"] = "always"
+    #: With ``lasting``: searched after the question's topic words when the user states this
+    #: condition and no hit says anything on it of the topic ("magtein threonate" + "pregnancy
+    #: safety"; ``answering.kind_lookup.RiskLookup``).
+    query: str = ""
 
     @field_validator("user", "denied", "evidence")
     @classmethod
