@@ -6,7 +6,7 @@ which rare words the question asks about with a subject (``asked_rare``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from assistant.answering.topic import split_carried
@@ -143,17 +143,11 @@ def uncovered_focus(question: str, hits: Sequence[Scored], vocab: CorpusVocabula
     # the last clause naming a core subject, of the parts that ask ("can magnesium cause hair
     # loss? my hair's been shedding": not the story after the question)
     parts = [c for part in asked_parts(own.strip()) for c in clauses(part)]
-    tokens: list[str] = []
-    last = -1
-    for clause in reversed(parts):
-        tokens = _TOKEN.findall(plain(clause))
-        last = max((i for i, w in enumerate(tokens) if stem(w) in core), default=-1)
-        if last >= 0:
-            break
+    tokens, last = _last_in(parts, lambda w: stem(w) in core)
     subject = _core_run(tokens, last, core) if last >= 0 else ""
     if last < 0:  # a follow-up's pronoun stands for the topic it carries ("does it cause …?")
         subject = next((t.strip() for t in carried.split(",") if word_stems(t) & core), "")
-        tokens, last = _pointed(parts) if subject else ([], -1)
+        tokens, last = _last_in(parts, _POINTING.__contains__) if subject else ([], -1)
     if last < 0:
         return "", ""
     passages = [word_stems(h.chunk.embed_text) for h in hits]
@@ -285,12 +279,12 @@ def _adverb(word: str) -> bool:
 _POINTING = frozenset({"it", "they", "them"})
 
 
-def _pointed(parts: list[str]) -> tuple[list[str], int]:
-    """The tokens of the last clause with a pronoun standing for a thing, and the pronoun's
-    index; ([], -1) without one."""
+def _last_in(parts: list[str], wanted: Callable[[str], bool]) -> tuple[list[str], int]:
+    """The tokens of the last clause with a wanted token, and the index of its last one;
+    ([], -1) without one."""
     for clause in reversed(parts):
         tokens = _TOKEN.findall(plain(clause))
-        at = max((i for i, w in enumerate(tokens) if w in _POINTING), default=-1)
+        at = max((i for i, w in enumerate(tokens) if wanted(w)), default=-1)
         if at >= 0:
             return tokens, at
     return [], -1
