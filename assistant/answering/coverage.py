@@ -87,7 +87,7 @@ def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabular
     pair = sorted(named, key=zipf)[:2]
     asked_core = {c for c in core for w in word_stems(own) if w == c or (len(c) > 3 and c in w)}
     # a form and what it is a form of are one subject ("glycinate" and "magnesium")
-    asked_core |= {base for base, kinds in (forms or {}).items() if kinds & asked_core}
+    asked_core |= {base for base, its_forms in (forms or {}).items() if its_forms & asked_core}
     asked_core |= {f for base in asked_core for f in (forms or {}).get(base, frozenset())}
 
     def found(passage: frozenset[str], entity: str) -> bool:

@@ -45,8 +45,8 @@ class KindLookup:
     def query(self, question: str) -> str | None:
         """The question's topic words with the query; None when nothing is wanted (or the
         question names no topic word)."""
-        wanted = self._wanted(question)
-        return _searched(wanted[1], self._topic(question)) if wanted else None
+        wanted, topic = self._wanted(question), self._topic(question)
+        return _searched(wanted[1], topic) if wanted and topic else None
 
     def _topic(self, question: str) -> list[str]:
         found = dict.fromkeys(w.lower() for w in term_words(question)
@@ -66,7 +66,7 @@ class KindLookup:
         if any(_says(evidence, h, stems) for h in hits):
             return hits
         seen = {h.chunk.id for h in hits}
-        found = next((h for h in self._search(f"{' '.join(topic)} {query}")[:LOOK_THROUGH]
+        found = next((h for h in self._search(_searched(query, topic))[:LOOK_THROUGH]
                       if h.chunk.id not in seen and _says(evidence, h, stems)), None)
         return hits if found is None else [*hits, found]
 
@@ -81,8 +81,8 @@ class RiskLookup(KindLookup):
         return (risk.evidence, risk.query) if risk is not None else None
 
 
-def _searched(query: str, topic: list[str]) -> str | None:
-    return f"{' '.join(topic)} {query}" if topic else None
+def _searched(query: str, topic: list[str]) -> str:
+    return f"{' '.join(topic)} {query}"
 
 
 def _says(evidence: Sequence[str], hit: Hit, topic: set[str]) -> bool:

@@ -47,13 +47,12 @@ def answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> b
 def stops_another(s: Scored, profile: Profile, core: frozenset[str],
                   names: Mapping[str, str] | None,
                   kin: Mapping[str, frozenset[str]] | None) -> bool:
-    """A point on stopping or tapering that names no core subject (nor its class: "benzos")
-    itself, under a heading on
-    one the user does not stop ("Taper if long-term: … reduce gradually over weeks" under
-    "Practical Tips for Using Magnesium Safely", for someone tapering Ativan or clonazepam
-    who adds magnesium): advice on stopping another thing, which reads as theirs. The user
-    stops none of the core subjects they name when ``profile.bound`` is empty while they name
-    some: each is one they add."""
+    """A point on stopping or tapering that names no core subject itself (nor its class:
+    "benzos"), under a heading on one the user does not stop ("Taper if long-term: … reduce
+    gradually over weeks" under "Practical Tips for Using Magnesium Safely", for someone
+    tapering Ativan or clonazepam who adds magnesium): advice on stopping another thing, which
+    reads as theirs. The user stops none of the core subjects they name when
+    ``profile.bound`` is empty while they name some: each is one they add."""
     stops = [r for r in profile.risks if r.bound and r.id in profile.current]
     if not stops or not profile.subjects or names_any(term_stems(s.unit.text), core, names, kin) \
             or not any(matches(r.evidence, s.unit.display) for r in stops):
