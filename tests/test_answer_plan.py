@@ -79,6 +79,17 @@ def test_stated_risks_are_recognised(question: str, risk: str) -> None:
     assert risk in {r.id for r in _profile(question).risks}
 
 
+@pytest.mark.parametrize(("question", "risk"), [
+    # a relative's age in brackets before the verb still says who it is about
+    ("husband (66) has just been diagnosed with heart block. should he stop his magnesium?",
+     "heart_conduction"),
+    ("my brother had a real problem with painkillers, he's been clean 6 years now. should he "
+     "take the clonazepam he was offered?", "substance_use"),
+])
+def test_risks_stated_of_someone_else_are_theirs(question: str, risk: str) -> None:
+    assert risk in _risk_ids(question, personal=True)
+
+
 @pytest.mark.parametrize("question", [
     "My kidneys are perfect. What's the most I can take?",
     "I have healthy kidneys, how much can I take?",

@@ -96,6 +96,11 @@ def test_a_total_of_several_capsules_is_a_dose_against_the_limit(
     assert kinds[:1] == ("limit",)
 
 
+def test_a_medicine_hitting_harder_asks_about_potency() -> None:
+    _, kinds = read_kinds("could magnesium make my klonopin hit a lot harder?", "", [], POLICY)
+    assert kinds[:1] == ("potency",)
+
+
 def test_snapping_tablets_of_a_strength_asks_about_splitting() -> None:
     _, kinds = read_kinds("can i snap the 0.5 tablets in half with a pill cutter?", "", [],
                           POLICY)
