@@ -155,3 +155,14 @@ def test_withdrawal_between_doses_of_a_short_acting_benzo_leads(assistant: Assis
                            "shaky before every dose. I'd like to add magnesium. Does it being "
                            "xanax make any difference?")
     assert answer.body.startswith("Short-acting benzo users (e.g., Xanax)")
+
+
+def test_signs_of_too_much_magnesium_lead_with_the_toxicity_evidence(
+        assistant: Assistant) -> None:
+    """Flushing after milk of magnesia is a sign of hypermagnesemia: the lead is the evidence
+    on it, not a table row on Epsom salt whose side-effect cell mentions flushing."""
+    answer = assistant.ask("My dad takes milk of magnesia every day plus a magnesium tablet at "
+                           "night, and tonight his face is flushed and he feels weak. Could it "
+                           "be the magnesium?")
+    lead = answer.body.split("\n")[0]
+    assert "hypermagnesemia" in lead.lower() and "Sulfate" not in lead
