@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from assistant.answering.compose.policy import matches
 from assistant.answering.compose.profile import StandaloneReader
 from assistant.answering.compose.quantities import Quantity, body_measures, bracket_fit
-from assistant.core.models import Hit
+from assistant.core.models import Hit, unseen
 from assistant.text.words import words
 
 #: How many of the bracket search's hits are looked through.
@@ -66,8 +66,7 @@ class BracketLookup:
         if query is None:
             return hits
         have = max((self._fit(h, body) for h in hits), default=0)
-        seen = {h.chunk.id for h in hits}
-        found = [h for h in self._search(query)[:LOOK_THROUGH] if h.chunk.id not in seen]
+        found = unseen(self._search(query)[:LOOK_THROUGH], hits)
         best = max(found, key=lambda h: self._fit(h, body), default=None)
         if best is None or self._fit(best, body) <= max(have, 0):
             return hits

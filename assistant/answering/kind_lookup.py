@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 from assistant.answering.compose.policy import matches
 from assistant.answering.compose.profile import StandaloneReader
-from assistant.core.models import Hit
+from assistant.core.models import Hit, unseen
 from assistant.text.sentences import split_sentences
 from assistant.text.words import EVERYDAY_ZIPF, stem, term_words, word_stems, zipf
 
@@ -65,9 +65,8 @@ class KindLookup:
         stems = {stem(w) for w in topic}
         if any(_says(evidence, h, stems) for h in hits):
             return hits
-        seen = {h.chunk.id for h in hits}
-        found = next((h for h in self._search(_searched(query, topic))[:LOOK_THROUGH]
-                      if h.chunk.id not in seen and _says(evidence, h, stems)), None)
+        found = next((h for h in unseen(self._search(_searched(query, topic))[:LOOK_THROUGH],
+                                        hits) if _says(evidence, h, stems)), None)
         return hits if found is None else [*hits, found]
 
 

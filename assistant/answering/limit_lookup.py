@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from assistant.answering.compose.doses import Subject, doses, taken_doses
-from assistant.core.models import LOOKED_UP, Hit
+from assistant.core.models import LOOKED_UP, Hit, unseen
 from assistant.text.sentences import split_sentences
 from assistant.text.words import words
 
@@ -45,9 +45,8 @@ class LimitLookup:
         query, wanted = self._searched(dosed), set(dosed)
         if query is None or any(self._limit_span(h, wanted) for h in hits):
             return hits
-        seen = {h.chunk.id for h in hits}
-        for hit in self._search(query):
-            span = self._limit_span(hit, wanted) if hit.chunk.id not in seen else None
+        for hit in unseen(self._search(query), hits):
+            span = self._limit_span(hit, wanted)
             if span is not None:
                 # only that sentence, shown only as the limit line (``compose.limits``): the
                 # passage's others were not searched for this question

@@ -23,7 +23,7 @@ from assistant.answering.sessions import new_session_id
 from assistant.answering.topic import asked_with_topic
 from assistant.answering.validation import validate_message
 from assistant.core.errors import AssistantError, InputError
-from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn
+from assistant.core.models import Answer, Decision, Draft, Hit, RetrievedChunk, Turn, unseen
 from assistant.core.protocols import (
     Condenser,
     Generator,
@@ -183,9 +183,7 @@ class Assistant:
         if _long_before(standalone, focus) and not decision.refuse:
             # a message that tells a lot before its question is also searched by the part that
             # asks (embedded in the same forward pass): its best passages join the others
-            seen = {h.chunk.id for h in hits}
-            hits = hits + [h for h in self.retriever.search(focus)[:ASKED_EXTRA]
-                           if h.chunk.id not in seen]
+            hits = hits + unseen(self.retriever.search(focus)[:ASKED_EXTRA], hits)
         for m in self.more_evidence if not decision.refuse else ():
             hits = m.add(standalone, hits)
         return _Prepared(session_id, question, standalone, hits, decision, timings, history,

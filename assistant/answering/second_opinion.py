@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.core.models import Hit
+from assistant.core.models import Hit, unseen
 
 #: At most this many passages of other documents are added.
 EXTRA = 2
@@ -44,8 +44,7 @@ class SecondOpinion:
         if query is None or not hits or self.extra <= 0:
             return hits
         sources = {h.chunk.source for h in hits}
-        seen = {h.chunk.id for h in hits}
-        found = [h for h in self._search(query) if h.chunk.id not in seen]
+        found = unseen(self._search(query), hits)
         others = [h for h in found if h.chunk.source not in sources]
         # then a passage of a document already there that names the condition itself
         # ("… contraindication … is renal impairment" for "mum's on dialysis"), when the

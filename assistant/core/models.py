@@ -6,6 +6,7 @@ translation): ``source_text[start:end] == text``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,12 @@ class Hit:
     bm25_rank: int | None
     sentence: tuple[int, int] | None = None  # file span of the best-matching sentence or row
     sentence_sim: float = 0.0  # its similarity to the question (0 when it has no units)
+
+
+def unseen(found: Iterable[Hit], hits: Iterable[Hit]) -> list[Hit]:
+    """The hits of ``found`` (a later search's) whose passage is none of ``hits``'."""
+    seen = {h.chunk.id for h in hits}
+    return [h for h in found if h.chunk.id not in seen]
 
 
 @dataclass(frozen=True)
