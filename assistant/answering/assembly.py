@@ -72,11 +72,11 @@ def build_assistant(settings: Settings) -> Assistant:
     classes = subject_classes(core, facts.class_pairs, synonyms)
     names = core_names(core, facts.subject_pairs, synonyms)
     answer_policy = load_answer_policy(settings.policies_dir)
+    forms = subject_forms(core, [*titles.values(), *openings], synonyms)
     extractive = ExtractiveComposer(embedder, settings, answer_policy,
                                     core, stored=load_unit_vectors(retriever.derived),
                                     classes=classes,
-                                    forms=(forms := subject_forms(
-                                        core, [*titles.values(), *openings], synonyms)),
+                                    forms=forms,
                                     names=names,
                                     pairing=vocab.terms.pairing if vocab.terms else (),
                                     medicines=drugs.medicines,

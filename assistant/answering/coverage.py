@@ -85,24 +85,24 @@ def never_together(question: str, hits: Sequence[Scored], vocab: CorpusVocabular
     named = [e for e in named_things(own, vocab) if any(stem(e) in p for p in passages)
              and asked_or_paired(e, message.lower(), pairing)]
     pair = sorted(named, key=zipf)[:2]
-    asked_core = {c for c in core for w in word_stems(own) if w == c or (len(c) > 3 and c in w)}
+    asked_core = {c for w in word_stems(own) for c in _cores_in(w, core)}
     # a form and what it is a form of are one subject ("glycinate" and "magnesium")
     asked_core |= {base for base, its_forms in (forms or {}).items() if its_forms & asked_core}
     asked_core |= {f for base in asked_core for f in (forms or {}).get(base, frozenset())}
 
     def found(passage: frozenset[str], entity: str) -> bool:
-        return stem(entity) in passage or (_of_core(entity, core) and bool(asked_core & passage))
+        return stem(entity) in passage or (bool(_cores_in(stem(entity), core))
+                                           and bool(asked_core & passage))
     if len(pair) < 2 or any(all(found(p, e) for e in pair) for p in passages) \
             or _alternatives(own.lower(), *pair) or _EACH.search(own):
         return []
     return pair
 
 
-def _of_core(word: str, core: frozenset[str]) -> bool:
-    """Is the word a core subject, or a form of one written with its name inside
-    ("bisglycinate" holds "glycinate")?"""
-    root = stem(word)
-    return root in core or any(len(c) > 3 and c in root for c in core)
+def _cores_in(root: str, core: frozenset[str]) -> set[str]:
+    """The core subjects a stem is, or holds as its name inside ("bisglycin" holds
+    "glycin")."""
+    return {c for c in core if root == c or (len(c) > 3 and c in root)}
 
 
 #: Two things named this close, with "or" and no joining word between them, are alternatives
