@@ -19,10 +19,11 @@ import numpy as np
 from assistant.answering.compose.doses import dose_note
 from assistant.answering.compose.fit import AnswerFit
 from assistant.answering.compose.limits import with_limits
+from assistant.answering.compose.plan import Plan
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile, names_thing, read_question
 from assistant.answering.compose.scoring import Scored, question_focus, score_units
-from assistant.answering.compose.select import Plan, plan_answer
+from assistant.answering.compose.select import plan_answer
 from assistant.answering.compose.stored import StoredVectors, match_key
 from assistant.answering.compose.units import Unit, chunk_units, embedded_text
 from assistant.answering.topic import split_carried

@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterator
 
 from assistant.answering.compose.doses import Dose, Subject, daily_doses, doses, taken_doses
+from assistant.answering.compose.plan import Plan
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored
-from assistant.answering.compose.select import Plan
 from assistant.answering.compose.threshold import Threshold
 from assistant.answering.compose.units import Unit, overlapping
 from assistant.text.sentences import split_sentences

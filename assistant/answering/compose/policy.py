@@ -274,13 +274,12 @@ class AnswerPolicy(_Strict):
     @model_validator(mode="after")
     def _known_ids(self) -> AnswerPolicy:
         kinds, risks = {k.id for k in self.kinds}, {r.id for r in self.risks}
-        unknown = [k for k in self.ask_when_missing.kinds if k not in kinds] + \
-                  [r for r in self.ask_when_missing.risks if r not in risks]
-        if unknown:
-            raise ValueError(f"ask_when_missing names unknown ids: {', '.join(unknown)}")
-        unknown = [k for k in self.bracket_kinds if k not in kinds]
-        if unknown:
-            raise ValueError(f"bracket_kinds names unknown kinds: {', '.join(unknown)}")
+        named = {"ask_when_missing": [(k, kinds) for k in self.ask_when_missing.kinds]
+                 + [(r, risks) for r in self.ask_when_missing.risks],
+                 "bracket_kinds": [(k, kinds) for k in self.bracket_kinds]}
+        for field_name, ids in named.items():
+            if unknown := [i for i, known in ids if i not in known]:
+                raise ValueError(f"{field_name} names unknown ids: {', '.join(unknown)}")
         return self
 
 

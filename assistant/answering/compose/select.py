@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 
 from assistant.answering.compose.audience import answers_someone_else, for_unstated, stops_another
 from assistant.answering.compose.conflicts import opposite_verdict, stance
@@ -23,11 +21,18 @@ from assistant.answering.compose.lead import (
     other_subject,
     verdict_answers,
 )
-from assistant.answering.compose.policy import AnswerPolicy, Risk, matches
-from assistant.answering.compose.profile import NUMBER, Profile
-from assistant.answering.compose.rows import focused_row, is_row, readable, row_about_another
+from assistant.answering.compose.plan import Plan
+from assistant.answering.compose.policy import AnswerPolicy, matches
+from assistant.answering.compose.profile import Profile
+from assistant.answering.compose.reshow import (
+    for_this_reader,
+    rows_focused,
+    rows_readable,
+    without_answer_words,
+)
+from assistant.answering.compose.rows import is_row, row_about_another
 from assistant.answering.compose.scoring import Scored
-from assistant.answering.compose.threshold import Threshold, compare_threshold
+from assistant.answering.compose.threshold import compare_threshold
 from assistant.answering.compose.uncovered import (
     kind_uncovered,
     risk_uncovered,
@@ -40,30 +45,6 @@ from assistant.text.words import content_words, term_stems
 DUPLICATE_COSINE = 0.9
 #: ... or whose content words overlap this much.
 DUPLICATE_JACCARD = 0.6
-#: A table cell whose value has at most this many words and no digit names what its row is
-#: about ("Sex: Female", "Form: Citrate"): a row shown in part keeps it.
-NAMING_WORDS = 3
-
-
-@dataclass
-class Plan:
-    lead: Scored
-    comparison: str | None = None
-    #: A threshold the user's value does not reach, shown as the first point with its comparison.
-    aside: Threshold | None = None
-    conflict: Scored | None = None
-    points: list[Scored] = field(default_factory=list)
-    ask: str | None = None
-    conflict_line: str = "{other}"
-    notes: list[str] = field(default_factory=list)
-    #: The evidence says what the question asks only of other subjects: the answer declines
-    #: (``lead.uncovered_part``; ``uncovered``: the stems of the question's focus it names,
-    #: none when the question names only the kind of answer it wants).
-    declines: bool = False
-    kind: str | None = None
-    #: The stated condition the evidence discusses only for other subjects (``declines``).
-    condition: Risk | None = None
-    uncovered: frozenset[str] = frozenset()
 
 
 def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
@@ -172,12 +153,12 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     if plan.aside is not None and plan.aside.ordinary:
         plan.aside = None  # "I'm 44" against ">65 years": no risk fact, neither side of it
     plan.ask = _ask(profile, policy, relevant)
-    plan = _for_this_reader(_without_answer_words(plan, profile, policy), profile, policy)
-    plan = _rows_focused(plan, profile, policy, focus)  # then the points loop's check again, on
+    plan = for_this_reader(without_answer_words(plan, profile, policy), profile, policy)
+    plan = rows_focused(plan, profile, policy, focus)  # then the points loop's check again, on
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
     plan.points = [p for p in plan.points if not focus or focus & term_stems(_said(p))
                    or any(matches(r.evidence, _said(p)) for r in profile.risks)]
-    return _rows_readable(plan, profile, policy)
+    return rows_readable(plan, profile, policy)
 
 
 def _said(s: Scored) -> str:
@@ -185,94 +166,6 @@ def _said(s: Scored) -> str:
     its question ("Can I take it with melatonin or other sleep aids?") does not make it bear
     on a question about sleep; a sentence keeps the label of its line."""
     return s.unit.display if is_row(s.unit.quote) else s.unit.text
-
-
-def _rows_focused(plan: Plan, profile: Profile, policy: AnswerPolicy,
-                  focus: frozenset[str]) -> Plan:
-    """For a kind with ``row_cells``, table rows shown with their first cell, short naming cells
-    ("Sex: Female") and the cells of the asked kind, about a raised risk or naming the focus
-    (the citation still quotes the whole row)."""
-    kind = policy.kind_named(profile.kind)
-    if kind is None or not kind.row_cells:
-        return plan
-
-    def wanted(cell: str) -> bool:
-        value = cell.partition(": ")[2]
-        return bool(matches(kind.evidence, cell)
-                    or any(matches(r.evidence, cell) for r in profile.risks)
-                    or term_stems(cell) & focus
-                    or (len(value.split()) <= NAMING_WORDS and not re.search(r"\d", value)))
-
-    def fit(s: Scored) -> Scored:
-        # a row on the medicine the user takes is shown whole: all of it is about their case
-        whole = bool(profile.substances & term_stems(s.unit.display))
-        shown = focused_row(s.unit.display, wanted) if is_row(s.unit.quote) and not whole \
-            else None
-        return s if shown is None else _shown_as(s, shown)
-
-    return _reshown(plan, fit)
-
-
-def _rows_readable(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
-    """For a question asking whether one may do something, table rows that say what to do read
-    as sentences (``rows.readable``); "what's the problem with …?" and "is HCTZ draining my
-    magnesium?" are answered in the row's order (its effect before what to do)."""
-    if not profile.permission:
-        return plan
-
-    def fit(s: Scored) -> Scored:
-        shown = readable(s.unit.display, policy.row_advice, policy.row_examples,
-                         policy.row_risk) if is_row(s.unit.quote) else None
-        return s if shown is None else _shown_as(s, shown)
-
-    return _reshown(plan, fit)
-
-
-def _for_this_reader(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
-    """Lead and points without a closing clause that speaks to their source's reader ("…,
-    which is directly relevant to your dose") unless the user gave the numbers it names (the
-    citation still quotes the sentence whole)."""
-    if not policy.reader_clause:
-        return plan
-
-    def fit(s: Scored) -> Scored:
-        m = re.search(policy.reader_clause, s.unit.display, flags=re.I)
-        if m is None:
-            return s
-        numbers = NUMBER.findall(m.group(0))
-        if (set(numbers) <= profile.numbers) and (numbers or profile.numbers):
-            return s
-        return _shown_as(s, s.unit.display[:m.start()].rstrip(" ,;") + ".")
-
-    return _reshown(plan, fit)
-
-
-def _without_answer_words(plan: Plan, profile: Profile, policy: AnswerPolicy) -> Plan:
-    """For a question that doubts ("Is it dangerous …?"), the lead shown without an opening
-    "Yes," / "No," (the citation still quotes it): its source's "yes" means the opposite."""
-    if not policy.answer_word or not profile.doubting:
-        return plan
-
-    def bare(s: Scored) -> Scored:
-        shown = re.sub(policy.answer_word, "", s.unit.display, count=1, flags=re.I)
-        if shown == s.unit.display or len(shown.split()) < 3:
-            return s
-        return _shown_as(s, shown[:1].upper() + shown[1:])
-
-    plan.lead = bare(plan.lead)
-    return plan
-
-
-def _reshown(plan: Plan, fit: Callable[[Scored], Scored]) -> Plan:
-    """The plan with its lead and points shown as ``fit`` shows them."""
-    plan.lead = fit(plan.lead)
-    plan.points = [fit(p) for p in plan.points]
-    return plan
-
-
-def _shown_as(s: Scored, display: str) -> Scored:
-    """The unit shown with other words; its citation still quotes the source sentence whole."""
-    return replace(s, unit=replace(s.unit, display=display))
 
 
 def _ask(profile: Profile, policy: AnswerPolicy, relevant: list[Scored]) -> str | None:
