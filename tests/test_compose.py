@@ -327,11 +327,19 @@ def test_a_table_row_about_a_thing_the_question_does_not_name_is_about_another()
     from assistant.text.words import stem
 
     core = frozenset({"magnesium", "glycin"})
+    medicines = frozenset({"gabapentin", "neurontin", "doxycycline", "minocycline",
+                           "cyclobenzaprine"})
     row = "<b>Gabapentin</b>\tNeurontin\tMagnesium can decrease the absorption of gabapentin"
-    assert row_about_another(row, frozenset({stem("nerves")}), core)
-    assert not row_about_another(row, frozenset({stem("neurontin")}), core)  # a later cell
+    assert row_about_another(row, frozenset({stem("nerves")}), core, medicines)
+    assert not row_about_another(row, frozenset({stem("neurontin")}), core,
+                                 medicines)  # a medicine in a later cell
     class_row = "| Tetracycline Antibiotics | Doxycycline, Minocycline | Separate doses |"
-    assert not row_about_another(class_row, frozenset({stem("doxycycline")}), core)
+    assert not row_about_another(class_row, frozenset({stem("doxycycline")}), core, medicines)
+    # an effect in a later cell is not what the row is about: drowsiness asked about does not
+    # make the muscle relaxants' row one on the user's medicines
+    effect = "| Muscle relaxants (cyclobenzaprine) | Additive sedation—excessive drowsiness | - |"
+    assert row_about_another(effect, frozenset({stem("drowsiness")}), core, medicines)
+    assert not row_about_another(effect, frozenset({stem("cyclobenzaprine")}), core, medicines)
     own = "| Magnesium Glycinate | Best | 7-14 days |"  # names only a core subject
     assert not row_about_another(own, frozenset(), core)
     prose = "Gabapentin absorption may drop by 20-40% with magnesium."

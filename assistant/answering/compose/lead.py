@@ -33,11 +33,13 @@ def choose_lead(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
                 shown_before: frozenset[tuple[str, int, int]] = frozenset(),
                 asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
                 names: Mapping[str, str] | None = None,
-                classes: Mapping[str, frozenset[str]] | None = None) -> Lead:
+                classes: Mapping[str, frozenset[str]] | None = None,
+                medicines: frozenset[str] = frozenset()) -> Lead:
     """The best unit of ``lead_pool`` by ``lead_value``; the fitted term (``Scored.answers``)
     does not choose among the evidence on a risk the user states: the rules' safety order
     does (the lead on weak kidneys is the threshold of what they add, not a neighbour)."""
-    pool, hub, risk = lead_pool(relevant, profile, policy, asked, core, names, classes)
+    pool, hub, risk = lead_pool(relevant, profile, policy, asked, core, names, classes,
+                                medicines)
     return Lead(max(pool, key=lambda s: lead_value(s, profile, policy, shown_before, hub,
                                                    fitted=risk is None)), risk)
 
@@ -46,6 +48,7 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
               asked: frozenset[str] = frozenset(), core: frozenset[str] = frozenset(),
               names: Mapping[str, str] | None = None,
               classes: Mapping[str, frozenset[str]] | None = None,
+              medicines: frozenset[str] = frozenset(),
               ) -> tuple[list[Scored], float, Risk | None]:
     """The units that may lead, the hub weight to choose among them with, and the stated risk
     they are the evidence on (None: they are not). Never a sentence about a risk the user denies
@@ -55,7 +58,8 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     pool = [s for s in relevant if not about_denied(s, profile) or s.bracket > 0] or relevant
     # (the row for their bracket stays: "Elderly (>65 years) — … Rationale: Reduced renal
     # clearance" for an 82-year-old whose kidneys are fine)
-    pool = [s for s in pool if not row_about_another(s.unit.quote, asked, core)] or pool
+    pool = [s for s in pool if not row_about_another(s.unit.quote, asked, core, medicines)
+            ] or pool
     pool = [s for s in pool if not hedge(s, profile, policy)] or pool
     unasked = [k.evidence for k in policy.kinds
                if k.leads_only_when_asked and k.id not in profile.kinds]

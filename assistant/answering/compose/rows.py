@@ -200,19 +200,24 @@ def row_question(quote: str) -> str:
     return cells[0] if len(cells) == 2 and cells[0].endswith("?") else ""
 
 
-def row_about_another(quote: str, asked: frozenset[str], core: frozenset[str]) -> bool:
+def row_about_another(quote: str, asked: frozenset[str], core: frozenset[str],
+                      medicines: frozenset[str] = frozenset()) -> bool:
     """Is this a table row about a named thing the question does not name? Its first cell says
     what the row is about ("Gabapentin", "Muscle relaxants (cyclobenzaprine)"): when it has a
-    name (``profile.names_thing``) other than a core subject, and no name anywhere in
-    the row ("Tetracycline Antibiotics | Doxycycline, …") is among the ``asked`` stems, it is
-    about another thing. A question/answer row is about its question, not a thing."""
+    name (``profile.names_thing``) other than a core subject, and neither a name of it nor a
+    medicine the row names elsewhere ("Tetracycline Antibiotics | Doxycycline, …";
+    ``medicines``: the corpus's words for them) is among the ``asked`` stems, it is about
+    another thing; an effect in its other cells ("Additive sedation—excessive drowsiness") is
+    not what it is about. A question/answer row is about its question, not a thing."""
     if not is_row(quote) or row_question(quote):
         return False
     cells = tab_cells(quote) or quote.strip().strip("|").split("|")
 
-    def names(text: str) -> set[str]:
-        return {stem(w) for w in words(display_text(text)) if names_thing(w)} - core
-    return bool(names(cells[0])) and not names(" ".join(cells)) & asked
+    def names(text: str, only: frozenset[str] | None = None) -> set[str]:
+        return {stem(w) for w in words(display_text(text)) if names_thing(w)
+                and (only is None or w.lower() in only)} - core
+    named = names(cells[0])
+    return bool(named) and not (named | names(" ".join(cells[1:]), medicines)) & asked
 
 
 def _cells(line: str) -> list[str]:

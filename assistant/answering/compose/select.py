@@ -88,7 +88,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     aside = found if found is not None and not found.applies else None
     pool = [s for s in relevant + stated if aside is None or s.unit.text != aside.scored.unit.text]
     lead, led = choose_lead(pool or relevant + stated, profile, policy, shown_before, asked,
-                            core, names, classes)
+                            core, names, classes, medicines)
     plan = Plan(lead=lead, conflict_line=policy.conflict.line)  # (the lead may repeat one shown)
     # a threshold the value does not reach leads only when the lead says nothing of the risk
     # the user has ("eGFR 45" and no other kidney evidence), never for a value that states no
@@ -134,9 +134,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         if any(duplicate(cand, c) for c in taken) or cand.unit.items:
             continue  # said already; or a whole list, which leads but is no point (its items
             # are: a list carries its section along, "… call OB" after a breathing question)
-        if not (cand.focus_match or cand.risk_match) or row_about_another(
-                cand.unit.quote, asked, core) or other_subject(cand, profile, core, names,
-                                                               kin, carried=True):
+        if not (cand.focus_match or cand.risk_match) \
+                or row_about_another(cand.unit.quote, asked, core, medicines) \
+                or other_subject(cand, profile, core, names, kin, carried=True):
             continue  # names nothing the user asked about, a row on another thing, or a core
             # subject they did not ask about ("Clonazepam does not require renal dose
             # adjustment" for "should we just pick him up some magnesium?"): filler
