@@ -166,3 +166,53 @@ def test_signs_of_too_much_magnesium_lead_with_the_toxicity_evidence(
                            "be the magnesium?")
     lead = answer.body.split("\n")[0]
     assert "hypermagnesemia" in lead.lower() and "Sulfate" not in lead
+
+
+def test_what_is_asked_in_other_words() -> None:
+    for asked, kind in (("Before I add magnesium do I need any tests done first?", "testing"),
+                        ("should I get my magnesium levels checked before taking it?",
+                         "testing"),
+                        ("what are the chances magnesium upsets my stomach?", "rate"),
+                        ("could all that be low magnesium??", "watch")):
+        _, kinds = read_kinds(asked, "", [], POLICY)
+        assert kinds[:1] == (kind,), (asked, kinds)
+    # the chance of a condition a supplement lowers is no rate asked; an amount "too much" is
+    # a limit, not a sign of something
+    _, kinds = read_kinds("does magnesium lower the chances of getting preeclampsia?", "", [],
+                          POLICY)
+    assert "rate" not in kinds
+    _, kinds = read_kinds("I take 100 mg and want to add 300 mg. Would that be too much?", "",
+                          [], POLICY)
+    assert "watch" not in kinds and "limit" in kinds
+
+
+def test_whether_tests_are_needed_is_answered_by_the_line_naming_them(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("About 8 weeks into a slow klonopin taper with my psychiatrist. "
+                           "Before I add magnesium do I need any tests done first or can I "
+                           "just start it?")
+    lead = answer.body.split("\n")[0]
+    assert "blood tests" in lead and "dependence" not in lead
+
+
+def test_a_product_amount_asked_against_the_upper_limit_is_compared_with_it(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("the KAL glycinate 400 has 400mg elemental in ONE tablet. isnt that "
+                           "above the daily upper limit?")
+    lead = answer.body.split("\n")[0]
+    assert "Upper Intake Level" in lead and "above this limit" in lead
+
+
+def test_wine_most_nights_is_another_sedative(assistant: Assistant) -> None:
+    answer = assistant.ask("I take clonazepam .5 for panic, just started a mag glycinate at "
+                           "night, and most nights I have 2 or 3 glasses of red. dumb combo?")
+    assert "other sedatives" in answer.body.split("\n")[0]
+
+
+def test_a_row_on_another_medicine_does_not_lead_for_the_effect_it_shares(
+        assistant: Assistant) -> None:
+    answer = assistant.ask("Since I started magnesium glycinate a couple of weeks ago my "
+                           "clonazepam seems to hit a lot harder, I'm properly dopey by 9pm. "
+                           "Is that actually possible or am I imagining it?")
+    lead = answer.body.split("\n")[0]
+    assert "cyclobenzaprine" not in lead and "benzodiazepine" in lead

@@ -136,9 +136,14 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         if about:  # evidence on the stated risk: its own focus, no hub malus
             pool, hub, led = about, 0.0, risk
             break
-    else:  # no stated risk leads: "when should i take it compared to my trazodone, how much?"
+    else:  # no stated risk leads: a kind asked in its own words ("above the daily upper
+        # limit?") or one that ``must_lead`` is answered by a unit of it, not by the product
+        # row the question names; "when should i take it compared to my trazodone, how much?"
         # is answered by the row on trazodone over a general dose (a question choosing among
         # forms names them as options, not as what it is about)
+        kind = policy.kind_named(profile.kind)
+        if profile.exact or (kind is not None and kind.must_lead):
+            pool = [s for s in pool if s.kind_match] or pool
         if profile.substances and "form" not in profile.kinds and "verdict" not in profile.kinds:
             pool = [s for s in pool if profile.substances & term_stems(s.unit.text)] or pool
     # a row for the user's age or weight bracket ("Body weight <130 lbs" for 112 lbs) over a

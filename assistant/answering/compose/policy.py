@@ -50,6 +50,8 @@ class Kind(_Strict):
     #: evidence of this kind is about it ("the maximum daily dose of clonazepam": every upper
     #: limit is magnesium's), the documents do not say it, and that part is declined.
     exact: list[str] = Field(default_factory=list)
+    #: Asked, a relevant sentence of this kind leads and comes first among the points.
+    must_lead: bool = False
     #: What a decline says the documents do not give, when ``exact`` words asked it.
     label: str = ""
     #: A condition the user has changes the answer to this kind (is it safe, how much, what

@@ -120,12 +120,17 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # after a lead on a risk the user states, for a question asking no kind, the points on
     # that risk come first ("drop to 0.5 on my own tonight": tapering gradually, not a dose
     # range); a question asking a kind gets the answers of that kind ("how many mg should i
-    # start with" during a taper: a dose, not a line on dependence)
+    # start with" during a taper: a dose, not a line on dependence), first for a kind that
+    # ``must_lead`` ("do I need any tests first?" during a taper: a line naming a test before
+    # one on dependence), and then they may be points though naming nothing else asked
     risk_led = plan.lead.risk_match and bool(profile.personal) and profile.kind is None
+    asked_kind = policy.kind_named(profile.kind)
+    kind_first = asked_kind is not None and asked_kind.must_lead
     named = asked | focus  # what a label for some people must name to be for this reader
     kin = {c: (classes or {}).get(c, frozenset()) | (forms or {}).get(c, frozenset())
            for c in {*(classes or {}), *(forms or {})}}  # a class or a form is the same subject
     for cand in sorted(fresh, key=lambda s: (not (risk_led and s.risk_match),
+                                             not (kind_first and s.kind_match),
                                              -(s.score + s.answers - policy.weights.hub * s.hub))):
         if len(plan.points) >= policy.max_points:
             break
@@ -134,12 +139,13 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
         if any(duplicate(cand, c) for c in taken) or cand.unit.items:
             continue  # said already; or a whole list, which leads but is no point (its items
             # are: a list carries its section along, "… call OB" after a breathing question)
-        if not (cand.focus_match or cand.risk_match) \
+        if not (cand.focus_match or cand.risk_match or (cand.kind_match and kind_first)) \
                 or row_about_another(cand.unit.quote, asked, core, medicines) \
                 or other_subject(cand, profile, core, names, kin, carried=True):
-            continue  # names nothing the user asked about, a row on another thing, or a core
-            # subject they did not ask about ("Clonazepam does not require renal dose
-            # adjustment" for "should we just pick him up some magnesium?"): filler
+            continue  # names nothing the user asked about (nor answers a kind that must
+            # lead), a row on another thing, or a core subject they did not ask about
+            # ("Clonazepam does not require renal dose adjustment" for "should we just pick
+            # him up some magnesium?"): filler
         if answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
                 or cand.bracket < 0 or for_unstated(cand, profile, policy, named) \
                 or stops_another(cand, profile, core, names, kin):
@@ -157,7 +163,9 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     plan = rows_focused(plan, profile, policy, focus)  # then the points loop's check again, on
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
     plan.points = [p for p in plan.points if not focus or focus & term_stems(_said(p))
-                   or any(matches(r.evidence, _said(p)) for r in profile.risks)]
+                   or any(matches(r.evidence, _said(p)) for r in profile.risks)
+                   or (kind_first and asked_kind is not None
+                       and matches(asked_kind.evidence, _said(p)))]
     return rows_readable(plan, profile, policy)
 
 
