@@ -216,3 +216,12 @@ def test_a_row_on_another_medicine_does_not_lead_for_the_effect_it_shares(
                            "Is that actually possible or am I imagining it?")
     lead = answer.body.split("\n")[0]
     assert "cyclobenzaprine" not in lead and "benzodiazepine" in lead
+
+
+def test_a_line_on_its_sources_own_dose_is_a_point_only_for_that_dose(
+        assistant: Assistant) -> None:
+    other = assistant.ask("on xanax 0.25mg 3x a day and i get shaky and on edge about an hour "
+                          "before each next dose is due. would magnesium even that out?")
+    assert "dose (120mg" not in other.body and "dose (0.5mg)" not in other.body
+    theirs = assistant.ask("Is 120 mg magnesium glycinate safe with 0.5 mg clonazepam?")
+    assert "dose (120mg elemental)" in theirs.body

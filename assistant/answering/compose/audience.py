@@ -37,11 +37,16 @@ def for_unstated(s: Scored, profile: Profile, policy: AnswerPolicy,
 
 
 def answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
-    """A point about a risk the user denies, or a general verdict ("generally safe") after the
-    user stated a risk of their own (or asked about a topical one): neither is advice for this
-    person."""
+    """A point about a risk the user denies, a general verdict ("generally safe") after the
+    user stated a risk of their own (or asked about a topical one), or one about its source's
+    reader's own dose when the user gave no such number ("the magnesium dose (120mg
+    elemental) is well below …" for someone on Xanax who named no magnesium dose): none is
+    advice for this person."""
+    presumed = re.search(policy.presumed_dose, s.unit.display, re.I) \
+        if policy.presumed_dose else None
     return about_denied(s, profile) or (bool(leading_risks(profile)) and matches(
-        policy.general_verdict, s.unit.display) and not s.risk_match)
+        policy.general_verdict, s.unit.display) and not s.risk_match) or (
+        presumed is not None and presumed.group("value") not in profile.numbers)
 
 
 def stops_another(s: Scored, profile: Profile, core: frozenset[str],

@@ -158,10 +158,7 @@ class Group(_Strict):
     user: list[str] = Field(min_length=1)
     evidence: list[str] = Field(min_length=1)
 
-    @field_validator("user", "evidence")
-    @classmethod
-    def _patterns(cls, v: list[str]) -> list[str]:
-        return _compiled(v)
+    _check = field_validator("user", "evidence")(_compiled)
 
 
 class AnswerPolicy(_Strict):
@@ -192,6 +189,9 @@ class AnswerPolicy(_Strict):
     #: to your dose"): shown only when the user gave every number it names (any number, for
     #: one that names none); otherwise the sentence is shown without it.
     reader_clause: str = ""
+    #: A sentence about its source's reader's own dose ("The magnesium dose (120mg elemental)
+    #: …"; group ``value``): a point only for a user who gave that number.
+    presumed_dose: str = ""
     #: A sentence on a gap in the evidence ("Further research … is warranted") answers only a
     #: question about the evidence (``evidence_asks``): else it neither leads nor is a point.
     hedges: list[str] = Field(default_factory=list)
@@ -246,7 +246,7 @@ class AnswerPolicy(_Strict):
                              "evidence_asks", "permission", "row_advice", "elemental",
                              "row_examples", "row_risk")(_compiled)
 
-    @field_validator("connectors", "answer_word", "reader_clause")
+    @field_validator("connectors", "answer_word", "reader_clause", "presumed_dose")
     @classmethod
     def _connectors(cls, v: str) -> str:
         _compiled([v] if v else [])
