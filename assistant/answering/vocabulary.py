@@ -43,7 +43,7 @@ MISSPELLING_ZIPF = 1.0
 #: A commoner word is repaired only into a corpus word this close (rapidfuzz ratio) and this much
 #: commoner (Zipf): a frequent misspelling ("apetite") is a rare form of a common word, while a
 #: real drug name is not far rarer than its look-alike ("lyrica", "lyric"). Chosen on tuning.
-COMMON_TYPO_RATIO = 90
+COMMON_TYPO_RATIO = 87
 MISSPELLING_GAP = 2.0
 #: A clipped form this short still counts when the longer word is in the same message or its
 #: carried topic ("doxy" … "doxycycline"); against the whole corpus it needs ``CLIPPED_MIN``.

@@ -155,7 +155,7 @@ def texted_forms() -> dict[str, str]:
 
 #: Inflection endings and their base's ("budged" -> "budge"): rarer than the word inflected.
 _INFLECTIONS = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"),
-                ("es", ""), ("s", ""))
+                ("es", ""), ("s", ""), ("ier", "y"), ("iers", "y"))  # "worrier": one who worries
 
 
 @lru_cache(maxsize=WORD_CACHE_SIZE)
