@@ -92,6 +92,8 @@ def test_stemmer_is_usable_from_many_threads() -> None:
 
 def test_an_inflected_word_is_as_common_as_its_base() -> None:
     assert zipf("budged") < 2.4 < base_zipf("budged") == zipf("budge")
+    # one who does it is as everyday as what is done ("worrier", "worriers": "worry")
+    assert zipf("worrier") < 2.4 < base_zipf("worrier") == base_zipf("worriers") == zipf("worry")
     assert base_zipf("worries") == max(zipf("worries"), zipf("worry"))
     assert base_zipf("warfarin") == zipf("warfarin")  # no inflection: its own frequency
 
