@@ -225,3 +225,13 @@ def test_a_line_on_its_sources_own_dose_is_a_point_only_for_that_dose(
     assert "dose (120mg" not in other.body and "dose (0.5mg)" not in other.body
     theirs = assistant.ask("Is 120 mg magnesium glycinate safe with 0.5 mg clonazepam?")
     assert "dose (120mg elemental)" in theirs.body
+
+
+def test_a_past_dependence_in_other_words_is_a_history_not_a_sedative_taken_now(
+        assistant: Assistant) -> None:
+    for told in ("I was on oxycodone for two years after a back op and got more attached to it "
+                 "than I should have. Now I've been prescribed klonopin. Should I bring it up?",
+                 "I had a bad patch with painkillers about 8 years ago, been clean since. My "
+                 "psychiatrist wants to start me on klonopin. Should I mention my history?"):
+        answer = assistant.ask(told)
+        assert "substance abuse" in answer.body.split("\n")[0], told
