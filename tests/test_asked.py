@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.answering.compose import load_answer_policy
 from assistant.answering.compose.asked import read_kinds
 from assistant.answering.compose.doses import taken_doses
@@ -186,36 +188,26 @@ def test_what_is_asked_in_other_words() -> None:
     assert "watch" not in kinds and "limit" in kinds
 
 
-def test_whether_tests_are_needed_is_answered_by_the_line_naming_them(
-        assistant: Assistant) -> None:
-    answer = assistant.ask("About 8 weeks into a slow klonopin taper with my psychiatrist. "
-                           "Before I add magnesium do I need any tests done first or can I "
-                           "just start it?")
-    lead = answer.body.split("\n")[0]
-    assert "blood tests" in lead and "dependence" not in lead
-
-
-def test_a_product_amount_asked_against_the_upper_limit_is_compared_with_it(
-        assistant: Assistant) -> None:
-    answer = assistant.ask("the KAL glycinate 400 has 400mg elemental in ONE tablet. isnt that "
-                           "above the daily upper limit?")
-    lead = answer.body.split("\n")[0]
-    assert "Upper Intake Level" in lead and "above this limit" in lead
-
-
-def test_wine_most_nights_is_another_sedative(assistant: Assistant) -> None:
-    answer = assistant.ask("I take clonazepam .5 for panic, just started a mag glycinate at "
-                           "night, and most nights I have 2 or 3 glasses of red. dumb combo?")
-    assert "other sedatives" in answer.body.split("\n")[0]
-
-
-def test_a_row_on_another_medicine_does_not_lead_for_the_effect_it_shares(
-        assistant: Assistant) -> None:
-    answer = assistant.ask("Since I started magnesium glycinate a couple of weeks ago my "
-                           "clonazepam seems to hit a lot harder, I'm properly dopey by 9pm. "
-                           "Is that actually possible or am I imagining it?")
-    lead = answer.body.split("\n")[0]
-    assert "cyclobenzaprine" not in lead and "benzodiazepine" in lead
+@pytest.mark.parametrize(("question", "present", "absent"), [
+    # a kind that must lead: the line naming a test, not the taper's line on dependence
+    ("About 8 weeks into a slow klonopin taper with my psychiatrist. Before I add magnesium do I "
+     "need any tests done first or can I just start it?", ("blood tests",), ("dependence",)),
+    # a kind asked in its exact words: the upper limit, compared, not the product's row
+    ("the KAL glycinate 400 has 400mg elemental in ONE tablet. isnt that above the daily upper "
+     "limit?", ("Upper Intake Level", "above this limit"), ()),
+    # wine most nights is another sedative
+    ("I take clonazepam .5 for panic, just started a mag glycinate at night, and most nights I "
+     "have 2 or 3 glasses of red. dumb combo?", ("other sedatives",), ("generally safe",)),
+    # a row on another medicine does not lead for the effect it shares with the question
+    ("Since I started magnesium glycinate a couple of weeks ago my clonazepam seems to hit a lot "
+     "harder, I'm properly dopey by 9pm. Is that actually possible or am I imagining it?",
+     ("benzodiazepine",), ("cyclobenzaprine",)),
+])
+def test_the_lead_answers_what_is_asked(assistant: Assistant, question: str,
+                                        present: tuple[str, ...],
+                                        absent: tuple[str, ...]) -> None:
+    lead = assistant.ask(question).body.split("\n")[0]
+    assert all(p in lead for p in present) and not any(a in lead for a in absent), lead
 
 
 def test_a_line_on_its_sources_own_dose_is_a_point_only_for_that_dose(
