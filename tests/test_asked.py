@@ -227,3 +227,11 @@ def test_a_past_dependence_in_other_words_is_a_history_not_a_sedative_taken_now(
                  "psychiatrist wants to start me on klonopin. Should I mention my history?"):
         answer = assistant.ask(told)
         assert "substance abuse" in answer.body.split("\n")[0], told
+
+
+def test_a_verdict_on_another_pairing_is_no_point(assistant: Assistant) -> None:
+    """"Generally safe … with 0.5mg clonazepam" says nothing to someone on Ambien or calcium."""
+    for question in ("I take Ambien 5 mg most nights. Can I add magnesium glycinate?",
+                     "I take a calcium 600 + D tablet with my breakfast and my magnesium with "
+                     "it so I don't forget. is that fine?"):
+        assert "clonazepam" not in assistant.ask(question).body, question

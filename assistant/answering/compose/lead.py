@@ -72,10 +72,8 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         partners = profile.things - (products(relevant, core) - profile.substances
                                      - profile.others)
         pool = [s for s in pool if partners & term_stems(s.unit.text)] or pool
-    said = profile.subjects | profile.topic | profile.named_before
-    pool = [s for s in pool if not matches(policy.general_verdict, s.unit.display)
-            or not names_unsaid(s.unit.text, said, core, names, classes)] or pool  # "generally safe
-    # with clonazepam" for someone who takes benadryl (and no clonazepam) is about another pair
+    pool = [s for s in pool if not verdict_on_another_pair(s, profile, policy, core, names,
+                                                           classes)] or pool
     plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
     if not verdict_answers(profile):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
@@ -155,6 +153,17 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     if in_bracket:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
         pool = _closest_bracket(in_bracket)
     return pool, hub, led
+
+
+def verdict_on_another_pair(s: Scored, profile: Profile, policy: AnswerPolicy,
+                            core: frozenset[str], names: Mapping[str, str] | None,
+                            classes: Mapping[str, frozenset[str]] | None) -> bool:
+    """A general verdict naming a core subject the user never named: "generally safe with
+    clonazepam" for someone who takes benadryl, or a prenatal vitamin, and no clonazepam is
+    about another pairing."""
+    said = profile.subjects | profile.topic | profile.named_before
+    return matches(policy.general_verdict, s.unit.display) \
+        and names_unsaid(s.unit.text, said, core, names, classes)
 
 
 def products(units: list[Scored], core: frozenset[str]) -> frozenset[str]:

@@ -20,6 +20,7 @@ from assistant.answering.compose.lead import (
     key,
     other_subject,
     verdict_answers,
+    verdict_on_another_pair,
 )
 from assistant.answering.compose.plan import Plan
 from assistant.answering.compose.policy import AnswerPolicy, matches
@@ -147,6 +148,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
             # ("Clonazepam does not require renal dose adjustment" for "should we just pick
             # him up some magnesium?"): filler
         if answers_someone_else(cand, profile, policy) or hedge(cand, profile, policy) \
+                or verdict_on_another_pair(cand, profile, policy, core, names, classes) \
                 or cand.bracket < 0 or for_unstated(cand, profile, policy, named) \
                 or stops_another(cand, profile, core, names, kin):
             continue
