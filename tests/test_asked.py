@@ -202,6 +202,13 @@ def test_what_is_asked_in_other_words() -> None:
     ("Since I started magnesium glycinate a couple of weeks ago my clonazepam seems to hit a lot "
      "harder, I'm properly dopey by 9pm. Is that actually possible or am I imagining it?",
      ("benzodiazepine",), ("cyclobenzaprine",)),
+    # letting a prescription lapse is stopping at once; the magnesium they "have" is added
+    ("18 months on klonopin 1mg and honestly sick of it. not refilling, last pill is friday and "
+     "thats that. ive got my magnesium to take the edge off so ill be fine right?",
+     ("Avoid abrupt discontinuation",), ()),
+    # a line on its source's reader's own dose (120 mg) does not lead for someone who gave none
+    ("my psychiatrist got weirdly serious when i mentioned my magnesuim. its just a mineral, "
+     "surely it cant do anything to my klonopin?", ("potentiate",), ("120mg",)),
 ])
 def test_the_lead_answers_what_is_asked(assistant: Assistant, question: str,
                                         present: tuple[str, ...],

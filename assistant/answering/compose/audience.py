@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from assistant.answering.compose.lead import about_denied, leading_risks
+from assistant.answering.compose.lead import about_denied, leading_risks, presumes_a_dose
 from assistant.answering.compose.policy import AnswerPolicy, matches
 from assistant.answering.compose.profile import Profile
 from assistant.answering.compose.scoring import Scored, names_any
@@ -42,11 +42,9 @@ def answers_someone_else(s: Scored, profile: Profile, policy: AnswerPolicy) -> b
     reader's own dose when the user gave no such number ("the magnesium dose (120mg
     elemental) is well below …" for someone on Xanax who named no magnesium dose): none is
     advice for this person."""
-    presumed = re.search(policy.presumed_dose, s.unit.display, re.I) \
-        if policy.presumed_dose else None
     return about_denied(s, profile) or (bool(leading_risks(profile)) and matches(
-        policy.general_verdict, s.unit.display) and not s.risk_match) or (
-        presumed is not None and presumed.group("value") not in profile.numbers)
+        policy.general_verdict, s.unit.display) and not s.risk_match) \
+        or presumes_a_dose(s, profile, policy)
 
 
 def stops_another(s: Scored, profile: Profile, core: frozenset[str],

@@ -7,6 +7,7 @@ term, ``compose.fit``) gain."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -71,9 +72,11 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
         # ("Pure Encapsulations") is what they add, not what they pair it with
         partners = profile.things - (products(relevant, core) - profile.substances
                                      - profile.others)
-        pool = [s for s in pool if partners & term_stems(s.unit.text)] or pool
+        pool = [s for s in pool if names_any(term_stems(s.unit.text), partners, names, classes)
+                ] or pool  # by any of its names ("klonopin": "… discontinuation of clonazepam")
     pool = [s for s in pool if not verdict_on_another_pair(s, profile, policy, core, names,
-                                                           classes)] or pool
+                                                           classes)
+            and not presumes_a_dose(s, profile, policy)] or pool
     plain = [s for s in pool if not matches(policy.general_verdict, s.unit.display)]
     if not verdict_answers(profile):
         pool = plain or pool  # "generally safe" answers neither a stated risk nor an amount,
@@ -153,6 +156,14 @@ def lead_pool(relevant: list[Scored], profile: Profile, policy: AnswerPolicy,
     if in_bracket:  # the closest bracket: "Elderly (>65 years)" over "Adults 19+" for 78
         pool = _closest_bracket(in_bracket)
     return pool, hub, led
+
+
+def presumes_a_dose(s: Scored, profile: Profile, policy: AnswerPolicy) -> bool:
+    """Is the unit about its source's reader's own dose (``policy.presumed_dose``: "The
+    magnesium dose (120mg elemental) is well below …") when the user gave no such number?"""
+    found = re.search(policy.presumed_dose, s.unit.display, re.I) if policy.presumed_dose \
+        else None
+    return found is not None and found.group("value") not in profile.numbers
 
 
 def verdict_on_another_pair(s: Scored, profile: Profile, policy: AnswerPolicy,
