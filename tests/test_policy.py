@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel
 
 from assistant.answering import guard
+from assistant.answering.compose.policy import load_answer_policy
 from assistant.answering.query_terms import QueryTerms, load_query_terms
 from assistant.answering.verify.policy import VerifyPolicy
 from assistant.answering.verify.policy import load_policy as load_verify_policy
@@ -177,3 +178,14 @@ def test_policy_loaders_read_the_policies_dir(tmp_path: Path) -> None:
         guard.load_policy(_settings(policies))
     assert Settings().policies_dir == Path("policies")
     assert Settings().chunking.boilerplate_file == Path("policies/boilerplate.yaml")
+
+
+def test_a_presumed_dose_pattern_must_capture_the_dose(tmp_path: Path) -> None:
+    """``presumed_dose`` is compared with the user's numbers by its ``value`` group: a pattern
+    without one is refused at load, not a crash on the first answer it matches."""
+    (tmp_path / WORDS_FILE).write_text((POLICIES / WORDS_FILE).read_text(encoding="utf-8"),
+                                       encoding="utf-8")
+    (tmp_path / "answer.yaml").write_text(yaml.safe_dump(
+        {**_real("answer.yaml"), "presumed_dose": r"\bthe dose \(\d+ ?mg"}), encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"presumed_dose: .*needs a \(\?P<value>"):
+        load_answer_policy(tmp_path)

@@ -15,7 +15,7 @@ No corpus fact: the kinds, the conditions and their queries are policy data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from assistant.answering.compose.policy import matches
 from assistant.answering.compose.profile import StandaloneReader
@@ -37,7 +37,7 @@ class KindLookup:
         self._core = read.core
         self._search = search
 
-    def _wanted(self, question: str) -> tuple[Sequence[str], str] | None:
+    def _wanted(self, question: str) -> tuple[list[str], str] | None:
         """(what a sentence of the wanted evidence matches, the query searched), or None."""
         kind = self._policy.kind_named(self._read(question).kind)
         return (kind.evidence, kind.query) if kind is not None and kind.query else None
@@ -74,7 +74,7 @@ class RiskLookup(KindLookup):
     """Evidence on a lasting condition the user states of themselves, about the thing they ask
     of (policy ``Risk.query``): the first such condition that has a query."""
 
-    def _wanted(self, question: str) -> tuple[Sequence[str], str] | None:
+    def _wanted(self, question: str) -> tuple[list[str], str] | None:
         profile = self._read(question)
         risk = next((r for r in profile.personal if r.lasting and r.query), None)
         return (risk.evidence, risk.query) if risk is not None else None
@@ -84,8 +84,8 @@ def _searched(query: str, topic: list[str]) -> str:
     return f"{' '.join(topic)} {query}"
 
 
-def _says(evidence: Sequence[str], hit: Hit, topic: set[str]) -> bool:
+def _says(evidence: list[str], hit: Hit, topic: set[str]) -> bool:
     """Has the passage a sentence (or row) matching ``evidence`` that names a topic word?"""
     text = hit.chunk.text
-    return any(matches(list(evidence), said) and topic & word_stems(said)
+    return any(matches(evidence, said) and topic & word_stems(said)
                for a, b in split_sentences(text) for said in [text[a:b]])

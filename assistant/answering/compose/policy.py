@@ -109,10 +109,7 @@ class Risk(_Strict):
     #: safety"; ``answering.kind_lookup.RiskLookup``).
     query: str = ""
 
-    @field_validator("user", "denied", "evidence")
-    @classmethod
-    def _patterns(cls, v: list[str]) -> list[str]:
-        return _compiled(v)
+    _check = field_validator("user", "denied", "evidence")(_compiled)
 
     @model_validator(mode="after")
     def _measure_pair(self) -> Risk:
@@ -190,7 +187,7 @@ class AnswerPolicy(_Strict):
     #: one that names none); otherwise the sentence is shown without it.
     reader_clause: str = ""
     #: A sentence about its source's reader's own dose ("The magnesium dose (120mg elemental)
-    #: …"; group ``value``): a point only for a user who gave that number.
+    #: …"; group ``value``): neither lead nor point for a user who gave no such number.
     presumed_dose: str = ""
     #: A sentence on a gap in the evidence ("Further research … is warranted") answers only a
     #: question about the evidence (``evidence_asks``): else it neither leads nor is a point.
@@ -248,8 +245,10 @@ class AnswerPolicy(_Strict):
 
     @field_validator("connectors", "answer_word", "reader_clause", "presumed_dose")
     @classmethod
-    def _connectors(cls, v: str) -> str:
+    def _connectors(cls, v: str, info: ValidationInfo) -> str:
         _compiled([v] if v else [])
+        if v and info.field_name == "presumed_dose" and "(?P<value>" not in v:
+            raise ValueError("needs a (?P<value>…) group: the dose compared with the user's")
         return v
 
     @field_validator("comparison")

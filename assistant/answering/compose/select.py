@@ -126,7 +126,8 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # one on dependence), and then they may be points though naming nothing else asked
     risk_led = plan.lead.risk_match and bool(profile.personal) and profile.kind is None
     asked_kind = policy.kind_named(profile.kind)
-    kind_first = asked_kind is not None and asked_kind.must_lead
+    first_kind = asked_kind.evidence if asked_kind is not None and asked_kind.must_lead else []
+    kind_first = bool(first_kind)
     named = asked | focus  # what a label for some people must name to be for this reader
     kin = {c: (classes or {}).get(c, frozenset()) | (forms or {}).get(c, frozenset())
            for c in {*(classes or {}), *(forms or {})}}  # a class or a form is the same subject
@@ -166,8 +167,7 @@ def plan_answer(scored: list[Scored], profile: Profile, policy: AnswerPolicy,
     # the unit's text as now shown (a reader's clause left out): naming no focus or risk is filler
     plan.points = [p for p in plan.points if not focus or focus & term_stems(_said(p))
                    or any(matches(r.evidence, _said(p)) for r in profile.risks)
-                   or (kind_first and asked_kind is not None
-                       and matches(asked_kind.evidence, _said(p)))]
+                   or matches(first_kind, _said(p))]
     return rows_readable(plan, profile, policy)
 
 
